@@ -1,0 +1,1 @@
+//! rumbo-domain (work in progress).

@@ -1,0 +1,1 @@
+//! rumbo-ingest (work in progress).

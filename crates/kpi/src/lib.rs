@@ -1,0 +1,1 @@
+//! rumbo-kpi (work in progress).

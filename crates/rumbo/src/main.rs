@@ -1,0 +1,2 @@
+//! The `rumbo` command line: a thin layer over the library crates.
+fn main() {}

@@ -1,0 +1,1 @@
+//! rumbo-server (work in progress).

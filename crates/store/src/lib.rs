@@ -1,0 +1,1 @@
+//! rumbo-store (work in progress).

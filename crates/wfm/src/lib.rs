@@ -1,0 +1,1 @@
+//! rumbo-wfm (work in progress).
