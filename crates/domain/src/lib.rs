@@ -5,6 +5,7 @@
 //! (see [`Invalid::key`]) that the server looks up in its Spanish/English catalogues.
 
 pub mod access;
+pub mod plan;
 pub mod programme;
 pub mod rut;
 

@@ -1,0 +1,1 @@
+//! SVG charts generated in Rust, shared by web pages and PDF reports.
