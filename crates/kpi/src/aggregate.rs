@@ -1,0 +1,453 @@
+//! Mergeable interval aggregates and the figures computed from them.
+//!
+//! An [`Agg`] holds only counts and exact sums, never means or ratios, so two
+//! partial aggregates of the same (queue, interval) merge exactly and every
+//! figure can be recomputed from the stored aggregate. [`Figures`] are derived
+//! on demand from an aggregate and the [`KpiDefinition`] that built it.
+
+use std::collections::HashMap;
+
+use crate::definition::{Attribution, DefinitionId, KpiDefinition, SlDenominator, SlNumerator};
+use crate::exact::ExactSum;
+use crate::interval::Bucketer;
+use crate::record::{CallFacts, CallRecord, Outcome};
+use crate::KpiError;
+
+/// Counts and exact sums for one (queue, interval) under one definition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Agg {
+    /// Calls offered (answered + abandoned).
+    pub offered: u64,
+    /// Calls answered (= handled).
+    pub answered: u64,
+    /// Calls abandoned.
+    pub abandoned: u64,
+    /// Answered with wait ≤ T.
+    pub answered_within_t: u64,
+    /// Abandoned with wait ≤ T.
+    pub abandoned_within_t: u64,
+    /// Abandoned with wait ≤ S (short abandons).
+    pub short_abandons: u64,
+    /// Sum of waits of answered calls.
+    pub wait_answered: ExactSum,
+    /// Sum of waits of abandoned calls.
+    pub wait_abandoned: ExactSum,
+    /// Sum of talk time of answered calls.
+    pub talk: ExactSum,
+    /// Sum of hold time of answered calls.
+    pub hold: ExactSum,
+    /// Sum of after-call work of answered calls.
+    pub wrap: ExactSum,
+    /// Sales (calls flagged as sale plus sales results imported separately).
+    pub sales: u64,
+    /// Agent logged-in seconds in the interval.
+    pub staffed: ExactSum,
+    /// Agent paused seconds in the interval.
+    pub paused: ExactSum,
+    /// Agent handle seconds (talk + hold + wrap) measured from agent states.
+    pub busy: ExactSum,
+    /// Calls from an identified caller that are first contacts, for FCR.
+    pub fcr_contacts: u64,
+    /// Of those, calls followed by a repeat call within the FCR window.
+    pub fcr_repeats: u64,
+    /// QA evaluations and the sum of their scores (0–100).
+    pub qa_count: u64,
+    /// Sum of QA scores.
+    pub qa_sum: ExactSum,
+    /// CSAT answers and top-box answers.
+    pub csat_answers: u64,
+    /// CSAT answers in the top box.
+    pub csat_top: u64,
+    /// NPS answers, promoters and detractors.
+    pub nps_answers: u64,
+    /// NPS promoters.
+    pub nps_promoters: u64,
+    /// NPS detractors.
+    pub nps_detractors: u64,
+}
+
+impl Agg {
+    /// Adds one call under a definition.
+    #[inline]
+    pub fn add_call(&mut self, def: &KpiDefinition, c: &CallFacts) {
+        self.offered += 1;
+        let within_t = c.wait_s <= def.sl_threshold_s;
+        match c.outcome {
+            Outcome::Answered => {
+                self.answered += 1;
+                self.answered_within_t += u64::from(within_t);
+                self.wait_answered.add(c.wait_s);
+                self.talk.add(c.talk_s);
+                self.hold.add(c.hold_s);
+                self.wrap.add(c.wrap_s);
+            }
+            Outcome::Abandoned => {
+                self.abandoned += 1;
+                self.abandoned_within_t += u64::from(within_t);
+                self.short_abandons += u64::from(c.wait_s <= def.short_abandon_s);
+                self.wait_abandoned.add(c.wait_s);
+            }
+        }
+        self.sales += u64::from(c.sale);
+    }
+
+    /// Adds agent-state time (already split to this interval).
+    pub fn add_agent_time(&mut self, staffed_s: f64, paused_s: f64, busy_s: f64) {
+        self.staffed.add(staffed_s);
+        self.paused.add(paused_s);
+        self.busy.add(busy_s);
+    }
+
+    /// Adds one first contact for FCR; `repeated` if the caller called again within the window.
+    pub fn add_fcr(&mut self, repeated: bool) {
+        self.fcr_contacts += 1;
+        self.fcr_repeats += u64::from(repeated);
+    }
+
+    /// Adds one QA evaluation score (0–100).
+    pub fn add_qa(&mut self, score: f64) {
+        self.qa_count += 1;
+        self.qa_sum.add(score);
+    }
+
+    /// Adds one CSAT answer on the definition's scale.
+    pub fn add_csat(&mut self, def: &KpiDefinition, answer: u8) {
+        self.csat_answers += 1;
+        self.csat_top += u64::from(answer >= def.csat_top_box_min);
+    }
+
+    /// Adds one NPS answer (0–10).
+    pub fn add_nps(&mut self, def: &KpiDefinition, answer: u8) {
+        self.nps_answers += 1;
+        self.nps_promoters += u64::from(answer >= def.nps_promoter_min);
+        self.nps_detractors += u64::from(answer <= def.nps_detractor_max);
+    }
+
+    /// Adds sales recorded outside the call records (sales results file).
+    pub fn add_sales(&mut self, n: u64) {
+        self.sales += n;
+    }
+
+    /// Merges another partial aggregate of the same key; exact and order-independent.
+    pub fn merge(&mut self, o: &Agg) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.abandoned += o.abandoned;
+        self.answered_within_t += o.answered_within_t;
+        self.abandoned_within_t += o.abandoned_within_t;
+        self.short_abandons += o.short_abandons;
+        self.wait_answered.merge(o.wait_answered);
+        self.wait_abandoned.merge(o.wait_abandoned);
+        self.talk.merge(o.talk);
+        self.hold.merge(o.hold);
+        self.wrap.merge(o.wrap);
+        self.sales += o.sales;
+        self.staffed.merge(o.staffed);
+        self.paused.merge(o.paused);
+        self.busy.merge(o.busy);
+        self.fcr_contacts += o.fcr_contacts;
+        self.fcr_repeats += o.fcr_repeats;
+        self.qa_count += o.qa_count;
+        self.qa_sum.merge(o.qa_sum);
+        self.csat_answers += o.csat_answers;
+        self.csat_top += o.csat_top;
+        self.nps_answers += o.nps_answers;
+        self.nps_promoters += o.nps_promoters;
+        self.nps_detractors += o.nps_detractors;
+    }
+
+    /// Computes the figures of this aggregate under the definition that built it.
+    pub fn figures(&self, def: &KpiDefinition) -> Figures {
+        let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
+        let sl_num = match def.sl_numerator {
+            SlNumerator::AnsweredWithin => self.answered_within_t,
+            SlNumerator::AnsweredOrAbandonedWithin => {
+                self.answered_within_t + self.abandoned_within_t
+            }
+        };
+        let sl_den = match def.sl_denominator {
+            SlDenominator::Answered => self.answered,
+            SlDenominator::Offered => self.answered + self.abandoned,
+            SlDenominator::OfferedMinusShortAbandons => {
+                self.answered + self.abandoned - self.short_abandons
+            }
+        };
+        let mut handle = self.talk;
+        if def.aht_includes_hold {
+            handle.merge(self.hold);
+        }
+        handle.merge(self.wrap);
+        let staffed = self.staffed.to_f64();
+        let occ_den = if def.occupancy_excludes_pause {
+            staffed - self.paused.to_f64()
+        } else {
+            staffed
+        };
+        let hours = staffed / 3600.0;
+        Figures {
+            definition: def.id().clone(),
+            sl: ratio(sl_num as f64, sl_den),
+            asa_s: ratio(self.wait_answered.to_f64(), self.answered),
+            aht_s: ratio(handle.to_f64(), self.answered),
+            abandon_rate: ratio(self.abandoned as f64, self.offered),
+            abandon_rate_excl_short: ratio(
+                (self.abandoned - self.short_abandons) as f64,
+                self.offered - self.short_abandons,
+            ),
+            occupancy: (occ_den > 0.0).then(|| self.busy.to_f64() / occ_den),
+            fcr: ratio(
+                (self.fcr_contacts - self.fcr_repeats) as f64,
+                self.fcr_contacts,
+            ),
+            conversion: ratio(self.sales as f64, self.answered),
+            sph: (hours > 0.0).then(|| self.sales as f64 / hours),
+            qa_score: ratio(self.qa_sum.to_f64(), self.qa_count),
+            csat: ratio(self.csat_top as f64, self.csat_answers),
+            nps: (self.nps_answers > 0).then(|| {
+                100.0 * (self.nps_promoters as f64 - self.nps_detractors as f64)
+                    / self.nps_answers as f64
+            }),
+        }
+    }
+}
+
+/// Ratios and means of one aggregate; `None` where the denominator is zero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// The definition (name + version) that produced these figures.
+    pub definition: DefinitionId,
+    /// Service level (0–1).
+    pub sl: Option<f64>,
+    /// Average speed of answer (mean wait of answered calls), seconds.
+    pub asa_s: Option<f64>,
+    /// Average handle time of answered calls, seconds.
+    pub aht_s: Option<f64>,
+    /// Abandoned / offered.
+    pub abandon_rate: Option<f64>,
+    /// (Abandoned − short) / (offered − short).
+    pub abandon_rate_excl_short: Option<f64>,
+    /// Busy / (logged-in − paused) (or / logged-in, per definition).
+    pub occupancy: Option<f64>,
+    /// Share of first contacts without a repeat call within the window.
+    pub fcr: Option<f64>,
+    /// Sales / handled calls.
+    pub conversion: Option<f64>,
+    /// Sales per logged-in hour.
+    pub sph: Option<f64>,
+    /// Mean QA score.
+    pub qa_score: Option<f64>,
+    /// Share of CSAT answers in the top box.
+    pub csat: Option<f64>,
+    /// Net promoter score (−100..100).
+    pub nps: Option<f64>,
+}
+
+/// Where a call falls in time under a definition's attribution rule.
+#[inline]
+pub fn attribution_ts(def: &KpiDefinition, c: &CallFacts) -> i64 {
+    match def.attribution {
+        Attribution::Enter => c.enter_ts,
+        Attribution::Answer => c.enter_ts + c.wait_s.floor() as i64,
+        Attribution::End => {
+            let hold = if def.aht_includes_hold { c.hold_s } else { 0.0 };
+            c.enter_ts + (c.wait_s + c.talk_s + hold).floor() as i64
+        }
+    }
+}
+
+/// Key of an aggregate row: queue name and interval start (epoch seconds).
+pub type AggKey = (String, i64);
+
+/// A convenience aggregation of call records per (queue, interval) under one definition.
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    def: KpiDefinition,
+    bucketer: Bucketer,
+    rows: HashMap<AggKey, Agg>,
+}
+
+impl Aggregator {
+    /// A new empty aggregation.
+    pub fn new(def: KpiDefinition, bucketer: Bucketer) -> Self {
+        Aggregator {
+            def,
+            bucketer,
+            rows: HashMap::new(),
+        }
+    }
+
+    /// The definition used.
+    pub fn definition(&self) -> &KpiDefinition {
+        &self.def
+    }
+
+    /// Adds one call record.
+    pub fn add(&mut self, rec: &CallRecord) -> Result<(), KpiError> {
+        self.add_facts(&rec.queue, &rec.facts)
+    }
+
+    /// Adds one call given its queue and facts.
+    pub fn add_facts(&mut self, queue: &str, facts: &CallFacts) -> Result<(), KpiError> {
+        let start = self.bucketer.start_of(attribution_ts(&self.def, facts))?;
+        let def = &self.def;
+        match self.rows.get_mut(&(queue.to_string(), start)) {
+            Some(a) => a.add_call(def, facts),
+            None => {
+                let mut a = Agg::default();
+                a.add_call(def, facts);
+                self.rows.insert((queue.to_string(), start), a);
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate row for a key, created empty if missing (for agent time, QA, surveys).
+    pub fn row_mut(&mut self, queue: &str, ts: i64) -> Result<&mut Agg, KpiError> {
+        let start = self.bucketer.start_of(ts)?;
+        Ok(self.rows.entry((queue.to_string(), start)).or_default())
+    }
+
+    /// Merges another aggregation built with the same definition and granularity.
+    pub fn merge(&mut self, other: &Aggregator) {
+        for (k, v) in &other.rows {
+            self.rows.entry(k.clone()).or_default().merge(v);
+        }
+    }
+
+    /// Merges one already-built row.
+    pub fn merge_row(&mut self, key: AggKey, agg: &Agg) {
+        self.rows.entry(key).or_default().merge(agg);
+    }
+
+    /// All rows sorted by queue name (bytewise) then interval start.
+    pub fn sorted_rows(&self) -> Vec<(&AggKey, &Agg)> {
+        let mut v: Vec<_> = self.rows.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
+    /// Consumes the aggregation into its rows.
+    pub fn into_rows(self) -> HashMap<AggKey, Agg> {
+        self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(wait: f64, outcome: Outcome) -> CallFacts {
+        CallFacts {
+            enter_ts: 0,
+            wait_s: wait,
+            talk_s: 100.0,
+            hold_s: 10.0,
+            wrap_s: 20.0,
+            outcome,
+            sale: false,
+        }
+    }
+
+    fn agg(calls: &[CallFacts], def: &KpiDefinition) -> Agg {
+        let mut a = Agg::default();
+        for c in calls {
+            a.add_call(def, c);
+        }
+        a
+    }
+
+    #[test]
+    fn sl_denominator_variants_differ_as_documented() {
+        // 2 answered (one within 20 s), one short abandon (3 s), one long abandon (30 s).
+        let calls = [
+            call(20.0, Outcome::Answered),
+            call(21.0, Outcome::Answered),
+            call(3.0, Outcome::Abandoned),
+            call(30.0, Outcome::Abandoned),
+        ];
+        let r = crate::Registry::builtin();
+        let sl = |n: &str| {
+            let d = r.latest(n).unwrap();
+            agg(&calls, d).figures(d).sl.unwrap()
+        };
+        assert_eq!(sl("answered-sl"), 1.0 / 2.0);
+        assert_eq!(sl("offered-sl"), 1.0 / 4.0);
+        assert_eq!(sl("rumbo-standard"), 1.0 / 3.0);
+        assert_eq!(sl("met-incl-abandons-sl"), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn abandon_rate_excluding_short_abandons_drops_them_from_both_sides() {
+        let d = KpiDefinition::standard();
+        let a = agg(
+            &[
+                call(1.0, Outcome::Answered),
+                call(5.0, Outcome::Abandoned),
+                call(6.0, Outcome::Abandoned),
+            ],
+            &d,
+        );
+        let f = a.figures(&d);
+        assert_eq!(f.abandon_rate, Some(2.0 / 3.0));
+        assert_eq!(f.abandon_rate_excl_short, Some(1.0 / 2.0));
+    }
+
+    #[test]
+    fn aht_can_exclude_hold() {
+        let mut d = KpiDefinition::standard();
+        let a = agg(&[call(1.0, Outcome::Answered)], &d);
+        assert_eq!(a.figures(&d).aht_s, Some(130.0));
+        d.aht_includes_hold = false;
+        assert_eq!(a.figures(&d).aht_s, Some(120.0));
+    }
+
+    #[test]
+    fn undefined_figures_are_none_not_nan() {
+        let d = KpiDefinition::standard();
+        let f = Agg::default().figures(&d);
+        assert_eq!(f.sl, None);
+        assert_eq!(f.asa_s, None);
+        assert_eq!(f.occupancy, None);
+        assert_eq!(f.nps, None);
+    }
+
+    #[test]
+    fn occupancy_sph_qa_csat_nps_and_fcr_follow_the_definitions() {
+        let d = KpiDefinition::standard();
+        let mut a = Agg::default();
+        a.add_agent_time(3600.0, 600.0, 2400.0);
+        a.add_sales(3);
+        a.add_qa(80.0);
+        a.add_qa(90.0);
+        for x in [5, 4, 3, 1] {
+            a.add_csat(&d, x);
+        }
+        for x in [10, 9, 8, 6, 0] {
+            a.add_nps(&d, x);
+        }
+        a.add_fcr(false);
+        a.add_fcr(true);
+        let f = a.figures(&d);
+        assert_eq!(f.occupancy, Some(2400.0 / 3000.0));
+        assert_eq!(f.sph, Some(3.0));
+        assert_eq!(f.qa_score, Some(85.0));
+        assert_eq!(f.csat, Some(0.5));
+        assert_eq!(f.nps, Some(0.0));
+        assert_eq!(f.fcr, Some(0.5));
+    }
+
+    #[test]
+    fn attribution_moves_a_call_to_its_answer_or_end_interval() {
+        let mut d = KpiDefinition::standard();
+        let c = CallFacts {
+            enter_ts: 890,
+            wait_s: 15.5,
+            ..call(0.0, Outcome::Answered)
+        };
+        assert_eq!(attribution_ts(&d, &c), 890);
+        d.attribution = Attribution::Answer;
+        assert_eq!(attribution_ts(&d, &c), 905);
+        d.attribution = Attribution::End;
+        assert_eq!(attribution_ts(&d, &c), 890 + 125);
+    }
+}
