@@ -1,0 +1,1 @@
+//! civil (in progress).

@@ -1,0 +1,1 @@
+//! holidays (in progress).

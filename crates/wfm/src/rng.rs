@@ -1,0 +1,1 @@
+//! rng (in progress).

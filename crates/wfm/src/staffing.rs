@@ -1,0 +1,486 @@
+//! Staffing: agents required per interval for a service target, with maximum occupancy
+//! and shrinkage, using exact integer ceilings.
+//!
+//! Definitions (project conventions):
+//! - `agents_target` = smallest integer N > A meeting the target (Erlang C searches
+//!   upward from floor(A)+1, never from round(A)+1);
+//! - `agents_occupancy` = ceil(A / max_occupancy);
+//! - `raw_agents` = max of both; `positions` = ceil(raw / (1 − shrinkage)).
+//! - Ceilings go through [`crate::ceil_exact`], so `21/(1−0.3)` is 30, not 31.
+//! - Zero calls need zero agents.
+//!
+//! Reported metrics (SL, P(wait), ASA, occupancy) are those at `raw_agents`.
+
+use crate::numeric::{ceil_exact, erlang_c_from_inv_b, InvErlangB};
+use crate::{check_param, erlang_a, erlang_c, Error, Load, Result};
+
+/// Which service-level definition an Erlang A service-level target refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SlDefinition {
+    /// Answered within T / offered (the only one under Erlang C).
+    #[default]
+    Offered,
+    /// Answered within T / answered.
+    Answered,
+    /// Answered within T / (offered − abandoned within T).
+    ExcludingShortAbandons,
+    /// P(virtual wait ≤ T).
+    Virtual,
+}
+
+/// What each interval must achieve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// At least `fraction` of calls answered within `answer_s` seconds.
+    ServiceLevel {
+        /// Answer time T in seconds.
+        answer_s: f64,
+        /// Required share in (0, 1].
+        fraction: f64,
+        /// Definition used with Erlang A (Erlang C always uses `Offered`).
+        definition: SlDefinition,
+    },
+    /// Average speed of answer at most `max_s` seconds (Erlang C: over all calls;
+    /// Erlang A: over answered calls).
+    Asa {
+        /// Maximum ASA in seconds.
+        max_s: f64,
+    },
+    /// Abandon rate at most `max_rate` (Erlang A only).
+    Abandon {
+        /// Maximum share of offered calls abandoning.
+        max_rate: f64,
+    },
+}
+
+/// Queueing model used for the search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Model {
+    /// M/M/N, infinite patience.
+    ErlangC,
+    /// M/M/N+M with the given mean patience in seconds.
+    ErlangA {
+        /// Mean patience in seconds.
+        patience_s: f64,
+    },
+}
+
+/// A validated staffing policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    target: Target,
+    max_occupancy: f64,
+    shrinkage: f64,
+    model: Model,
+}
+
+impl Policy {
+    /// Validates: SL fraction in (0, 1], answer time ≥ 0, max occupancy in (0, 1],
+    /// shrinkage in [0, 1), patience > 0, abandon targets only with Erlang A.
+    pub fn new(target: Target, max_occupancy: f64, shrinkage: f64, model: Model) -> Result<Self> {
+        check_param(
+            "max_occupancy",
+            max_occupancy,
+            max_occupancy > 0.0 && max_occupancy <= 1.0,
+            "must be in (0, 1]",
+        )?;
+        check_param(
+            "shrinkage",
+            shrinkage,
+            (0.0..1.0).contains(&shrinkage),
+            "must be in [0, 1)",
+        )?;
+        match target {
+            Target::ServiceLevel {
+                answer_s, fraction, ..
+            } => {
+                erlang_c::check_target(answer_s)?;
+                check_param(
+                    "sl",
+                    fraction,
+                    fraction > 0.0 && fraction <= 1.0,
+                    "must be in (0, 1]",
+                )?;
+                if fraction >= 1.0 && matches!(model, Model::ErlangC) && answer_s.is_finite() {
+                    // SL < 1 for every finite N under Erlang C: no finite answer.
+                    return Err(Error::InvalidParameter {
+                        name: "sl",
+                        value: fraction,
+                        reason: "a 100 % service level is unreachable under Erlang C",
+                    });
+                }
+            }
+            Target::Asa { max_s } => {
+                check_param("asa", max_s, max_s > 0.0, "must be > 0")?;
+            }
+            Target::Abandon { max_rate } => {
+                check_param(
+                    "abandon",
+                    max_rate,
+                    max_rate > 0.0 && max_rate <= 1.0,
+                    "must be in (0, 1]",
+                )?;
+                if matches!(model, Model::ErlangC) {
+                    return Err(Error::InvalidInput(
+                        "an abandon-rate target needs the Erlang A model (--patience)".into(),
+                    ));
+                }
+            }
+        }
+        if let Model::ErlangA { patience_s } = model {
+            erlang_a::check_patience(patience_s)?;
+        }
+        Ok(Self {
+            target,
+            max_occupancy,
+            shrinkage,
+            model,
+        })
+    }
+
+    /// The classic Erlang C service-level policy (e.g. 80/20).
+    pub fn service_level(
+        answer_s: f64,
+        fraction: f64,
+        max_occupancy: f64,
+        shrinkage: f64,
+    ) -> Result<Self> {
+        Self::new(
+            Target::ServiceLevel {
+                answer_s,
+                fraction,
+                definition: SlDefinition::Offered,
+            },
+            max_occupancy,
+            shrinkage,
+            Model::ErlangC,
+        )
+    }
+
+    /// The target.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+    /// The model.
+    pub fn model(&self) -> Model {
+        self.model
+    }
+    /// Maximum occupancy.
+    pub fn max_occupancy(&self) -> f64 {
+        self.max_occupancy
+    }
+    /// Shrinkage.
+    pub fn shrinkage(&self) -> f64 {
+        self.shrinkage
+    }
+    fn sl_answer_s(&self) -> f64 {
+        match self.target {
+            Target::ServiceLevel { answer_s, .. } => answer_s,
+            _ => 20.0,
+        }
+    }
+}
+
+/// Staffing result for one interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Requirement {
+    /// Offered load A.
+    pub erlangs: f64,
+    /// Smallest N meeting the target alone.
+    pub agents_target: u32,
+    /// ceil(A / max occupancy).
+    pub agents_occupancy: u32,
+    /// max(agents_target, agents_occupancy): productive agents needed.
+    pub raw_agents: u32,
+    /// ceil(raw / (1 − shrinkage)): scheduled positions.
+    pub positions: u32,
+    /// Continuous (fractional) positions: the target crossing interpolated linearly between
+    /// N−1 and N, maxed with A/max occupancy, divided by (1 − shrinkage).
+    pub fractional_positions: f64,
+    /// Service level at `raw_agents` (the model's definition; Erlang C: offered).
+    pub service_level: f64,
+    /// P(wait) at `raw_agents`.
+    pub p_wait: f64,
+    /// ASA at `raw_agents` (Erlang C: all calls; Erlang A: answered calls).
+    pub asa_s: f64,
+    /// Occupancy at `raw_agents`.
+    pub occupancy: f64,
+    /// Abandon probability at `raw_agents` (0 under Erlang C).
+    pub p_abandon: f64,
+}
+
+/// Staffing for one interval.
+pub fn required(load: &Load, policy: &Policy) -> Requirement {
+    if load.is_zero() {
+        return Requirement {
+            erlangs: 0.0,
+            agents_target: 0,
+            agents_occupancy: 0,
+            raw_agents: 0,
+            positions: 0,
+            fractional_positions: 0.0,
+            service_level: 1.0,
+            p_wait: 0.0,
+            asa_s: 0.0,
+            occupancy: 0.0,
+            p_abandon: 0.0,
+        };
+    }
+    match policy.model {
+        Model::ErlangC => required_erlang_c(load, policy),
+        Model::ErlangA { patience_s } => required_erlang_a(load, policy, patience_s),
+    }
+}
+
+/// Staffing for many intervals (same policy).
+pub fn required_all(loads: &[Load], policy: &Policy) -> Vec<Requirement> {
+    loads.iter().map(|l| required(l, policy)).collect()
+}
+
+fn occupancy_agents(a: f64, policy: &Policy) -> (u32, f64) {
+    let x = a / policy.max_occupancy;
+    (to_u32(ceil_exact(x)), x)
+}
+
+fn positions(raw: u32, policy: &Policy) -> u32 {
+    to_u32(ceil_exact(f64::from(raw) / (1.0 - policy.shrinkage)))
+}
+
+fn to_u32(x: f64) -> u32 {
+    if x <= 0.0 {
+        0
+    } else if x >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        x as u32
+    }
+}
+
+/// Linear interpolation of the crossing point between N−1 (value `prev`) and N (value `cur`).
+fn interpolate(n: u32, prev: f64, cur: f64, goal: f64, higher_is_better: bool) -> f64 {
+    let nf = f64::from(n);
+    let (p, c, g) = if higher_is_better {
+        (prev, cur, goal)
+    } else {
+        (-prev, -cur, -goal)
+    };
+    if !p.is_finite() || c <= p {
+        return nf;
+    }
+    (nf - 1.0 + ((g - p) / (c - p)).clamp(0.0, 1.0)).min(nf)
+}
+
+fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
+    let a = load.erlangs();
+    let aht = load.aht_s();
+    let answer_s = policy.sl_answer_s();
+    let mut rb = InvErlangB::new();
+    let start = to_u32(a.floor()) + 1;
+    rb.advance_to(load, start - 1);
+    // Value of the target metric at N−1 (overload for N−1 ≤ A).
+    let mut prev = match policy.target {
+        Target::Asa { .. } => f64::INFINITY,
+        _ => 0.0,
+    };
+    let (n_target, cross) = loop {
+        rb.step(load);
+        let n = rb.n;
+        let excess = load.excess(f64::from(n));
+        if excess <= 0.0 {
+            // floor(A)+1 can equal A only through rounding; keep searching.
+            continue;
+        }
+        let c = erlang_c_from_inv_b(&rb, load);
+        match policy.target {
+            Target::ServiceLevel { fraction, .. } => {
+                let sl = 1.0 - c * (-excess * answer_s / aht).exp();
+                if sl >= fraction {
+                    break (n, interpolate(n, prev, sl, fraction, true));
+                }
+                prev = sl;
+            }
+            Target::Asa { max_s } => {
+                let asa = c * aht / excess;
+                if asa <= max_s {
+                    break (n, interpolate(n, prev, asa, max_s, false));
+                }
+                prev = asa;
+            }
+            // Rejected by `Policy::new` under Erlang C; treated as met rather than panicking.
+            Target::Abandon { .. } => break (n, f64::from(n)),
+        }
+    };
+    let (n_occ, occ_frac) = occupancy_agents(a, policy);
+    let raw = n_target.max(n_occ);
+    rb.advance_to(load, raw);
+    let m = erlang_c::metrics_from(&rb, load, answer_s);
+    Requirement {
+        erlangs: a,
+        agents_target: n_target,
+        agents_occupancy: n_occ,
+        raw_agents: raw,
+        positions: positions(raw, policy),
+        fractional_positions: cross.max(occ_frac) / (1.0 - policy.shrinkage),
+        service_level: m.service_level,
+        p_wait: m.p_wait,
+        asa_s: m.asa_s,
+        occupancy: m.occupancy,
+        p_abandon: 0.0,
+    }
+}
+
+fn erlang_a_value(m: &erlang_a::Metrics, target: Target) -> (f64, f64, bool) {
+    match target {
+        Target::ServiceLevel {
+            fraction,
+            definition,
+            ..
+        } => {
+            let v = match definition {
+                SlDefinition::Offered => m.sl_offered,
+                SlDefinition::Answered => m.sl_answered,
+                SlDefinition::ExcludingShortAbandons => m.sl_excluding_short_abandons,
+                SlDefinition::Virtual => m.sl_virtual,
+            };
+            (v, fraction, v >= fraction)
+        }
+        Target::Asa { max_s } => (m.asa_answered_s, max_s, m.asa_answered_s <= max_s),
+        Target::Abandon { max_rate } => (m.p_abandon, max_rate, m.p_abandon <= max_rate),
+    }
+}
+
+fn required_erlang_a(load: &Load, policy: &Policy, patience_s: f64) -> Requirement {
+    let a = load.erlangs();
+    let answer_s = policy.sl_answer_s();
+    let eval = |rb: &mut InvErlangB, n: u32| {
+        rb.advance_to(load, n.saturating_sub(1));
+        erlang_a::metrics_with(rb, load, patience_s, n, answer_s)
+    };
+    let higher_is_better = matches!(policy.target, Target::ServiceLevel { .. });
+    // Linear upward search from a lower starting point: Erlang A can meet targets below
+    // A agents, so start at a fraction of A and step down first if already met.
+    let mut rb = InvErlangB::new();
+    let mut n = to_u32((a * 0.5).floor()).max(1);
+    let mut m = eval(&mut rb, n);
+    let cap = to_u32((a * 4.0).ceil()) + 1000;
+    if erlang_a_value(&m, policy.target).2 {
+        // Walk down (rare: very low targets).
+        let mut fresh = InvErlangB::new();
+        while n > 1 {
+            let mm = eval(&mut fresh, n - 1);
+            if !erlang_a_value(&mm, policy.target).2 {
+                break;
+            }
+            n -= 1;
+            m = mm;
+            fresh = InvErlangB::new();
+        }
+    } else {
+        while !erlang_a_value(&m, policy.target).2 && n < cap {
+            n += 1;
+            m = eval(&mut rb, n);
+        }
+    }
+    let n_target = n;
+    let prev_val = if n_target > 1 {
+        erlang_a_value(&eval(&mut InvErlangB::new(), n_target - 1), policy.target).0
+    } else if higher_is_better {
+        0.0
+    } else {
+        f64::INFINITY
+    };
+    let (v, goal, _) = erlang_a_value(&m, policy.target);
+    let cross = interpolate(n_target, prev_val, v, goal, higher_is_better);
+    let (n_occ, occ_frac) = occupancy_agents(a, policy);
+    let raw = n_target.max(n_occ);
+    let m = if raw == n_target {
+        m
+    } else {
+        eval(&mut rb, raw)
+    };
+    let sl = match policy.target {
+        Target::ServiceLevel { definition, .. } => match definition {
+            SlDefinition::Offered => m.sl_offered,
+            SlDefinition::Answered => m.sl_answered,
+            SlDefinition::ExcludingShortAbandons => m.sl_excluding_short_abandons,
+            SlDefinition::Virtual => m.sl_virtual,
+        },
+        _ => m.sl_offered,
+    };
+    Requirement {
+        erlangs: a,
+        agents_target: n_target,
+        agents_occupancy: n_occ,
+        raw_agents: raw,
+        positions: positions(raw, policy),
+        fractional_positions: cross.max(occ_frac) / (1.0 - policy.shrinkage),
+        service_level: sl,
+        p_wait: m.p_wait,
+        asa_s: m.asa_answered_s,
+        occupancy: m.occupancy,
+        p_abandon: m.p_abandon,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max_occ: f64, shrink: f64) -> Policy {
+        Policy::service_level(20.0, 0.8, max_occ, shrink).unwrap()
+    }
+
+    #[test]
+    fn zero_calls_need_zero_agents() {
+        let r = required(&Load::new(0.0, 900.0, 300.0).unwrap(), &policy(0.9, 0.3));
+        assert_eq!((r.raw_agents, r.positions), (0, 0));
+    }
+
+    #[test]
+    fn shrinkage_ceiling_is_exact() {
+        // 21 raw agents with 30 % shrinkage is exactly 30 positions.
+        assert_eq!(positions(21, &policy(1.0, 0.3)), 30);
+        assert_eq!(positions(22, &policy(1.0, 0.3)), 32);
+    }
+
+    #[test]
+    fn whole_number_load_searches_from_floor_plus_one() {
+        // A = 10 exactly: N = 10 is overload, the search must not skip N = 11.
+        let l = Load::new(900.0, 1800.0, 20.0).unwrap();
+        let p = Policy::service_level(20.0, 0.7, 1.0, 0.0).unwrap();
+        let r = required(&l, &p);
+        assert_eq!(r.agents_target, 11);
+    }
+
+    #[test]
+    fn policy_rejects_nonsense() {
+        assert!(Policy::service_level(20.0, 1.5, 0.9, 0.3).is_err());
+        assert!(Policy::service_level(20.0, 0.8, 0.0, 0.3).is_err());
+        assert!(Policy::service_level(20.0, 0.8, 0.9, 1.0).is_err());
+        assert!(Policy::new(Target::Abandon { max_rate: 0.05 }, 0.9, 0.3, Model::ErlangC).is_err());
+    }
+
+    #[test]
+    fn abandon_target_under_erlang_a_is_met_at_n_and_not_at_n_minus_one() {
+        let l = Load::new(600.0, 1800.0, 240.0).unwrap();
+        let p = Policy::new(
+            Target::Abandon { max_rate: 0.05 },
+            1.0,
+            0.0,
+            Model::ErlangA { patience_s: 90.0 },
+        )
+        .unwrap();
+        let r = required(&l, &p);
+        let at = erlang_a::evaluate(&l, 90.0, r.agents_target, 20.0).unwrap();
+        let below = erlang_a::evaluate(&l, 90.0, r.agents_target - 1, 20.0).unwrap();
+        assert!(at.p_abandon <= 0.05 && below.p_abandon > 0.05);
+    }
+
+    #[test]
+    fn fractional_positions_lie_between_previous_and_integer_answer() {
+        let l = Load::new(700.0, 1800.0, 300.0).unwrap();
+        let r = required(&l, &policy(1.0, 0.0));
+        assert!(r.fractional_positions <= f64::from(r.positions));
+        assert!(r.fractional_positions > f64::from(r.positions) - 1.0);
+    }
+}
