@@ -11,6 +11,7 @@ pub mod coordination;
 pub mod diffusion;
 pub mod objectives;
 pub mod roles;
+pub mod staffing;
 pub mod strategy;
 pub mod template;
 pub mod workplan;
