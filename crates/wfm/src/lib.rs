@@ -127,6 +127,11 @@ impl Load {
     pub(crate) fn ratio(&self, n: f64) -> f64 {
         n * self.interval_s / self.work_s
     }
+    /// `1 / A` (interval / work content).
+    #[inline]
+    pub(crate) fn inv_erlangs(&self) -> f64 {
+        self.interval_s / self.work_s
+    }
     /// True when no traffic is offered.
     pub fn is_zero(&self) -> bool {
         self.work_s == 0.0

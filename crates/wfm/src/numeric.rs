@@ -63,8 +63,14 @@ impl InvErlangB {
     #[inline]
     pub fn step(&mut self, load: &Load) {
         self.n += 1;
-        let q = load.ratio(f64::from(self.n));
-        self.mant = q.mul_add(self.mant, self.one);
+        let q = f64::from(self.n) * load.inv_erlangs();
+        // Plain multiply-add: `mul_add` is a libm call on baseline x86-64.
+        self.mant = q * self.mant + self.one;
+        self.rescale();
+    }
+
+    #[inline]
+    fn rescale(&mut self) {
         if self.mant > RESCALE_LIMIT {
             self.mant *= RESCALE_FACTOR;
             self.one *= RESCALE_FACTOR;
@@ -72,10 +78,20 @@ impl InvErlangB {
         }
     }
 
-    /// Advances to `r(n)` (no-op when already there or beyond).
+    /// Advances to `r(n)` (no-op when already there or beyond). Two steps are fused,
+    /// `r(n+2) = q₂q₁·r(n) + (q₂ + 1)`, which halves the latency of the dependency chain;
+    /// the products of ratios are computed off the chain.
     #[inline]
     pub fn advance_to(&mut self, load: &Load, n: u32) {
-        while self.n < n {
+        let inv = load.inv_erlangs();
+        while self.n + 2 <= n {
+            let q1 = f64::from(self.n + 1) * inv;
+            let q2 = f64::from(self.n + 2) * inv;
+            self.mant = (q2 * q1) * self.mant + (q2 * self.one + self.one);
+            self.n += 2;
+            self.rescale();
+        }
+        if self.n < n {
             self.step(load);
         }
     }
@@ -88,10 +104,10 @@ pub(crate) fn erlang_c_from_inv_b(rb: &InvErlangB, load: &Load) -> f64 {
     let excess = load.excess(n);
     let a = load.erlangs();
     if rb.exp2 == 0 {
-        (n / rb.mant.mul_add(excess, a)).min(1.0)
+        (n / (rb.mant * excess + a)).min(1.0)
     } else {
         // r(N)·2^e dominates A by hundreds of orders of magnitude.
-        let scaled = n / rb.mant.mul_add(excess, a * pow2(-rb.exp2));
+        let scaled = n / (rb.mant * excess + a * pow2(-rb.exp2));
         scaled * pow2(-rb.exp2)
     }
 }

@@ -270,6 +270,13 @@ fn interpolate(n: u32, prev: f64, cur: f64, goal: f64, higher_is_better: bool) -
     (nf - 1.0 + ((g - p) / (c - p)).clamp(0.0, 1.0)).min(nf)
 }
 
+/// Erlang C service level at `n` agents (fresh recurrence; used off the hot path).
+fn sl_at(load: &Load, n: u32, answer_s: f64) -> f64 {
+    let mut rb = InvErlangB::new();
+    rb.advance_to(load, n);
+    erlang_c::metrics_from(&rb, load, answer_s).service_level
+}
+
 fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
     let a = load.erlangs();
     let aht = load.aht_s();
@@ -282,6 +289,12 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
         Target::Asa { .. } => f64::INFINITY,
         _ => 0.0,
     };
+    // exp(−(N−A)·T/AHT) is tracked multiplicatively from one candidate to the next
+    // (one `exp` per interval instead of one per candidate); a decision that falls within
+    // 1e-9 of the target is re-checked with a fresh `exp`, so the answer stays exact.
+    let k = answer_s / aht;
+    let step_decay = (-k).exp();
+    let mut decay = f64::NAN;
     let (n_target, cross) = loop {
         rb.step(load);
         let n = rb.n;
@@ -290,16 +303,39 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
             // floor(A)+1 can equal A only through rounding; keep searching.
             continue;
         }
-        let c = erlang_c_from_inv_b(&rb, load);
         match policy.target {
             Target::ServiceLevel { fraction, .. } => {
-                let sl = 1.0 - c * (-excess * answer_s / aht).exp();
+                decay = if decay.is_nan() {
+                    (-excess * k).exp()
+                } else {
+                    decay * step_decay
+                };
+                // Division-free screen: SL ≥ target ⇔ C·decay ≤ 1 − target with
+                // C = N/(r·(N−A) + A); only candidates near the boundary pay for C.
+                if rb.exp2 == 0 {
+                    let lhs = f64::from(n) * decay;
+                    let rhs = (1.0 - fraction) * (rb.mant * excess + a);
+                    if lhs > rhs * (1.0 + 1e-6) {
+                        prev = f64::NAN;
+                        continue;
+                    }
+                }
+                let c = erlang_c_from_inv_b(&rb, load);
+                let mut sl = 1.0 - c * decay;
+                if (sl - fraction).abs() <= 1e-9 {
+                    decay = (-excess * k).exp();
+                    sl = 1.0 - c * decay;
+                }
                 if sl >= fraction {
+                    if prev.is_nan() {
+                        prev = sl_at(load, n - 1, answer_s);
+                    }
                     break (n, interpolate(n, prev, sl, fraction, true));
                 }
                 prev = sl;
             }
             Target::Asa { max_s } => {
+                let c = erlang_c_from_inv_b(&rb, load);
                 let asa = c * aht / excess;
                 if asa <= max_s {
                     break (n, interpolate(n, prev, asa, max_s, false));
