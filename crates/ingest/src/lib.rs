@@ -1,1 +1,26 @@
-//! rumbo-ingest (work in progress).
+//! rumbo-ingest: call-platform data in, standard records and data-quality issues out.
+//!
+//! Streaming parsers (constant memory except where the format forbids it, XLSX)
+//! for Asterisk `queue_log` ([`queue_log`]), Asterisk CDR CSV ([`cdr`]), the
+//! standard call CSV ([`std_calls`], the fast path of `rumbo kpi file`) and
+//! vendor CSV/XLSX exports of calls, QA evaluations, surveys and sales through a
+//! saved column [`mapping::Mapping`]. Every bad or suspicious line becomes an
+//! [`Issue`] with its line number; nothing is dropped silently and no input can
+//! make a parser panic (see the proptest fuzz tests). Caller numbers leave this
+//! crate only as keyed hash plus masked form ([`privacy`]).
+
+pub mod cdr;
+mod error;
+pub mod issue;
+pub mod mapping;
+pub mod numparse;
+pub mod occupancy;
+pub mod privacy;
+pub mod queue_log;
+pub mod std_calls;
+pub mod values;
+pub mod xlsx;
+
+pub use error::IngestError;
+pub use issue::{Issue, IssueKind, Severity};
+pub use privacy::{CallerHasher, ProtectedCaller};
