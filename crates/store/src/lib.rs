@@ -1,1 +1,191 @@
-//! rumbo-store (work in progress).
+//! `rumbo-store`: the one seam between Rumbo and its database.
+//!
+//! SQLite (one file, WAL, foreign keys on) is the embedded default; PostgreSQL is the multi-user
+//! option. Both are reached through sqlx's `Any` driver with the same SQL: `$n` placeholders,
+//! times as epoch seconds in 64-bit integers, dates as ISO text, booleans as 0/1 integers.
+//! Only this crate names sqlx. Each backend has its own migration folder because DDL differs
+//! (identity columns); queries do not.
+//!
+//! **Invariant:** every write that changes a programme or anything in it records an audit row in
+//! the same transaction, so an audit trail can never disagree with the data.
+
+pub mod audit;
+pub mod clients;
+mod migrate;
+pub mod programmes;
+pub mod settings;
+pub mod testing;
+pub mod users;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+
+pub use audit::{Actor, AuditEntry};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything that can go wrong in the store. Callers match on the first variants; `Db` carries
+/// the driver's error for logs only (never shown to users).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the string names the rule (e.g. `programme.code`).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A referenced row does not exist (e.g. unknown client).
+    #[error("unknown reference: {0}")]
+    UnknownReference(&'static str),
+    #[error("unsupported database url (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the error is a unique-constraint violation.
+    pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Seconds since the Unix epoch, UTC.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    ///
+    /// `url` is `sqlite://PATH` (or a bare path ending in `.db`) or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalise_url(url)?;
+        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; \
+                             PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Is the database reachable? Used by `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (graceful shutdown; lets SQLite checkpoint its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Consistent online copy of an SQLite database into `dest` (`VACUUM INTO`).
+    pub async fn backup_to(&self, dest: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::UnsupportedUrl);
+        }
+        let dest = dest.to_string_lossy().replace('\'', "''");
+        sqlx::query(&format!("VACUUM INTO '{dest}'"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn normalise_url(url: &str) -> Result<(Backend, String)> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_string()))
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let url = if rest.contains("mode=") {
+            format!("sqlite://{rest}")
+        } else {
+            format!("sqlite://{rest}{sep}mode=rwc")
+        };
+        Ok((Backend::Sqlite, url))
+    } else if !url.contains("://") && !url.is_empty() {
+        Ok((Backend::Sqlite, format!("sqlite://{url}?mode=rwc")))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// Reads a column, turning a type mismatch into [`StoreError::Corrupt`].
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    row.try_get(name)
+        .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_paths_and_sqlite_urls_open_in_create_mode() {
+        assert_eq!(
+            normalise_url("rumbo.db").unwrap(),
+            (Backend::Sqlite, "sqlite://rumbo.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalise_url("sqlite://./x.db").unwrap(),
+            (Backend::Sqlite, "sqlite://./x.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalise_url("postgres://u@h/db").unwrap().0,
+            Backend::Postgres
+        );
+        assert!(normalise_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,59 @@
+//! Versioned migrations, embedded in the binary and applied at start.
+//!
+//! Each backend has its own folder (`migrations/sqlite`, `migrations/postgres`) with files of the
+//! same numbers; a migration runs in one transaction together with its bookkeeping row, so a
+//! failed migration leaves nothing behind.
+
+use crate::{now, Backend, Result, Store, StoreError};
+
+/// (version, name, sqlite sql, postgres sql)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(store.pool())
+    .await?;
+    for &(version, name, sqlite, postgres) in MIGRATIONS {
+        let mut tx = store.pool().begin().await?;
+        if store.backend() == Backend::Postgres {
+            // Serialise concurrent starters on the same database.
+            sqlx::query("SELECT pg_advisory_xact_lock(4242)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        let sql = match store.backend() {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        };
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Migration { version, source })?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! Programmes: create, read, update, delete, with membership and audit.
+
+use rumbo_domain::programme::NewProgramme;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Actor, Change};
+use crate::{col, now, Result, Store, StoreError};
+
+/// A programme as stored, with its client and product names for display.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Programme {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub client_id: i64,
+    pub client_name: String,
+    pub product_id: Option<i64>,
+    pub product_name: Option<String>,
+    pub channels: Vec<String>,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub status: String,
+    pub time_zone: String,
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A programme seen by one user: whether they are on its team.
+#[derive(Debug, Clone)]
+pub struct ProgrammeFor {
+    pub programme: Programme,
+    pub member: bool,
+}
+
+const SELECT: &str = "SELECT p.*, c.name AS client_name, pr.name AS product_name,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM programme_members m WHERE m.programme_id = p.id AND m.user_id = $1) THEN 1 ELSE 0 END AS BIGINT) AS member
+    FROM programmes p JOIN clients c ON c.id = p.client_id LEFT JOIN products pr ON pr.id = p.product_id";
+
+fn row(r: &AnyRow) -> Result<ProgrammeFor> {
+    let channels: String = col(r, "channels")?;
+    let member: i64 = col(r, "member")?;
+    Ok(ProgrammeFor {
+        member: member != 0,
+        programme: Programme {
+            id: col(r, "id")?,
+            code: col(r, "code")?,
+            name: col(r, "name")?,
+            client_id: col(r, "client_id")?,
+            client_name: col(r, "client_name")?,
+            product_id: col(r, "product_id")?,
+            product_name: col(r, "product_name")?,
+            channels: channels
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            start_date: col(r, "start_date")?,
+            end_date: col(r, "end_date")?,
+            status: col(r, "status")?,
+            time_zone: col(r, "time_zone")?,
+            description: col(r, "description")?,
+            created_at: col(r, "created_at")?,
+            updated_at: col(r, "updated_at")?,
+        },
+    })
+}
+
+fn channels_text(p: &NewProgramme) -> String {
+    p.channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn check_refs(tx: &mut Transaction<'_, Any>, p: &NewProgramme) -> Result<()> {
+    let client: Option<i64> = sqlx::query_scalar("SELECT id FROM clients WHERE id = $1")
+        .bind(p.client_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if client.is_none() {
+        return Err(StoreError::UnknownReference("client"));
+    }
+    if let Some(pid) = p.product_id {
+        let owner: Option<i64> = sqlx::query_scalar("SELECT client_id FROM products WHERE id = $1")
+            .bind(pid)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if owner != Some(p.client_id) {
+            return Err(StoreError::UnknownReference("product"));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every programme, each flagged with whether `user_id` is a member; ordered by code.
+    pub async fn programmes_for(&self, user_id: Option<i64>) -> Result<Vec<ProgrammeFor>> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY p.code"))
+            .bind(user_id.unwrap_or(-1))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    pub async fn programme_for(&self, code: &str, user_id: Option<i64>) -> Result<ProgrammeFor> {
+        let r = sqlx::query(&format!("{SELECT} WHERE p.code = $2"))
+            .bind(user_id.unwrap_or(-1))
+            .bind(code.trim().to_ascii_uppercase())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        row(&r)
+    }
+
+    pub async fn programme_by_id(&self, id: i64) -> Result<Programme> {
+        let r = sqlx::query(&format!("{SELECT} WHERE p.id = $2"))
+            .bind(-1i64)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row(&r)?.programme)
+    }
+
+    /// Creates a programme; the acting user (if any) joins its team.
+    pub async fn create_programme(&self, actor: &Actor, p: &NewProgramme) -> Result<Programme> {
+        let mut tx = self.pool().begin().await?;
+        check_refs(&mut tx, p).await?;
+        let t = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO programmes (code, name, client_id, product_id, channels, start_date, end_date, status, time_zone, description, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(p.code.as_str())
+        .bind(&p.name)
+        .bind(p.client_id)
+        .bind(p.product_id)
+        .bind(channels_text(p))
+        .bind(p.start_date.to_string())
+        .bind(p.end_date.map(|d| d.to_string()))
+        .bind(p.status.as_str())
+        .bind(&p.time_zone)
+        .bind(&p.description)
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::Conflict("programme.code")
+            } else {
+                e.into()
+            }
+        })?;
+        if let Some(uid) = actor.user_id {
+            sqlx::query("INSERT INTO programme_members (programme_id, user_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(uid)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let after = fetch_in_tx(&mut tx, id).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "programme",
+                entity_id: p.code.to_string(),
+                programme_id: Some(id),
+                action: "create",
+                before: None,
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Replaces a programme's fields (its code stays) and records before and after.
+    pub async fn update_programme(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: &NewProgramme,
+    ) -> Result<Programme> {
+        let mut tx = self.pool().begin().await?;
+        let before = fetch_in_tx(&mut tx, id).await?;
+        check_refs(&mut tx, p).await?;
+        sqlx::query(
+            "UPDATE programmes SET name = $1, client_id = $2, product_id = $3, channels = $4, start_date = $5,
+             end_date = $6, status = $7, time_zone = $8, description = $9, updated_at = $10 WHERE id = $11",
+        )
+        .bind(&p.name)
+        .bind(p.client_id)
+        .bind(p.product_id)
+        .bind(channels_text(p))
+        .bind(p.start_date.to_string())
+        .bind(p.end_date.map(|d| d.to_string()))
+        .bind(p.status.as_str())
+        .bind(&p.time_zone)
+        .bind(&p.description)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let after = fetch_in_tx(&mut tx, id).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "programme",
+                entity_id: before.code.clone(),
+                programme_id: Some(id),
+                action: "update",
+                before: serde_json::to_value(&before).ok(),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn delete_programme(&self, actor: &Actor, id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let before = fetch_in_tx(&mut tx, id).await?;
+        sqlx::query("DELETE FROM programmes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "programme",
+                entity_id: before.code.clone(),
+                programme_id: Some(id),
+                action: "delete",
+                before: serde_json::to_value(&before).ok(),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_member(&self, actor: &Actor, programme_id: i64, user_id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO programme_members (programme_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(programme_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "programme_member",
+                entity_id: user_id.to_string(),
+                programme_id: Some(programme_id),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({ "user_id": user_id })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// (user id, name, email, role) of a programme's team.
+    pub async fn members(&self, programme_id: i64) -> Result<Vec<(i64, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.email, u.role FROM programme_members m JOIN users u ON u.id = m.user_id
+             WHERE m.programme_id = $1 ORDER BY u.name",
+        )
+        .bind(programme_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "id")?,
+                    col(r, "name")?,
+                    col(r, "email")?,
+                    col(r, "role")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme> {
+    let r = sqlx::query(&format!("{SELECT} WHERE p.id = $2"))
+        .bind(-1i64)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row(&r)?.programme)
+}

@@ -1,0 +1,39 @@
+//! Fresh, migrated databases for tests (zero2prod's `spawn_app` idea).
+//!
+//! `DATABASE_URL` chooses the backend: unset or `sqlite…` gives a new SQLite file in the temp
+//! folder; `postgres://…/db` gives a new database `rumbo_t_<random>` on that server, created
+//! through the given database. CI drops the `rumbo_t_%` databases when the run ends.
+
+use rand::Rng;
+
+use crate::{Result, Store};
+
+/// The URL a test store should use: a fresh database every call.
+pub async fn fresh_url() -> Result<String> {
+    let suffix: u64 = rand::thread_rng().gen();
+    let base = std::env::var("DATABASE_URL").unwrap_or_default();
+    if base.starts_with("postgres") {
+        sqlx::any::install_default_drivers();
+        let name = format!("rumbo_t_{suffix:016x}");
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        let (prefix, _) = base
+            .rsplit_once('/')
+            .ok_or(crate::StoreError::UnsupportedUrl)?;
+        let query = base
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        Ok(format!("{prefix}/{name}{query}"))
+    } else {
+        let path = std::env::temp_dir().join(format!("rumbo-test-{suffix:016x}.db"));
+        Ok(format!("sqlite://{}", path.display()))
+    }
+}
+
+/// A fresh, migrated store.
+pub async fn fresh_store() -> Result<Store> {
+    Store::open(&fresh_url().await?).await
+}

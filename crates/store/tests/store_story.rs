@@ -1,0 +1,169 @@
+//! One story through the store, run on whichever backend `DATABASE_URL` chooses
+//! (SQLite temp file by default, PostgreSQL in CI).
+
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
+use rumbo_domain::rut::Rut;
+use rumbo_store::testing::fresh_store;
+use rumbo_store::users::NewUser;
+use rumbo_store::{Actor, StoreError};
+
+fn programme(code: &str, client_id: i64) -> NewProgramme {
+    NewProgramme::try_from(ProgrammeInput {
+        code: code.into(),
+        name: "Retención tarjetas".into(),
+        client_id: Some(client_id),
+        channels: vec!["voice_inbound".into(), "chat".into()],
+        start_date: "2026-01-01".into(),
+        end_date: Some("2026-12-31".into()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn clients_programmes_users_and_audit_round_trip() {
+    let store = fresh_store().await.unwrap();
+    let sys = Actor::system("test");
+    let client = store
+        .create_client(&sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(client.rut, "76.086.428-5");
+    let dup = store
+        .create_client(&sys, "Otro", Rut::parse("76086428-5").unwrap())
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict("client.rut"))));
+
+    let user = store
+        .create_user(
+            &sys,
+            NewUser {
+                email: "Jefa@Example.cl",
+                name: "Jefa",
+                password_hash: "$argon2id$fake",
+                role: "manager",
+                client_id: None,
+                lang: "es",
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.email, "jefa@example.cl");
+    let actor = Actor::user(user.id, &user.email);
+
+    let p = store
+        .create_programme(&actor, &programme("ret-01", client.id))
+        .await
+        .unwrap();
+    assert_eq!(p.code, "RET-01");
+    assert_eq!(p.channels, vec!["voice_inbound", "chat"]);
+    let seen = store.programme_for("ret-01", Some(user.id)).await.unwrap();
+    assert!(seen.member, "the creator joins the team");
+    assert!(!store.programme_for("RET-01", None).await.unwrap().member);
+
+    let again = store
+        .create_programme(&actor, &programme("RET-01", client.id))
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict("programme.code"))));
+    let unknown = store
+        .create_programme(&actor, &programme("RET-02", 9999))
+        .await;
+    assert!(matches!(
+        unknown,
+        Err(StoreError::UnknownReference("client"))
+    ));
+    assert_eq!(
+        store.programmes_for(None).await.unwrap().len(),
+        1,
+        "nothing half-written"
+    );
+
+    let mut changed = programme("RET-01", client.id);
+    changed.name = "Retención tarjetas 2026".into();
+    let updated = store
+        .update_programme(&actor, p.id, &changed)
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "Retención tarjetas 2026");
+
+    let history = store.audit_for_programme(p.id, 50).await.unwrap();
+    let actions: Vec<_> = history.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, vec!["update", "create"]);
+    assert_eq!(
+        history[0].before.as_ref().unwrap()["name"],
+        "Retención tarjetas"
+    );
+    assert_eq!(
+        history[0].after.as_ref().unwrap()["name"],
+        "Retención tarjetas 2026"
+    );
+    assert_eq!(history[0].actor, "jefa@example.cl");
+
+    store.delete_programme(&actor, p.id).await.unwrap();
+    assert!(matches!(
+        store.programme_for("RET-01", None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.audit_for_programme(p.id, 50).await.unwrap()[0].action,
+        "delete"
+    );
+}
+
+#[tokio::test]
+async fn sessions_tokens_and_login_failures() {
+    let store = fresh_store().await.unwrap();
+    let sys = Actor::system("test");
+    let u = store
+        .create_user(
+            &sys,
+            NewUser {
+                email: "a@b.cl",
+                name: "A",
+                password_hash: "h",
+                role: "analyst",
+                client_id: None,
+                lang: "en",
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create_session("tokhash", u.id, "csrf1", 3600)
+        .await
+        .unwrap();
+    let s = store.session("tokhash").await.unwrap().unwrap();
+    assert_eq!((s.user.id, s.csrf.as_str()), (u.id, "csrf1"));
+    store.delete_session("tokhash").await.unwrap();
+    assert!(store.session("tokhash").await.unwrap().is_none());
+
+    store
+        .create_api_token(&sys, u.id, "apihash", "script")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_api_token("apihash")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert!(store.user_by_api_token("nope").await.unwrap().is_none());
+
+    for _ in 0..3 {
+        store.record_login_attempt("A@b.cl", false).await.unwrap();
+    }
+    store.record_login_attempt("a@b.cl", true).await.unwrap();
+    assert_eq!(store.recent_login_failures("a@b.cl", 60).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_on_reopen() {
+    let url = rumbo_store::testing::fresh_url().await.unwrap();
+    let a = rumbo_store::Store::open(&url).await.unwrap();
+    a.close().await;
+    let b = rumbo_store::Store::open(&url).await.unwrap();
+    b.ping().await.unwrap();
+}
