@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod clients;
 mod migrate;
+pub mod plan;
 pub mod programmes;
 pub mod settings;
 pub mod testing;

@@ -7,12 +7,20 @@
 use crate::{now, Backend, Result, Store, StoreError};
 
 /// (version, name, sqlite sql, postgres sql)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "plan",
+        include_str!("../migrations/sqlite/0002_plan.sql"),
+        include_str!("../migrations/postgres/0002_plan.sql"),
+    ),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
     sqlx::raw_sql(
