@@ -1,0 +1,142 @@
+//! The JSON API under `/api/v1`: the same use cases as the pages, for scripts.
+//! Authentication is a bearer token (`rumbo token create EMAIL`); errors are problem+json.
+
+mod openapi;
+mod programmes;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use rumbo_store::clients::{Client, Product};
+use rumbo_store::users::{Person, User};
+use serde::Deserialize;
+
+use crate::access::{ADMINS, MANAGERS};
+use crate::ctx::{ApiJson, Ctx};
+use crate::error::AppError;
+use crate::{service, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/me", get(me))
+        .route("/clients", get(clients).post(create_client))
+        .route("/products", get(products).post(create_product))
+        .route("/people", get(people).post(create_person))
+        .route("/users", get(users).post(create_user))
+        .merge(programmes::router())
+}
+
+async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {
+    Ok(Json(ctx.user()?.clone()))
+}
+
+async fn clients(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Client>>, AppError> {
+    ctx.user()?;
+    let all = state.store.clients().await?;
+    // A client viewer sees only their own client.
+    let own = ctx.user()?.client_id;
+    let role = ctx.role()?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|c| role != rumbo_domain::access::Role::ClientViewer || own == Some(c.id))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewClient {
+    name: String,
+    rut: String,
+}
+
+async fn create_client(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<NewClient>,
+) -> Result<(StatusCode, Json<Client>), AppError> {
+    let c = service::create_client(&state, &ctx, &b.name, &b.rut).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+async fn products(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Product>>, AppError> {
+    ctx.require_role(&[
+        rumbo_domain::access::Role::Admin,
+        rumbo_domain::access::Role::Manager,
+        rumbo_domain::access::Role::Supervisor,
+        rumbo_domain::access::Role::Analyst,
+    ])?;
+    Ok(Json(state.store.products(None).await?))
+}
+
+#[derive(Deserialize)]
+struct NewProduct {
+    client_id: i64,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn create_product(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<NewProduct>,
+) -> Result<(StatusCode, Json<Product>), AppError> {
+    let p = service::create_product(&state, &ctx, b.client_id, &b.name, &b.description).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Person>>, AppError> {
+    ctx.require_role(MANAGERS)?;
+    Ok(Json(state.store.people().await?))
+}
+
+#[derive(Deserialize)]
+struct NewPerson {
+    name: String,
+    email: Option<String>,
+    #[serde(default)]
+    org_role: String,
+}
+
+async fn create_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<NewPerson>,
+) -> Result<(StatusCode, Json<Person>), AppError> {
+    let p = service::create_person(&state, &ctx, &b.name, b.email.as_deref(), &b.org_role).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<User>>, AppError> {
+    ctx.require_role(ADMINS)?;
+    Ok(Json(state.store.users().await?))
+}
+
+#[derive(Deserialize)]
+struct NewUserBody {
+    email: String,
+    name: String,
+    role: String,
+    client_id: Option<i64>,
+    password: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<NewUserBody>,
+) -> Result<(StatusCode, Json<User>), AppError> {
+    let u = service::create_user(
+        &state,
+        &ctx,
+        &b.email,
+        &b.name,
+        &b.role,
+        b.client_id,
+        &b.password,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(u)))
+}

@@ -1,0 +1,149 @@
+//! One error type for every handler, rendered by the context middleware as a friendly HTML page
+//! or an RFC 9457 `application/problem+json` body, in the user's language.
+//!
+//! Internal causes are logged, never shown: users read "something went wrong".
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rumbo_domain::{Invalid, Invalids};
+use rumbo_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid session or token. Pages redirect to the login form.
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    /// Also used where existence must not leak.
+    #[error("not found")]
+    NotFound,
+    /// One or more fields are invalid (also duplicate codes and unknown references).
+    #[error("invalid input")]
+    Invalid(Invalids),
+    /// Like `Invalid`, but the conflict is with stored data (HTTP 409).
+    #[error("conflict")]
+    Conflict(Invalids),
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("too many attempts")]
+    Throttled,
+    /// Malformed request (bad JSON, missing body…); the string is safe to show.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Anything else; the string is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Catalogue key of the title.
+    pub fn title_key(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::Forbidden => "error.forbidden",
+            AppError::NotFound => "error.not_found",
+            AppError::Invalid(_) => "error.invalid",
+            AppError::Conflict(_) => "error.conflict",
+            AppError::Csrf => "error.csrf",
+            AppError::Throttled => "error.throttled",
+            AppError::BadRequest(_) => "error.bad_request",
+            AppError::Internal(_) => "error.internal",
+        }
+    }
+
+    /// Problem type slug, e.g. `/problems/validation`.
+    pub fn problem_type(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "/problems/unauthenticated",
+            AppError::Forbidden => "/problems/forbidden",
+            AppError::NotFound => "/problems/not-found",
+            AppError::Invalid(_) => "/problems/validation",
+            AppError::Conflict(_) => "/problems/conflict",
+            AppError::Csrf => "/problems/csrf",
+            AppError::Throttled => "/problems/throttled",
+            AppError::BadRequest(_) => "/problems/bad-request",
+            AppError::Internal(_) => "/problems/internal",
+        }
+    }
+
+    /// Field problems, if any.
+    pub fn invalids(&self) -> &[Invalid] {
+        match self {
+            AppError::Invalid(i) | AppError::Conflict(i) => &i.0,
+            _ => &[],
+        }
+    }
+
+    pub fn invalid(field: &'static str, key: &'static str) -> AppError {
+        AppError::Invalid(Invalid::new(field, key).into())
+    }
+}
+
+impl From<Invalids> for AppError {
+    fn from(i: Invalids) -> Self {
+        AppError::Invalid(i)
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(i: Invalid) -> Self {
+        AppError::Invalid(i.into())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(what) => {
+                let (field, key) = match what {
+                    "programme.code" => ("code", "error.conflict.programme_code"),
+                    "client.rut" => ("rut", "error.conflict.client_rut"),
+                    "user.email" => ("email", "error.conflict.user_email"),
+                    "person.email" => ("email", "error.conflict.user_email"),
+                    "product.name" => ("name", "error.conflict.product_name"),
+                    _ => ("", "error.conflict"),
+                };
+                AppError::Conflict(Invalid::new(field, key).into())
+            }
+            StoreError::UnknownReference(what) => {
+                let (field, key) = match what {
+                    "client" => ("client_id", "error.unknown.client"),
+                    "product" => ("product_id", "error.unknown.product"),
+                    "person" => ("person_id", "error.unknown.person"),
+                    _ => ("", "error.unknown.reference"),
+                };
+                AppError::Invalid(Invalid::new(field, key).into())
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Marker placed in a response's extensions; the context middleware renders it.
+#[derive(Clone)]
+pub struct ErrorMarker(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(ErrorMarker(Arc::new(self)));
+        res
+    }
+}

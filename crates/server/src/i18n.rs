@@ -1,0 +1,176 @@
+//! Spanish (es-CL, default) and English message catalogues.
+//!
+//! Every user-visible string comes from `i18n/es.toml` or `i18n/en.toml`, embedded at build time.
+//! A test checks that both catalogues have the same keys and that every `t("…")` key used in
+//! this crate exists in both.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A user-interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Es,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Es, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// The `lang` attribute of pages.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Es => "es-CL",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("es") {
+            Some(Lang::Es)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .next()
+    }
+
+    /// The message for `key`; the key itself if it is missing (a test prevents that).
+    pub fn t(self, key: &str) -> &'static str {
+        let cat = catalogue(self);
+        match cat.get(key) {
+            Some(v) => v.as_str(),
+            None => {
+                tracing::warn!(key, lang = self.code(), "missing message");
+                Box::leak(key.to_string().into_boxed_str())
+            }
+        }
+    }
+
+    /// The message for `key` with `{name}` placeholders replaced.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self.t(key).to_string();
+        for (k, v) in args {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    }
+}
+
+const ES: &str = include_str!("../i18n/es.toml");
+const EN: &str = include_str!("../i18n/en.toml");
+
+fn load(src: &str) -> HashMap<String, String> {
+    let table: toml::Table = src.parse().unwrap_or_default();
+    let mut out = HashMap::new();
+    flatten("", &table, &mut out);
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Table(t) => flatten(&key, t, out),
+            _ => {}
+        }
+    }
+}
+
+fn catalogue(lang: Lang) -> &'static HashMap<String, String> {
+    static ES_CAT: OnceLock<HashMap<String, String>> = OnceLock::new();
+    static EN_CAT: OnceLock<HashMap<String, String>> = OnceLock::new();
+    match lang {
+        Lang::Es => ES_CAT.get_or_init(|| load(ES)),
+        Lang::En => EN_CAT.get_or_init(|| load(EN)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn both_catalogues_parse_and_have_the_same_keys() {
+        assert!(ES.parse::<toml::Table>().is_ok(), "es.toml does not parse");
+        assert!(EN.parse::<toml::Table>().is_ok(), "en.toml does not parse");
+        let es: BTreeSet<_> = catalogue(Lang::Es).keys().collect();
+        let en: BTreeSet<_> = catalogue(Lang::En).keys().collect();
+        let only_es: Vec<_> = es.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&es).collect();
+        assert!(
+            only_es.is_empty() && only_en.is_empty(),
+            "only es: {only_es:?}; only en: {only_en:?}"
+        );
+        assert!(es.len() > 50);
+    }
+
+    /// Every literal key passed to `t("…")`/`tf("…"` in this crate's sources exists.
+    #[test]
+    fn every_key_used_in_the_sources_exists() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let src = std::fs::read_to_string(&path).unwrap();
+                for pat in ["t(\"", "tf(\""] {
+                    for (i, _) in src.match_indices(pat) {
+                        let rest = &src[i + pat.len()..];
+                        let Some(end) = rest.find('"') else { continue };
+                        let key = &rest[..end];
+                        if key.contains('.')
+                            && !key.contains(' ')
+                            && !catalogue(Lang::Es).contains_key(key)
+                        {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogues: {missing:#?}"
+        );
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_supported() {
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en-US;q=0.8, es;q=0.5"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+}

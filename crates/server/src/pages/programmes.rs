@@ -1,0 +1,387 @@
+//! Programme pages: list, create, show (with history), edit, delete.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use rumbo_domain::access::{decide, Action, Decision, Relation};
+use rumbo_domain::programme::{Channel, ProgrammeInput, Status, DEFAULT_TIME_ZONE};
+use rumbo_domain::Invalid;
+use rumbo_store::programmes::Programme;
+
+use super::login::redirect;
+use super::{csrf_field, field_errors, fmt_date, fmt_instant, input, layout, Section};
+use crate::ctx::{Ctx, Form, FormData};
+use crate::error::AppError;
+use crate::{access, service, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programs", get(list).post(create))
+        .route("/programs/new", get(new_form))
+        .route("/programs/{code}", get(show))
+        .route("/programs/{code}/edit", get(edit_form).post(update))
+        .route("/programs/{code}/delete", post(delete))
+}
+
+pub fn status_badge(ctx: &Ctx, status: &str) -> Markup {
+    html! { span class={ "badge status-" (status) } { (ctx.t(&format!("status.{status}"))) } }
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    let rows = access::visible_programmes(&state, &ctx).await?;
+    let can_create = access::may_create(&ctx).is_ok();
+    Ok(layout(
+        &ctx,
+        Section::Programmes,
+        ctx.t("programmes.title"),
+        html! {
+            @if can_create {
+                div.actions { a.button href="/programs/new" { (ctx.t("programmes.new")) } }
+            }
+            @if rows.is_empty() {
+                p { (ctx.t("programmes.empty")) }
+            } @else {
+                table {
+                    caption.sr { (ctx.t("programmes.title")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("programme.code")) }
+                        th scope="col" { (ctx.t("programme.name")) }
+                        th scope="col" { (ctx.t("programme.client")) }
+                        th scope="col" { (ctx.t("programme.channels")) }
+                        th scope="col" { (ctx.t("programme.dates")) }
+                        th scope="col" { (ctx.t("programme.status")) }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { a href={ "/programs/" (r.programme.code) } { (r.programme.code) } }
+                                td { (r.programme.name) }
+                                td { (r.programme.client_name) }
+                                td { (channels_text(&ctx, &r.programme.channels)) }
+                                td { (fmt_date(&ctx, &r.programme.start_date)) " – " (r.programme.end_date.as_deref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
+                                td { (status_badge(&ctx, &r.programme.status)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn channels_text(ctx: &Ctx, channels: &[String]) -> String {
+    channels
+        .iter()
+        .map(|c| ctx.t(&format!("channel.{c}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn input_from_form(f: &FormData) -> ProgrammeInput {
+    ProgrammeInput {
+        code: f.get("code").to_string(),
+        name: f.get("name").to_string(),
+        client_id: f.get("client_id").trim().parse().ok(),
+        product_id: f.get("product_id").trim().parse().ok(),
+        channels: f.all("channels"),
+        start_date: f.get("start_date").to_string(),
+        end_date: f.opt("end_date"),
+        status: f.opt("status"),
+        time_zone: f.opt("time_zone"),
+        description: f.opt("description"),
+    }
+}
+
+async fn programme_form(
+    state: &AppState,
+    ctx: &Ctx,
+    action: &str,
+    v: &ProgrammeInput,
+    errors: &[Invalid],
+    editing: bool,
+) -> Result<Markup, AppError> {
+    let clients = state.store.clients().await?;
+    let products = state.store.products(None).await?;
+    Ok(html! {
+        @if !errors.is_empty() {
+            div.problems role="alert" {
+                p { (ctx.t("form.has_errors")) }
+                ul { @for e in errors { li { (ctx.t(e.key)) } } }
+            }
+        }
+        form method="post" action=(action) novalidate {
+            (csrf_field(ctx))
+            @if editing {
+                p { strong { (ctx.t("programme.code")) ": " } (v.code) }
+            } @else {
+                (input(ctx, errors, "code", "programme.code", "text", &v.code, true))
+            }
+            (input(ctx, errors, "name", "programme.name", "text", &v.name, true))
+            div.field {
+                label for="client_id" { (ctx.t("programme.client")) " *" }
+                select id="client_id" name="client_id" required {
+                    option value="" { (ctx.t("form.choose")) }
+                    @for c in &clients {
+                        option value=(c.id) selected[v.client_id == Some(c.id)] { (c.name) " (" (c.rut) ")" }
+                    }
+                }
+                (field_errors(ctx, errors, "client_id"))
+            }
+            div.field {
+                label for="product_id" { (ctx.t("programme.product")) }
+                select id="product_id" name="product_id" {
+                    option value="" { (ctx.t("form.none")) }
+                    @for p in &products {
+                        option value=(p.id) selected[v.product_id == Some(p.id)] { (p.name) }
+                    }
+                }
+                (field_errors(ctx, errors, "product_id"))
+            }
+            fieldset {
+                legend { (ctx.t("programme.channels")) " *" }
+                @for ch in Channel::ALL {
+                    label.check {
+                        input type="checkbox" name="channels" value=(ch.as_str()) checked[v.channels.iter().any(|c| c == ch.as_str())];
+                        " " (ctx.t(&format!("channel.{}", ch.as_str())))
+                    }
+                    " "
+                }
+                (field_errors(ctx, errors, "channels"))
+            }
+            (input(ctx, errors, "start_date", "programme.start_date", "date", &v.start_date, true))
+            (input(ctx, errors, "end_date", "programme.end_date", "date", v.end_date.as_deref().unwrap_or(""), false))
+            div.field {
+                label for="status" { (ctx.t("programme.status")) }
+                select id="status" name="status" {
+                    @for s in Status::ALL {
+                        option value=(s.as_str()) selected[v.status.as_deref().unwrap_or("draft") == s.as_str()] { (ctx.t(&format!("status.{}", s.as_str()))) }
+                    }
+                }
+                (field_errors(ctx, errors, "status"))
+            }
+            (input(ctx, errors, "time_zone", "programme.time_zone", "text", v.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE), false))
+            div.field {
+                label for="description" { (ctx.t("programme.description")) }
+                textarea id="description" name="description" rows="4" { (v.description.as_deref().unwrap_or("")) }
+            }
+            button type="submit" { (ctx.t("form.save")) }
+        }
+    })
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    access::may_create(&ctx)?;
+    let v = ProgrammeInput {
+        channels: vec![Channel::VoiceInbound.as_str().into()],
+        ..Default::default()
+    };
+    let form = programme_form(&state, &ctx, "/programs", &v, &[], false).await?;
+    Ok(layout(
+        &ctx,
+        Section::Programmes,
+        ctx.t("programmes.new"),
+        form,
+    ))
+}
+
+/// Re-renders a form with its errors (422/409), or passes other errors on.
+async fn form_error(
+    state: &AppState,
+    ctx: &Ctx,
+    err: AppError,
+    action: &str,
+    v: &ProgrammeInput,
+    title: &str,
+    editing: bool,
+) -> Result<Response, AppError> {
+    match &err {
+        AppError::Invalid(_) | AppError::Conflict(_) => {
+            let form = programme_form(state, ctx, action, v, err.invalids(), editing).await?;
+            Ok((err.status(), layout(ctx, Section::Programmes, title, form)).into_response())
+        }
+        _ => Err(err),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let v = input_from_form(&f);
+    match service::create_programme(&state, &ctx, v.clone()).await {
+        Ok(p) => Ok(redirect(&format!("/programs/{}", p.code))),
+        Err(e) => {
+            form_error(
+                &state,
+                &ctx,
+                e,
+                "/programs",
+                &v,
+                ctx.t("programmes.new"),
+                false,
+            )
+            .await
+        }
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Markup, AppError> {
+    let pf = access::programme(&state, &ctx, &code, Action::Read).await?;
+    let rel = Relation {
+        member: pf.member,
+        same_client: ctx.user()?.client_id == Some(pf.programme.client_id),
+    };
+    let role = ctx.role()?;
+    let can_edit = decide(role, Action::Update, Some(rel)) == Decision::Allow;
+    let can_delete = decide(role, Action::Delete, Some(rel)) == Decision::Allow;
+    let p = &pf.programme;
+    let history = state.store.audit_for_programme(p.id, 100).await?;
+    let members = state.store.members(p.id).await?;
+    Ok(layout(
+        &ctx,
+        Section::Programmes,
+        &format!("{} · {}", p.code, p.name),
+        html! {
+            (facts(&ctx, p))
+            div.actions {
+                @if can_edit { a.button href={ "/programs/" (p.code) "/edit" } { (ctx.t("programme.edit")) } }
+                a.button href={ "/planning?program=" (p.code) } { (ctx.t("nav.planning")) }
+                a.button href={ "/control?program=" (p.code) } { (ctx.t("nav.control")) }
+                @if can_delete {
+                    form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
+                        (csrf_field(&ctx))
+                        button.danger type="submit" { (ctx.t("programme.delete")) }
+                    }
+                }
+            }
+            h2 { (ctx.t("programme.team")) }
+            @if members.is_empty() { p { (ctx.t("programme.no_team")) } }
+            ul { @for (_, name, email, role) in &members { li { (name) " (" (email) ", " (ctx.t(&format!("role.{role}"))) ")" } } }
+            h2 id="history" { (ctx.t("programme.history")) }
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("audit.when")) }
+                    th scope="col" { (ctx.t("audit.who")) }
+                    th scope="col" { (ctx.t("audit.what")) }
+                    th scope="col" { (ctx.t("audit.changes")) }
+                } }
+                tbody {
+                    @for a in &history {
+                        tr {
+                            td { (fmt_instant(&ctx, a.at, &p.time_zone)) }
+                            td { (a.actor) }
+                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (ctx.t(&format!("entity.{}", a.entity))) " " (a.entity_id) }
+                            td { (diff(a.before.as_ref(), a.after.as_ref())) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// The fields that changed between two JSON snapshots, as `field: old → new`.
+fn diff(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> Markup {
+    let empty = serde_json::Map::new();
+    let b = before.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let a = after.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changed: Vec<_> = keys
+        .into_iter()
+        .filter(|k| !matches!(k.as_str(), "updated_at" | "created_at" | "id"))
+        .filter(|k| b.get(*k) != a.get(*k))
+        .collect();
+    html! {
+        ul.diff {
+            @for k in changed {
+                li {
+                    code { (k) } ": "
+                    @if let Some(old) = b.get(k) { del { (short(old)) } " → " }
+                    @if let Some(new) = a.get(k) { ins { (short(new)) } }
+                }
+            }
+        }
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn facts(ctx: &Ctx, p: &Programme) -> Markup {
+    html! {
+        dl.facts {
+            dt { (ctx.t("programme.status")) } dd { (status_badge(ctx, &p.status)) }
+            dt { (ctx.t("programme.client")) } dd { (p.client_name) }
+            dt { (ctx.t("programme.product")) } dd { (p.product_name.as_deref().unwrap_or("—")) }
+            dt { (ctx.t("programme.channels")) } dd { (channels_text(ctx, &p.channels)) }
+            dt { (ctx.t("programme.start_date")) } dd { (fmt_date(ctx, &p.start_date)) }
+            dt { (ctx.t("programme.end_date")) } dd { (p.end_date.as_deref().map(|d| fmt_date(ctx, d)).unwrap_or_else(|| "—".into())) }
+            dt { (ctx.t("programme.time_zone")) } dd { (p.time_zone) }
+            dt { (ctx.t("programme.description")) } dd { (p.description) }
+        }
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Markup, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Update)
+        .await?
+        .programme;
+    let v = service::input_from(&p);
+    let action = format!("/programs/{}/edit", p.code);
+    let form = programme_form(&state, &ctx, &action, &v, &[], true).await?;
+    Ok(layout(
+        &ctx,
+        Section::Programmes,
+        ctx.t("programme.edit"),
+        form,
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let mut v = input_from_form(&f);
+    v.code = code.to_ascii_uppercase();
+    match service::update_programme(&state, &ctx, &code, v.clone()).await {
+        Ok(p) => Ok(redirect(&format!("/programs/{}", p.code))),
+        Err(e) => {
+            let action = format!("/programs/{}/edit", v.code);
+            form_error(&state, &ctx, e, &action, &v, ctx.t("programme.edit"), true).await
+        }
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    service::delete_programme(&state, &ctx, &code).await?;
+    Ok(redirect("/programs"))
+}
