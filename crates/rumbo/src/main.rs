@@ -4,29 +4,81 @@
 //! its error to an exit code. `anyhow` is used only at this edge.
 
 mod cmd;
+mod config;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "rumbo", version, about = "Plan, coordinate and control contact-centre programmes")]
+#[command(
+    name = "rumbo",
+    version,
+    about = "Plan, coordinate and control contact-centre programmes"
+)]
 struct Cli {
+    /// Database: `sqlite://rumbo.db` (default, a file in this folder) or `postgres://…`.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Configuration file (default: ./rumbo.toml when present).
+    #[arg(long, global = true, env = "RUMBO_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "RUMBO_LOG_FORMAT")]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the web application (creates ./rumbo.db and a demo programme on first start).
+    Serve(cmd::serve::ServeArgs),
+    /// Consistent online copy of the SQLite database.
+    Backup(cmd::serve::BackupArgs),
+    /// User accounts.
+    #[command(subcommand)]
+    User(cmd::admin::UserCmd),
+    /// API tokens for scripts.
+    #[command(subcommand)]
+    Token(cmd::admin::TokenCmd),
+    /// Programmes.
+    #[command(subcommand)]
+    Programs(cmd::admin::ProgramsCmd),
     /// Workforce-management calculations (Erlang C/A, staffing, forecast, schedule).
     #[command(subcommand)]
     Wfm(cmd::wfm::WfmCmd),
+    /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
+    Kpi(cmd::kpi::KpiArgs),
+    /// Developer tools: seeded call generator, KPI benchmark.
+    #[command(subcommand)]
+    Dev(cmd::dev::DevCmd),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let file = match config::FileConfig::load(cli.config.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(cli.log_format.as_deref().or(file.log_format.as_deref()));
+    let db = cli
+        .database_url
+        .clone()
+        .or(file.database_url.clone())
+        .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
     let result = match cli.command {
+        Command::Serve(a) => cmd::serve::serve(&db, &file, a),
+        Command::Backup(a) => cmd::serve::backup(&db, a),
+        Command::User(c) => cmd::admin::user(&db, c),
+        Command::Token(c) => cmd::admin::token(&db, c),
+        Command::Programs(c) => cmd::admin::programs(&db, c),
         Command::Wfm(c) => cmd::wfm::run(c),
+        Command::Kpi(c) => cmd::kpi::run(c),
+        Command::Dev(c) => cmd::dev::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,5 +86,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Structured logs on stderr; `RUST_LOG` filters (default `info`).
+fn init_logging(format: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == Some("json") {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
     }
 }

@@ -1,2 +1,6 @@
 //! One module per command family.
+pub mod admin;
+pub mod dev;
+pub mod kpi;
+pub mod serve;
 pub mod wfm;

@@ -1,0 +1,128 @@
+//! `rumbo serve` and `rumbo backup`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rumbo_server::{AppState, Config};
+use rumbo_store::Store;
+
+use crate::config::{FileConfig, DEFAULT_BIND};
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RUMBO_BIND")]
+    pub bind: Option<String>,
+    /// Do not create the demo programme and accounts in an empty database.
+    #[arg(long, env = "RUMBO_NO_DEMO")]
+    pub no_demo: bool,
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    #[arg(long, env = "RUMBO_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
+    let bind = args
+        .bind
+        .or(file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.into());
+    let demo = !args.no_demo && file.demo.unwrap_or(true);
+    let secure = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let store = Store::open(db_url).await.with_context(|| format!("opening database {}", redact(db_url)))?;
+        if demo && rumbo_server::demo::seed_if_empty(&store).await? {
+            tracing::info!("seeded the demo programmes");
+            eprintln!(
+                "Demo data created. Log in as jefa@demo.rumbo.cl (or admin@, supervisor@, analista@, cliente@demo.rumbo.cl) \
+                 with password {}",
+                rumbo_server::demo::DEMO_PASSWORD
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(&bind)
+            .await
+            .with_context(|| format!("binding {bind}"))?;
+        let addr = listener.local_addr()?;
+        eprintln!("Rumbo is listening on http://{addr}");
+        let state = AppState {
+            store,
+            config: Arc::new(Config { secure_cookies: secure }),
+        };
+        rumbo_server::serve(state, listener, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Hides a password in a database URL for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist).
+    pub file: PathBuf,
+}
+
+pub fn backup(db_url: &str, args: BackupArgs) -> anyhow::Result<()> {
+    if args.file.exists() {
+        anyhow::bail!("{} already exists; choose a new file", args.file.display());
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let store = Store::open(db_url).await?;
+        store
+            .backup_to(&args.file)
+            .await
+            .context("online backup (SQLite only; use pg_dump for PostgreSQL)")?;
+        store.close().await;
+        eprintln!("Backup written to {}", args.file.display());
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact("postgres://rumbo:s3cret@db:5432/rumbo"),
+            "postgres://rumbo:***@db:5432/rumbo"
+        );
+        assert_eq!(redact("sqlite://rumbo.db"), "sqlite://rumbo.db");
+    }
+}
