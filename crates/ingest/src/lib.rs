@@ -12,6 +12,7 @@
 pub mod cdr;
 mod error;
 pub mod issue;
+pub mod kpi_file;
 pub mod mapping;
 pub mod numparse;
 pub mod occupancy;

@@ -12,6 +12,47 @@
 /// 2^64 as an `f64` (exact).
 const SCALE: f64 = 18_446_744_073_709_551_616.0;
 
+/// Converts `x` to 64.64 fixed point by shifting its mantissa (no float-to-i128
+/// library call on the hot path). Bits below 2^-64 are truncated toward zero;
+/// magnitudes of 2^63 or more, and NaN, saturate like `x * 2^64 as i128` would.
+#[inline]
+fn to_fixed(x: f64) -> i128 {
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0x7ff {
+        return if x.is_nan() {
+            0
+        } else if x > 0.0 {
+            i128::MAX
+        } else {
+            i128::MIN
+        };
+    }
+    let (mant, e) = if exp == 0 {
+        (bits & ((1u64 << 52) - 1), -1074)
+    } else {
+        ((bits & ((1u64 << 52) - 1)) | (1u64 << 52), exp - 1075)
+    };
+    // value = mant * 2^e; fixed = mant * 2^(e + 64).
+    let shift = e + 64;
+    let mag: i128 = if shift >= 0 {
+        if shift > 127 - 53 {
+            i128::MAX
+        } else {
+            i128::from(mant) << shift
+        }
+    } else if shift <= -64 {
+        0
+    } else {
+        i128::from(mant >> (-shift))
+    };
+    if x.is_sign_negative() {
+        -mag
+    } else {
+        mag
+    }
+}
+
 /// An exact sum of `f64` values, stored in 64.64 fixed point.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExactSum(i128);
@@ -23,8 +64,7 @@ impl ExactSum {
     /// Adds one value. Values are expected to be finite; non-finite values saturate.
     #[inline]
     pub fn add(&mut self, x: f64) {
-        // Multiplying by a power of two is exact; the cast truncates bits below 2^-64.
-        self.0 = self.0.saturating_add((x * SCALE) as i128);
+        self.0 = self.0.saturating_add(to_fixed(x));
     }
 
     /// Adds another sum (merging partial aggregates).
@@ -72,6 +112,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn bit_conversion_equals_multiplication(x in -1e15f64..1e15) {
+            prop_assert_eq!(to_fixed(x), (x * SCALE) as i128);
+        }
+
         #[test]
         fn merge_is_independent_of_split_and_order(v in proptest::collection::vec(0.0f64..100_000.0, 0..200), cut in 0usize..200) {
             let cut = cut.min(v.len());
