@@ -11,7 +11,7 @@
 //!
 //! Reported metrics (SL, P(wait), ASA, occupancy) are those at `raw_agents`.
 
-use crate::numeric::{ceil_exact, erlang_c_from_inv_b, InvErlangB};
+use crate::numeric::{ceil_exact, InvErlangB};
 use crate::{check_param, erlang_a, erlang_c, Error, Load, Result};
 
 /// Which service-level definition an Erlang A service-level target refers to.
@@ -270,11 +270,30 @@ fn interpolate(n: u32, prev: f64, cur: f64, goal: f64, higher_is_better: bool) -
     (nf - 1.0 + ((g - p) / (c - p)).clamp(0.0, 1.0)).min(nf)
 }
 
-/// Erlang C service level at `n` agents (fresh recurrence; used off the hot path).
-fn sl_at(load: &Load, n: u32, answer_s: f64) -> f64 {
-    let mut rb = InvErlangB::new();
-    rb.advance_to(load, n);
-    erlang_c::metrics_from(&rb, load, answer_s).service_level
+/// Erlang C with the recurrence state of one candidate kept, so that the previous
+/// candidate's service level can be computed later without a fresh recurrence.
+#[derive(Clone, Copy)]
+struct Candidate {
+    n: u32,
+    mant: f64,
+    exp2: i32,
+    excess: f64,
+    decay: f64,
+}
+
+impl Candidate {
+    fn p_wait(&self, a: f64) -> f64 {
+        if self.exp2 == 0 {
+            (f64::from(self.n) / (self.mant * self.excess + a)).min(1.0)
+        } else {
+            // r(N) ≥ 2^600: P(wait) below 1e-170, computed with the exact scaling.
+            let one = crate::numeric::pow2(-self.exp2);
+            f64::from(self.n) / (self.mant * self.excess + a * one) * one
+        }
+    }
+    fn sl(&self, a: f64) -> f64 {
+        (1.0 - self.p_wait(a) * self.decay).clamp(0.0, 1.0)
+    }
 }
 
 fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
@@ -284,18 +303,15 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
     let mut rb = InvErlangB::new();
     let start = to_u32(a.floor()) + 1;
     rb.advance_to(load, start - 1);
-    // Value of the target metric at N−1 (overload for N−1 ≤ A).
-    let mut prev = match policy.target {
-        Target::Asa { .. } => f64::INFINITY,
-        _ => 0.0,
-    };
     // exp(−(N−A)·T/AHT) is tracked multiplicatively from one candidate to the next
-    // (one `exp` per interval instead of one per candidate); a decision that falls within
-    // 1e-9 of the target is re-checked with a fresh `exp`, so the answer stays exact.
+    // (two `exp` per interval instead of one per candidate); a decision within 1e-9 of the
+    // target is re-checked with a fresh `exp`, so the answer stays exact.
     let k = answer_s / aht;
     let step_decay = (-k).exp();
     let mut decay = f64::NAN;
-    let (n_target, cross) = loop {
+    let mut last_fail: Option<Candidate> = None;
+    let mut prev_asa = f64::INFINITY;
+    let (found, cross) = loop {
         rb.step(load);
         let n = rb.n;
         let excess = load.excess(f64::from(n));
@@ -303,53 +319,69 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
             // floor(A)+1 can equal A only through rounding; keep searching.
             continue;
         }
+        decay = if decay.is_nan() {
+            (-excess * k).exp()
+        } else {
+            decay * step_decay
+        };
+        let mut cand = Candidate {
+            n,
+            mant: rb.mant,
+            exp2: rb.exp2,
+            excess,
+            decay,
+        };
         match policy.target {
             Target::ServiceLevel { fraction, .. } => {
-                decay = if decay.is_nan() {
-                    (-excess * k).exp()
-                } else {
-                    decay * step_decay
-                };
-                // Division-free screen: SL ≥ target ⇔ C·decay ≤ 1 − target with
-                // C = N/(r·(N−A) + A); only candidates near the boundary pay for C.
+                // Division-free screen: SL ≥ target ⇔ N·decay ≤ (1 − target)·(r·(N−A) + A).
                 if rb.exp2 == 0 {
                     let lhs = f64::from(n) * decay;
                     let rhs = (1.0 - fraction) * (rb.mant * excess + a);
                     if lhs > rhs * (1.0 + 1e-6) {
-                        prev = f64::NAN;
+                        last_fail = Some(cand);
                         continue;
                     }
                 }
-                let c = erlang_c_from_inv_b(&rb, load);
-                let mut sl = 1.0 - c * decay;
+                let mut sl = 1.0 - cand.p_wait(a) * decay;
                 if (sl - fraction).abs() <= 1e-9 {
                     decay = (-excess * k).exp();
-                    sl = 1.0 - c * decay;
+                    cand.decay = decay;
+                    sl = 1.0 - cand.p_wait(a) * decay;
                 }
                 if sl >= fraction {
-                    if prev.is_nan() {
-                        prev = sl_at(load, n - 1, answer_s);
-                    }
-                    break (n, interpolate(n, prev, sl, fraction, true));
+                    let prev = last_fail.map_or(0.0, |c| c.sl(a));
+                    break (cand, interpolate(n, prev, sl, fraction, true));
                 }
-                prev = sl;
+                last_fail = Some(cand);
             }
             Target::Asa { max_s } => {
-                let c = erlang_c_from_inv_b(&rb, load);
-                let asa = c * aht / excess;
+                let asa = cand.p_wait(a) * aht / excess;
                 if asa <= max_s {
-                    break (n, interpolate(n, prev, asa, max_s, false));
+                    break (cand, interpolate(n, prev_asa, asa, max_s, false));
                 }
-                prev = asa;
+                prev_asa = asa;
             }
             // Rejected by `Policy::new` under Erlang C; treated as met rather than panicking.
-            Target::Abandon { .. } => break (n, f64::from(n)),
+            Target::Abandon { .. } => break (cand, f64::from(n)),
         }
     };
+    let n_target = found.n;
     let (n_occ, occ_frac) = occupancy_agents(a, policy);
     let raw = n_target.max(n_occ);
-    rb.advance_to(load, raw);
-    let m = erlang_c::metrics_from(&rb, load, answer_s);
+    let at_raw = if raw == n_target {
+        found
+    } else {
+        rb.advance_to(load, raw);
+        let excess = load.excess(f64::from(raw));
+        Candidate {
+            n: raw,
+            mant: rb.mant,
+            exp2: rb.exp2,
+            excess,
+            decay: (-excess * k).exp(),
+        }
+    };
+    let pw = at_raw.p_wait(a);
     Requirement {
         erlangs: a,
         agents_target: n_target,
@@ -357,10 +389,10 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
         raw_agents: raw,
         positions: positions(raw, policy),
         fractional_positions: cross.max(occ_frac) / (1.0 - policy.shrinkage),
-        service_level: m.service_level,
-        p_wait: m.p_wait,
-        asa_s: m.asa_s,
-        occupancy: m.occupancy,
+        service_level: (1.0 - pw * at_raw.decay).clamp(0.0, 1.0),
+        p_wait: pw,
+        asa_s: pw * aht / at_raw.excess,
+        occupancy: (a / f64::from(raw)).min(1.0),
         p_abandon: 0.0,
     }
 }
@@ -510,6 +542,30 @@ mod tests {
         let at = erlang_a::evaluate(&l, 90.0, r.agents_target, 20.0).unwrap();
         let below = erlang_a::evaluate(&l, 90.0, r.agents_target - 1, 20.0).unwrap();
         assert!(at.p_abandon <= 0.05 && below.p_abandon > 0.05);
+    }
+
+    #[test]
+    fn asa_target_under_erlang_c_is_met_at_n_and_not_at_n_minus_one() {
+        let l = Load::new(700.0, 1800.0, 300.0).unwrap();
+        let p = Policy::new(Target::Asa { max_s: 15.0 }, 1.0, 0.0, Model::ErlangC).unwrap();
+        let r = required(&l, &p);
+        let at = erlang_c::evaluate(&l, r.agents_target, 20.0).unwrap();
+        let below = erlang_c::evaluate(&l, r.agents_target - 1, 20.0).unwrap();
+        assert!(at.asa_s <= 15.0 && below.asa_s > 15.0, "{r:?}");
+        assert!((r.asa_s - at.asa_s).abs() <= 1e-12 * at.asa_s);
+    }
+
+    #[test]
+    fn occupancy_cap_raises_raw_agents_and_metrics_follow() {
+        // Low SL target so that the 0.85 occupancy cap binds.
+        let l = Load::new(1800.0, 1800.0, 300.0).unwrap(); // A = 300
+        let p = Policy::service_level(20.0, 0.5, 0.85, 0.0).unwrap();
+        let r = required(&l, &p);
+        assert_eq!(r.agents_occupancy, 353); // ceil(300 / 0.85) = ceil(352.94)
+        assert_eq!(r.raw_agents, r.agents_occupancy.max(r.agents_target));
+        let m = erlang_c::evaluate(&l, r.raw_agents, 20.0).unwrap();
+        assert!((r.service_level - m.service_level).abs() < 1e-13);
+        assert!((r.p_wait - m.p_wait).abs() < 1e-13);
     }
 
     #[test]
