@@ -1,0 +1,232 @@
+//! `TestApp`: a fresh database and the router, driven in-process with `oneshot`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
+use rumbo_domain::rut::Rut;
+use rumbo_server::{app, auth, AppState, Config};
+use rumbo_store::users::{NewUser, User};
+use rumbo_store::{Actor, Store};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub store: Store,
+    pub router: Router,
+    pub client_a: i64,
+    pub client_b: i64,
+}
+
+/// A browser-like identity: session cookie + CSRF token, and an API token.
+#[derive(Clone)]
+pub struct Who {
+    pub user: User,
+    pub cookie: String,
+    pub csrf: String,
+    pub bearer: String,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+fn hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| auth::hash_password("a-long-password").unwrap())
+}
+
+pub const PASSWORD: &str = "a-long-password";
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let store = rumbo_store::testing::fresh_store()
+            .await
+            .expect("fresh store");
+        let sys = Actor::system("test");
+        let a = store
+            .create_client(&sys, "Cliente A", Rut::parse("76.086.428-5").unwrap())
+            .await
+            .unwrap();
+        let b = store
+            .create_client(&sys, "Cliente B", Rut::parse("12.345.678-5").unwrap())
+            .await
+            .unwrap();
+        let state = AppState {
+            store: store.clone(),
+            config: Arc::new(Config::default()),
+        };
+        TestApp {
+            router: app(state),
+            store,
+            client_a: a.id,
+            client_b: b.id,
+        }
+    }
+
+    pub async fn user(&self, email: &str, role: &str, client_id: Option<i64>) -> Who {
+        let user = self
+            .store
+            .create_user(
+                &Actor::system("test"),
+                NewUser {
+                    email,
+                    name: email,
+                    password_hash: hash(),
+                    role,
+                    client_id,
+                    lang: "es",
+                },
+            )
+            .await
+            .unwrap();
+        let token = auth::new_token();
+        let csrf = auth::new_token();
+        self.store
+            .create_session(&auth::token_hash(&token), user.id, &csrf, 3600)
+            .await
+            .unwrap();
+        let bearer = auth::new_token();
+        self.store
+            .create_api_token(
+                &Actor::system("test"),
+                user.id,
+                &auth::token_hash(&bearer),
+                "t",
+            )
+            .await
+            .unwrap();
+        Who {
+            user,
+            cookie: format!("{}={token}", auth::SESSION_COOKIE),
+            csrf,
+            bearer,
+        }
+    }
+
+    /// Creates programme `code` for `client_id` as `creator` (who joins its team).
+    pub async fn programme(&self, code: &str, client_id: i64, creator: &Who) -> i64 {
+        let p = NewProgramme::try_from(ProgrammeInput {
+            code: code.into(),
+            name: format!("Programa {code}"),
+            client_id: Some(client_id),
+            channels: vec!["voice_inbound".into()],
+            start_date: "2026-01-01".into(),
+            end_date: Some("2026-12-31".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        self.store
+            .create_programme(&Actor::user(creator.user.id, &creator.user.email), &p)
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get_page(&self, who: Option<&Who>, path: &str) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(w) = who {
+            b = b.header(header::COOKIE, &w.cookie);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form as `who`, adding their CSRF token unless `fields` has `_csrf` already.
+    pub async fn post_form(&self, who: Option<&Who>, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        if let Some(w) = who {
+            if !fields.iter().any(|(k, _)| *k == "_csrf") {
+                ser.append_pair("_csrf", &w.csrf);
+            }
+        }
+        for (k, v) in fields {
+            ser.append_pair(k, v);
+        }
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(w) = who {
+            b = b.header(header::COOKIE, &w.cookie);
+        }
+        self.send(b.body(Body::from(ser.finish())).unwrap()).await
+    }
+
+    pub async fn api(
+        &self,
+        who: Option<&Who>,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"));
+        if let Some(w) = who {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {}", w.bearer));
+        }
+        let body = match body {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(b.body(body).unwrap()).await
+    }
+
+    pub async fn programme_count(&self) -> usize {
+        self.store.programmes_for(None).await.unwrap().len()
+    }
+}
+
+pub fn programme_json(code: &str, client_id: i64) -> serde_json::Value {
+    serde_json::json!({
+        "code": code, "name": "Nuevo", "client_id": client_id, "channels": ["chat"],
+        "start_date": "2026-02-01", "end_date": "2026-03-01"
+    })
+}
+
+pub fn programme_form(code: &str, client_id: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("code", code.to_string()),
+        ("name", "Nuevo".into()),
+        ("client_id", client_id.to_string()),
+        ("channels", "chat".into()),
+        ("start_date", "2026-02-01".into()),
+        ("end_date", "2026-03-01".into()),
+        ("status", "draft".into()),
+    ]
+}

@@ -1,0 +1,6 @@
+//! HTTP-level tests of the server, on the backend `DATABASE_URL` chooses.
+
+mod access;
+mod helpers;
+mod security;
+mod validation;
