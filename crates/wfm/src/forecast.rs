@@ -489,6 +489,10 @@ mod tests {
     fn model_beats_seasonal_naive_on_series_with_holidays() {
         let (obs, holidays) = synthetic(11);
         let bt = backtest(&obs, &holidays, 28).unwrap();
+        eprintln!(
+            "backtest 28 days: model WAPE {:.4} MASE {:.4}; seasonal-naive WAPE {:.4} MASE {:.4}",
+            bt.wape_model, bt.mase_model, bt.wape_naive, bt.mase_naive
+        );
         assert!(bt.wape_model < bt.wape_naive, "{bt:?}");
         assert!(bt.mase_model < bt.mase_naive, "{bt:?}");
         assert!(bt.wape_model < 0.2, "{bt:?}");

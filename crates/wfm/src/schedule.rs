@@ -352,6 +352,50 @@ fn build_grid(reqs: &[Requirement]) -> Result<Grid> {
     })
 }
 
+/// The template of `h` work hours starting at minute `start` of day `day`, with lunch in
+/// the middle and the pauses at a quarter and three quarters of the span; `None` when it
+/// would run past the horizon.
+fn template_at(grid: &Grid, rules: &Rules, day: usize, start: i64, h: f64) -> Option<Template> {
+    let work_min = (h * 60.0).round() as i64;
+    let lunch = if h > rules.lunch_if_work_over_hours {
+        i64::from(rules.lunch_minutes)
+    } else {
+        0
+    };
+    let pause = i64::from(rules.pause_minutes);
+    let unpaid_pause = if rules.pause_is_work_time { 0 } else { pause };
+    let span = work_min + lunch + unpaid_pause;
+    let end = start + span;
+    if start < 0 || end > grid.horizon() {
+        return None;
+    }
+    let g = grid.slot.min(15);
+    let mut breaks = Vec::new();
+    if lunch > 0 {
+        breaks.push((
+            round_to(start + span / 2 - lunch / 2, g),
+            lunch,
+            BreakKind::Lunch,
+        ));
+    }
+    if pause > 0 {
+        let half = pause / 2;
+        breaks.push((round_to(start + span / 4, g), half, BreakKind::Pause));
+        breaks.push((
+            round_to(start + 3 * span / 4, g),
+            pause - half,
+            BreakKind::Pause,
+        ));
+    }
+    Some(Template {
+        day,
+        start,
+        end,
+        work_hours: h,
+        breaks,
+    })
+}
+
 fn make_templates(grid: &Grid, rules: &Rules) -> Vec<Template> {
     let days = (grid.horizon() + 1439) / 1440;
     let step = i64::from(rules.start_step_minutes);
@@ -360,49 +404,91 @@ fn make_templates(grid: &Grid, rules: &Rules) -> Vec<Template> {
         let mut start = day * 1440;
         while start < (day + 1) * 1440 {
             for &h in &rules.shift_hours {
-                let work_min = (h * 60.0).round() as i64;
-                let lunch = if h > rules.lunch_if_work_over_hours {
-                    i64::from(rules.lunch_minutes)
-                } else {
-                    0
-                };
-                let pause = i64::from(rules.pause_minutes);
-                let unpaid_pause = if rules.pause_is_work_time { 0 } else { pause };
-                let span = work_min + lunch + unpaid_pause;
-                let end = start + span;
-                if end <= grid.horizon() {
-                    let mut breaks = Vec::new();
-                    if lunch > 0 {
-                        let mid = start + span / 2 - lunch / 2;
-                        breaks.push((round_to(mid, grid.slot.min(15)), lunch, BreakKind::Lunch));
-                    }
-                    if pause > 0 {
-                        let half = pause / 2;
-                        let rest = pause - half;
-                        breaks.push((
-                            round_to(start + span / 4, grid.slot.min(15)),
-                            half,
-                            BreakKind::Pause,
-                        ));
-                        breaks.push((
-                            round_to(start + 3 * span / 4, grid.slot.min(15)),
-                            rest,
-                            BreakKind::Pause,
-                        ));
-                    }
-                    out.push(Template {
-                        day: day as usize,
-                        start,
-                        end,
-                        work_hours: h,
-                        breaks,
-                    });
-                }
+                out.extend(template_at(grid, rules, day as usize, start, h));
             }
             start += step;
         }
     }
     out
+}
+
+/// Value (in agent-slots) of covering with `cov` against `deficit`.
+fn covered(cov: &[(usize, f64)], deficit: &[f64]) -> f64 {
+    cov.iter().map(|&(s, f)| deficit[s].clamp(0.0, f)).sum()
+}
+
+/// Local search: moves each shift's start (±1–3 start steps, same day) and changes its
+/// length when that lowers cost + penalty·shortfall and the person may still work it.
+#[allow(clippy::too_many_arguments)]
+fn retime(
+    ctx: &Ctx<'_>,
+    grid: &Grid,
+    rules: &Rules,
+    chosen: &mut [(usize, Template)],
+    states: &mut [PersonState],
+    deficit: &mut [f64],
+    penalty: f64,
+    slot_h: f64,
+) {
+    let step = i64::from(rules.start_step_minutes);
+    for _pass in 0..3 {
+        let mut changed = false;
+        for (p, t) in chosen.iter_mut() {
+            let rate = ctx.people[*p].hourly_cost;
+            let cov = grid.coverage(t);
+            for &(s, f) in &cov {
+                deficit[s] += f;
+            }
+            let st = &mut states[*p];
+            let pos = st
+                .shifts
+                .iter()
+                .position(|&(a, b, d)| a == t.start && b == t.end && d == t.day);
+            let Some(pos) = pos else {
+                for &(s, f) in &cov {
+                    deficit[s] -= f;
+                }
+                continue;
+            };
+            st.shifts.swap_remove(pos);
+            st.hours_by_block[t.day / 7] -= t.work_hours;
+            st.days_by_block[t.day / 7] -= 1;
+            let score = |tt: &Template| {
+                covered(&grid.coverage(tt), deficit) * slot_h * penalty - tt.work_hours * rate
+            };
+            let mut best = (score(t), t.clone());
+            let day_start = t.day as i64 * 1440;
+            for k in -3..=3i64 {
+                let start = t.start + k * step;
+                if start < day_start || start >= day_start + 1440 {
+                    continue;
+                }
+                for &h in &rules.shift_hours {
+                    if let Some(cand) = template_at(grid, rules, t.day, start, h) {
+                        if ctx.feasible(*p, st, &cand) {
+                            let v = score(&cand);
+                            if v > best.0 + 1e-6 {
+                                best = (v, cand);
+                            }
+                        }
+                    }
+                }
+            }
+            if best.1.start != t.start || best.1.end != t.end {
+                changed = true;
+            }
+            *t = best.1;
+            st.shifts.push((t.start, t.end, t.day));
+            st.hours_by_block[t.day / 7] += t.work_hours;
+            st.days_by_block[t.day / 7] += 1;
+            for &(s, f) in &grid.coverage(t) {
+                deficit[s] -= f;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
 }
 
 fn round_to(x: i64, step: i64) -> i64 {
@@ -569,6 +655,16 @@ pub fn build(requirements: &[Requirement], people: &[Person], rules: &Rules) -> 
             break;
         }
     }
+    retime(
+        &ctx,
+        &grid,
+        rules,
+        &mut chosen,
+        &mut states,
+        &mut deficit,
+        penalty,
+        slot_h,
+    );
     improve(&grid, &mut chosen, &mut deficit, people, penalty, slot_h);
     // Assemble the result.
     let mut shifts = Vec::with_capacity(chosen.len());
@@ -608,24 +704,40 @@ pub fn build(requirements: &[Requirement], people: &[Person], rules: &Rules) -> 
         });
     }
     let total_cost: f64 = shifts.iter().map(|s| s.cost).sum();
-    // Lower bound: each required agent-hour costs at least min(min rate, penalty); hours
-    // beyond everybody's legal capacity are penalised.
+    // Lower bound: every covered agent-hour is a paid hour of some person, and person i
+    // can give at most their legal/contract hours: filling the demand with the cheapest
+    // capacity first (each hour at min(rate, penalty)) and penalising the rest bounds the
+    // objective from below.
     let demand_h: f64 = grid.required.iter().sum::<f64>() * slot_h;
-    let capacity_h: f64 = people
+    let mut caps: Vec<(f64, f64)> = people
         .iter()
         .map(|p| {
-            ctx.block_limit
+            let cap: f64 = ctx
+                .block_limit
                 .iter()
                 .map(|l| l.min(p.max_weekly_hours))
-                .sum::<f64>()
+                .sum();
+            (p.hourly_cost.min(penalty), cap)
         })
-        .sum();
+        .collect();
+    caps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut left = demand_h;
+    let mut lower_bound = 0.0;
+    for (rate, cap) in caps {
+        let h = cap.min(left);
+        lower_bound += rate * h;
+        left -= h;
+        if left <= 0.0 {
+            break;
+        }
+    }
+    lower_bound += penalty * left.max(0.0);
     let unit = if people.is_empty() {
         penalty
     } else {
         min_cost.min(penalty)
     };
-    let lower_bound = unit * demand_h.min(capacity_h) + penalty * (demand_h - capacity_h).max(0.0);
+    let lower_bound = lower_bound.max(dual_bound(&grid, &templates, &covs, unit, penalty * slot_h));
     Ok(Roster {
         shifts,
         coverage,
@@ -637,6 +749,54 @@ pub fn build(requirements: &[Requirement], people: &[Person], rules: &Rules) -> 
         objective: total_cost + penalty * under_h,
         lower_bound,
     })
+}
+
+/// LP-duality lower bound. Relaxing people (everyone costs the cheapest rate `unit`,
+/// unlimited people), integrality and break positions gives the covering LP
+/// `min Σ c_t x_t + Σ P u_s  s.t.  Σ_t f_ts x_t + u_s ≥ R_s`, whose dual is
+/// `max Σ R_s y_s  s.t.  Σ_s f_ts y_s ≤ c_t, 0 ≤ y_s ≤ P`. Any dual-feasible `y` bounds
+/// the optimum from below. Start from the uniform price `unit·slot_h` (feasible: a
+/// template's coverage equals its paid hours), drop the price of slots with no demand,
+/// then raise prices greedily (largest demand first) until a template becomes tight.
+fn dual_bound(
+    grid: &Grid,
+    templates: &[Template],
+    covs: &[Vec<(usize, f64)>],
+    unit: f64,
+    cap: f64,
+) -> f64 {
+    let slot_h = grid.slot as f64 / 60.0;
+    let n = grid.required.len();
+    let base = (unit * slot_h).min(cap);
+    let mut y: Vec<f64> = grid
+        .required
+        .iter()
+        .map(|&r| if r > 0.0 { base } else { 0.0 })
+        .collect();
+    let mut by_slot: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut slack: Vec<f64> = Vec::with_capacity(templates.len());
+    for (ti, (t, cov)) in templates.iter().zip(covs).enumerate() {
+        let used: f64 = cov.iter().map(|&(s, f)| f * y[s]).sum();
+        slack.push(unit * t.work_hours - used);
+        for &(s, f) in cov {
+            by_slot[s].push((ti, f));
+        }
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&s| grid.required[s] > 0.0).collect();
+    order.sort_by(|&a, &b| grid.required[b].total_cmp(&grid.required[a]));
+    for s in order {
+        let mut delta = cap - y[s];
+        for &(ti, f) in &by_slot[s] {
+            delta = delta.min(slack[ti].max(0.0) / f);
+        }
+        if delta > 0.0 {
+            y[s] += delta;
+            for &(ti, f) in &by_slot[s] {
+                slack[ti] -= f * delta;
+            }
+        }
+    }
+    grid.required.iter().zip(&y).map(|(r, p)| r * p).sum()
 }
 
 /// Local improvement: drop shifts that no longer pay for themselves, then move each

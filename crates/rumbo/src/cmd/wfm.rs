@@ -168,7 +168,9 @@ pub fn run(cmd: WfmCmd) -> anyhow::Result<()> {
 }
 
 fn num(x: f64) -> serde_json::Value {
-    if x.is_finite() {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        serde_json::json!(x as i64)
+    } else if x.is_finite() {
         serde_json::json!(x)
     } else {
         serde_json::json!(x.to_string())
