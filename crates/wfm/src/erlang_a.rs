@@ -64,6 +64,7 @@ pub(crate) fn check_patience(patience_s: f64) -> Result<()> {
 pub fn evaluate(load: &Load, patience_s: f64, agents: u32, target_s: f64) -> Result<Metrics> {
     check_patience(patience_s)?;
     check_target(target_s)?;
+    crate::check_agents(agents)?;
     if load.is_zero() {
         return Ok(zero_metrics(load, agents));
     }

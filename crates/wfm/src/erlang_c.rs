@@ -45,6 +45,7 @@ pub(crate) fn check_target(target_s: f64) -> Result<()> {
 /// Evaluates Erlang C for `agents` agents; `target_s` is the service-level answer time.
 pub fn evaluate(load: &Load, agents: u32, target_s: f64) -> Result<Metrics> {
     check_target(target_s)?;
+    crate::check_agents(agents)?;
     if load.is_zero() {
         return Ok(metrics_zero(load, agents));
     }
@@ -53,8 +54,9 @@ pub fn evaluate(load: &Load, agents: u32, target_s: f64) -> Result<Metrics> {
     Ok(metrics_from(&rb, load, target_s))
 }
 
-/// P(wait) only.
+/// P(wait) only (agent counts above [`crate::MAX_AGENTS`] are clamped to it).
 pub fn p_wait(load: &Load, agents: u32) -> f64 {
+    let agents = agents.min(crate::MAX_AGENTS);
     if load.is_zero() {
         return 0.0;
     }
@@ -75,6 +77,7 @@ pub fn curve(
 ) -> Result<Vec<Metrics>> {
     check_target(target_s)?;
     let (lo, hi) = (*agents.start(), *agents.end());
+    crate::check_agents(hi)?;
     if lo > hi {
         return Ok(Vec::new());
     }
@@ -195,6 +198,12 @@ mod tests {
                     && (m.service_level - e.service_level).abs() < 1e-14
             );
         }
+    }
+
+    #[test]
+    fn absurd_sizes_are_rejected_instead_of_looping() {
+        assert!(evaluate(&load(1.0, 900.0, 60.0), u32::MAX, 20.0).is_err());
+        assert!(Load::new(1e12, 900.0, 300.0).is_err());
     }
 
     #[test]

@@ -41,6 +41,20 @@ pub enum Error {
     InvalidInput(String),
 }
 
+/// Largest offered load accepted (keeps every search bounded).
+pub const MAX_ERLANGS: f64 = 1e7;
+/// Largest agent count accepted by the evaluators.
+pub const MAX_AGENTS: u32 = 20_000_000;
+
+pub(crate) fn check_agents(agents: u32) -> Result<()> {
+    check_param(
+        "agents",
+        f64::from(agents),
+        agents <= MAX_AGENTS,
+        "must be ≤ 20,000,000",
+    )
+}
+
 /// Shorthand result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -82,6 +96,13 @@ impl Load {
         check_param("calls", arrivals, arrivals >= 0.0, "must be ≥ 0")?;
         check_param("interval_s", interval_s, interval_s > 0.0, "must be > 0")?;
         check_param("aht_s", aht_s, aht_s > 0.0, "must be > 0")?;
+        let erlangs = arrivals * aht_s / interval_s;
+        check_param(
+            "erlangs",
+            erlangs,
+            erlangs <= MAX_ERLANGS,
+            "offered load above 10,000,000 Erlangs",
+        )?;
         Ok(Self {
             arrivals,
             interval_s,

@@ -832,6 +832,42 @@ mod tests {
         assert_eq!(&rows[1][pos], "0");
     }
 
+    #[test]
+    fn staffing_with_erlang_a_abandon_target_meets_it_and_needs_patience() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        fs::write(
+            &input,
+            "interval_start,calls,aht_s\n2026-05-04T08:00,300,240\n",
+        )
+        .unwrap();
+        let mut args = staffing_args(input, dir.path().join("out.csv"));
+        args.model = ModelArg::ErlangA;
+        args.abandon = Some(0.03);
+        let e = format!("{:#}", staffing_file(&args).unwrap_err());
+        assert!(e.contains("--patience"), "{e}");
+        args.patience = Some(90.0);
+        staffing_file(&args).unwrap();
+        let mut rdr = csv::Reader::from_path(&args.output).unwrap();
+        let h = rdr.headers().unwrap().clone();
+        let row = rdr.records().next().unwrap().unwrap();
+        let col = |name: &str| {
+            row[h.iter().position(|x| x == name).unwrap()]
+                .parse::<f64>()
+                .unwrap()
+        };
+        let load = Load::new(300.0, 900.0, 240.0).unwrap();
+        let n = col("agents_sl") as u32;
+        assert!(erlang_a::evaluate(&load, 90.0, n, 20.0).unwrap().p_abandon <= 0.03);
+        assert!(
+            erlang_a::evaluate(&load, 90.0, n - 1, 20.0)
+                .unwrap()
+                .p_abandon
+                > 0.03
+        );
+        assert!(col("p_abandon") <= 0.03);
+    }
+
     fn staffing_error(content: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("bad.csv");
