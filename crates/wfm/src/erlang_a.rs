@@ -73,6 +73,34 @@ pub fn evaluate(load: &Load, patience_s: f64, agents: u32, target_s: f64) -> Res
     Ok(metrics_with(&rb, load, patience_s, agents, target_s))
 }
 
+/// Erlang A metrics for every agent count in `agents` (inclusive), sharing one Erlang B
+/// recurrence: the "service level vs agents" curve with abandonment.
+pub fn curve(
+    load: &Load,
+    patience_s: f64,
+    target_s: f64,
+    agents: std::ops::RangeInclusive<u32>,
+) -> Result<Vec<Metrics>> {
+    check_patience(patience_s)?;
+    check_target(target_s)?;
+    let (lo, hi) = (*agents.start(), *agents.end());
+    crate::check_agents(hi)?;
+    if lo > hi {
+        return Ok(Vec::new());
+    }
+    let mut rb = InvErlangB::new();
+    let mut out = Vec::with_capacity((hi - lo + 1) as usize);
+    for n in lo..=hi {
+        if load.is_zero() {
+            out.push(zero_metrics(load, n));
+        } else {
+            rb.advance_to(load, n.saturating_sub(1));
+            out.push(metrics_with(&rb, load, patience_s, n, target_s));
+        }
+    }
+    Ok(out)
+}
+
 fn zero_metrics(load: &Load, agents: u32) -> Metrics {
     Metrics {
         agents,
@@ -285,6 +313,16 @@ mod tests {
             assert!(m.sl_offered <= m.sl_excluding_short_abandons + 1e-15);
             assert!(m.sl_excluding_short_abandons <= m.sl_answered + 1e-15);
             assert!(m.p_abandon_within <= m.p_abandon);
+        }
+    }
+
+    #[test]
+    fn curve_matches_pointwise_evaluation() {
+        let l = load(800.0, 240.0);
+        for m in curve(&l, 90.0, 20.0, 0..=120).unwrap() {
+            let e = evaluate(&l, 90.0, m.agents, 20.0).unwrap();
+            assert!((m.sl_offered - e.sl_offered).abs() < 1e-13, "{m:?} {e:?}");
+            assert!((m.p_abandon - e.p_abandon).abs() < 1e-13);
         }
     }
 
