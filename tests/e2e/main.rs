@@ -1,1 +1,6 @@
-//! End-to-end tests.
+//! End-to-end tests: the real `rumbo` binary in a temporary folder (ripgrep's `TestCommand`
+//! idea) and, in headless Chromium, the web application.
+
+mod browser;
+mod cli;
+mod util;

@@ -1,0 +1,97 @@
+// End-to-end test in headless Chromium: log in, switch language, create a programme, find it in
+// the list. Started by tests/e2e/browser.rs with RUMBO_URL, RUMBO_EMAIL and RUMBO_PASSWORD set.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const base = process.env.RUMBO_URL;
+const email = process.env.RUMBO_EMAIL;
+const password = process.env.RUMBO_PASSWORD;
+const shots = process.env.RUMBO_SCREENSHOTS; // optional folder for screenshots
+assert.ok(base && email && password, 'RUMBO_URL, RUMBO_EMAIL and RUMBO_PASSWORD are required');
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+});
+const step = async (name, fn) => {
+  try { await fn(); console.log(`ok - ${name}`); }
+  catch (e) { console.log(`not ok - ${name}`); throw e; }
+};
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const shot = async (name) => { if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }); };
+
+  await step('anonymous visitors land on the Spanish login page', async () => {
+    await page.goto(base + '/');
+    assert.match(page.url(), /\/login$/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'es-CL');
+    await page.getByRole('heading', { name: 'Iniciar sesión' }).waitFor();
+  });
+
+  await step('a wrong password is refused with a message', async () => {
+    await page.getByLabel('Correo electrónico').fill(email);
+    await page.getByLabel('Contraseña').fill('not-the-password');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByText('Correo o contraseña incorrectos.').waitFor();
+  });
+
+  await step('logging in shows the programme list', async () => {
+    await page.getByLabel('Correo electrónico').fill(email);
+    await page.getByLabel('Contraseña').fill(password);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.waitForURL(/\/programs$/);
+    await page.getByRole('heading', { name: 'Programas' }).waitFor();
+    await page.getByRole('navigation').getByRole('link', { name: 'Planificación' }).waitFor();
+    await shot('programmes-es');
+  });
+
+  await step('switching to English translates the interface', async () => {
+    await page.getByLabel('Idioma').selectOption('en');
+    await page.getByRole('button', { name: 'Cambiar' }).click();
+    await page.getByRole('heading', { name: 'Programmes' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.getByRole('navigation').getByRole('link', { name: 'Reports' }).waitFor();
+  });
+
+  await step('an invalid programme shows localised errors and keeps the input', async () => {
+    await page.getByRole('link', { name: 'New programme' }).click();
+    await page.getByLabel('Code').fill('E2E-1');
+    await page.getByLabel('Name').fill('Browser-made programme');
+    await page.getByLabel('Client').selectOption({ index: 1 });
+    await page.getByLabel('Start date').fill('2026-05-01');
+    await page.getByLabel('End date').fill('2026-04-01');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The end date cannot be before the start date.').first().waitFor();
+    assert.equal(await page.getByLabel('Code').inputValue(), 'E2E-1');
+    await shot('programme-form-error-en');
+  });
+
+  await step('a valid programme is created and shown with its history', async () => {
+    await page.getByLabel('End date').fill('2026-12-31');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/programs\/E2E-1$/);
+    await page.getByRole('heading', { name: /E2E-1/ }).waitFor();
+    await page.getByRole('heading', { name: 'Change history' }).waitFor();
+    await shot('programme-en');
+  });
+
+  await step('the new programme appears in the list', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Programmes' }).click();
+    await page.getByRole('link', { name: 'E2E-1' }).waitFor();
+  });
+
+  await step('switching back to Spanish persists for the user', async () => {
+    await page.getByLabel('Language').selectOption('es');
+    await page.getByRole('button', { name: 'Change' }).click();
+    await page.getByRole('heading', { name: 'Programas' }).waitFor();
+  });
+
+  await step('logging out returns to the login page', async () => {
+    await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await page.waitForURL(/\/login$/);
+  });
+} finally {
+  await browser.close();
+}
+console.log('browser e2e: all steps passed');

@@ -1,0 +1,38 @@
+//! The browser test: `rumbo serve` on a random port with a fresh database (demo data), then
+//! `tests/browser/e2e.mjs` in headless Debian Chromium through playwright-core.
+//!
+//! Needs `/usr/bin/chromium` and `tests/browser/node_modules` (`.ci/run` installs both; locally:
+//! `apt-get install chromium && npm --prefix tests/browser install`).
+
+use std::process::Command;
+
+use crate::util::{repo_root, Dir};
+
+#[test]
+fn a_user_logs_in_switches_language_and_creates_a_programme_in_chromium() {
+    let root = repo_root();
+    let script = root.join("tests/browser/e2e.mjs");
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core").exists() && std::path::Path::new("/usr/bin/chromium").exists(),
+        "browser test prerequisites missing: run `apt-get install chromium && npm --prefix tests/browser install` (as .ci/run does)"
+    );
+    let dir = Dir::new();
+    let server = dir.serve(&[]);
+    let shots = std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default();
+    let out = Command::new("node")
+        .arg(&script)
+        .current_dir(root.join("tests/browser"))
+        .env("RUMBO_URL", &server.url)
+        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
+        .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)
+        .env("RUMBO_SCREENSHOTS", shots)
+        .output()
+        .expect("node is needed for the browser test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser steps failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all steps passed"), "{stdout}");
+}

@@ -1,0 +1,138 @@
+//! The command line as other tools use it.
+
+use crate::util::{http, Dir};
+
+#[test]
+fn serve_creates_the_database_with_the_demo_programme_and_answers_health_checks() {
+    let dir = Dir::new();
+    let server = dir.serve(&[]);
+    if std::env::var("DATABASE_URL").is_err() {
+        assert!(dir.path().join("rumbo.db").exists(), "./rumbo.db created");
+    }
+    assert!(
+        server
+            .startup
+            .iter()
+            .any(|l| l.contains("Demo data created")),
+        "{:?}",
+        server.startup
+    );
+    assert_eq!(
+        http(&server.url, "GET", "/healthz", &[], None),
+        (200, "ok".into())
+    );
+    assert_eq!(http(&server.url, "GET", "/readyz", &[], None).0, 200);
+    let (status, body) = http(&server.url, "GET", "/login", &[], None);
+    assert_eq!(status, 200);
+    assert!(body.contains("Iniciar sesión"));
+    let status = server.stop_gracefully();
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+
+    let list = dir.run_ok(&["programs", "list", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let codes: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"VIDA-2026"), "{codes:?}");
+    assert!(v[0]["name"].is_string());
+}
+
+#[test]
+fn user_add_token_create_and_the_api_agree_with_programs_list() {
+    let dir = Dir::new();
+    let out = dir.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "ops@bpo.cl",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "una-clave-larga\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dup = dir.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "ops@bpo.cl",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "una-clave-larga\n",
+    );
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let bad_role = dir.run(&[
+        "user",
+        "add",
+        "x@bpo.cl",
+        "--role",
+        "boss",
+        "--generate-password",
+    ]);
+    assert!(!bad_role.status.success());
+    let generated = dir.run_ok(&[
+        "user",
+        "add",
+        "gen@bpo.cl",
+        "--role",
+        "analyst",
+        "--generate-password",
+    ]);
+    assert!(generated.contains("password: "), "{generated}");
+
+    let token = dir
+        .run_ok(&["token", "create", "ops@bpo.cl"])
+        .trim()
+        .to_string();
+    assert_eq!(token.len(), 64);
+    let server = dir.serve(&[]);
+    let auth = format!("Bearer {token}");
+    let (status, body) = http(
+        &server.url,
+        "GET",
+        "/api/v1/programs",
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    drop(server);
+    let cli: serde_json::Value =
+        serde_json::from_str(&dir.run_ok(&["programs", "list", "--format", "json"])).unwrap();
+    assert_eq!(api, cli, "the CLI lists the same data as the API");
+}
+
+#[test]
+fn backup_writes_a_consistent_copy_that_opens() {
+    if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        return; // `rumbo backup` is SQLite's online backup; PostgreSQL uses pg_dump.
+    }
+    let dir = Dir::new();
+    dir.run_ok(&[
+        "user",
+        "add",
+        "a@b.cl",
+        "--role",
+        "admin",
+        "--generate-password",
+    ]);
+    dir.run_ok(&["backup", "copy.db"]);
+    let again = dir.run(&["backup", "copy.db"]);
+    assert!(!again.status.success(), "never overwrites");
+    let listed = dir.run_ok(&["--database-url", "sqlite://copy.db", "user", "list"]);
+    assert!(listed.contains("a@b.cl"), "{listed}");
+}
