@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod service;
+pub mod wfm;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(people).post(create_person))
         .route("/users", get(users).post(create_user))
         .merge(programmes::router())
+        .merge(crate::wfm::api_router())
 }
 
 async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {

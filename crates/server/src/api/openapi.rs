@@ -99,8 +99,31 @@ pub fn spec() -> Value {
     })
 }
 
-/// Hook for capability modules to add their paths.
-fn extend(_paths: &mut Value) {}
+/// Paths of the capability modules (WFM, …).
+fn extend(paths: &mut Value) {
+    let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
+    paths["/wfm/staffing"] = json!({
+        "get": {
+            "summary": "Required agents for one interval (Erlang C or A), metrics and the SL-vs-agents curve",
+            "tags": ["wfm"],
+            "parameters": [
+                q("calls", "calls offered in the interval"), q("interval_s", "interval length, s"), q("aht_s", "average handle time, s"),
+                q("sl", "service-level target, percent (80)"), q("target_s", "answer-time threshold T, s (20)"),
+                q("max_occupancy", "percent (90)"), q("shrinkage", "percent (30)"), q("model", "erlang_c | erlang_a"),
+                q("patience_s", "mean patience, s (Erlang A)"), q("agents", "optional: evaluate with this many agents")
+            ],
+            "responses": { "200": ok(r("StaffingResult")), "422": problem(), "401": problem() }
+        }
+    });
+    paths["/wfm/staffing/intervals"] = json!({
+        "post": {
+            "summary": "Required agents for many intervals under one policy",
+            "tags": ["wfm"],
+            "requestBody": body("StaffingIntervals"),
+            "responses": { "200": ok(json!({ "type": "array", "items": r("StaffingInterval") })), "400": problem(), "422": problem(), "401": problem() }
+        }
+    });
+}
 
 fn schemas() -> Value {
     let s = |t: &str| json!({ "type": t });
@@ -133,6 +156,17 @@ fn schemas() -> Value {
             "start_date": { "type": "string", "format": "date" }, "end_date": { "type": ["string", "null"], "format": "date" },
             "status": { "enum": ["draft", "planned", "running", "closed"] }, "time_zone": { "type": "string", "default": "America/Santiago" },
             "description": s("string") } },
+        "StaffingResult": { "type": "object", "properties": {
+            "erlangs": s("number"), "agents_for_target": s("integer"), "agents_for_occupancy": s("integer"), "raw_agents": s("integer"),
+            "positions": s("integer"), "fractional_positions": s("number"), "service_level": s("number"), "p_wait": s("number"),
+            "asa_s": opt("number"), "occupancy": s("number"), "p_abandon": s("number"), "what_if": {}, "curve": { "type": "array" } } },
+        "StaffingIntervals": { "type": "object", "required": ["intervals"], "properties": {
+            "interval_s": s("string"), "sl": s("string"), "target_s": s("string"), "max_occupancy": s("string"), "shrinkage": s("string"),
+            "model": s("string"), "patience_s": s("string"),
+            "intervals": { "type": "array", "items": { "type": "object", "properties": { "interval_start": s("string"), "calls": s("number"), "aht_s": s("number") } } } } },
+        "StaffingInterval": { "type": "object", "properties": {
+            "interval_start": s("string"), "erlangs": s("number"), "agents_sl": s("integer"), "raw_agents": s("integer"), "positions": s("integer"),
+            "sl": s("number"), "pw": s("number"), "asa_s": opt("number"), "occupancy": s("number") } },
         "AuditEntry": { "type": "object", "properties": {
             "id": s("integer"), "at": s("integer"), "actor": s("string"), "entity": s("string"), "entity_id": s("string"),
             "programme_id": opt("integer"), "action": { "enum": ["create", "update", "delete"] }, "before": {}, "after": {} } },

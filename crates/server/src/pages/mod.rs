@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(programmes::router())
         .merge(admin::router())
         .merge(sections::router())
+        .merge(crate::wfm::page_router())
 }
 
 const CSS: &str = include_str!("../../static/app.css");
