@@ -1,0 +1,101 @@
+//! Repository hygiene (rust-analyzer's `tidy`): every module says what it is, and the pure
+//! cores stay pure.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::repo_root;
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_source_module_starts_with_a_doc_comment() {
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(repo_root().join("crates")).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    assert!(files.len() > 20);
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "modules without a `//!` doc: {missing:#?}"
+    );
+}
+
+#[test]
+fn pure_cores_depend_on_no_io_async_or_database_crate() {
+    const FORBIDDEN: &[&str] = &[
+        "tokio",
+        "sqlx",
+        "axum",
+        "hyper",
+        "reqwest",
+        "rumbo-store",
+        "rumbo-server",
+        "maud",
+        "tower",
+    ];
+    for core in ["wfm", "kpi", "domain", "charts"] {
+        let manifest =
+            std::fs::read_to_string(repo_root().join("crates").join(core).join("Cargo.toml"))
+                .unwrap();
+        let deps: String = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or("")
+            .split("\n[")
+            .next()
+            .unwrap_or("")
+            .to_string();
+        for f in FORBIDDEN {
+            assert!(
+                !deps
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{f} "))
+                        || l.trim_start().starts_with(&format!("{f}."))
+                        || l.trim_start().starts_with(&format!("{f}="))),
+                "crates/{core} must stay pure but depends on {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_store_names_sqlx() {
+    for krate in [
+        "server", "ingest", "kpi", "wfm", "domain", "charts", "rumbo",
+    ] {
+        let mut files = Vec::new();
+        rust_files(
+            &repo_root().join("crates").join(krate).join("src"),
+            &mut files,
+        );
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(
+                !text.contains("sqlx::"),
+                "{} uses sqlx directly; go through rumbo-store",
+                f.display()
+            );
+        }
+    }
+}
