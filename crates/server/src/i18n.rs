@@ -74,8 +74,16 @@ impl Lang {
     }
 }
 
-const ES: &str = include_str!("../i18n/es.toml");
-const EN: &str = include_str!("../i18n/en.toml");
+const ES: &str = concat!(
+    include_str!("../i18n/es.toml"),
+    "\n",
+    include_str!("../i18n/plan.es.toml")
+);
+const EN: &str = concat!(
+    include_str!("../i18n/en.toml"),
+    "\n",
+    include_str!("../i18n/plan.en.toml")
+);
 
 fn load(src: &str) -> HashMap<String, String> {
     let table: toml::Table = src.parse().unwrap_or_default();

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod plan;
 pub mod service;
 pub mod wfm;
 
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(pages::router())
+        .merge(plan::router())
         .nest("/api/v1", api::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

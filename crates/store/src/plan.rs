@@ -15,6 +15,11 @@ use sqlx::{Any, Transaction};
 use crate::audit::{self, Actor, Change};
 use crate::{col, now, Result, Store, StoreError};
 
+/// The [`StoreError::Conflict`] rule broken by a duplicate code of one kind in a programme.
+pub const CODE_CONFLICT: &str = "plan_item.code";
+/// The rule broken when two approvals race for the same version number.
+pub const VERSION_CONFLICT: &str = "plan_version.number";
+
 /// A stored plan item.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PlanItem {
@@ -51,10 +56,14 @@ pub struct PlanVersion {
 /// Everything an approved change request writes, applied in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanCommit {
+    /// The baseline (version 1) values, when the programme has no version yet.
+    pub baseline: Option<Value>,
     /// The change request item with its new status.
     pub change_request: (i64, Value),
     /// Items whose documents change, by id.
     pub updates: Vec<(i64, Value)>,
+    /// Items the change adds (e.g. a planned amount for a new month).
+    pub inserts: Vec<NewPlanItem>,
     /// The version to add: its number, values and applied changes.
     pub version: (i64, Value, Value),
 }
@@ -95,7 +104,7 @@ fn entity(kind: &str) -> String {
 
 fn conflict(e: sqlx::Error) -> StoreError {
     if StoreError::is_unique_violation(&e) {
-        StoreError::Conflict("plan_item.code")
+        StoreError::Conflict(CODE_CONFLICT)
     } else {
         e.into()
     }
@@ -361,6 +370,56 @@ impl Store {
         Ok(saved)
     }
 
+    /// Inserts or updates items by code (codes are required), in one transaction: planned and
+    /// actual amounts keyed by line and month, contacts keyed by month.
+    pub async fn upsert_plan_items(
+        &self,
+        actor: &Actor,
+        programme_id: i64,
+        items: &[NewPlanItem],
+    ) -> Result<Vec<PlanItem>> {
+        let mut tx = self.pool().begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let existing = sqlx::query(
+                "SELECT * FROM plan_items WHERE programme_id = $1 AND kind = $2 AND code = $3",
+            )
+            .bind(programme_id)
+            .bind(item.kind)
+            .bind(item.code.as_deref())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let saved = match existing {
+                Some(r) => {
+                    let before = item_row(&r)?;
+                    if before.data == item.data {
+                        before
+                    } else {
+                        let code = item.code.as_deref();
+                        update_item(&mut tx, actor, Some(programme_id), before, code, &item.data)
+                            .await?
+                    }
+                }
+                None => insert_item(&mut tx, actor, Some(programme_id), item).await?,
+            };
+            out.push(saved);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Items of one kind across every programme (e.g. a person's assignments everywhere, to
+    /// warn about over-allocation).
+    pub async fn plan_items_everywhere(&self, kind: &str) -> Result<Vec<PlanItem>> {
+        let rows = sqlx::query(
+            "SELECT * FROM plan_items WHERE kind = $1 AND programme_id IS NOT NULL ORDER BY id",
+        )
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(item_row).collect()
+    }
+
     /// The plan versions of a programme, oldest first.
     pub async fn plan_versions(&self, programme_id: i64) -> Result<Vec<PlanVersion>> {
         let rows =
@@ -403,6 +462,10 @@ impl Store {
         commit: &PlanCommit,
     ) -> Result<PlanVersion> {
         let mut tx = self.pool().begin().await?;
+        if let Some(values) = &commit.baseline {
+            let empty = Value::Array(vec![]);
+            insert_version(&mut tx, actor, programme_id, 1, None, values, &empty).await?;
+        }
         let (cr_id, cr_data) = &commit.change_request;
         let cr = fetch_item(&mut tx, Some(programme_id), "change_request", *cr_id).await?;
         let cr_code = cr.code.clone();
@@ -427,6 +490,9 @@ impl Store {
                 data,
             )
             .await?;
+        }
+        for item in &commit.inserts {
+            insert_item(&mut tx, actor, Some(programme_id), item).await?;
         }
         let (number, values, changes) = &commit.version;
         let v = insert_version(
@@ -481,7 +547,7 @@ async fn insert_version(
     .await
     .map_err(|e| {
         if StoreError::is_unique_violation(&e) {
-            StoreError::Conflict("plan_version.number")
+            StoreError::Conflict(VERSION_CONFLICT)
         } else {
             e.into()
         }

@@ -160,8 +160,14 @@ async fn a_committed_change_adds_a_version_and_updates_items_together() {
         .await
         .unwrap();
     let commit = PlanCommit {
+        baseline: None,
         change_request: (cr.id, json!({ "status": "approved" })),
         updates: vec![(a.id, json!({ "id": "A", "duration_days": 4 }))],
+        inserts: vec![NewPlanItem {
+            kind: "budget_amount",
+            code: Some("1:2026-04:planned".into()),
+            data: json!({ "amount": "1000" }),
+        }],
         version: (
             2,
             json!({ "activity.A.duration": 4 }),
@@ -186,9 +192,19 @@ async fn a_committed_change_adds_a_version_and_updates_items_together() {
         4
     );
 
+    assert_eq!(
+        store
+            .plan_items(Some(pid), "budget_amount")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Committing the same version number again changes nothing.
     let mut again = commit.clone();
     again.updates = vec![(a.id, json!({ "id": "A", "duration_days": 9 }))];
+    again.inserts[0].code = Some("1:2026-05:planned".into());
     assert!(matches!(
         store.commit_plan_change(&actor, pid, &again).await,
         Err(StoreError::Conflict("plan_version.number"))
@@ -200,6 +216,52 @@ async fn a_committed_change_adds_a_version_and_updates_items_together() {
             .unwrap()
             .data["duration_days"],
         4
+    );
+    assert_eq!(
+        store
+            .plan_items(Some(pid), "budget_amount")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn upserts_update_by_code_and_insert_new_codes() {
+    let store = fresh_store().await.unwrap();
+    let pid = programme(&store).await;
+    let actor = Actor::system("import");
+    let amount = |month: &str, v: i64| NewPlanItem {
+        kind: "budget_amount",
+        code: Some(format!("1:{month}:actual")),
+        data: json!({ "amount": v }),
+    };
+    let first = store
+        .upsert_plan_items(&actor, pid, &[amount("2026-03", 10), amount("2026-04", 20)])
+        .await
+        .unwrap();
+    let second = store
+        .upsert_plan_items(&actor, pid, &[amount("2026-03", 15), amount("2026-05", 5)])
+        .await
+        .unwrap();
+    assert_eq!(second[0].id, first[0].id);
+    assert_eq!(second[0].data["amount"], 15);
+    assert_eq!(
+        store
+            .plan_items(Some(pid), "budget_amount")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .plan_items_everywhere("budget_amount")
+            .await
+            .unwrap()
+            .len(),
+        3
     );
 }
 

@@ -2,5 +2,6 @@
 
 mod access;
 mod helpers;
+mod plan;
 mod security;
 mod validation;

@@ -1,0 +1,89 @@
+//! Programme planning and coordination (issue 5): the `/api/v1/programs/{code}/…` plan routes and
+//! the plan pages.
+//!
+//! Handlers follow the server's rule: load the programme through the access matrix (reading the
+//! plan needs `Read`, changing it needs `Update` on the programme), parse the body through
+//! `rumbo-domain` (see [`docs`]), and write through the store, which records audit rows in the
+//! same transaction. Computations (critical path, heat-map, variance, staffing) live in
+//! [`compute`] so the API and the pages show the same figures.
+
+pub mod api;
+pub mod compute;
+pub mod docs;
+mod pages;
+
+use axum::Router;
+use rumbo_domain::access::Action;
+use rumbo_domain::plan::ProgrammeDates;
+use rumbo_store::programmes::Programme;
+
+use crate::ctx::Ctx;
+use crate::{access, AppError, AppState};
+
+/// Every plan route, API and pages, with full paths (mounted once at the root).
+pub fn router() -> Router<AppState> {
+    api::router().merge(pages::router())
+}
+
+/// The programme a plan request is about, after the access check.
+#[derive(Debug, Clone)]
+pub struct PlanCx {
+    pub programme: Programme,
+    pub dates: ProgrammeDates,
+    /// Whether the user is on the programme's team.
+    pub member: bool,
+}
+
+impl PlanCx {
+    pub fn id(&self) -> i64 {
+        self.programme.id
+    }
+}
+
+/// Loads programme `code` if the user may do `action` on it (404 when they may not see it).
+pub async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    action: Action,
+) -> Result<PlanCx, AppError> {
+    let p = access::programme(state, ctx, code, action).await?;
+    let start = p
+        .programme
+        .start_date
+        .parse()
+        .map_err(|_| AppError::Internal("stored programme start date".into()))?;
+    let end = match p.programme.end_date.as_deref() {
+        Some(e) => Some(
+            e.parse()
+                .map_err(|_| AppError::Internal("stored programme end date".into()))?,
+        ),
+        None => None,
+    };
+    let dates = ProgrammeDates::new(start, end).map_err(|e| AppError::Internal(e.key.into()))?;
+    Ok(PlanCx {
+        member: p.member,
+        programme: p.programme,
+        dates,
+    })
+}
+
+/// Indicators a KPI target may name (the KPI registry's indicators).
+pub const INDICATORS: &[&str] = &[
+    "service_level",
+    "asa",
+    "aht",
+    "abandon_rate",
+    "occupancy",
+    "adherence",
+    "conformance",
+    "fcr",
+    "conversion",
+    "sph",
+    "qa_score",
+    "csat",
+    "nps",
+    "cost_per_contact",
+    "contacts_handled",
+    "sales",
+];

@@ -1,0 +1,444 @@
+//! Plan pages: the programme's plan at a glance (objectives and targets, stages, risks with the
+//! heat-map, work plan with the Gantt chart and critical path, budget variance and cost per
+//! contact, RACI, meetings and decisions, change requests and versions), and a form to add a
+//! risk.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use jiff::civil::Date;
+use maud::{html, Markup};
+use rumbo_domain::access::Action;
+use rumbo_domain::plan::budget::GroupBy;
+use rumbo_domain::plan::workplan::Activity;
+use rumbo_domain::Invalid;
+use rumbo_store::plan::NewPlanItem;
+use serde_json::Value;
+
+use super::compute;
+use super::docs::{Doc, RiskDoc};
+use super::{load, PlanCx};
+use crate::ctx::{Ctx, Form};
+use crate::i18n::Lang;
+use crate::pages::{csrf_field, input, layout, svg, Section};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programs/{code}/plan", get(overview))
+        .route(
+            "/programs/{code}/plan/risks/new",
+            get(risk_form).post(add_risk),
+        )
+}
+
+/// A date for people: `02-03-2026` in Spanish, `2026-03-02` in English.
+pub fn date_text(ctx: &Ctx, d: Date) -> String {
+    match ctx.lang {
+        Lang::Es => d.strftime("%d-%m-%Y").to_string(),
+        Lang::En => d.to_string(),
+    }
+}
+
+/// A short date for chart ticks: `02-03` or `03-02`.
+pub fn short_date(ctx: &Ctx, d: Date) -> String {
+    match ctx.lang {
+        Lang::Es => d.strftime("%d-%m").to_string(),
+        Lang::En => d.strftime("%m-%d").to_string(),
+    }
+}
+
+/// An amount in pesos with Chilean grouping (`$1.234.567`) or English grouping.
+fn money_text(ctx: &Ctx, plain: &str) -> String {
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", plain),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let sep = if ctx.lang == Lang::Es { '.' } else { ',' };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(sep);
+        }
+        grouped.push(c);
+    }
+    let dec = if ctx.lang == Lang::Es { ',' } else { '.' };
+    if frac.is_empty() {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}{dec}{frac}")
+    }
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Markup, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Read).await?;
+    let title = ctx.tf("plan.title", &[("code", &cx.programme.code)]);
+    let body = html! {
+        p { a href={ "/programs/" (cx.programme.code) } { (cx.programme.name) } }
+        nav aria-label=(ctx.t("plan.sections")) {
+            ul.inline {
+                @for (anchor, key) in SECTIONS {
+                    li { a href={ "#" (anchor) } { (ctx.t(key)) } }
+                }
+            }
+        }
+        (objectives_section(&state, &ctx, &cx).await?)
+        (strategy_section(&state, &ctx, &cx).await?)
+        (work_plan_section(&state, &ctx, &cx).await?)
+        (budget_section(&state, &ctx, &cx).await?)
+        (coordination_section(&state, &ctx, &cx).await?)
+    };
+    Ok(layout(&ctx, Section::Planning, &title, body))
+}
+
+const SECTIONS: [(&str, &str); 5] = [
+    ("objectives", "plan.objectives"),
+    ("strategy", "plan.strategy"),
+    ("work-plan", "plan.work_plan"),
+    ("budget", "plan.budget"),
+    ("coordination", "plan.coordination"),
+];
+
+async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+    let objectives = state.store.plan_items(Some(cx.id()), "objective").await?;
+    let targets = state.store.plan_items(Some(cx.id()), "target").await?;
+    let milestones = state.store.plan_items(Some(cx.id()), "milestone").await?;
+    Ok(html! {
+        section id="objectives" {
+            h2 { (ctx.t("plan.objectives")) }
+            @if objectives.is_empty() { p { (ctx.t("plan.empty")) } }
+            @for o in &objectives {
+                article.card {
+                    h3 { (s(&o.data["title"])) }
+                    @if let Some(results) = o.data["expected_results"].as_array() {
+                        ul { @for r in results { li { (s(r)) } } }
+                    }
+                    @let mine: Vec<_> = targets.iter().filter(|t| t.data["objective_id"].as_i64() == Some(o.id)).collect();
+                    @if !mine.is_empty() {
+                        table {
+                            caption.sr { (ctx.t("plan.targets")) }
+                            thead { tr {
+                                th scope="col" { (ctx.t("plan.target.indicator")) }
+                                th scope="col" { (ctx.t("plan.target.value")) }
+                                th scope="col" { (ctx.t("plan.target.tolerance")) }
+                                th scope="col" { (ctx.t("plan.target.period")) }
+                            } }
+                            tbody { @for t in mine { tr {
+                                td { (ctx.t(&format!("kpi.{}", s(&t.data["indicator"])))) }
+                                td { (ctx.t(&format!("plan.direction.{}", s(&t.data["direction"])))) " " (s(&t.data["target"])) }
+                                td { "± " (s(&t.data["tolerance"])) }
+                                td { (s(&t.data["period_start"])) " – " (s(&t.data["period_end"])) }
+                            } } }
+                        }
+                    }
+                }
+            }
+            @if !milestones.is_empty() {
+                h3 { (ctx.t("plan.milestones")) }
+                ul { @for m in &milestones { li { strong { (s(&m.data["date"])) } " · " (s(&m.data["name"])) } } }
+            }
+        }
+    })
+}
+
+async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+    let stages = state.store.plan_items(Some(cx.id()), "stage").await?;
+    let risks = compute::risks(state, cx).await?;
+    let grid = compute::heat_grid(&risks);
+    let can_edit = load(state, ctx, &cx.programme.code, Action::Update)
+        .await
+        .is_ok();
+    Ok(html! {
+        section id="strategy" {
+            h2 { (ctx.t("plan.strategy")) }
+            h3 { (ctx.t("plan.stages")) }
+            @if stages.is_empty() { p { (ctx.t("plan.empty")) } }
+            ol { @for st in &stages { li {
+                strong { (s(&st.data["name"])) }
+                @if let Some(exit) = st.data["exit_criteria"].as_array() {
+                    " — " (ctx.t("plan.stage.exit")) ": "
+                    @for (n, c) in exit.iter().enumerate() {
+                        @if n > 0 { "; " }
+                        (s(&c["text"]))
+                        @if c["met"].as_bool() == Some(true) { " ✓" }
+                    }
+                }
+            } } }
+            h3 { (ctx.t("plan.risks")) }
+            @if can_edit {
+                div.actions { a.button href={ "/programs/" (cx.programme.code) "/plan/risks/new" } { (ctx.t("plan.risk.new")) } }
+            }
+            div.grid {
+                figure { (svg(compute::heat_svg(ctx, &grid))) }
+                table {
+                    caption.sr { (ctx.t("plan.risks")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("plan.risk.event")) }
+                        th.num scope="col" { (ctx.t("plan.risk.score")) }
+                        th scope="col" { (ctx.t("plan.risk.level")) }
+                        th scope="col" { (ctx.t("plan.risk.status")) }
+                    } }
+                    tbody { @for (_, r) in &risks { tr {
+                        td { (r.event) }
+                        td.num { (r.score()) }
+                        td { span class={ "badge risk-" (r.level().as_str()) } { (ctx.t(&format!("plan.risk.level.{}", r.level().as_str()))) } }
+                        td { (ctx.t(&format!("plan.risk.status.{}", r.status.as_str()))) }
+                    } } }
+                }
+            }
+        }
+    })
+}
+
+async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+    let acts: Vec<Activity> = compute::activities(state, cx)
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let plan = compute::work_plan(cx, acts).ok();
+    Ok(html! {
+        section id="work-plan" {
+            h2 { (ctx.t("plan.work_plan")) }
+            @match &plan {
+                None => p.error { (ctx.t("plan.work_plan.inconsistent")) },
+                Some(p) if p.activities().is_empty() => p { (ctx.t("plan.empty")) },
+                Some(p) => {
+                    @let sched = p.schedule();
+                    p {
+                        (ctx.tf("plan.work_plan.summary", &[
+                            ("finish", &date_text(ctx, sched.finish)),
+                            ("days", &sched.finish_offset.to_string()),
+                            ("path", &sched.critical_path().iter().map(|i| i.as_str()).collect::<Vec<_>>().join(" → ")),
+                        ]))
+                    }
+                    figure.wide { (svg(compute::gantt_svg(ctx, cx, p, &sched))) }
+                    table {
+                        caption.sr { (ctx.t("plan.work_plan")) }
+                        thead { tr {
+                            th scope="col" { (ctx.t("plan.activity.id")) }
+                            th scope="col" { (ctx.t("plan.activity.name")) }
+                            th scope="col" { (ctx.t("plan.activity.start")) }
+                            th scope="col" { (ctx.t("plan.activity.finish")) }
+                            th.num scope="col" { (ctx.t("plan.activity.slack")) }
+                            th.num scope="col" { (ctx.t("plan.activity.progress")) }
+                        } }
+                        tbody { @for a in p.activities() { @if let Some(r) = sched.get(a.id.as_str()) { tr class=[r.is_critical().then_some("critical")] {
+                            td { (a.id) }
+                            td { (a.name) @if r.is_critical() { " " span.badge { (ctx.t("plan.gantt.critical")) } } }
+                            td { (date_text(ctx, r.start)) }
+                            td { (date_text(ctx, r.finish)) }
+                            td.num { (r.slack) }
+                            td.num { (a.progress) " %" }
+                        } } } }
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+    let check = compute::check_cx(state, cx).await?;
+    let data = compute::budget(state, cx, &check).await?;
+    let v = compute::variance_json(&data, GroupBy::Category)?;
+    let empty = vec![];
+    let rows = v["rows"].as_array().unwrap_or(&empty);
+    let cpc = v["cost_per_contact"]["by_month"]
+        .as_array()
+        .unwrap_or(&empty);
+    Ok(html! {
+        section id="budget" {
+            h2 { (ctx.t("plan.budget")) }
+            @if rows.is_empty() { p { (ctx.t("plan.empty")) } } @else {
+                table {
+                    caption { (ctx.t("plan.budget.variance")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("plan.budget.category")) }
+                        th.num scope="col" { (ctx.t("plan.budget.planned")) }
+                        th.num scope="col" { (ctx.t("plan.budget.actual")) }
+                        th.num scope="col" { (ctx.t("plan.budget.difference")) }
+                    } }
+                    tbody { @for r in rows { tr {
+                        td { (ctx.t(&format!("plan.category.{}", s(&r["category"])))) }
+                        td.num { (money_text(ctx, &s(&r["planned"]))) }
+                        td.num { (money_text(ctx, &s(&r["actual"]))) }
+                        td.num { (money_text(ctx, &s(&r["variance"]))) }
+                    } } }
+                }
+                table {
+                    caption { (ctx.t("plan.budget.cost_per_contact")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("plan.budget.month")) }
+                        th.num scope="col" { (ctx.t("plan.budget.contacts")) }
+                        th.num scope="col" { (ctx.t("plan.budget.cost_per_contact")) }
+                    } }
+                    tbody { @for r in cpc { tr {
+                        td { (s(&r["month"])) }
+                        td.num { (s(&r["contacts"])) }
+                        td.num { @if r["cost_per_contact"].is_null() { "—" } @else { (money_text(ctx, &s(&r["cost_per_contact"]))) } }
+                    } } }
+                }
+            }
+        }
+    })
+}
+
+async fn coordination_section(
+    state: &AppState,
+    ctx: &Ctx,
+    cx: &PlanCx,
+) -> Result<Markup, AppError> {
+    let meetings = state.store.plan_items(Some(cx.id()), "meeting").await?;
+    let requests = state
+        .store
+        .plan_items(Some(cx.id()), "change_request")
+        .await?;
+    let versions = state.store.plan_versions(cx.id()).await?;
+    Ok(html! {
+        section id="coordination" {
+            h2 { (ctx.t("plan.coordination")) }
+            h3 { (ctx.t("plan.meetings")) }
+            @if meetings.is_empty() { p { (ctx.t("plan.empty")) } }
+            @for m in &meetings {
+                article.card {
+                    h4 { (s(&m.data["date"])) " · " (s(&m.data["title"])) }
+                    @if let Some(d) = m.data["decisions"].as_array() {
+                        @if !d.is_empty() {
+                            p { strong { (ctx.t("plan.decisions")) } }
+                            ul { @for x in d { li { (s(x)) } } }
+                        }
+                    }
+                }
+            }
+            h3 { (ctx.t("plan.change_requests")) }
+            @if requests.is_empty() { p { (ctx.t("plan.empty")) } }
+            ul { @for r in &requests { li {
+                strong { (ctx.t(&format!("plan.change.kind.{}", s(&r.data["kind"])))) } " · "
+                (s(&r.data["reason"])) " · "
+                span.badge { (ctx.t(&format!("plan.change.status.{}", s(&r.data["status"])))) }
+            } } }
+            h3 { (ctx.t("plan.versions")) }
+            @if versions.is_empty() { p { (ctx.t("plan.versions.none")) } }
+            ol { @for v in &versions { li {
+                (ctx.tf("plan.version.item", &[("n", &v.number.to_string()), ("changes", &v.changes.as_array().map_or(0, |c| c.len()).to_string())]))
+            } } }
+        }
+    })
+}
+
+fn risk_form_markup(
+    ctx: &Ctx,
+    cx: &PlanCx,
+    f: &crate::ctx::FormData,
+    errors: &[Invalid],
+) -> Markup {
+    let fields = [
+        ("cause", "plan.risk.cause", "text"),
+        ("event", "plan.risk.event", "text"),
+        ("effect", "plan.risk.effect", "text"),
+        ("probability", "plan.risk.probability", "number"),
+        ("impact", "plan.risk.impact", "number"),
+        ("owner_id", "plan.risk.owner", "number"),
+        ("mitigation", "plan.risk.mitigation", "text"),
+        ("contingency", "plan.risk.contingency", "text"),
+        ("review_date", "plan.risk.review_date", "date"),
+    ];
+    html! {
+        @if !errors.is_empty() {
+            div.problems role="alert" {
+                p { (ctx.t("form.has_errors")) }
+                ul { @for e in errors { li { (ctx.t(e.key)) } } }
+            }
+        }
+        form method="post" action={ "/programs/" (cx.programme.code) "/plan/risks/new" } novalidate {
+            (csrf_field(ctx))
+            @for (name, label, kind) in fields {
+                (input(ctx, errors, name, label, kind, f.get(name), !matches!(name, "mitigation" | "contingency")))
+            }
+            button type="submit" { (ctx.t("form.save")) }
+        }
+    }
+}
+
+async fn risk_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Markup, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let title = ctx.t("plan.risk.new");
+    Ok(layout(
+        &ctx,
+        Section::Planning,
+        title,
+        risk_form_markup(&ctx, &cx, &Default::default(), &[]),
+    ))
+}
+
+async fn add_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let check = compute::check_cx(&state, &cx).await?;
+    let doc = RiskDoc {
+        cause: f.get("cause").into(),
+        event: f.get("event").into(),
+        effect: f.get("effect").into(),
+        probability: f.get("probability").into(),
+        impact: f.get("impact").into(),
+        owner_id: f.get("owner_id").trim().parse().ok(),
+        mitigation: f.opt("mitigation"),
+        contingency: f.opt("contingency"),
+        status: None,
+        review_date: f.get("review_date").into(),
+    };
+    match doc.check(&check) {
+        Ok((code, data)) => {
+            state
+                .store
+                .create_plan_items(
+                    &ctx.actor()?,
+                    Some(cx.id()),
+                    &[NewPlanItem {
+                        kind: "risk",
+                        code,
+                        data,
+                    }],
+                )
+                .await?;
+            Ok(axum::response::Redirect::to(&format!(
+                "/programs/{}/plan#strategy",
+                cx.programme.code
+            ))
+            .into_response())
+        }
+        Err(e) => {
+            let title = ctx.t("plan.risk.new");
+            let page = layout(
+                &ctx,
+                Section::Planning,
+                title,
+                risk_form_markup(&ctx, &cx, &f, &e.0),
+            );
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
