@@ -159,5 +159,6 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool, StoreError> {
     ] {
         store.create_person(&sys, name, Some(email), role).await?;
     }
+    crate::plan::demo::seed(store, &as_manager, manager.id).await?;
     Ok(true)
 }

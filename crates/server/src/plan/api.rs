@@ -773,9 +773,7 @@ async fn create_meeting(
         code: None,
         data: meeting_json(&meeting),
     }];
-    for (k, f) in meeting.follow_ups.iter().enumerate() {
-        let input = f.to_activity(&format!("FU-{n}.{}", k + 1), meeting.date);
-        let a = Activity::try_from(input)?;
+    for a in compute::follow_up_activities(&meeting, n)? {
         items.push(NewPlanItem {
             kind: "activity",
             code: Some(a.id.to_string()),
@@ -857,14 +855,14 @@ async fn budget_variance(
 
 /// Volumes for one local day: contacts per interval from the first interval of the day.
 #[derive(Deserialize)]
-struct DayVolumes {
+pub(crate) struct DayVolumes {
     #[serde(default, deserialize_with = "text")]
     date: String,
     contacts: Vec<f64>,
 }
 
 #[derive(Deserialize)]
-struct StaffingBody {
+pub(crate) struct StaffingBody {
     #[serde(default, deserialize_with = "text")]
     interval_minutes: String,
     #[serde(default, deserialize_with = "text")]
@@ -911,8 +909,23 @@ async fn plan_staffing(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<StaffingBody>,
 ) -> Result<Json<Value>, AppError> {
-    use rumbo_wfm::staffing::{required, Model, Policy, SlDefinition, Target};
     let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let data = staffing_plan(b)?;
+    let item = NewPlanItem {
+        kind: "staffing",
+        code: Some("staffing".into()),
+        data,
+    };
+    let mut saved = state
+        .store
+        .upsert_plan_items(&ctx.actor()?, cx.id(), &[item])
+        .await?;
+    Ok(Json(saved.pop().map(|i| i.data).unwrap_or_default()))
+}
+
+/// The staffing plan document for a request.
+pub(crate) fn staffing_plan(b: StaffingBody) -> Result<Value, AppError> {
+    use rumbo_wfm::staffing::{required, Model, Policy, SlDefinition, Target};
     let params = StaffingParams::try_from(StaffingInput {
         interval_minutes: b.interval_minutes,
         weekly_hours: b.weekly_hours,
@@ -956,7 +969,7 @@ async fn plan_staffing(
         return Err(AppError::invalid("volumes", "error.staffing.volumes"));
     }
     let weeks = weekly_plan(&needs, &params);
-    let data = json!({
+    Ok(json!({
         "params": {
             "interval_minutes": params.interval_minutes, "weekly_hours": params.weekly_hours,
             "starting_headcount": params.starting_headcount,
@@ -973,17 +986,7 @@ async fn plan_staffing(
             "training_start": w.training_start.to_string(),
         })).collect::<Vec<_>>(),
         "total_hires": weeks.iter().map(|w| w.hires).sum::<u32>(),
-    });
-    let item = NewPlanItem {
-        kind: "staffing",
-        code: Some("staffing".into()),
-        data,
-    };
-    let mut saved = state
-        .store
-        .upsert_plan_items(&ctx.actor()?, cx.id(), &[item])
-        .await?;
-    Ok(Json(saved.pop().map(|i| i.data).unwrap_or_default()))
+    }))
 }
 
 fn approver(ctx: &Ctx, cx: &PlanCx) -> Result<Approver, AppError> {
@@ -1025,25 +1028,49 @@ async fn approve(
     Path((code, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
     let cx = load(&state, &ctx, &code, Action::Update).await?;
-    let cr = stored_request(&state, &cx, id).await?;
+    let approver = approver(&ctx, &cx)?;
+    match apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
+        Ok((cr, version)) => {
+            Ok(Json(json!({ "change_request": cr, "version": version })).into_response())
+        }
+        Err(p) => Ok(problem(&ctx, p)),
+    }
+}
+
+/// The approval use case, shared by the API, the plan page and the demo seed.
+pub(crate) async fn apply_approval(
+    state: &AppState,
+    actor: &rumbo_store::Actor,
+    cx: &PlanCx,
+    approver: Approver,
+    id: i64,
+) -> Result<(Value, PlanVersion), PlanProblem> {
+    let app = PlanProblem::App;
+    let cr = stored_request(state, cx, id).await.map_err(app)?;
     let approved = cr
-        .approve(approver(&ctx, &cx)?, compute::today(&cx))
-        .map_err(decision_err)?;
-    let check = compute::check_cx(&state, &cx).await?;
-    let now_values = compute::current_values(&state, &cx, &check).await?;
-    let stored = state.store.plan_versions(cx.id()).await?;
+        .approve(approver, compute::today(cx))
+        .map_err(|e| app(decision_err(e)))?;
+    let check = compute::check_cx(state, cx).await.map_err(app)?;
+    let now_values = compute::current_values(state, cx, &check)
+        .await
+        .map_err(app)?;
+    let stored = state
+        .store
+        .plan_versions(cx.id())
+        .await
+        .map_err(|e| app(e.into()))?;
     let baseline = stored.is_empty().then(|| compute::values_json(&now_values));
     let number = stored.last().map_or(2, |v| v.number + 1);
     let mut history = PlanHistory::new(now_values);
-    let snapshot = history.apply(&approved, id)?.clone();
-    let (updates, inserts) =
-        match compute::item_changes(&state, &cx, &check, &snapshot.changes).await {
-            Ok(x) => x,
-            Err(p) => return Ok(problem(&ctx, p)),
-        };
+    let snapshot = history
+        .apply(&approved, id)
+        .map_err(|e| PlanProblem::Invalid(e.into()))?
+        .clone();
+    let (updates, inserts) = compute::item_changes(state, cx, &check, &snapshot.changes).await?;
+    let cr_json = change_request_json(&approved);
     let commit = PlanCommit {
         baseline,
-        change_request: (id, change_request_json(&approved)),
+        change_request: (id, cr_json.clone()),
         updates,
         inserts,
         version: (
@@ -1054,13 +1081,10 @@ async fn approve(
     };
     let version = state
         .store
-        .commit_plan_change(&ctx.actor()?, cx.id(), &commit)
+        .commit_plan_change(actor, cx.id(), &commit)
         .await
-        .map_err(store_err)?;
-    Ok(
-        Json(json!({ "change_request": change_request_json(&approved), "version": version }))
-            .into_response(),
-    )
+        .map_err(|e| app(store_err(e)))?;
+    Ok((cr_json, version))
 }
 
 async fn reject(
@@ -1096,21 +1120,6 @@ async fn versions(
     Ok(Json(state.store.plan_versions(cx.id()).await?))
 }
 
-/// The library needs no programme: checks run against an empty context.
-fn library_check() -> Result<Check, AppError> {
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    Ok(Check {
-        programme: rumbo_domain::plan::ProgrammeDates::new(today, None)
-            .map_err(|e| AppError::Internal(e.key.into()))?,
-        objective_ids: vec![],
-        person_ids: vec![],
-        budget_line_ids: vec![],
-        indicators: vec![],
-    })
-}
-
 async fn practices(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1125,7 +1134,7 @@ async fn create_practice(
     ApiJson(body): ApiJson<PracticeDoc>,
 ) -> Result<(StatusCode, Json<PlanItem>), AppError> {
     ctx.require_role(MANAGERS)?;
-    let (code, data) = body.check(&library_check()?)?;
+    let (code, data) = body.check(&compute::library_check()?)?;
     let mut saved = state
         .store
         .create_plan_items(
@@ -1168,7 +1177,7 @@ async fn create_adoption(
     ctx.require_role(&[Role::Admin, Role::Manager, Role::Supervisor])?;
     state.store.plan_item(None, "practice", id).await?;
     body.practice_id = Some(id);
-    let (code, data) = body.check(&library_check()?)?;
+    let (code, data) = body.check(&compute::library_check()?)?;
     let mut saved = state
         .store
         .create_plan_items(

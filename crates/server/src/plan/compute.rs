@@ -590,3 +590,31 @@ pub async fn item_changes(
     }
     Ok((updates, inserts))
 }
+
+/// The follow-up tasks of the `n`-th meeting as work-plan activities `FU-<n>.<k>`.
+pub fn follow_up_activities(
+    meeting: &rumbo_domain::plan::coordination::Meeting,
+    n: usize,
+) -> Result<Vec<Activity>, Invalids> {
+    meeting
+        .follow_ups
+        .iter()
+        .enumerate()
+        .map(|(k, f)| Activity::try_from(f.to_activity(&format!("FU-{n}.{}", k + 1), meeting.date)))
+        .collect()
+}
+
+/// The library belongs to no programme: its entries are checked against an empty context.
+pub fn library_check() -> Result<Check, AppError> {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    Ok(Check {
+        programme: rumbo_domain::plan::ProgrammeDates::new(today, None)
+            .map_err(|e| AppError::Internal(e.key.into()))?,
+        objective_ids: vec![],
+        person_ids: vec![],
+        budget_line_ids: vec![],
+        indicators: vec![],
+    })
+}

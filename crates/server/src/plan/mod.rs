@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod compute;
+pub mod demo;
 pub mod docs;
 mod pages;
 

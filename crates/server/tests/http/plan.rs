@@ -562,3 +562,54 @@ async fn the_risk_form_shows_localised_errors_and_saves_valid_risks() {
     let page = app.get_page(Some(&m), "/programs/SEG-VIDA/plan").await;
     assert!(page.body.contains("Falta dotación"));
 }
+
+#[tokio::test]
+async fn the_demo_programme_has_a_complete_plan() {
+    let app = TestApp::spawn().await;
+    assert!(rumbo_server::demo::seed_if_empty(&app.store).await.unwrap());
+    let admin = app.user("root@x.cl", "admin", None).await;
+    let get = |path: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let r = app
+                .api(
+                    Some(admin),
+                    Method::GET,
+                    &format!("/programs/VIDA-2026{path}"),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+            r.json()
+        }
+    };
+    assert_eq!(get("/objectives").await.as_array().unwrap().len(), 3);
+    assert_eq!(get("/stages").await.as_array().unwrap().len(), 4);
+    assert_eq!(get("/risks/heatmap").await["total"], 5);
+    assert_eq!(get("/activities").await.as_array().unwrap().len(), 21);
+    let sched = get("/schedule").await;
+    assert!(sched["critical_path"].as_array().unwrap().len() > 5);
+    assert_eq!(get("/staffing").await["weeks"].as_array().unwrap().len(), 4);
+    let v = get("/budget/variance?by=month").await;
+    assert_eq!(v["rows"].as_array().unwrap().len(), 10);
+    assert!(v["cost_per_contact"]["total"].is_string());
+    let versions = get("/plan/versions").await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(versions[1]["changes"][0]["key"], "activity.A11.duration");
+    assert!(get("/raci").await["entries"].as_array().unwrap().len() > 40);
+    assert_eq!(get("/decision-log").await.as_array().unwrap().len(), 3);
+    let page = app.get_page(Some(&admin), "/programs/VIDA-2026/plan").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "Vender 7.200 pólizas",
+        "Ruta crítica",
+        "Comité de lanzamiento",
+        "Versión 2",
+    ] {
+        assert!(
+            page.body.contains(text),
+            "{text} missing from the plan page"
+        );
+    }
+}
