@@ -163,19 +163,7 @@ impl Store {
                 .await?;
         }
         let after = fetch_in_tx(&mut tx, id).await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                entity: "programme",
-                entity_id: p.code.to_string(),
-                programme_id: Some(id),
-                action: "create",
-                before: None,
-                after: serde_json::to_value(&after).ok(),
-            },
-        )
-        .await?;
+        audit_programme(&mut tx, actor, "create", None, Some(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -208,19 +196,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let after = fetch_in_tx(&mut tx, id).await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                entity: "programme",
-                entity_id: before.code.clone(),
-                programme_id: Some(id),
-                action: "update",
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(&after).ok(),
-            },
-        )
-        .await?;
+        audit_programme(&mut tx, actor, "update", Some(&before), Some(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -232,19 +208,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                entity: "programme",
-                entity_id: before.code.clone(),
-                programme_id: Some(id),
-                action: "delete",
-                before: serde_json::to_value(&before).ok(),
-                after: None,
-            },
-        )
-        .await?;
+        audit_programme(&mut tx, actor, "delete", Some(&before), None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -295,6 +259,30 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Records a change to a programme row (either side may be absent).
+async fn audit_programme(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Programme>,
+    after: Option<&Programme>,
+) -> Result<()> {
+    let p = after.or(before).ok_or(StoreError::NotFound)?;
+    audit::record(
+        tx,
+        actor,
+        Change {
+            entity: "programme",
+            entity_id: p.code.clone(),
+            programme_id: Some(p.id),
+            action,
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: after.and_then(|a| serde_json::to_value(a).ok()),
+        },
+    )
+    .await
 }
 
 async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme> {
