@@ -156,6 +156,87 @@ impl Agg {
         self.nps_detractors += o.nps_detractors;
     }
 
+    /// Encodes the aggregate for storage as two comma-separated texts: the counts
+    /// and the raw 64.64 exact sums, in a fixed order (new fields are appended).
+    pub fn encode(&self) -> (String, String) {
+        let counts = [
+            self.offered,
+            self.answered,
+            self.abandoned,
+            self.answered_within_t,
+            self.abandoned_within_t,
+            self.short_abandons,
+            self.sales,
+            self.fcr_contacts,
+            self.fcr_repeats,
+            self.qa_count,
+            self.csat_answers,
+            self.csat_top,
+            self.nps_answers,
+            self.nps_promoters,
+            self.nps_detractors,
+        ];
+        let sums = [
+            self.wait_answered,
+            self.wait_abandoned,
+            self.talk,
+            self.hold,
+            self.wrap,
+            self.staffed,
+            self.paused,
+            self.busy,
+            self.qa_sum,
+        ];
+        let c: Vec<String> = counts.iter().map(u64::to_string).collect();
+        let s: Vec<String> = sums.iter().map(|x| x.to_raw().to_string()).collect();
+        (c.join(","), s.join(","))
+    }
+
+    /// Decodes [`Agg::encode`]'s output; missing trailing fields are zero.
+    pub fn decode(counts: &str, sums: &str) -> Result<Agg, KpiError> {
+        let bad = || {
+            KpiError::InvalidDefinition(format!("corrupt stored aggregate {counts:?} / {sums:?}"))
+        };
+        let c: Vec<u64> = counts
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        let s: Vec<ExactSum> = sums
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse::<i128>().map(ExactSum::from_raw).map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        let cn = |i: usize| c.get(i).copied().unwrap_or(0);
+        let sn = |i: usize| s.get(i).copied().unwrap_or_default();
+        Ok(Agg {
+            offered: cn(0),
+            answered: cn(1),
+            abandoned: cn(2),
+            answered_within_t: cn(3),
+            abandoned_within_t: cn(4),
+            short_abandons: cn(5),
+            sales: cn(6),
+            fcr_contacts: cn(7),
+            fcr_repeats: cn(8),
+            qa_count: cn(9),
+            csat_answers: cn(10),
+            csat_top: cn(11),
+            nps_answers: cn(12),
+            nps_promoters: cn(13),
+            nps_detractors: cn(14),
+            wait_answered: sn(0),
+            wait_abandoned: sn(1),
+            talk: sn(2),
+            hold: sn(3),
+            wrap: sn(4),
+            staffed: sn(5),
+            paused: sn(6),
+            busy: sn(7),
+            qa_sum: sn(8),
+        })
+    }
+
     /// Computes the figures of this aggregate under the definition that built it.
     pub fn figures(&self, def: &KpiDefinition) -> Figures {
         let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
@@ -399,6 +480,24 @@ mod tests {
         assert_eq!(a.figures(&d).aht_s, Some(130.0));
         d.aht_includes_hold = false;
         assert_eq!(a.figures(&d).aht_s, Some(120.0));
+    }
+
+    #[test]
+    fn encoded_aggregates_decode_to_the_same_values() {
+        let d = KpiDefinition::standard();
+        let mut a = agg(
+            &[
+                call(19.999, Outcome::Answered),
+                call(3.0, Outcome::Abandoned),
+            ],
+            &d,
+        );
+        a.add_agent_time(3600.0, 60.0, 1800.5);
+        a.add_qa(77.5);
+        a.add_nps(&d, 10);
+        let (c, s) = a.encode();
+        assert_eq!(Agg::decode(&c, &s).unwrap(), a);
+        assert!(Agg::decode("1,x", "").is_err());
     }
 
     #[test]

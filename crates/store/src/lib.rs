@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod imports;
 mod migrate;
 pub mod plan;
 pub mod programmes;

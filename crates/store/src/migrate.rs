@@ -20,6 +20,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_plan.sql"),
         include_str!("../migrations/postgres/0002_plan.sql"),
     ),
+    (
+        3,
+        "imports",
+        include_str!("../migrations/sqlite/0003_imports.sql"),
+        include_str!("../migrations/postgres/0003_imports.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

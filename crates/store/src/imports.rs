@@ -1,0 +1,498 @@
+//! Import batches, their data-quality reports, saved column mappings and stored KPI aggregates.
+//!
+//! The parsing and the batch data files live in `rumbo-ingest`; this module stores what a batch
+//! produced. [`Store::commit_import`] writes the batch row, every issue and every aggregate in
+//! one transaction (plus an audit row), so a crash leaves the whole batch or nothing.
+//! Aggregates are stored per (batch, definition version, queue, 15-minute interval) as exact
+//! counts and sums ([`rumbo_kpi::Agg::encode`]); figures are computed when read, by merging the
+//! batches' aggregates, so every figure names its definition version and batches.
+
+use rumbo_kpi::{Agg, DefinitionId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Actor, Change};
+use crate::{col, now, Result, Store, StoreError};
+
+/// One data-quality finding of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssueRow {
+    /// 1-based line in the source file.
+    pub line: i64,
+    /// `rejected` or `suspicious`.
+    pub severity: String,
+    /// Reason code (`unparseable`, `time_backwards`, `call_never_ended`, ...).
+    pub kind: String,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+/// One aggregate to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggRow {
+    /// Definition name and version that built the aggregate.
+    pub definition: DefinitionId,
+    /// Queue name (empty for programme-level rows such as agent time without a queue).
+    pub queue: String,
+    /// 15-minute interval start, epoch seconds.
+    pub interval_start: i64,
+    /// Counts and exact sums.
+    pub agg: Agg,
+}
+
+/// What an import produced, ready to be committed.
+#[derive(Debug, Clone, Default)]
+pub struct NewBatch {
+    pub programme_id: i64,
+    /// `queue-log`, `cdr`, `calls`, `quality`, `survey` or `sales`.
+    pub source: String,
+    pub file_name: String,
+    /// SHA-256 of the source file.
+    pub file_hash: String,
+    pub mapping_name: Option<String>,
+    pub lines_read: i64,
+    pub imported: i64,
+    pub rejected: i64,
+    pub suspicious: i64,
+    pub duplicates: i64,
+    /// Retained raw records (batch file beside the database).
+    pub data_path: Option<String>,
+    /// Sorted natural-key hashes of the imported records.
+    pub keys_path: Option<String>,
+    pub min_ts: Option<i64>,
+    pub max_ts: Option<i64>,
+    pub issues: Vec<IssueRow>,
+    pub aggregates: Vec<AggRow>,
+}
+
+/// A committed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    pub id: i64,
+    pub programme_id: i64,
+    pub source: String,
+    pub file_name: String,
+    pub file_hash: String,
+    pub mapping_name: Option<String>,
+    pub lines_read: i64,
+    pub imported: i64,
+    pub rejected: i64,
+    pub suspicious: i64,
+    pub duplicates: i64,
+    pub data_path: Option<String>,
+    pub keys_path: Option<String>,
+    pub min_ts: Option<i64>,
+    pub max_ts: Option<i64>,
+    pub created_at: i64,
+    pub actor: String,
+}
+
+/// A stored aggregate as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAgg {
+    pub batch_id: i64,
+    pub queue: String,
+    pub interval_start: i64,
+    pub agg: Agg,
+}
+
+/// A saved column mapping (JSON of `rumbo_ingest::mapping::Mapping`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedMapping {
+    pub name: String,
+    pub kind: String,
+    pub mapping_json: String,
+}
+
+fn batch_row(r: &AnyRow) -> Result<Batch> {
+    Ok(Batch {
+        id: col(r, "id")?,
+        programme_id: col(r, "programme_id")?,
+        source: col(r, "source")?,
+        file_name: col(r, "file_name")?,
+        file_hash: col(r, "file_hash")?,
+        mapping_name: col(r, "mapping_name")?,
+        lines_read: col(r, "lines_read")?,
+        imported: col(r, "imported")?,
+        rejected: col(r, "rejected")?,
+        suspicious: col(r, "suspicious")?,
+        duplicates: col(r, "duplicates")?,
+        data_path: col(r, "data_path")?,
+        keys_path: col(r, "keys_path")?,
+        min_ts: col(r, "min_ts")?,
+        max_ts: col(r, "max_ts")?,
+        created_at: col(r, "created_at")?,
+        actor: col(r, "actor")?,
+    })
+}
+
+/// Rows per multi-row INSERT (8 columns × 500 stays far below SQLite's variable limit).
+const CHUNK: usize = 500;
+
+async fn insert_aggregates(
+    tx: &mut Transaction<'_, Any>,
+    batch_id: i64,
+    programme_id: i64,
+    rows: &[AggRow],
+) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO kpi_aggregates (batch_id, programme_id, definition, definition_version, queue, interval_start, counts, sums) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let (c, s) = r.agg.encode();
+            q = q
+                .bind(batch_id)
+                .bind(programme_id)
+                .bind(r.definition.name.clone())
+                .bind(i64::from(r.definition.version))
+                .bind(r.queue.clone())
+                .bind(r.interval_start)
+                .bind(c)
+                .bind(s);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Commits a batch with its issues and aggregates in one transaction; returns its id.
+    pub async fn commit_import(&self, actor: &Actor, b: &NewBatch) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(b.programme_id)
+        .bind(&b.source)
+        .bind(&b.file_name)
+        .bind(&b.file_hash)
+        .bind(&b.mapping_name)
+        .bind(b.lines_read)
+        .bind(b.imported)
+        .bind(b.rejected)
+        .bind(b.suspicious)
+        .bind(b.duplicates)
+        .bind(&b.data_path)
+        .bind(&b.keys_path)
+        .bind(b.min_ts)
+        .bind(b.max_ts)
+        .bind(now())
+        .bind(&actor.label)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                StoreError::UnknownReference("programme")
+            }
+            _ => StoreError::Db(e),
+        })?;
+        for chunk in b.issues.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO import_issues (batch_id, line, severity, kind, message) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let k = i * 5;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${})",
+                    k + 1,
+                    k + 2,
+                    k + 3,
+                    k + 4,
+                    k + 5
+                ));
+            }
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(id)
+                    .bind(r.line)
+                    .bind(r.severity.clone())
+                    .bind(r.kind.clone())
+                    .bind(r.message.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        insert_aggregates(&mut tx, id, b.programme_id, &b.aggregates).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "import_batch",
+                entity_id: id.to_string(),
+                programme_id: Some(b.programme_id),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({
+                    "source": b.source, "file_name": b.file_name, "file_hash": b.file_hash,
+                    "lines_read": b.lines_read, "imported": b.imported, "rejected": b.rejected,
+                    "suspicious": b.suspicious, "duplicates": b.duplicates,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds aggregates of a (new) definition version to an existing batch (recomputation).
+    pub async fn add_aggregates(&self, batch: &Batch, rows: &[AggRow]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        insert_aggregates(&mut tx, batch.id, batch.programme_id, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Batches of a programme, newest first.
+    pub async fn import_batches(&self, programme_id: i64) -> Result<Vec<Batch>> {
+        let rows =
+            sqlx::query("SELECT * FROM import_batches WHERE programme_id = $1 ORDER BY id DESC")
+                .bind(programme_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(batch_row).collect()
+    }
+
+    /// One batch.
+    pub async fn import_batch(&self, id: i64) -> Result<Batch> {
+        let r = sqlx::query("SELECT * FROM import_batches WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        batch_row(&r)
+    }
+
+    /// The data-quality report of a batch, by line, paged.
+    pub async fn import_issues(
+        &self,
+        batch_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<IssueRow>> {
+        let rows = sqlx::query(
+            "SELECT line, severity, kind, message FROM import_issues WHERE batch_id = $1 ORDER BY line, kind LIMIT $2 OFFSET $3",
+        )
+        .bind(batch_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(IssueRow {
+                    line: col(r, "line")?,
+                    severity: col(r, "severity")?,
+                    kind: col(r, "kind")?,
+                    message: col(r, "message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every data/keys file referenced by a committed batch (to find orphans of crashed imports).
+    pub async fn import_file_paths(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT data_path, keys_path FROM import_batches")
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            for c in ["data_path", "keys_path"] {
+                if let Some(p) = col::<Option<String>>(r, c)? {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stored aggregates of a programme under one definition version, optionally limited to
+    /// interval starts in `[from, to)`.
+    pub async fn kpi_aggregates(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<StoredAgg>> {
+        let rows = sqlx::query(
+            "SELECT batch_id, queue, interval_start, counts, sums FROM kpi_aggregates
+             WHERE programme_id = $1 AND definition = $2 AND definition_version = $3
+               AND interval_start >= $4 AND interval_start < $5
+             ORDER BY queue, interval_start, batch_id",
+        )
+        .bind(programme_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
+        .bind(from.unwrap_or(i64::MIN))
+        .bind(to.unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let counts: String = col(r, "counts")?;
+                let sums: String = col(r, "sums")?;
+                Ok(StoredAgg {
+                    batch_id: col(r, "batch_id")?,
+                    queue: col(r, "queue")?,
+                    interval_start: col(r, "interval_start")?,
+                    agg: Agg::decode(&counts, &sums)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Batches of a programme that have no aggregates yet under a definition version
+    /// (they need a recomputation from their retained records).
+    pub async fn batches_without_definition(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+    ) -> Result<Vec<Batch>> {
+        let rows = sqlx::query(
+            "SELECT b.* FROM import_batches b WHERE b.programme_id = $1 AND b.imported > 0 AND NOT EXISTS
+               (SELECT 1 FROM kpi_aggregates a WHERE a.batch_id = b.id AND a.definition = $2 AND a.definition_version = $3)
+             ORDER BY b.id",
+        )
+        .bind(programme_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(batch_row).collect()
+    }
+
+    /// Saves (or replaces) a named column mapping, for one programme or for all (`None`).
+    pub async fn save_mapping(
+        &self,
+        actor: &Actor,
+        programme_id: Option<i64>,
+        m: &SavedMapping,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let existing: Option<i64> = match programme_id {
+            Some(p) => {
+                sqlx::query_scalar(
+                    "SELECT id FROM import_mappings WHERE programme_id = $1 AND name = $2",
+                )
+                .bind(p)
+                .bind(m.name.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query_scalar(
+                    "SELECT id FROM import_mappings WHERE programme_id IS NULL AND name = $1",
+                )
+                .bind(m.name.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
+        match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE import_mappings SET kind = $1, mapping_json = $2 WHERE id = $3",
+                )
+                .bind(m.kind.clone())
+                .bind(m.mapping_json.clone())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO import_mappings (programme_id, name, kind, mapping_json, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(programme_id)
+                .bind(m.name.clone())
+                .bind(m.kind.clone())
+                .bind(m.mapping_json.clone())
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "import_mapping",
+                entity_id: m.name.clone(),
+                programme_id,
+                action: if existing.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
+                before: None,
+                after: serde_json::from_str(&m.mapping_json).ok(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A saved mapping by name: the programme's own first, then a shared one.
+    pub async fn mapping(&self, programme_id: i64, name: &str) -> Result<SavedMapping> {
+        let r = sqlx::query(
+            "SELECT name, kind, mapping_json FROM import_mappings
+             WHERE name = $1 AND (programme_id = $2 OR programme_id IS NULL)
+             ORDER BY CASE WHEN programme_id IS NULL THEN 1 ELSE 0 END LIMIT 1",
+        )
+        .bind(name)
+        .bind(programme_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(SavedMapping {
+            name: col(&r, "name")?,
+            kind: col(&r, "kind")?,
+            mapping_json: col(&r, "mapping_json")?,
+        })
+    }
+
+    /// Mappings usable by a programme (its own and shared ones).
+    pub async fn mappings(&self, programme_id: i64) -> Result<Vec<SavedMapping>> {
+        let rows = sqlx::query(
+            "SELECT name, kind, mapping_json FROM import_mappings WHERE programme_id = $1 OR programme_id IS NULL ORDER BY name",
+        )
+        .bind(programme_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SavedMapping {
+                    name: col(r, "name")?,
+                    kind: col(r, "kind")?,
+                    mapping_json: col(r, "mapping_json")?,
+                })
+            })
+            .collect()
+    }
+}
