@@ -41,6 +41,15 @@ pub struct NewPlanItem {
     pub data: Value,
 }
 
+/// Sets field `field` of item `child` to the id of item `parent` (an earlier item of the same
+/// batch) when the batch is inserted, e.g. a KPI target pointing to its new objective.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub child: usize,
+    pub field: &'static str,
+    pub parent: usize,
+}
+
 /// A stored plan version.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PlanVersion {
@@ -272,6 +281,31 @@ impl Store {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             out.push(insert_item(&mut tx, actor, programme_id, item).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Inserts a batch whose items refer to each other by position (see [`Link`]), in one
+    /// transaction: a plan copied from a template.
+    pub async fn create_linked_plan_items(
+        &self,
+        actor: &Actor,
+        programme_id: i64,
+        items: &[NewPlanItem],
+        links: &[Link],
+    ) -> Result<Vec<PlanItem>> {
+        let mut tx = self.pool().begin().await?;
+        let mut out: Vec<PlanItem> = Vec::with_capacity(items.len());
+        for (n, item) in items.iter().enumerate() {
+            let mut item = item.clone();
+            for l in links.iter().filter(|l| l.child == n) {
+                let parent = out
+                    .get(l.parent)
+                    .ok_or_else(|| StoreError::Corrupt("link to a later item".into()))?;
+                item.data[l.field] = Value::from(parent.id);
+            }
+            out.push(insert_item(&mut tx, actor, Some(programme_id), &item).await?);
         }
         tx.commit().await?;
         Ok(out)

@@ -140,6 +140,10 @@ pub fn router() -> Router<AppState> {
         post(reject),
     )
     .route("/api/v1/programs/{code}/plan/versions", get(versions))
+    .route(
+        "/api/v1/programs/{code}/plan/from-template",
+        post(super::template::from_template),
+    )
     .route("/api/v1/practices", get(practices).post(create_practice))
     .route(
         "/api/v1/practices/{id}/adoptions",

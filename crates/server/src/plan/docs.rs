@@ -126,10 +126,7 @@ impl Doc for ObjectiveDoc {
             description: self.description,
             expected_results: self.expected_results,
         })?;
-        Ok((
-            None,
-            json!({ "title": o.title, "description": o.description, "expected_results": o.expected_results }),
-        ))
+        Ok((None, objective_json(&o)))
     }
 }
 
@@ -191,20 +188,7 @@ impl Doc for TargetDoc {
     const KIND: &'static str = "target";
     fn check(self, cx: &Check) -> Result<(Option<String>, Value), Invalids> {
         let (objective_id, t) = self.parse(cx)?;
-        Ok((
-            None,
-            json!({
-                "objective_id": objective_id,
-                "indicator": t.indicator,
-                "target": number(t.target),
-                "direction": t.direction.as_str(),
-                "tolerance": number(t.tolerance),
-                "granularity": t.granularity.as_str(),
-                "period_start": t.period_start.to_string(),
-                "period_end": t.period_end.to_string(),
-                "owner_id": t.owner_id,
-            }),
-        ))
+        Ok((None, target_json(objective_id, &t)))
     }
 }
 
@@ -249,10 +233,7 @@ impl Doc for MilestoneDoc {
     const KIND: &'static str = "milestone";
     fn check(self, cx: &Check) -> Result<(Option<String>, Value), Invalids> {
         let m = self.parse(cx)?;
-        Ok((
-            None,
-            json!({ "name": m.name, "date": m.date.to_string(), "objective_id": m.objective_id, "criterion": m.criterion }),
-        ))
+        Ok((None, milestone_json(&m)))
     }
 }
 
@@ -298,7 +279,7 @@ impl Doc for ScopeDoc {
     const KIND: &'static str = "scope";
     fn check(self, _cx: &Check) -> Result<(Option<String>, Value), Invalids> {
         let s = ScopeItem::parse(&self.side, &self.text)?;
-        Ok((None, json!({ "side": s.side.as_str(), "text": s.text })))
+        Ok((None, scope_json(&s)))
     }
 }
 
@@ -366,7 +347,7 @@ impl StageDoc {
     }
 }
 
-fn stage_json(s: &Stage) -> Value {
+pub fn stage_json(s: &Stage) -> Value {
     let crit = |v: &[rumbo_domain::plan::strategy::Criterion]| {
         v.iter()
             .map(|c| json!({ "text": c.text, "met": c.met }))
@@ -449,14 +430,7 @@ impl Doc for RiskDoc {
     fn check(self, cx: &Check) -> Result<(Option<String>, Value), Invalids> {
         let mut errors = Vec::new();
         cx.person("owner_id", self.owner_id, &mut errors);
-        let r = self.parse().map(|r| {
-            json!({
-                "cause": r.cause, "event": r.event, "effect": r.effect,
-                "probability": r.probability.get(), "impact": r.impact.get(),
-                "owner_id": r.owner_id, "mitigation": r.mitigation, "contingency": r.contingency,
-                "status": r.status.as_str(), "review_date": r.review_date.to_string(),
-            })
-        });
+        let r = self.parse().map(|r| risk_json(&r));
         finish(errors, r).map(|v| (None, v))
     }
     fn enrich(data: &mut Value) {
@@ -951,15 +925,7 @@ impl Doc for RoleDoc {
     const KIND: &'static str = "role";
     fn check(self, _cx: &Check) -> Result<(Option<String>, Value), Invalids> {
         let r = self.parse()?;
-        Ok((
-            Some(r.name.to_lowercase()),
-            json!({
-                "name": r.name,
-                "competencies": competency_json(&r.competencies),
-                "languages": language_json(&r.languages),
-                "min_experience_months": r.min_experience_months,
-            }),
-        ))
+        Ok((Some(r.name.to_lowercase()), role_json(&r)))
     }
 }
 
@@ -1031,12 +997,7 @@ impl Doc for CommunicationDoc {
             channel: self.channel,
             owner_id: self.owner_id,
         })
-        .map(|c| {
-            json!({
-                "audience": c.audience, "content": c.content, "frequency": c.frequency.as_str(),
-                "channel": c.channel.as_str(), "owner_id": c.owner_id,
-            })
-        });
+        .map(|c| communication_json(&c));
         finish(errors, c).map(|v| (None, v))
     }
 }
@@ -1367,4 +1328,56 @@ impl Doc for MethodologyDoc {
 /// Parses a stored document back through its body type.
 pub fn reparse<T: DeserializeOwned>(data: &Value) -> Option<T> {
     serde_json::from_value(data.clone()).ok()
+}
+
+/// Canonical documents of domain values (shared by checks and templates).
+pub fn objective_json(o: &Objective) -> Value {
+    json!({ "title": o.title, "description": o.description, "expected_results": o.expected_results })
+}
+
+pub fn target_json(objective_id: Option<i64>, t: &KpiTarget) -> Value {
+    json!({
+        "objective_id": objective_id,
+        "indicator": t.indicator,
+        "target": number(t.target),
+        "direction": t.direction.as_str(),
+        "tolerance": number(t.tolerance),
+        "granularity": t.granularity.as_str(),
+        "period_start": t.period_start.to_string(),
+        "period_end": t.period_end.to_string(),
+        "owner_id": t.owner_id,
+    })
+}
+
+pub fn milestone_json(m: &Milestone) -> Value {
+    json!({ "name": m.name, "date": m.date.to_string(), "objective_id": m.objective_id, "criterion": m.criterion })
+}
+
+pub fn scope_json(s: &ScopeItem) -> Value {
+    json!({ "side": s.side.as_str(), "text": s.text })
+}
+
+pub fn risk_json(r: &Risk) -> Value {
+    json!({
+        "cause": r.cause, "event": r.event, "effect": r.effect,
+        "probability": r.probability.get(), "impact": r.impact.get(),
+        "owner_id": r.owner_id, "mitigation": r.mitigation, "contingency": r.contingency,
+        "status": r.status.as_str(), "review_date": r.review_date.to_string(),
+    })
+}
+
+pub fn role_json(r: &RoleDef) -> Value {
+    json!({
+        "name": r.name,
+        "competencies": competency_json(&r.competencies),
+        "languages": language_json(&r.languages),
+        "min_experience_months": r.min_experience_months,
+    })
+}
+
+pub fn communication_json(c: &CommunicationItem) -> Value {
+    json!({
+        "audience": c.audience, "content": c.content, "frequency": c.frequency.as_str(),
+        "channel": c.channel.as_str(), "owner_id": c.owner_id,
+    })
 }

@@ -12,6 +12,7 @@ pub mod compute;
 pub mod demo;
 pub mod docs;
 mod pages;
+pub mod template;
 
 use axum::Router;
 use rumbo_domain::access::Action;

@@ -613,3 +613,124 @@ async fn the_demo_programme_has_a_complete_plan() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_new_programme_plan_is_derived_from_a_past_one_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    assert!(rumbo_server::demo::seed_if_empty(&app.store).await.unwrap());
+    let admin = app.user("root@x.cl", "admin", None).await;
+    // VIDA-2027 is shorter than VIDA-2026: shifted milestones fall past its end.
+    let short = app
+        .api(
+            Some(&admin),
+            Method::POST,
+            "/programs/VIDA-2027/plan/from-template",
+            Some(json!({ "source": "VIDA-2026" })),
+        )
+        .await;
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short.body
+    );
+    assert!(codes(&short).contains(&"error.milestone.outside_programme".to_string()));
+    let copied = app
+        .api(
+            Some(&admin),
+            Method::GET,
+            "/programs/VIDA-2027/objectives",
+            None,
+        )
+        .await;
+    assert_eq!(copied.json(), json!([]), "nothing copied");
+
+    let client = app
+        .store
+        .programme_for("VIDA-2026", None)
+        .await
+        .unwrap()
+        .programme
+        .client_id;
+    let created = app
+        .api(Some(&admin), Method::POST, "/programs", Some(json!({
+            "code": "VIDA-2028", "name": "Vida 2028", "client_id": client, "channels": ["voice_outbound"],
+            "start_date": "2028-03-06", "end_date": "2029-01-31"
+        })))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let r = app
+        .api(
+            Some(&admin),
+            Method::POST,
+            "/programs/VIDA-2028/plan/from-template",
+            Some(json!({ "source": "VIDA-2026" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["copied"]["objective"], 3);
+    let targets = app
+        .api(
+            Some(&admin),
+            Method::GET,
+            "/programs/VIDA-2028/targets",
+            None,
+        )
+        .await
+        .json();
+    let objectives = app
+        .api(
+            Some(&admin),
+            Method::GET,
+            "/programs/VIDA-2028/objectives",
+            None,
+        )
+        .await
+        .json();
+    let new_ids: Vec<i64> = objectives
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    for t in targets.as_array().unwrap() {
+        assert!(
+            new_ids.contains(&t["data"]["objective_id"].as_i64().unwrap()),
+            "target linked to a new objective"
+        );
+    }
+    let sched = app
+        .api(
+            Some(&admin),
+            Method::GET,
+            "/programs/VIDA-2028/schedule",
+            None,
+        )
+        .await
+        .json();
+    let old = app
+        .api(
+            Some(&admin),
+            Method::GET,
+            "/programs/VIDA-2026/schedule",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(sched["critical_path"], old["critical_path"]);
+    assert_eq!(sched["activities"][0]["start"], "2028-03-06");
+    assert!(sched["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["progress"] == 0));
+    let risks = app
+        .api(Some(&admin), Method::GET, "/programs/VIDA-2028/risks", None)
+        .await
+        .json();
+    assert!(risks
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["data"]["status"] == "open"));
+}
