@@ -28,6 +28,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/plan", get(overview))
         .route(
+            "/programs/{code}/plan/change-requests/{id}/approve",
+            axum::routing::post(approve_change),
+        )
+        .route(
+            "/programs/{code}/plan/change-requests/{id}/reject",
+            axum::routing::post(reject_change),
+        )
+        .route(
+            "/programs/{code}/plan/activities/new",
+            get(activity_form).post(add_activity),
+        )
+        .route(
             "/programs/{code}/plan/risks/new",
             get(risk_form).post(add_risk),
         )
@@ -211,9 +223,19 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
         .map(|(_, a)| a)
         .collect();
     let plan = compute::work_plan(cx, acts).ok();
+    let can_edit = load(state, ctx, &cx.programme.code, Action::Update)
+        .await
+        .is_ok();
+    let staffing = state.store.plan_items(Some(cx.id()), "staffing").await?;
+    let raci = state.store.plan_items(Some(cx.id()), "raci").await?;
+    let people = state.store.people().await?;
+    let (raci_people, raci_rows) = raci_table(raci.first().map(|r| &r.data), &people);
     Ok(html! {
         section id="work-plan" {
             h2 { (ctx.t("plan.work_plan")) }
+            @if can_edit {
+                div.actions { a.button href={ "/programs/" (cx.programme.code) "/plan/activities/new" } { (ctx.t("plan.activity.new")) } }
+            }
             @match &plan {
                 None => p.error { (ctx.t("plan.work_plan.inconsistent")) },
                 Some(p) if p.activities().is_empty() => p { (ctx.t("plan.empty")) },
@@ -246,6 +268,42 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                             td.num { (a.progress) " %" }
                         } } } }
                     }
+                }
+            }
+            @if let Some(st) = staffing.first() {
+                h3 { (ctx.t("plan.staffing")) }
+                table {
+                    caption.sr { (ctx.t("plan.staffing")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("plan.staffing.week")) }
+                        th.num scope="col" { (ctx.t("plan.staffing.fte")) }
+                        th.num scope="col" { (ctx.t("plan.staffing.needed")) }
+                        th.num scope="col" { (ctx.t("plan.staffing.available")) }
+                        th.num scope="col" { (ctx.t("plan.staffing.hires")) }
+                        th scope="col" { (ctx.t("plan.staffing.training_start")) }
+                    } }
+                    tbody { @for w in st.data["weeks"].as_array().into_iter().flatten() { tr {
+                        td { (s(&w["week_start"])) }
+                        td.num { (s(&w["fte"])) }
+                        td.num { (s(&w["headcount_needed"])) }
+                        td.num { (s(&w["headcount_available"])) }
+                        td.num { (s(&w["hires"])) }
+                        td { (s(&w["training_start"])) }
+                    } } }
+                }
+            }
+            @if !raci_people.is_empty() {
+                h3 { (ctx.t("plan.raci")) }
+                table {
+                    caption.sr { (ctx.t("plan.raci")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("plan.activity.id")) }
+                        @for p in &raci_people { th scope="col" { (p) } }
+                    } }
+                    tbody { @for (activity, letters) in &raci_rows { tr {
+                        th scope="row" { (activity) }
+                        @for l in letters { td { (l) } }
+                    } } }
                 }
             }
         }
@@ -309,6 +367,10 @@ async fn coordination_section(
         .plan_items(Some(cx.id()), "change_request")
         .await?;
     let versions = state.store.plan_versions(cx.id()).await?;
+    let may_decide = ctx.role().is_ok_and(|r| {
+        r == rumbo_domain::access::Role::Admin
+            || (r == rumbo_domain::access::Role::Manager && cx.member)
+    });
     Ok(html! {
         section id="coordination" {
             h2 { (ctx.t("plan.coordination")) }
@@ -331,11 +393,27 @@ async fn coordination_section(
                 strong { (ctx.t(&format!("plan.change.kind.{}", s(&r.data["kind"])))) } " · "
                 (s(&r.data["reason"])) " · "
                 span.badge { (ctx.t(&format!("plan.change.status.{}", s(&r.data["status"])))) }
+                @if may_decide && r.data["status"] == "proposed" {
+                    @for (action, key) in [("approve", "plan.change.approve"), ("reject", "plan.change.reject")] {
+                        " "
+                        form.inline method="post" action={ "/programs/" (cx.programme.code) "/plan/change-requests/" (r.id) "/" (action) } {
+                            (csrf_field(ctx))
+                            button type="submit" { (ctx.t(key)) }
+                        }
+                    }
+                }
             } } }
             h3 { (ctx.t("plan.versions")) }
             @if versions.is_empty() { p { (ctx.t("plan.versions.none")) } }
             ol { @for v in &versions { li {
                 (ctx.tf("plan.version.item", &[("n", &v.number.to_string()), ("changes", &v.changes.as_array().map_or(0, |c| c.len()).to_string())]))
+                @if let Some(changes) = v.changes.as_array() {
+                    @if !changes.is_empty() {
+                        ul { @for c in changes { li {
+                            code { (s(&c["key"])) } ": " (s(&c["before"])) " → " (s(&c["after"]))
+                        } } }
+                    }
+                }
             } } }
         }
     })
@@ -441,4 +519,274 @@ async fn add_risk(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+fn approver(
+    ctx: &Ctx,
+    cx: &PlanCx,
+) -> Result<rumbo_domain::plan::coordination::Approver, AppError> {
+    Ok(rumbo_domain::plan::coordination::Approver {
+        user_id: ctx.user()?.id,
+        role: ctx.role()?,
+        member: cx.member,
+    })
+}
+
+/// Problems of a plan change as a page: the messages, and the way back to the plan.
+fn problem_page(ctx: &Ctx, cx: &PlanCx, p: compute::PlanProblem) -> Response {
+    let messages: Vec<String> = match p {
+        compute::PlanProblem::App(e) => return e.into_response(),
+        compute::PlanProblem::Invalid(i) => i.0.iter().map(|e| ctx.t(e.key).to_string()).collect(),
+        compute::PlanProblem::Cycle(path) => {
+            vec![ctx.tf("error.workplan.cycle_path", &[("cycle", &path.join(" → "))])]
+        }
+    };
+    let body = html! {
+        div.problems role="alert" { ul { @for m in &messages { li { (m) } } } }
+        p { a href={ "/programs/" (cx.programme.code) "/plan" } { (ctx.t("plan.back")) } }
+    };
+    let page = layout(ctx, Section::Planning, ctx.t("error.invalid"), body);
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+async fn approve_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let approver = approver(&ctx, &cx)?;
+    match super::api::apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!(
+            "/programs/{}/plan#coordination",
+            cx.programme.code
+        ))
+        .into_response()),
+        Err(p) => Ok(problem_page(&ctx, &cx, p)),
+    }
+}
+
+async fn reject_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let item = state
+        .store
+        .plan_item(Some(cx.id()), "change_request", id)
+        .await?;
+    let cr = super::docs::reparse::<super::docs::ChangeRequestDoc>(&item.data)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| AppError::Internal(format!("stored change request #{id}")))?;
+    let rejected = cr
+        .reject(approver(&ctx, &cx)?, compute::today(&cx))
+        .map_err(|e| {
+            if e.key == "error.change.approver" {
+                AppError::Forbidden
+            } else {
+                AppError::Invalid(e.into())
+            }
+        })?;
+    state
+        .store
+        .update_plan_item(
+            &ctx.actor()?,
+            Some(cx.id()),
+            "change_request",
+            id,
+            None,
+            &super::docs::change_request_json(&rejected),
+        )
+        .await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/programs/{}/plan#coordination",
+        cx.programme.code
+    ))
+    .into_response())
+}
+
+fn activity_form_markup(
+    ctx: &Ctx,
+    cx: &PlanCx,
+    f: &crate::ctx::FormData,
+    errors: &[Invalid],
+) -> Markup {
+    let fields = [
+        ("id", "plan.activity.id", "text", true),
+        ("name", "plan.activity.name", "text", true),
+        ("start_date", "plan.activity.start", "date", false),
+        ("duration_days", "plan.activity.duration", "number", false),
+        ("end_date", "plan.activity.finish", "date", false),
+        ("dependencies", "plan.activity.dependencies", "text", false),
+        ("owner_id", "plan.activity.owner", "number", false),
+        ("deliverable", "plan.activity.deliverable", "text", false),
+        ("progress", "plan.activity.progress", "number", false),
+    ];
+    html! {
+        @if !errors.is_empty() {
+            div.problems role="alert" {
+                p { (ctx.t("form.has_errors")) }
+                ul { @for e in errors { li { (ctx.t(e.key)) } } }
+            }
+        }
+        form method="post" action={ "/programs/" (cx.programme.code) "/plan/activities/new" } novalidate {
+            (csrf_field(ctx))
+            @for (name, label, kind, required) in fields {
+                (input(ctx, errors, name, label, kind, f.get(name), required))
+            }
+            div.field {
+                label {
+                    input type="checkbox" name="milestone" value="1" checked[f.get("milestone") == "1"];
+                    " " (ctx.t("plan.gantt.milestone"))
+                }
+            }
+            button type="submit" { (ctx.t("form.save")) }
+        }
+    }
+}
+
+async fn activity_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Markup, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    Ok(layout(
+        &ctx,
+        Section::Planning,
+        ctx.t("plan.activity.new"),
+        activity_form_markup(&ctx, &cx, &Default::default(), &[]),
+    ))
+}
+
+/// Adds one activity from the form; the whole work plan is checked (a cycle is named).
+async fn add_activity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    use super::docs::{activity_json, ActivityDoc, DependencyBody};
+    let cx = load(&state, &ctx, &code, Action::Update).await?;
+    let check = compute::check_cx(&state, &cx).await?;
+    let doc = ActivityDoc {
+        id: f.get("id").into(),
+        name: f.get("name").into(),
+        start_date: f.opt("start_date"),
+        duration_days: f.opt("duration_days"),
+        end_date: f.opt("end_date"),
+        dependencies: f
+            .get("dependencies")
+            .split([',', ' ', ';'])
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| DependencyBody {
+                predecessor: d.trim().into(),
+                lag_days: 0,
+            })
+            .collect(),
+        owner_id: f.get("owner_id").trim().parse().ok(),
+        deliverable: f.opt("deliverable"),
+        progress: f.opt("progress"),
+        milestone: f.get("milestone") == "1",
+    };
+    let page_with = |errors: &[Invalid]| {
+        let page = layout(
+            &ctx,
+            Section::Planning,
+            ctx.t("plan.activity.new"),
+            activity_form_markup(&ctx, &cx, &f, errors),
+        );
+        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    };
+    let (item_code, data) = match doc.check(&check) {
+        Ok(x) => x,
+        Err(e) => return Ok(page_with(&e.0)),
+    };
+    let new = super::docs::reparse::<ActivityDoc>(&data)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| AppError::Internal("canonical activity".into()))?;
+    let mut all: Vec<Activity> = compute::activities(&state, &cx)
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    all.push(new.clone());
+    if let Err(p) = compute::work_plan(&cx, all) {
+        return Ok(problem_page(&ctx, &cx, p));
+    }
+    let saved = state
+        .store
+        .create_plan_items(
+            &ctx.actor()?,
+            Some(cx.id()),
+            &[NewPlanItem {
+                kind: "activity",
+                code: item_code,
+                data: activity_json(&new),
+            }],
+        )
+        .await;
+    match saved {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!(
+            "/programs/{}/plan#work-plan",
+            cx.programme.code
+        ))
+        .into_response()),
+        Err(rumbo_store::StoreError::Conflict(_)) => Ok(page_with(&[Invalid::new(
+            "id",
+            "error.plan.duplicate_code",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The RACI matrix as column headers (people's names) and rows (activity, letter per person).
+fn raci_table(
+    data: Option<&Value>,
+    people: &[rumbo_store::users::Person],
+) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let Some(data) = data else {
+        return (Vec::new(), Vec::new());
+    };
+    let ids: Vec<i64> = data["people"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .collect();
+    let entries: Vec<&Value> = data["entries"].as_array().into_iter().flatten().collect();
+    let names = ids
+        .iter()
+        .map(|id| {
+            people
+                .iter()
+                .find(|p| p.id == *id)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        })
+        .collect();
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for e in &entries {
+        let activity = s(&e["activity"]);
+        if rows.iter().any(|(a, _)| *a == activity) {
+            continue;
+        }
+        let letters = ids
+            .iter()
+            .map(|id| {
+                entries
+                    .iter()
+                    .find(|x| {
+                        x["activity"] == e["activity"] && x["person_id"].as_i64() == Some(*id)
+                    })
+                    .map(|x| s(&x["role"]))
+                    .unwrap_or_default()
+            })
+            .collect();
+        rows.push((activity, letters));
+    }
+    (names, rows)
 }

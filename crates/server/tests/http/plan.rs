@@ -734,3 +734,95 @@ async fn a_new_programme_plan_is_derived_from_a_past_one_or_not_at_all() {
         .iter()
         .all(|r| r["data"]["status"] == "open"));
 }
+
+#[tokio::test]
+async fn the_plan_page_adds_activities_and_approves_changes() {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    app.programme("SEG-VIDA", app.client_a, &m).await;
+    let form = "/programs/SEG-VIDA/plan/activities/new";
+    let a = app
+        .post_form(
+            Some(&m),
+            form,
+            &[("id", "A"), ("name", "Reclutar"), ("duration_days", "5")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let b = app
+        .post_form(
+            Some(&m),
+            form,
+            &[
+                ("id", "B"),
+                ("name", "Capacitar"),
+                ("duration_days", "3"),
+                ("dependencies", "A"),
+            ],
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::SEE_OTHER, "{}", b.body);
+    let self_loop = app
+        .post_form(
+            Some(&m),
+            form,
+            &[
+                ("id", "C"),
+                ("name", "x"),
+                ("duration_days", "1"),
+                ("dependencies", "C"),
+            ],
+        )
+        .await;
+    assert!(self_loop
+        .body
+        .contains("Una actividad no puede depender de sí misma."));
+    let bad = app
+        .post_form(
+            Some(&m),
+            form,
+            &[
+                ("id", "D"),
+                ("name", "x"),
+                ("duration_days", "1"),
+                ("progress", "140"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad
+        .body
+        .contains("El avance debe ser un porcentaje entre 0 y 100."));
+
+    let requester = person(&app, &m, "Ana").await;
+    let cr = post(
+        &app,
+        &m,
+        "/change-requests",
+        json!({
+            "kind": "dates", "reason": "Atraso", "impact": "Dos días",
+            "changes": [{ "key": "activity.B.duration", "value": "5" }], "requested_by": requester
+        }),
+    )
+    .await;
+    let page = app.get_page(Some(&m), "/programs/SEG-VIDA/plan").await;
+    assert!(page.body.contains("Aprobar"));
+    let approve = format!(
+        "/programs/SEG-VIDA/plan/change-requests/{}/approve",
+        cr["id"]
+    );
+    let done = app.post_form(Some(&m), &approve, &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.get_page(Some(&m), "/programs/SEG-VIDA/plan").await;
+    assert!(page.body.contains("activity.B.duration"));
+    assert!(page.body.contains("Versión 2"));
+    let sched = app
+        .api(Some(&m), Method::GET, &format!("{P}/schedule"), None)
+        .await
+        .json();
+    assert_eq!(sched["duration_days"], 10);
+    let no_csrf = app
+        .post_form(Some(&m), &approve, &[("_csrf", "wrong")])
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+}
