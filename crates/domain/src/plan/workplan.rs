@@ -685,4 +685,78 @@ mod tests {
         let p = plan(vec![a, act("B", 1, &["A"])]).unwrap();
         assert_eq!(p.progress(), 75.0);
     }
+
+    /// A random acyclic network: activity `i` may depend only on earlier activities.
+    fn random_network() -> impl proptest::strategy::Strategy<Value = Vec<ActivityInput>> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            (
+                0u32..15,
+                prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+                -2i32..3,
+            ),
+            1..25,
+        )
+        .prop_map(|specs| {
+            specs
+                .iter()
+                .enumerate()
+                .map(|(i, (days, preds, lag))| {
+                    let mut deps: Vec<DependencyInput> = Vec::new();
+                    if i > 0 {
+                        for p in preds {
+                            let name = format!("T{}", p.index(i));
+                            if !deps.iter().any(|d| d.predecessor == name) {
+                                deps.push(DependencyInput {
+                                    predecessor: name,
+                                    lag_days: *lag,
+                                });
+                            }
+                        }
+                    }
+                    ActivityInput {
+                        id: format!("T{i}"),
+                        name: format!("T{i}"),
+                        duration_days: Some(days.to_string()),
+                        milestone: *days == 0,
+                        dependencies: deps,
+                        ..Default::default()
+                    }
+                })
+                .collect()
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_acyclic_network_schedules_with_non_negative_slack_and_respected_links(net in random_network()) {
+            let s = plan(net.clone()).unwrap().schedule();
+            let mut any_critical = false;
+            for a in &net {
+                let r = s.get(&a.id).unwrap();
+                proptest::prop_assert!(r.slack >= 0);
+                proptest::prop_assert!(r.early_start >= 0);
+                proptest::prop_assert!(r.early_finish <= s.finish_offset);
+                any_critical |= r.is_critical();
+                for d in &a.dependencies {
+                    let p = s.get(&d.predecessor).unwrap();
+                    proptest::prop_assert!(r.early_start >= p.early_finish + i64::from(d.lag_days));
+                    proptest::prop_assert!(r.late_start >= p.late_finish + i64::from(d.lag_days));
+                }
+            }
+            proptest::prop_assert!(any_critical);
+        }
+
+        #[test]
+        fn adding_a_dependency_never_shortens_the_plan(net in random_network()) {
+            let before = plan(net.clone()).unwrap().schedule().finish_offset;
+            let mut more = net.clone();
+            let last = more.len() - 1;
+            if last > 0 && !more[last].dependencies.iter().any(|d| d.predecessor == "T0") {
+                more[last].dependencies.push(DependencyInput { predecessor: "T0".into(), lag_days: 0 });
+            }
+            let after = plan(more).unwrap().schedule().finish_offset;
+            proptest::prop_assert!(after >= before);
+        }
+    }
 }

@@ -266,6 +266,8 @@ pub fn heat_svg(ctx: &Ctx, grid: &RiskGrid) -> String {
 
 /// Budget lines, planned and actual amounts, and contacts per month, parsed.
 pub struct BudgetData {
+    /// The latest UF → CLP rate entered, for UF figures next to pesos.
+    pub uf_rate: Option<rumbo_domain::plan::budget::Rate>,
     pub lines: Vec<BudgetLine>,
     pub planned: Vec<LineAmount>,
     pub actual: Vec<LineAmount>,
@@ -303,7 +305,22 @@ pub async fn budget(state: &AppState, cx: &PlanCx, check: &Check) -> Result<Budg
             .ok_or_else(|| corrupt("contacts", i.id))?;
         contacts.insert(m, n);
     }
+    let mut rates = Vec::new();
+    for i in state.store.plan_items(pid, "rate").await? {
+        let r = reparse::<super::docs::RateDoc>(&i.data)
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| corrupt("rate", i.id))?;
+        rates.push(r);
+    }
+    let uf_rate = rates
+        .into_iter()
+        .filter(|r| {
+            r.base() == rumbo_domain::plan::budget::Currency::Clf
+                && r.quote() == rumbo_domain::plan::budget::Currency::Clp
+        })
+        .max_by_key(|r| r.date());
     Ok(BudgetData {
+        uf_rate,
         lines,
         planned,
         actual,
@@ -332,6 +349,18 @@ pub fn variance_json(b: &BudgetData, by: GroupBy) -> Result<Value, AppError> {
             v["variance"] = json!(super::docs::plain(r.variance));
             v["variance_percent"] = json!(r.percent);
             v["currency"] = json!(r.planned.currency().code());
+            if let Some(rate) = &b.uf_rate {
+                // Shown in UF at the stated rate, rounded half away from zero to 4 decimals.
+                let uf = |m: Money| {
+                    rate.convert(m, rumbo_domain::plan::budget::Rounding::HalfAwayFromZero)
+                        .ok()
+                        .map(super::docs::plain)
+                };
+                v["uf"] = json!({
+                    "planned": uf(r.planned), "actual": uf(r.actual), "variance": uf(r.variance),
+                    "rate_date": rate.date().to_string(),
+                });
+            }
             v
         })
         .collect();

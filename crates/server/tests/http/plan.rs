@@ -268,6 +268,13 @@ async fn a_programme_plan_is_built_and_changed_through_the_api_alone() {
         json!({ "month": "2026-03", "contacts": 35000 }),
     )
     .await;
+    post(
+        &app,
+        &m,
+        "/rates",
+        json!({ "base": "UF", "quote": "CLP", "date": "2024-12-09", "value": "38.362,26" }),
+    )
+    .await;
     let v = app
         .api(
             Some(&m),
@@ -280,6 +287,8 @@ async fn a_programme_plan_is_built_and_changed_through_the_api_alone() {
     assert_eq!(v["rows"][0]["category"], "staff");
     assert_eq!(v["rows"][0]["variance"], "500000");
     assert_eq!(v["rows"][1]["variance_percent"], 25.0);
+    // $500.000 / 38.362,26 = 13,03364… UF.
+    assert_eq!(v["rows"][0]["uf"]["variance"], "13.0336");
     // (10.500.000 + 1.250.000) / 35.000 = 335,71… → $336.
     assert_eq!(v["cost_per_contact"]["total"], "336");
 
