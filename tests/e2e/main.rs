@@ -3,5 +3,6 @@
 
 mod browser;
 mod cli;
+mod plan_browser;
 mod tidy;
 mod util;

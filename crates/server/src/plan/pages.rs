@@ -21,8 +21,9 @@ use super::docs::{Doc, RiskDoc};
 use super::{load, PlanCx};
 use crate::ctx::{Ctx, Form};
 use crate::i18n::Lang;
-use crate::pages::{csrf_field, input, layout, svg, Section};
+use crate::pages::{csrf_field, field_errors, input, layout, svg, Section};
 use crate::{AppError, AppState};
+use rumbo_store::users::Person;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -422,6 +423,7 @@ async fn coordination_section(
 fn risk_form_markup(
     ctx: &Ctx,
     cx: &PlanCx,
+    people: &[Person],
     f: &crate::ctx::FormData,
     errors: &[Invalid],
 ) -> Markup {
@@ -431,7 +433,6 @@ fn risk_form_markup(
         ("effect", "plan.risk.effect", "text"),
         ("probability", "plan.risk.probability", "number"),
         ("impact", "plan.risk.impact", "number"),
-        ("owner_id", "plan.risk.owner", "number"),
         ("mitigation", "plan.risk.mitigation", "text"),
         ("contingency", "plan.risk.contingency", "text"),
         ("review_date", "plan.risk.review_date", "date"),
@@ -448,6 +449,7 @@ fn risk_form_markup(
             @for (name, label, kind) in fields {
                 (input(ctx, errors, name, label, kind, f.get(name), !matches!(name, "mitigation" | "contingency")))
             }
+            (person_select(ctx, errors, "owner_id", "plan.risk.owner", people, f.get("owner_id")))
             button type="submit" { (ctx.t("form.save")) }
         }
     }
@@ -464,7 +466,13 @@ async fn risk_form(
         &ctx,
         Section::Planning,
         title,
-        risk_form_markup(&ctx, &cx, &Default::default(), &[]),
+        risk_form_markup(
+            &ctx,
+            &cx,
+            &state.store.people().await?,
+            &Default::default(),
+            &[],
+        ),
     ))
 }
 
@@ -514,7 +522,7 @@ async fn add_risk(
                 &ctx,
                 Section::Planning,
                 title,
-                risk_form_markup(&ctx, &cx, &f, &e.0),
+                risk_form_markup(&ctx, &cx, &state.store.people().await?, &f, &e.0),
             );
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -609,6 +617,7 @@ async fn reject_change(
 }
 
 fn activity_form_markup(
+    people: &[Person],
     ctx: &Ctx,
     cx: &PlanCx,
     f: &crate::ctx::FormData,
@@ -621,7 +630,6 @@ fn activity_form_markup(
         ("duration_days", "plan.activity.duration", "number", false),
         ("end_date", "plan.activity.finish", "date", false),
         ("dependencies", "plan.activity.dependencies", "text", false),
-        ("owner_id", "plan.activity.owner", "number", false),
         ("deliverable", "plan.activity.deliverable", "text", false),
         ("progress", "plan.activity.progress", "number", false),
     ];
@@ -637,6 +645,7 @@ fn activity_form_markup(
             @for (name, label, kind, required) in fields {
                 (input(ctx, errors, name, label, kind, f.get(name), required))
             }
+            (person_select(ctx, errors, "owner_id", "plan.activity.owner", people, f.get("owner_id")))
             div.field {
                 label {
                     input type="checkbox" name="milestone" value="1" checked[f.get("milestone") == "1"];
@@ -658,7 +667,13 @@ async fn activity_form(
         &ctx,
         Section::Planning,
         ctx.t("plan.activity.new"),
-        activity_form_markup(&ctx, &cx, &Default::default(), &[]),
+        activity_form_markup(
+            &state.store.people().await?,
+            &ctx,
+            &cx,
+            &Default::default(),
+            &[],
+        ),
     ))
 }
 
@@ -692,12 +707,13 @@ async fn add_activity(
         progress: f.opt("progress"),
         milestone: f.get("milestone") == "1",
     };
+    let people = state.store.people().await?;
     let page_with = |errors: &[Invalid]| {
         let page = layout(
             &ctx,
             Section::Planning,
             ctx.t("plan.activity.new"),
-            activity_form_markup(&ctx, &cx, &f, errors),
+            activity_form_markup(&people, &ctx, &cx, &f, errors),
         );
         (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
@@ -789,4 +805,30 @@ fn raci_table(
         rows.push((activity, letters));
     }
     (names, rows)
+}
+
+/// A labelled choice of one of the organisation's people.
+fn person_select(
+    ctx: &Ctx,
+    errors: &[Invalid],
+    field: &str,
+    label_key: &str,
+    people: &[Person],
+    selected: &str,
+) -> Markup {
+    let has_error = errors.iter().any(|e| e.field == field);
+    html! {
+        div.field {
+            label for=(field) { (ctx.t(label_key)) }
+            select id=(field) name=(field)
+                aria-invalid=[has_error.then_some("true")]
+                aria-describedby=[has_error.then(|| format!("err-{field}"))] {
+                option value="" { (ctx.t("form.choose")) }
+                @for p in people {
+                    option value=(p.id) selected[p.id.to_string() == selected] { (p.name) }
+                }
+            }
+            (field_errors(ctx, errors, field))
+        }
+    }
 }

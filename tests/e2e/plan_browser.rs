@@ -1,0 +1,37 @@
+//! The plan flows of issue 5 in headless Chromium: `rumbo serve` with the demo data, then
+//! `tests/browser/plan.mjs` (same prerequisites as the main browser test).
+
+use std::process::Command;
+
+use crate::util::{repo_root, Dir};
+
+#[test]
+fn a_manager_reviews_the_plan_adds_a_risk_and_an_activity_and_approves_a_change_in_chromium() {
+    let root = repo_root();
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core").exists()
+            && std::path::Path::new("/usr/bin/chromium").exists(),
+        "browser test prerequisites missing: run `apt-get install chromium && npm --prefix tests/browser install`"
+    );
+    let dir = Dir::new();
+    let server = dir.serve(&[]);
+    let out = Command::new("node")
+        .arg(root.join("tests/browser/plan.mjs"))
+        .current_dir(root.join("tests/browser"))
+        .env("RUMBO_URL", &server.url)
+        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
+        .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)
+        .env(
+            "RUMBO_SCREENSHOTS",
+            std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),
+        )
+        .output()
+        .expect("node is needed for the browser test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser steps failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all steps passed"), "{stdout}");
+}
