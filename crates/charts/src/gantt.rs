@@ -46,7 +46,17 @@ pub struct Gantt {
     pub labels: GanttLabels,
 }
 
-const LABEL_W: f64 = 170.0;
+/// Width of the row-label column: fits the longest label (about 6.2 px per character at 11 px),
+/// between 120 px and 40 % of the chart.
+fn label_width(g: &Gantt, width: f64) -> f64 {
+    let longest = g
+        .bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    (16.0 + 6.2 * longest as f64).clamp(120.0, (width * 0.4).max(120.0))
+}
 const ROW_H: f64 = 22.0;
 const TOP: f64 = 58.0;
 const CRITICAL: (&str, &str) = ("#FFCDD2", "#C62828");
@@ -82,7 +92,8 @@ pub fn gantt_chart(g: &Gantt) -> String {
     svg.close();
     svg.text(width / 2.0, 18.0, "middle", "chart-title", &frame.title);
 
-    let x = time_scale(g, width);
+    let label_w = label_width(g, width);
+    let x = time_scale(g, width, label_w);
     let grid_bottom = TOP + rows * ROW_H;
     draw_axis(&mut svg, g, &x, grid_bottom);
     svg.open("g", &[("class", "rows")]);
@@ -113,7 +124,7 @@ pub fn gantt_chart(g: &Gantt) -> String {
     svg.finish()
 }
 
-fn time_scale(g: &Gantt, width: f64) -> Scale {
+fn time_scale(g: &Gantt, width: f64, label_w: f64) -> Scale {
     let ends = g
         .bars
         .iter()
@@ -124,7 +135,7 @@ fn time_scale(g: &Gantt, width: f64) -> Scale {
     Scale {
         min: lo as f64,
         max: hi as f64,
-        from_px: LABEL_W,
+        from_px: label_w,
         to_px: width - 32.0,
     }
 }
@@ -153,7 +164,7 @@ fn draw_row(svg: &mut Svg, bar: &GanttBar, i: usize, x: &Scale) {
     let mid = row_mid(i);
     svg.open("g", &[("class", class)]);
     svg.text_element("title", &[], &bar.description);
-    svg.text(LABEL_W - 8.0, mid + 4.0, "end", "row-label", &bar.label);
+    svg.text(x.from_px - 8.0, mid + 4.0, "end", "row-label", &bar.label);
     let x0 = x.px(bar.start as f64);
     if bar.milestone {
         let r = 7.0;
@@ -237,7 +248,7 @@ fn draw_dependencies(svg: &mut Svg, g: &Gantt, x: &Scale) {
 
 fn draw_legend(svg: &mut Svg, g: &Gantt, y: f64) {
     svg.open("g", &[("class", "legend")]);
-    let mut x = LABEL_W;
+    let mut x = 16.0;
     let entries = [
         (&g.labels.normal, NORMAL.1),
         (&g.labels.critical, CRITICAL.1),

@@ -319,3 +319,20 @@ fn gantt_progress_fill_is_proportional_to_progress() {
     assert!((done - full / 2.0).abs() < 0.02, "{done} vs {full}");
     assert!(!svg.contains("class=\"today\""));
 }
+
+#[test]
+fn gantt_label_column_grows_with_the_longest_label() {
+    let x_of_first_bar = |label: &str| -> f64 {
+        let mut g = gantt();
+        g.bars[0].label = label.to_string();
+        let svg = gantt_chart(&g);
+        let at = svg.find("class=\"bar\"").unwrap();
+        let start = svg[..at].rfind("x=\"").unwrap() + 3;
+        svg[start..start + svg[start..].find('"').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    let short = x_of_first_bar("A");
+    let long = x_of_first_bar("A Reclutamiento y selección de ejecutivos bilingües");
+    assert!(long > short + 100.0, "{short} → {long}");
+}
