@@ -8,13 +8,15 @@ use std::time::{Duration, Instant};
 
 pub struct Dir {
     pub tmp: tempfile::TempDir,
+    /// A PostgreSQL database of this folder's own, when the tests run on PostgreSQL.
+    db_url: Option<String>,
 }
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir {
-            tmp: tempfile::tempdir().unwrap(),
-        }
+        let tmp = tempfile::tempdir().unwrap();
+        let db_url = db_url_for(tmp.path());
+        Dir { tmp, db_url }
     }
 
     pub fn path(&self) -> &Path {
@@ -29,7 +31,7 @@ impl Dir {
             .args(args)
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn");
-        if let Some(url) = db_url_for(self.path()) {
+        if let Some(url) = &self.db_url {
             c.env("DATABASE_URL", url);
         }
         c
