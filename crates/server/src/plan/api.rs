@@ -139,6 +139,10 @@ pub fn router() -> Router<AppState> {
         "/api/v1/programs/{code}/change-requests/{id}/reject",
         post(reject),
     )
+    .route(
+        "/api/v1/programs/{code}/targets/{id}/judge",
+        get(judge_target),
+    )
     .route("/api/v1/programs/{code}/plan/versions", get(versions))
     .route(
         "/api/v1/programs/{code}/plan/from-template",
@@ -1199,4 +1203,42 @@ async fn create_adoption(
         .pop()
         .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
     Ok((StatusCode::CREATED, Json(item)))
+}
+
+#[derive(Deserialize)]
+struct JudgeQuery {
+    #[serde(default, deserialize_with = "text")]
+    actual: String,
+}
+
+/// Judges an actual value against a KPI target: green, amber (within tolerance) or red.
+async fn judge_target(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, i64)>,
+    Query(q): Query<JudgeQuery>,
+) -> Result<Json<Value>, AppError> {
+    let cx = load(&state, &ctx, &code, Action::Read).await?;
+    let item = state.store.plan_item(Some(cx.id()), "target", id).await?;
+    let check = compute::check_cx(&state, &cx).await?;
+    let (_, target) = reparse::<TargetDoc>(&item.data)
+        .and_then(|d| d.parse(&check).ok())
+        .ok_or_else(|| AppError::Internal(format!("stored target #{id}")))?;
+    let actual: f64 = q
+        .actual
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| AppError::invalid("actual", "error.kpi_target.value"))?;
+    let rag = target.judge(actual);
+    Ok(Json(json!({
+        "indicator": target.indicator,
+        "target": item.data["target"],
+        "tolerance": item.data["tolerance"],
+        "actual": actual,
+        "rag": rag.as_str(),
+        "label": ctx.t(&format!("plan.rag.{}", rag.as_str())),
+    })))
 }

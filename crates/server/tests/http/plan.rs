@@ -112,6 +112,19 @@ async fn a_programme_plan_is_built_and_changed_through_the_api_alone() {
     )
     .await;
     assert_eq!(target["data"]["target"], 80);
+    let tid = target["id"].as_i64().unwrap();
+    for (actual, rag) in [("82", "green"), ("76,5", "amber"), ("74", "red")] {
+        let j = app
+            .api(
+                Some(&m),
+                Method::GET,
+                &format!("{P}/targets/{tid}/judge?actual={actual}"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(j["rag"], rag, "{actual}");
+    }
     let bad = app
         .api(
             Some(&m),
