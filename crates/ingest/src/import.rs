@@ -124,14 +124,14 @@ pub enum ImportError {
 }
 
 /// A 64-bit natural-key hash (non-cryptographic, well mixed; namespaced by record family).
-pub fn natural_key(namespace: &str, id: &str) -> u64 {
+pub fn natural_key(namespace: &str, id: &[u8]) -> u64 {
     fn mix(mut z: u64) -> u64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
     let mut h: u64 = 0x5275_6d62_6f4b_6579;
-    for part in [namespace.as_bytes(), &[0x1f], id.as_bytes()] {
+    for part in [namespace.as_bytes(), &[0x1f], id] {
         for chunk in part.chunks(8) {
             let mut b = [0u8; 8];
             b[..chunk.len()].copy_from_slice(chunk);
@@ -162,7 +162,7 @@ impl<R: Read, F: FnMut(u64)> Read for Tracked<R, F> {
 /// Accumulates the accepted records of a batch.
 struct BatchWriter {
     family: &'static str,
-    existing: Vec<u64>,
+    existing: HashSet<u64, FxBuildHasher>,
     seen: HashSet<u64, FxBuildHasher>,
     new_keys: Vec<u64>,
     data: Option<BufWriter<File>>,
@@ -178,15 +178,22 @@ struct BatchWriter {
 }
 
 impl BatchWriter {
-    fn accept(&mut self, namespace: &str, id: &str, line: u64) -> bool {
+    fn accept(&mut self, namespace: &str, id: &[u8], line: u64) -> bool {
         let k = natural_key(namespace, id);
-        if self.existing.binary_search(&k).is_ok() || !self.seen.insert(k) {
+        if self.existing.contains(&k) {
             self.duplicates += 1;
-            if self.issues.len() < 100_000 && self.existing.binary_search(&k).is_err() {
+            return false;
+        }
+        if !self.seen.insert(k) {
+            self.duplicates += 1;
+            if self.issues.len() < 100_000 {
                 self.issues.push(Issue::suspicious(
                     line,
                     IssueKind::DuplicateKey,
-                    format!("{namespace} {id} appears twice in the file; second skipped"),
+                    format!(
+                        "{namespace} {} appears twice in the file; second skipped",
+                        String::from_utf8_lossy(id)
+                    ),
                 ));
             }
             return false;
@@ -194,6 +201,29 @@ impl BatchWriter {
         self.new_keys.push(k);
         self.imported += 1;
         true
+    }
+
+    /// A standard-layout line: aggregated from its parsed facts and retained verbatim.
+    fn add_std_line(
+        &mut self,
+        line: u64,
+        c: &crate::std_calls::StdCall<'_>,
+        raw: &[u8],
+        header: &str,
+    ) -> Result<(), ImportError> {
+        if !self.accept("call", &c.call_id, line) {
+            return Ok(());
+        }
+        let f = c.facts;
+        self.ts(f.enter_ts);
+        let ts = rumbo_kpi::attribution_ts(&self.def, &f);
+        let queue = String::from_utf8_lossy(&c.queue);
+        let def = self.def.clone();
+        self.row(&queue, ts)?.add_call(&def, &f);
+        let w = self.data(header)?;
+        w.write_all(raw).map_err(IngestError::from)?;
+        w.write_all(b"\n").map_err(IngestError::from)?;
+        Ok(())
     }
 
     fn ts(&mut self, ts: i64) {
@@ -231,7 +261,7 @@ impl BatchWriter {
     }
 
     fn add_call(&mut self, line: u64, r: &CallRecord) -> Result<(), ImportError> {
-        if !self.accept("call", &r.call_id, line) {
+        if !self.accept("call", r.call_id.as_bytes(), line) {
             return Ok(());
         }
         let f = r.facts;
@@ -266,7 +296,7 @@ impl BatchWriter {
 
     fn add_session(&mut self, s: &AgentSession, file_end: i64) -> Result<(), ImportError> {
         let id = format!("{}@{}", s.agent, s.login_ts);
-        if !self.accept("session", &id, s.login_line) {
+        if !self.accept("session", id.as_bytes(), s.login_line) {
             return Ok(());
         }
         let mut parts = BTreeMap::new();
@@ -281,17 +311,8 @@ impl BatchWriter {
                 .or_default()
                 .add_agent_time(t.staffed_s, t.paused_s, t.busy_s);
         }
-        let w = self.data(SESSION_HEADER)?;
-        writeln!(
-            w,
-            "{},{},{},{},{}",
-            csv_text(&s.agent),
-            s.login_ts,
-            s.logoff_ts.map(|v| v.to_string()).unwrap_or_default(),
-            s.pauses.len(),
-            s.busy.len()
-        )
-        .map_err(IngestError::from)?;
+        // Sessions are not retained row by row (their natural keys are, in the keys file):
+        // their agent time is stored in the aggregates, which no KPI definition changes.
         Ok(())
     }
 
@@ -300,7 +321,7 @@ impl BatchWriter {
         match r {
             MappedRecord::Call(c) => self.add_call(line, c)?,
             MappedRecord::Quality(q) => {
-                if self.accept("qa", &q.key, line) {
+                if self.accept("qa", q.key.as_bytes(), line) {
                     self.ts(q.ts);
                     self.row(q.queue.as_deref().unwrap_or(""), q.ts)?
                         .add_qa(q.score);
@@ -319,7 +340,7 @@ impl BatchWriter {
                 }
             }
             MappedRecord::Survey(s) => {
-                if self.accept("survey", &s.key, line) {
+                if self.accept("survey", s.key.as_bytes(), line) {
                     self.ts(s.ts);
                     let a = self.row(s.queue.as_deref().unwrap_or(""), s.ts)?;
                     if let Some(c) = s.csat {
@@ -345,7 +366,7 @@ impl BatchWriter {
                 }
             }
             MappedRecord::Sale(s) => {
-                if self.accept("sale", &s.key, line) {
+                if self.accept("sale", s.key.as_bytes(), line) {
                     self.ts(s.ts);
                     self.row(s.queue.as_deref().unwrap_or(""), s.ts)?
                         .add_sales(u64::from(s.count));
@@ -372,7 +393,6 @@ impl BatchWriter {
 
 /// Header of retained call batch files.
 pub const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue";
-const SESSION_HEADER: &str = "agent,login_ts,logoff_ts,pauses,busy_spans";
 
 fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
     rumbo_kpi::format::csv_field(s)
@@ -382,7 +402,7 @@ fn opt_text(s: &Option<String>) -> std::borrow::Cow<'_, str> {
     csv_text(s.as_deref().unwrap_or(""))
 }
 
-fn read_keys(path: &Path, out: &mut Vec<u64>) -> Result<(), ImportError> {
+fn read_keys(path: &Path, out: &mut HashSet<u64, FxBuildHasher>) -> Result<(), ImportError> {
     let bytes = std::fs::read(path).map_err(IngestError::from)?;
     out.extend(bytes.chunks_exact(8).map(|c| {
         let mut b = [0u8; 8];
@@ -399,6 +419,44 @@ fn family(source: Source) -> &'static str {
         Source::Survey => "survey",
         Source::Sales => "sale",
     }
+}
+
+/// The installation secret for caller-number hashing, created on first use.
+pub async fn installation_secret(store: &Store) -> Result<Vec<u8>, ImportError> {
+    let hex_secret = store
+        .setting_or_init("caller_hash_secret", || {
+            let mut h = Sha256::new();
+            h.update(rumbo_store::now().to_le_bytes());
+            h.update(std::process::id().to_le_bytes());
+            if let Ok(mut f) = File::open("/dev/urandom") {
+                let mut b = [0u8; 32];
+                if f.read_exact(&mut b).is_ok() {
+                    h.update(b);
+                }
+            }
+            hex::encode(h.finalize())
+        })
+        .await?;
+    Ok(hex_secret.into_bytes())
+}
+
+/// Where batch files go: beside an SQLite database (`x.db` → `x-data/`), else `./rumbo-data`.
+pub fn default_data_dir(database_url: &str) -> PathBuf {
+    let u = database_url.trim();
+    let path = if let Some(rest) = u.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        rest.split('?').next().unwrap_or(rest)
+    } else if !u.contains("://") && !u.is_empty() {
+        u
+    } else {
+        return PathBuf::from("rumbo-data");
+    };
+    let p = Path::new(path);
+    let stem = p
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rumbo".into());
+    p.with_file_name(format!("{stem}-data"))
 }
 
 /// Deletes batch files in `dir` that no committed batch references and that are older
@@ -439,7 +497,7 @@ pub async fn import_file(
     std::fs::create_dir_all(&dir).map_err(IngestError::from)?;
     remove_orphans(store, &dir).await?;
     let fam = family(req.source);
-    let mut existing = Vec::new();
+    let mut existing: HashSet<u64, FxBuildHasher> = HashSet::default();
     for b in store.import_batches(prog.id).await? {
         if family(source_from(&b.source)) == fam {
             if let Some(k) = &b.keys_path {
@@ -447,7 +505,6 @@ pub async fn import_file(
             }
         }
     }
-    existing.sort_unstable();
     let unique = format!(
         "{}-{}-{}",
         req.source.as_str(),
@@ -457,7 +514,12 @@ pub async fn import_file(
     let mut w = BatchWriter {
         family: fam,
         existing,
-        seen: HashSet::default(),
+        seen: {
+            let len = std::fs::metadata(req.path).map(|m| m.len()).unwrap_or(0);
+            let mut h = HashSet::default();
+            h.reserve(((len / 48) as usize).min(50_000_000));
+            h
+        },
         new_keys: Vec::new(),
         data: None,
         data_path: dir.join(format!("{unique}.csv")),
@@ -569,6 +631,9 @@ pub async fn import_file(
     if let Some(mut d) = w.data.take() {
         d.flush().map_err(IngestError::from)?;
         d.get_ref().sync_all().map_err(IngestError::from)?;
+        data_path = Some(w.data_path.to_string_lossy().into_owned());
+    }
+    if !w.new_keys.is_empty() {
         w.new_keys.sort_unstable();
         let kp = w.data_path.with_extension("keys");
         let mut kf = BufWriter::new(File::create(&kp).map_err(IngestError::from)?);
@@ -577,7 +642,6 @@ pub async fn import_file(
         }
         kf.flush().map_err(IngestError::from)?;
         kf.get_ref().sync_all().map_err(IngestError::from)?;
-        data_path = Some(w.data_path.to_string_lossy().into_owned());
         keys_path = Some(kp.to_string_lossy().into_owned());
     }
     let file_hash = hex::encode(tracked.sha.finalize());
@@ -666,6 +730,7 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter) -> Result<u
         return Err(IngestError::Empty.into());
     }
     let layout = crate::std_calls::Layout::from_header(&header)?;
+    let header_text = String::from_utf8_lossy(&header).into_owned();
     let mut line_no: u64 = 1;
     let mut carry: Vec<u8> = Vec::new();
     let mut failure: Option<ImportError> = None;
@@ -682,19 +747,15 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter) -> Result<u
         };
         if cut > 0 {
             let chunk = &carry[..cut];
-            let issues = crate::std_calls::parse_chunk(&layout, chunk, line_no + 1, |ln, c| {
-                if failure.is_some() {
-                    return;
-                }
-                let rec = CallRecord::new(
-                    String::from_utf8_lossy(&c.call_id).into_owned(),
-                    String::from_utf8_lossy(&c.queue).into_owned(),
-                    c.facts,
-                );
-                if let Err(e) = w.add_call(ln, &rec) {
-                    failure = Some(e);
-                }
-            });
+            let issues =
+                crate::std_calls::parse_chunk_raw(&layout, chunk, line_no + 1, |ln, c, raw| {
+                    if failure.is_some() {
+                        return;
+                    }
+                    if let Err(e) = w.add_std_line(ln, &c, raw, &header_text) {
+                        failure = Some(e);
+                    }
+                });
             w.issues.extend(issues);
             line_no += crate::std_calls::count_lines(chunk);
             carry.drain(..cut);

@@ -19,6 +19,7 @@ pub mod numparse;
 pub mod occupancy;
 pub mod privacy;
 pub mod queue_log;
+pub mod report;
 pub mod std_calls;
 pub mod values;
 pub mod xlsx;

@@ -349,6 +349,19 @@ pub fn parse_chunk<'a, F>(
 where
     F: FnMut(u64, StdCall<'a>),
 {
+    parse_chunk_raw(layout, chunk, first_line, |n, c, _| on_call(n, c))
+}
+
+/// Like [`parse_chunk`], also passing each good line's raw bytes (without the newline).
+pub fn parse_chunk_raw<'a, F>(
+    layout: &Layout,
+    chunk: &'a [u8],
+    first_line: u64,
+    mut on_call: F,
+) -> Vec<Issue>
+where
+    F: FnMut(u64, StdCall<'a>, &'a [u8]),
+{
     let mut issues = Vec::new();
     let mut line_no = first_line;
     let mut rest = chunk;
@@ -368,6 +381,7 @@ where
                         queue: Cow::Borrowed(q),
                         facts,
                     },
+                    line,
                 );
                 line_no += 1;
                 continue;
@@ -375,7 +389,7 @@ where
         }
         if !(line.is_empty() || line == b"\r") {
             match layout.parse_line(line) {
-                Ok(c) => on_call(line_no, c),
+                Ok(c) => on_call(line_no, c, line),
                 Err(reason) => {
                     issues.push(Issue::rejected(line_no, IssueKind::Unparseable, reason))
                 }

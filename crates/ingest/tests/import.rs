@@ -269,3 +269,57 @@ async fn kill_9_during_a_1m_call_import_then_reimport_gives_exact_totals() {
     assert_eq!((again.imported, again.duplicates), (0, rows));
     assert_eq!(totals(&store, &code).await, t);
 }
+
+#[tokio::test]
+async fn stored_kpis_merge_batches_and_recompute_another_definition_from_retained_records() {
+    use rumbo_ingest::report::{programme_kpis, KpiQuery};
+    use rumbo_kpi::{Granularity, Registry};
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    let r = import_file(
+        &store,
+        request(&code, Path::new(SAMPLE), Source::QueueLog, data.path()),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let reg = Registry::builtin();
+    let sl_of = |k: &rumbo_ingest::report::ProgrammeKpis, q: &str| {
+        let rows = k.aggregation.sorted_rows();
+        let (_, a) = rows
+            .iter()
+            .find(|((queue, _), _)| queue == q)
+            .copied()
+            .unwrap();
+        a.figures(k.aggregation.definition()).sl
+    };
+    let query = |def| KpiQuery {
+        programme_code: &code,
+        definition: def,
+        granularity: Granularity::Day,
+        from: None,
+        to: None,
+    };
+    let std = programme_kpis(&store, query(reg.resolve("rumbo-standard").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(sl_of(&std, "ventas"), Some(3.0 / 5.0));
+    assert!(std.batches.values().all(|b| b.contains(&r.batch_id)));
+    // The offered-denominator definition has no stored aggregates yet: recomputed on demand.
+    let offered = programme_kpis(&store, query(reg.resolve("offered-sl").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(sl_of(&offered, "ventas"), Some(3.0 / 6.0));
+    // Agent time is carried over to the new definition's programme-level row.
+    let staffed = |k: &rumbo_ingest::report::ProgrammeKpis| -> f64 {
+        k.aggregation
+            .sorted_rows()
+            .iter()
+            .filter(|((q, _), _)| q.is_empty())
+            .map(|(_, a)| a.staffed.to_f64())
+            .sum()
+    };
+    assert_eq!(staffed(&offered), staffed(&std));
+    assert!(staffed(&std) > 0.0);
+}

@@ -48,6 +48,9 @@ enum Command {
     /// Workforce-management calculations (Erlang C/A, staffing, forecast, schedule).
     #[command(subcommand)]
     Wfm(cmd::wfm::WfmCmd),
+    /// Import call-platform data into a programme (queue_log, CDR, calls, QA, surveys, sales).
+    #[command(subcommand)]
+    Import(cmd::import::ImportCmd),
     /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
     Kpi(cmd::kpi::KpiArgs),
     /// Developer tools: seeded call generator, KPI benchmark.
@@ -77,7 +80,8 @@ fn main() -> ExitCode {
         Command::Token(c) => cmd::admin::token(&db, c),
         Command::Programs(c) => cmd::admin::programs(&db, c),
         Command::Wfm(c) => cmd::wfm::run(c),
-        Command::Kpi(c) => cmd::kpi::run(c),
+        Command::Import(c) => cmd::import::run(&db, c),
+        Command::Kpi(c) => cmd::kpi::run(&db, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {

@@ -127,8 +127,9 @@ fn batch_row(r: &AnyRow) -> Result<Batch> {
     })
 }
 
-/// Rows per multi-row INSERT (8 columns × 500 stays far below SQLite's variable limit).
-const CHUNK: usize = 500;
+/// Rows per multi-row INSERT. Small on purpose: sqlx's SQLite driver looks parameters up
+/// by name, which costs quadratic time in the number of parameters of one statement.
+const CHUNK: usize = 50;
 
 async fn insert_aggregates(
     tx: &mut Transaction<'_, Any>,
@@ -349,6 +350,37 @@ impl Store {
         .bind(i64::from(def.version))
         .bind(from.unwrap_or(i64::MIN))
         .bind(to.unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let counts: String = col(r, "counts")?;
+                let sums: String = col(r, "sums")?;
+                Ok(StoredAgg {
+                    batch_id: col(r, "batch_id")?,
+                    queue: col(r, "queue")?,
+                    interval_start: col(r, "interval_start")?,
+                    agg: Agg::decode(&counts, &sums)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The aggregates of one batch under one definition version.
+    pub async fn batch_aggregates(
+        &self,
+        batch_id: i64,
+        def: &DefinitionId,
+    ) -> Result<Vec<StoredAgg>> {
+        let rows = sqlx::query(
+            "SELECT batch_id, queue, interval_start, counts, sums FROM kpi_aggregates
+             WHERE batch_id = $1 AND definition = $2 AND definition_version = $3
+             ORDER BY queue, interval_start",
+        )
+        .bind(batch_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -19,6 +19,8 @@ pub enum DevCmd {
     GenCalls(GenArgs),
     /// Benchmark `rumbo kpi file` (and DuckDB if available) on a generated file.
     BenchKpi(BenchArgs),
+    /// Benchmark a full import into a fresh SQLite store (batch file, keys, aggregates), then a re-import.
+    BenchImport(BenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -73,6 +75,7 @@ pub fn run(cmd: DevCmd) -> anyhow::Result<()> {
             Ok(())
         }
         DevCmd::BenchKpi(a) => bench(a),
+        DevCmd::BenchImport(a) => bench_import(a),
     }
 }
 
@@ -268,4 +271,71 @@ print(time.time() - t)
     );
     println!("ratio rumbo/duckdb (best, query only): {:.2}", best / dbest);
     Ok(())
+}
+
+fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
+    use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
+    use rumbo_domain::rut::Rut;
+    use rumbo_ingest::import::{import_file, ImportRequest, Source};
+    use rumbo_store::{Actor, Store};
+
+    let file = a.dir.join(format!("calls-{}-seed{}.csv", a.rows, a.seed));
+    if !file.exists() {
+        eprintln!("generating {} ...", file.display());
+        generate(&file, a.rows, a.seed, 12, 30)?;
+    }
+    let work = a.dir.join(format!("import-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let db = format!("sqlite://{}", work.join("bench.db").display());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(async {
+        let store = Store::open(&db).await?;
+        let sys = Actor::system("bench");
+        let client = store
+            .create_client(&sys, "Bench", Rut::parse("76.086.428-5").map_err(|e| anyhow::anyhow!("{e:?}"))?)
+            .await?;
+        let p = NewProgramme::try_from(ProgrammeInput {
+            code: "BENCH".into(),
+            name: "Benchmark".into(),
+            client_id: Some(client.id),
+            channels: vec!["voice_inbound".into()],
+            start_date: "2026-01-01".into(),
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        store.create_programme(&sys, &p).await?;
+        let data = work.join("data");
+        for label in ["import", "re-import"] {
+            let t = Instant::now();
+            let r = import_file(
+                &store,
+                ImportRequest {
+                    programme_code: "BENCH",
+                    path: &file,
+                    source: Source::Calls,
+                    mapping: None,
+                    mapping_name: None,
+                    data_dir: &data,
+                    secret: b"bench",
+                    actor: sys.clone(),
+                },
+                |_| {},
+            )
+            .await?;
+            println!(
+                "{label}: {:.2} s ({} imported, {} duplicates, {} rejected), peak RSS so far {:.0} MB",
+                t.elapsed().as_secs_f64(),
+                r.imported,
+                r.duplicates,
+                r.rejected,
+                super::kpi::peak_rss_kb().unwrap_or(0) as f64 / 1024.0
+            );
+        }
+        store.close().await;
+        anyhow::Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    result
 }

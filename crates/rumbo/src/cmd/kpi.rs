@@ -91,7 +91,7 @@ struct FileArgs {
     strict: bool,
 }
 
-pub fn run(args: KpiArgs) -> anyhow::Result<()> {
+pub fn run(db: &str, args: KpiArgs) -> anyhow::Result<()> {
     match args.command {
         Some(KpiCmd::File(f)) => run_file(f),
         Some(KpiCmd::Definitions) => {
@@ -100,7 +100,7 @@ pub fn run(args: KpiArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        None => run_store(args.store),
+        None => run_store(db, args.store),
     }
 }
 
@@ -112,12 +112,44 @@ fn resolve_definition(spec: Option<&str>) -> anyhow::Result<KpiDefinition> {
     })
 }
 
-fn run_store(a: StoreArgs) -> anyhow::Result<()> {
+fn run_store(db: &str, a: StoreArgs) -> anyhow::Result<()> {
     let Some(program) = a.program else {
         bail!("use `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE` (see --help)");
     };
-    let _ = (a.from, a.to, a.by, a.definition, a.format);
-    bail!("store-backed KPIs (`rumbo kpi --program {program}`) are not yet available; use `rumbo kpi file`")
+    let def = resolve_definition(a.definition.as_deref())?;
+    let granularity = Granularity::parse(&a.by)?;
+    let day = |s: &Option<String>, name: &str| {
+        s.as_deref()
+            .map(rumbo_ingest::report::parse_day)
+            .transpose()
+            .with_context(|| format!("--{name}"))
+    };
+    let from = day(&a.from, "from")?;
+    let to = day(&a.to, "to")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let store = rumbo_store::Store::open(db)
+            .await
+            .context("opening the database")?;
+        let k = rumbo_ingest::report::programme_kpis(
+            &store,
+            rumbo_ingest::report::KpiQuery {
+                programme_code: &program,
+                definition: &def,
+                granularity,
+                from,
+                to,
+            },
+        )
+        .await?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_table(&mut out, &k.aggregation, a.format)?;
+        out.flush()?;
+        store.close().await;
+        Ok(())
+    })
 }
 
 fn run_file(a: FileArgs) -> anyhow::Result<()> {
@@ -276,7 +308,7 @@ mod tests {
             out.to_str().unwrap(),
         ])
         .unwrap();
-        run(args).unwrap();
+        run("sqlite::memory:", args).unwrap();
         let got = std::fs::read(&out).unwrap();
         let expected = std::fs::read(EXPECTED).unwrap();
         assert!(
@@ -289,15 +321,18 @@ mod tests {
     fn kpi_file_json_has_one_object_per_interval_with_its_definition() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("kpi.json");
-        run(parse(&[
-            "file",
-            CALLS,
-            "--format",
-            "json",
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .unwrap())
+        run(
+            "sqlite::memory:",
+            parse(&[
+                "file",
+                CALLS,
+                "--format",
+                "json",
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .unwrap(),
+        )
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         let rows = v.as_array().unwrap();
@@ -309,16 +344,17 @@ mod tests {
     }
 
     #[test]
-    fn store_form_parses_without_subcommand_and_says_not_yet_available() {
+    fn store_form_parses_without_subcommand_and_reports_an_unknown_programme() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("t.db").display());
         let a = parse(&["--program", "ACME", "--by", "day", "--format", "json"]).unwrap();
-        let err = run(a).unwrap_err().to_string();
-        assert!(err.contains("not yet available"), "{err}");
+        assert!(run(&db, a).is_err());
         assert!(parse(&["--program", "ACME", "file", "x.csv"]).is_err());
     }
 
     #[test]
     fn unknown_interval_is_refused() {
         let a = parse(&["file", CALLS, "--by", "7m"]).unwrap();
-        assert!(run(a).is_err());
+        assert!(run("sqlite::memory:", a).is_err());
     }
 }

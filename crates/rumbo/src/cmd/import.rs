@@ -1,0 +1,185 @@
+//! `rumbo import queue-log|cdr|calls|quality|survey|sales FILE --program CODE [--mapping NAME]`:
+//! imports a file into a programme as one batch (all or nothing), with a progress bar and a
+//! data-quality summary. `rumbo import save-mapping` stores a column mapping under a name.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use rumbo_ingest::import::{
+    default_data_dir, import_file, installation_secret, ImportRequest, Source,
+};
+use rumbo_ingest::mapping::Mapping;
+use rumbo_store::imports::SavedMapping;
+use rumbo_store::{Actor, Store, StoreError};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ImportCmd {
+    /// Asterisk queue_log (file or a DB-table export as CSV).
+    QueueLog(ImportArgs),
+    /// Asterisk CDR CSV (Master.csv).
+    Cdr(ImportArgs),
+    /// Call CSV/XLSX: the standard columns without --mapping, any vendor layout with one.
+    Calls(ImportArgs),
+    /// QA evaluations (CSV/XLSX with --mapping).
+    Quality(ImportArgs),
+    /// CSAT/NPS survey answers (CSV/XLSX with --mapping).
+    Survey(ImportArgs),
+    /// Sales results (CSV/XLSX with --mapping).
+    Sales(ImportArgs),
+    /// Save a column mapping (TOML or JSON file) under a name, for one programme or all.
+    SaveMapping {
+        /// Mapping name used with --mapping.
+        name: String,
+        /// TOML or JSON file with kind, columns, date_format, timezone, ...
+        file: PathBuf,
+        /// Programme code (omit for a mapping shared by all programmes).
+        #[arg(long)]
+        program: Option<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// File to import.
+    file: PathBuf,
+    /// Programme code.
+    #[arg(long)]
+    program: String,
+    /// Saved mapping name, or a path to a mapping file (.toml/.json).
+    #[arg(long)]
+    mapping: Option<String>,
+    /// Folder for retained batch files (default: beside the SQLite database, or ./rumbo-data).
+    #[arg(long, env = "RUMBO_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn parse_mapping_file(path: &Path) -> anyhow::Result<Mapping> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    } else {
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+pub fn run(db: &str, cmd: ImportCmd) -> anyhow::Result<()> {
+    let (source, args) = match cmd {
+        ImportCmd::QueueLog(a) => (Source::QueueLog, a),
+        ImportCmd::Cdr(a) => (Source::Cdr, a),
+        ImportCmd::Calls(a) => (Source::Calls, a),
+        ImportCmd::Quality(a) => (Source::Quality, a),
+        ImportCmd::Survey(a) => (Source::Survey, a),
+        ImportCmd::Sales(a) => (Source::Sales, a),
+        ImportCmd::SaveMapping {
+            name,
+            file,
+            program,
+        } => return save_mapping(db, &name, &file, program.as_deref()),
+    };
+    runtime()?.block_on(async {
+        let store = Store::open(db).await.context("opening the database")?;
+        let prog = match store.programme_for(&args.program, None).await {
+            Ok(p) => p.programme,
+            Err(StoreError::NotFound) => bail!("no programme with code {:?}", args.program),
+            Err(e) => return Err(e.into()),
+        };
+        let mapping = match &args.mapping {
+            None => None,
+            Some(m) if Path::new(m).is_file() => Some(parse_mapping_file(Path::new(m))?),
+            Some(m) => {
+                let saved = match store.mapping(prog.id, m).await {
+                    Ok(s) => s,
+                    Err(StoreError::NotFound) => bail!("no saved mapping {m:?} (save one with `rumbo import save-mapping`)"),
+                    Err(e) => return Err(e.into()),
+                };
+                Some(serde_json::from_str::<Mapping>(&saved.mapping_json).context("stored mapping is invalid")?)
+            }
+        };
+        let data_dir = args.data_dir.clone().unwrap_or_else(|| default_data_dir(db));
+        let secret = installation_secret(&store).await?;
+        let len = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
+        let bar = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(len) };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(format!("importing {}", args.file.display()));
+        let req = ImportRequest {
+            programme_code: &prog.code,
+            path: &args.file,
+            source,
+            mapping,
+            mapping_name: args.mapping.clone(),
+            data_dir: &data_dir,
+            secret: &secret,
+            actor: Actor::system("cli"),
+        };
+        let t = std::time::Instant::now();
+        let report = import_file(&store, req, |done| bar.set_position(done)).await?;
+        bar.finish_and_clear();
+        println!(
+            "batch {}: {} lines read, {} imported, {} duplicates skipped, {} rejected, {} suspicious ({:.2} s)",
+            report.batch_id,
+            report.lines_read,
+            report.imported,
+            report.duplicates,
+            report.rejected,
+            report.suspicious,
+            t.elapsed().as_secs_f64()
+        );
+        let issues = store.import_issues(report.batch_id, 0, 20).await?;
+        for i in &issues {
+            println!("  line {}: {} ({}): {}", i.line, i.severity, i.kind, i.message);
+        }
+        let total = report.rejected + report.suspicious;
+        if total > issues.len() as u64 {
+            println!("  ... {} more in the batch's data-quality report", total - issues.len() as u64);
+        }
+        store.close().await;
+        Ok(())
+    })
+}
+
+fn save_mapping(db: &str, name: &str, file: &Path, program: Option<&str>) -> anyhow::Result<()> {
+    let mapping = parse_mapping_file(file)?;
+    runtime()?.block_on(async {
+        let store = Store::open(db).await.context("opening the database")?;
+        let pid = match program {
+            Some(code) => Some(
+                store
+                    .programme_for(code, None)
+                    .await
+                    .with_context(|| format!("programme {code:?}"))?
+                    .programme
+                    .id,
+            ),
+            None => None,
+        };
+        let saved = SavedMapping {
+            name: name.to_string(),
+            kind: serde_json::to_value(mapping.kind)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            mapping_json: serde_json::to_string(&mapping)?,
+        };
+        store
+            .save_mapping(&Actor::system("cli"), pid, &saved)
+            .await?;
+        println!("saved mapping {name:?}");
+        store.close().await;
+        Ok(())
+    })
+}
