@@ -226,6 +226,7 @@ fn bench(a: BenchArgs) -> anyhow::Result<()> {
         r#"
 import time, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 t = time.time()
 con.execute("""COPY (SELECT queue, enter_ts - enter_ts % 900 AS interval_start, count(*) AS offered,
   count(*) FILTER (WHERE outcome = 'answered') AS answered,
@@ -258,8 +259,9 @@ print(time.time() - t)
         dtimes.push(el);
         dinner.push(
             String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<f64>()
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<f64>().ok())
                 .unwrap_or(f64::NAN),
         );
     }

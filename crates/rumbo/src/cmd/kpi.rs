@@ -214,6 +214,11 @@ pub fn write_table(
         OutputFormat::Csv => {
             write!(out, "{}\r\n", format::interval_csv_header(def))?;
             for ((q, s), a) in agg.sorted_rows() {
+                // Programme-level rows (agent time, queue-less surveys) have no calls:
+                // the call table leaves them out; the JSON form has their figures.
+                if q.is_empty() && a.offered == 0 {
+                    continue;
+                }
                 write!(out, "{}\r\n", format::interval_csv_row(q, *s, a, def))?;
             }
         }
@@ -239,6 +244,12 @@ pub fn write_table(
                         "abandon_rate": f.abandon_rate,
                         "abandon_rate_excl_short": f.abandon_rate_excl_short,
                         "conversion": f.conversion,
+                        "occupancy": f.occupancy,
+                        "fcr": f.fcr,
+                        "sph": f.sph,
+                        "qa_score": f.qa_score,
+                        "csat": f.csat,
+                        "nps": f.nps,
                     })
                 })
                 .collect();
