@@ -64,6 +64,11 @@ impl Lang {
         }
     }
 
+    /// The message for `key`, if the catalogue has it.
+    pub fn t_opt(self, key: &str) -> Option<&'static str> {
+        catalogue(self).get(key).map(|v| v.as_str())
+    }
+
     /// The message for `key` with `{name}` placeholders replaced.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_string();

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod control;
 pub mod ctx;
 pub mod demo;
 pub mod error;
@@ -29,10 +30,21 @@ use rumbo_store::Store;
 pub use error::AppError;
 
 /// Server settings that handlers need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Where import batch files and uploads live (beside an SQLite database).
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: false,
+            data_dir: std::path::PathBuf::from("rumbo-data"),
+        }
+    }
 }
 
 /// Shared state of every request.

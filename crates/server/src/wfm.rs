@@ -269,26 +269,12 @@ fn compute(c: &Calc) -> Result<CalcResult, AppError> {
 }
 
 fn pct(lang: Lang, v: f64) -> String {
-    let s = format!("{:.1} %", v * 100.0);
-    if lang == Lang::Es {
-        s.replace('.', ",")
-    } else {
-        s
-    }
+    crate::pages::fmt_pct(lang, v)
 }
 
 fn dec(lang: Lang, v: Option<f64>, digits: usize) -> String {
-    match v {
-        Some(v) => {
-            let s = format!("{v:.digits$}");
-            if lang == Lang::Es {
-                s.replace('.', ",")
-            } else {
-                s
-            }
-        }
-        None => "∞".into(),
-    }
+    v.map(|v| crate::pages::fmt_dec(lang, v, digits))
+        .unwrap_or_else(|| "∞".into())
 }
 
 fn chart(ctx: &Ctx, c: &Calc, r: &CalcResult) -> String {

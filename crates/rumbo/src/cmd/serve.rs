@@ -47,7 +47,10 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
         eprintln!("Rumbo is listening on http://{addr}");
         let state = AppState {
             store,
-            config: Arc::new(Config { secure_cookies: secure }),
+            config: Arc::new(Config {
+                secure_cookies: secure,
+                data_dir: rumbo_ingest::import::default_data_dir(db_url),
+            }),
         };
         rumbo_server::serve(state, listener, shutdown_signal()).await?;
         Ok(())

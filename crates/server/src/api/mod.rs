@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users).post(create_user))
         .merge(programmes::router())
         .merge(crate::wfm::api_router())
+        .merge(crate::control::api_router())
 }
 
 async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {

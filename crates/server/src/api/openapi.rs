@@ -99,8 +99,157 @@ pub fn spec() -> Value {
     })
 }
 
-/// Paths of the capability modules (WFM, …).
+/// Plan kinds with list/create and read/replace/delete (issue 5); bodies are documented by kind.
+const PLAN_KINDS: &[(&str, &str)] = &[
+    ("objectives", "Objectives with expected results"),
+    (
+        "targets",
+        "KPI targets with tolerance bands (green/amber/red), period and owner",
+    ),
+    (
+        "milestones",
+        "Milestones (checkpoints within the programme dates)",
+    ),
+    (
+        "requirements",
+        "Client requirements with their source, linked to objectives",
+    ),
+    ("scope", "Scope items (in / out)"),
+    ("stages", "Stages with entry/exit criteria (gates)"),
+    (
+        "risks",
+        "Risk register (probability and impact 1–5, score, owner, mitigation, contingency)",
+    ),
+    (
+        "cost-rates",
+        "Cost rates per role (hourly cost, employer charges)",
+    ),
+    ("supplies", "Supplies and materials (quantity × unit cost)"),
+    ("budget-lines", "Budget lines planned per month"),
+    ("rates", "Dated currency rates (USD, UF)"),
+    (
+        "profiles",
+        "People's competencies, languages (CEFR) and experience",
+    ),
+    ("roles", "Roles with required competencies"),
+    ("communications", "Communication plan"),
+    ("decisions", "Decision log entries"),
+    ("diffusion", "Diffusion activities linked to objectives"),
+];
+
+fn plan_paths(paths: &mut Value) {
+    let code = code_param();
+    let code_id = json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+    ]);
+    for (kind, summary) in PLAN_KINDS {
+        paths[format!("/programs/{{code}}/{kind}")] = json!({
+            "parameters": code,
+            "get": op(&format!("List: {summary}"), "plan", json!({ "200": ok(arr("PlanItem")) })),
+            "post": with_body(op(&format!("Create: {summary}"), "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+        });
+        paths[format!("/programs/{{code}}/{kind}/{{id}}")] = json!({
+            "parameters": code_id,
+            "get": op(&format!("Read: {summary}"), "plan", json!({ "200": ok(r("PlanItem")) })),
+            "put": with_body(op(&format!("Replace: {summary}"), "plan", json!({ "200": ok(r("PlanItem")) })), "PlanItemBody"),
+            "delete": op(&format!("Delete: {summary}"), "plan", json!({ "204": { "description": "Deleted" } })),
+        });
+    }
+    let get_only = |summary: &str, schema: Value| json!({ "parameters": code, "get": op(summary, "plan", json!({ "200": ok(schema) })) });
+    paths["/programs/{code}/methodology"] = json!({
+        "parameters": code,
+        "get": op("The methodology text", "plan", json!({ "200": ok(json!({})) })),
+        "put": with_body(op("Replace the methodology text", "plan", json!({ "200": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/risks/heatmap"] =
+        get_only("Risk heat-map cell counts (5×5)", json!({}));
+    paths["/programs/{code}/risks/heatmap.svg"] = json!({ "parameters": code, "get": { "summary": "Risk heat-map as SVG", "tags": ["plan"], "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } } } } });
+    paths["/programs/{code}/activities"] = json!({
+        "parameters": code,
+        "get": op("Work-plan activities", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Add an activity (the whole plan is re-checked: dependencies, cycles, dates)", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+        "put": with_body(op("Replace all activities at once", "plan", json!({ "200": ok(arr("PlanItem")) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/activities/{id}"] = json!({
+        "parameters": code_id,
+        "get": op("Read an activity", "plan", json!({ "200": ok(r("PlanItem")) })),
+        "put": with_body(op("Replace an activity", "plan", json!({ "200": ok(r("PlanItem")) })), "PlanItemBody"),
+        "delete": op("Delete an activity", "plan", json!({ "204": { "description": "Deleted" } })),
+    });
+    paths["/programs/{code}/schedule"] = get_only(
+        "Critical-path schedule: early/late dates, slack, critical path",
+        json!({}),
+    );
+    paths["/programs/{code}/gantt.svg"] = json!({ "parameters": code, "get": { "summary": "Gantt chart with the critical path and today's line (SVG)", "tags": ["plan"], "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } } } } });
+    paths["/programs/{code}/raci"] = json!({
+        "parameters": code,
+        "get": op("RACI matrix (activity × person)", "plan", json!({ "200": ok(json!({})) })),
+        "put": with_body(op("Replace the RACI matrix (exactly one Accountable per activity)", "plan", json!({ "200": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/assignments"] = json!({
+        "parameters": code,
+        "get": op("Role assignments", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Assign a person to a role; answers with competency and over-allocation warnings", "plan", json!({ "201": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/meetings"] = json!({
+        "parameters": code,
+        "get": op("Meetings with agenda, attendees, minutes, decisions and follow-ups", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Record a meeting; its follow-up tasks land in the work plan", "plan", json!({ "201": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/decision-log"] =
+        get_only("Decisions from meetings and the decision log", json!({}));
+    paths["/programs/{code}/budget/amounts"] = json!({
+        "parameters": code,
+        "get": op("Planned and actual amounts per budget line and month", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Set a planned or actual amount", "plan", json!({ "200": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/contacts"] = json!({
+        "parameters": code,
+        "get": op("Contacts handled per month (for cost per contact)", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Set contacts handled in a month", "plan", json!({ "200": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/budget/variance"] = get_only(
+        "Planned vs actual variance (by line, month, category or total) and cost per contact",
+        json!({}),
+    );
+    paths["/programs/{code}/staffing"] = json!({
+        "parameters": code,
+        "get": op("The staffing plan (positions per interval → FTE per week → hiring and training)", "plan", json!({ "200": ok(json!({})) })),
+        "post": with_body(op("Build the staffing plan from volumes through the WFM engine", "plan", json!({ "200": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/change-requests"] = json!({
+        "parameters": code,
+        "get": op("Change requests to the plan", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Propose a change (dates, resources, targets, scope) with reason and impact", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+    for (suffix, summary) in [
+        (
+            "approve",
+            "Approve and apply a change request (the previous plan is kept as a version)",
+        ),
+        ("reject", "Reject a change request"),
+    ] {
+        paths[format!("/programs/{{code}}/change-requests/{{id}}/{suffix}")] = json!({
+            "parameters": code_id,
+            "post": op(summary, "plan", json!({ "200": ok(json!({})) })),
+        });
+    }
+    paths["/programs/{code}/plan/versions"] = get_only("Plan version history", json!({}));
+    paths["/programs/{code}/plan/from-template"] = json!({
+        "parameters": code,
+        "post": with_body(op("Copy objectives, stages, risks, roles and plan structure from a past programme", "plan", json!({ "200": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/practices"] = json!({
+        "get": op("Best-practice library", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Add a best practice", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+}
+
+/// Paths of the capability modules (WFM, plan, control).
 fn extend(paths: &mut Value) {
+    plan_paths(paths);
+    control_paths(paths);
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     paths["/wfm/staffing"] = json!({
         "get": {
@@ -167,10 +316,50 @@ fn schemas() -> Value {
         "StaffingInterval": { "type": "object", "properties": {
             "interval_start": s("string"), "erlangs": s("number"), "agents_sl": s("integer"), "raw_agents": s("integer"), "positions": s("integer"),
             "sl": s("number"), "pw": s("number"), "asa_s": opt("number"), "occupancy": s("number") } },
+        "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": s("string") }, "additionalProperties": true },
+        "PlanItemBody": { "type": "object", "description": "The kind's fields (see the Planning pages); validated by the domain rules", "additionalProperties": true },
+        "KpiRow": { "type": "object", "properties": {
+            "queue": s("string"), "interval_start": { "type": "integer", "description": "epoch seconds UTC" }, "interval_label": s("string"),
+            "definition": s("string"), "offered": s("integer"), "answered": s("integer"), "abandoned": s("integer"),
+            "sl": opt("number"), "asa_s": opt("number"), "aht_s": opt("number"), "abandon_rate": opt("number"),
+            "occupancy": opt("number"), "fcr": opt("number"), "conversion": opt("number"), "qa_score": opt("number"),
+            "csat": opt("number"), "nps": opt("number"), "batches": { "type": "array", "items": s("integer") } } },
         "AuditEntry": { "type": "object", "properties": {
             "id": s("integer"), "at": s("integer"), "actor": s("string"), "entity": s("string"), "entity_id": s("string"),
             "programme_id": opt("integer"), "action": { "enum": ["create", "update", "delete"] }, "before": {}, "after": {} } },
     })
+}
+
+fn control_paths(paths: &mut Value) {
+    let code = code_param();
+    let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
+    paths["/programs/{code}/kpis"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "KPIs per (queue, interval) under a named, versioned definition; each row lists its batches",
+            "tags": ["control"],
+            "parameters": [q("by", "15m | 30m | 1h | day | week | month"), q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
+            "responses": { "200": ok(arr("KpiRow")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/imports"] = json!({
+        "parameters": code,
+        "get": op("Import batches, newest first", "control", json!({ "200": ok(json!({ "type": "array" })) })),
+        "post": {
+            "summary": "Import a file (the request body); re-importing never duplicates",
+            "tags": ["control"],
+            "parameters": [q("source", "queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name")],
+            "requestBody": { "required": true, "content": { "application/octet-stream": {} } },
+            "responses": { "201": ok(json!({ "type": "object" })), "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/imports/{id}"] = json!({
+        "parameters": [
+            { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+        ],
+        "get": op("A batch with its data-quality report (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+    });
 }
 
 pub async fn document() -> Json<Value> {

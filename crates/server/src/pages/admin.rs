@@ -136,7 +136,7 @@ async fn render(
                     tbody { @for a in &audit { tr {
                         td { (fmt_instant(ctx, a.at, rumbo_domain::programme::DEFAULT_TIME_ZONE)) }
                         td { (a.actor) }
-                        td { (ctx.t(&format!("audit.action.{}", a.action))) " " (ctx.t(&format!("entity.{}", a.entity))) " " (a.entity_id) }
+                        td { (ctx.t(&format!("audit.action.{}", a.action))) " " (super::entity_label(ctx, &a.entity)) " " (a.entity_id) }
                     } } }
                 }
             }

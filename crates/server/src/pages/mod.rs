@@ -2,7 +2,7 @@
 //! every visible string comes from the catalogues.
 
 mod admin;
-mod login;
+pub(crate) mod login;
 mod programmes;
 mod sections;
 
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(sections::router())
         .merge(crate::wfm::page_router())
+        .merge(crate::control::page_router())
 }
 
 const CSS: &str = include_str!("../../static/app.css");
@@ -194,6 +195,31 @@ pub fn fmt_instant(ctx: &Ctx, epoch: i64, tz: &str) -> String {
         crate::i18n::Lang::Es => z.strftime("%d-%m-%Y %H:%M").to_string(),
         crate::i18n::Lang::En => z.strftime("%Y-%m-%d %H:%M").to_string(),
     }
+}
+
+/// A share as a percentage with one decimal in the user's style (`80,5 %` / `80.5 %`).
+pub fn fmt_pct(lang: crate::i18n::Lang, v: f64) -> String {
+    fmt_dec(lang, v * 100.0, 1) + " %"
+}
+
+/// A number with `digits` decimals in the user's style (decimal comma in Spanish).
+pub fn fmt_dec(lang: crate::i18n::Lang, v: f64, digits: usize) -> String {
+    if !v.is_finite() {
+        return "∞".into();
+    }
+    let s = format!("{v:.digits$}");
+    match lang {
+        crate::i18n::Lang::Es => s.replace('.', ","),
+        crate::i18n::Lang::En => s,
+    }
+}
+
+/// The name of an audited entity (`entity.<name>` in the catalogue, else the name itself).
+pub fn entity_label(ctx: &Ctx, entity: &str) -> String {
+    ctx.lang
+        .t_opt(&format!("entity.{entity}"))
+        .map(str::to_string)
+        .unwrap_or_else(|| entity.replace(['_', '.'], " "))
 }
 
 /// Pre-escaped markup for a trusted SVG chart generated in Rust.

@@ -252,8 +252,8 @@ async fn show(
             (facts(&ctx, p))
             div.actions {
                 @if can_edit { a.button href={ "/programs/" (p.code) "/edit" } { (ctx.t("programme.edit")) } }
-                a.button href={ "/planning?program=" (p.code) } { (ctx.t("nav.planning")) }
-                a.button href={ "/control?program=" (p.code) } { (ctx.t("nav.control")) }
+                a.button href={ "/programs/" (p.code) "/plan" } { (ctx.t("nav.planning")) }
+                a.button href={ "/programs/" (p.code) "/control" } { (ctx.t("nav.control")) }
                 @if can_delete {
                     form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
                         (csrf_field(&ctx))
@@ -277,7 +277,7 @@ async fn show(
                         tr {
                             td { (fmt_instant(&ctx, a.at, &p.time_zone)) }
                             td { (a.actor) }
-                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (ctx.t(&format!("entity.{}", a.entity))) " " (a.entity_id) }
+                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (super::entity_label(&ctx, &a.entity)) " " (a.entity_id) }
                             td { (diff(a.before.as_ref(), a.after.as_ref())) }
                         }
                     }

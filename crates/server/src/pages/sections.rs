@@ -43,7 +43,7 @@ async fn programme_table(state: &AppState, ctx: &Ctx, link: &str) -> Result<Mark
 }
 
 async fn planning(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
-    let table = programme_table(&state, &ctx, "").await?;
+    let table = programme_table(&state, &ctx, "/plan").await?;
     Ok(layout(
         &ctx,
         Section::Planning,
@@ -58,7 +58,7 @@ async fn planning(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, App
 }
 
 async fn control(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
-    let table = programme_table(&state, &ctx, "").await?;
+    let table = programme_table(&state, &ctx, "/control").await?;
     Ok(layout(
         &ctx,
         Section::Control,

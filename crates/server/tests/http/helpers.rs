@@ -76,7 +76,13 @@ impl TestApp {
             .unwrap();
         let state = AppState {
             store: store.clone(),
-            config: Arc::new(Config::default()),
+            config: Arc::new(Config {
+                data_dir: std::env::temp_dir().join(format!(
+                    "rumbo-test-data-{}",
+                    auth::new_token().get(..16).unwrap_or("x")
+                )),
+                ..Config::default()
+            }),
         };
         TestApp {
             router: app(state),

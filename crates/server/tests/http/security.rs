@@ -310,8 +310,11 @@ async fn every_documented_get_path_answers() {
         }
         let concrete = path.replace("{code}", "DOC1");
         let res = app.api(Some(&admin), Method::GET, &concrete, None).await;
+        // Singletons that do not exist until first set answer 404 from their handler.
+        let may_be_unset =
+            ["/programs/{code}/staffing", "/programs/{code}/methodology"].contains(&path.as_str());
         assert!(
-            res.status.is_success(),
+            res.status.is_success() || (may_be_unset && res.status == StatusCode::NOT_FOUND),
             "GET {concrete} answered {}: {}",
             res.status,
             res.body.chars().take(200).collect::<String>()

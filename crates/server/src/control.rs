@@ -1,0 +1,1146 @@
+//! Control: importing call-platform data into a programme and reading its KPIs per interval.
+//!
+//! Pages: `/programs/{code}/control` (KPI table and SVG charts per queue, any definition and
+//! granularity, each row linked to the batches it comes from), `/programs/{code}/imports`
+//! (upload, batch list), `/programs/{code}/imports/{id}` (counts and the data-quality report,
+//! line by line) and `/imports/jobs/{id}` (progress of a running import; refreshes itself).
+//! API: `GET /programs/{code}/kpis`, `GET|POST /programs/{code}/imports`,
+//! `GET /programs/{code}/imports/{id}`.
+//!
+//! Imports run in a background task so large files do not hold the request; the job registry
+//! is in memory (per process). Who may import: whoever may update the programme.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http_body_util::BodyExt;
+use jiff::tz::TimeZone;
+use maud::{html, Markup, PreEscaped};
+use rumbo_charts::{bar_chart, line_chart, BarChart, BarSeries, Frame, LineChart, Series};
+use rumbo_domain::access::Action;
+use rumbo_ingest::import::{import_file, installation_secret, ImportRequest, Source};
+use rumbo_ingest::mapping::Mapping;
+use rumbo_ingest::report::{programme_kpis, KpiQuery};
+use rumbo_kpi::{Granularity, KpiDefinition, Registry};
+use rumbo_store::imports::{Batch, IssueRow};
+use rumbo_store::programmes::Programme;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::same_token;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::login::redirect;
+use crate::pages::{csrf_field, fmt_dec, fmt_instant, fmt_pct, layout, svg, Section};
+use crate::{access, AppState};
+
+pub fn page_router() -> Router<AppState> {
+    Router::new()
+        .route("/programs/{code}/control", get(control_page))
+        .route(
+            "/programs/{code}/imports",
+            get(imports_page)
+                .post(upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/programs/{code}/imports/{id}", get(batch_page))
+        .route("/imports/jobs/{id}", get(job_page))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/programs/{code}/kpis", get(api_kpis))
+        .route(
+            "/programs/{code}/imports",
+            get(api_batches)
+                .post(api_import)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/programs/{code}/imports/{id}", get(api_batch))
+}
+
+// --- KPI query -------------------------------------------------------------------------------
+
+/// Query of the KPI table: `by` (15m, 30m, 1h, day, week, month), `from`/`to` (days in the
+/// programme's time zone, inclusive), `definition` (`name` or `name@vN`), `queue`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct KpiParams {
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    pub definition: String,
+    pub queue: String,
+}
+
+/// One KPI row as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiRow {
+    pub queue: String,
+    pub interval_start: i64,
+    pub interval_label: String,
+    pub definition: String,
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub answered_within_t: u64,
+    pub short_abandons: u64,
+    pub sl: Option<f64>,
+    pub asa_s: Option<f64>,
+    pub aht_s: Option<f64>,
+    pub abandon_rate: Option<f64>,
+    pub abandon_rate_excl_short: Option<f64>,
+    pub occupancy: Option<f64>,
+    pub fcr: Option<f64>,
+    pub conversion: Option<f64>,
+    pub sph: Option<f64>,
+    pub qa_score: Option<f64>,
+    pub csat: Option<f64>,
+    pub nps: Option<f64>,
+    /// Import batches the figure comes from (traceability).
+    pub batches: Vec<i64>,
+}
+
+struct KpiView {
+    definition: KpiDefinition,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+    rows: Vec<KpiRow>,
+}
+
+fn definitions() -> &'static Registry {
+    static R: OnceLock<Registry> = OnceLock::new();
+    R.get_or_init(Registry::builtin)
+}
+
+fn label(ts: i64, g: Granularity, tz: &TimeZone) -> String {
+    let Ok(t) = jiff::Timestamp::from_second(ts) else {
+        return ts.to_string();
+    };
+    let z = t.to_zoned(tz.clone());
+    match g {
+        Granularity::Minutes(_) => z.strftime("%Y-%m-%d %H:%M").to_string(),
+        Granularity::Day | Granularity::Week => z.strftime("%Y-%m-%d").to_string(),
+        Granularity::Month => z.strftime("%Y-%m").to_string(),
+    }
+}
+
+/// Default period: the last 7 days with imported data (or none).
+fn default_period(
+    batches: &[Batch],
+    tz: &TimeZone,
+) -> (Option<jiff::civil::Date>, Option<jiff::civil::Date>) {
+    let Some(max) = batches.iter().filter_map(|b| b.max_ts).max() else {
+        return (None, None);
+    };
+    let Ok(t) = jiff::Timestamp::from_second(max) else {
+        return (None, None);
+    };
+    let to = t.to_zoned(tz.clone()).date();
+    let from = to.checked_sub(jiff::Span::new().days(6)).ok();
+    (from, Some(to))
+}
+
+async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiView, AppError> {
+    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+    let definition = if q.definition.trim().is_empty() {
+        KpiDefinition::standard()
+    } else {
+        definitions()
+            .resolve(q.definition.trim())
+            .map_err(|_| AppError::invalid("definition", "error.kpi.definition"))?
+            .clone()
+    };
+    let granularity = if q.by.trim().is_empty() {
+        Granularity::Minutes(60)
+    } else {
+        Granularity::parse(&q.by).map_err(|_| AppError::invalid("by", "error.kpi.granularity"))?
+    };
+    let day = |s: &str, field: &'static str| -> Result<Option<jiff::civil::Date>, AppError> {
+        match s.trim() {
+            "" => Ok(None),
+            s => s
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid(field, "error.date.format")),
+        }
+    };
+    let (mut from, mut to) = (day(&q.from, "from")?, day(&q.to, "to")?);
+    if from.is_none() && to.is_none() {
+        let batches = state.store.import_batches(p.id).await?;
+        (from, to) = default_period(&batches, &tz);
+    }
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(AppError::invalid("to", "error.period.end_before_start"));
+        }
+    }
+    let k = programme_kpis(
+        &state.store,
+        KpiQuery {
+            programme_code: &p.code,
+            definition: &definition,
+            granularity,
+            from,
+            to,
+        },
+    )
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let def_label = definition.id().to_string();
+    let queue_filter = q.queue.trim();
+    let rows = k
+        .aggregation
+        .sorted_rows()
+        .into_iter()
+        .filter(|((queue, _), _)| queue_filter.is_empty() || queue == queue_filter)
+        .map(|((queue, start), agg)| {
+            let f = agg.figures(&definition);
+            KpiRow {
+                queue: queue.clone(),
+                interval_start: *start,
+                interval_label: label(*start, granularity, &tz),
+                definition: def_label.clone(),
+                offered: agg.offered,
+                answered: agg.answered,
+                abandoned: agg.abandoned,
+                answered_within_t: agg.answered_within_t,
+                short_abandons: agg.short_abandons,
+                sl: f.sl,
+                asa_s: f.asa_s,
+                aht_s: f.aht_s,
+                abandon_rate: f.abandon_rate,
+                abandon_rate_excl_short: f.abandon_rate_excl_short,
+                occupancy: f.occupancy,
+                fcr: f.fcr,
+                conversion: f.conversion,
+                sph: f.sph,
+                qa_score: f.qa_score,
+                csat: f.csat,
+                nps: f.nps,
+                batches: k
+                    .batches
+                    .get(&(queue.clone(), *start))
+                    .map(|b| b.iter().copied().collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(KpiView {
+        definition,
+        from,
+        to,
+        rows,
+    })
+}
+
+/// Totals over rows (for the summary cards), merged exactly from the counts.
+fn totals(rows: &[KpiRow]) -> (u64, u64, u64) {
+    rows.iter().fold((0, 0, 0), |(o, a, b), r| {
+        (o + r.offered, a + r.answered, b + r.abandoned)
+    })
+}
+
+// --- pages -----------------------------------------------------------------------------------
+
+fn programme_tabs(ctx: &Ctx, p: &Programme, current: &str) -> Markup {
+    let tabs = [
+        (
+            "control",
+            format!("/programs/{}/control", p.code),
+            "control.kpis",
+        ),
+        (
+            "imports",
+            format!("/programs/{}/imports", p.code),
+            "control.imports",
+        ),
+    ];
+    html! {
+        nav.tabs aria-label=(ctx.t("control.title")) {
+            a href={ "/programs/" (p.code) } { "← " (p.code) }
+            @for (id, href, key) in &tabs {
+                @if *id == current { " · " strong aria-current="page" { (ctx.t(key)) } }
+                @else { " · " a href=(href) { (ctx.t(key)) } }
+            }
+        }
+    }
+}
+
+fn opt_pct(l: Lang, v: Option<f64>) -> String {
+    v.map(|v| fmt_pct(l, v)).unwrap_or_else(|| "—".into())
+}
+
+fn opt_dec(l: Lang, v: Option<f64>, d: usize) -> String {
+    v.map(|v| fmt_dec(l, v, d)).unwrap_or_else(|| "—".into())
+}
+
+fn frame(ctx: &Ctx, title: &str, desc: &str, x: &str, y: &str) -> Frame {
+    let es = ctx.lang == Lang::Es;
+    Frame {
+        width: 900,
+        height: 320,
+        title: title.into(),
+        description: desc.into(),
+        x_label: x.into(),
+        y_label: y.into(),
+        decimal_separator: if es { ',' } else { '.' },
+        thousands_separator: Some(if es { '.' } else { ',' }),
+    }
+}
+
+fn charts(ctx: &Ctx, v: &KpiView) -> Markup {
+    // One x position per interval (sorted), labels thinned to about 12.
+    let mut starts: Vec<i64> = v.rows.iter().map(|r| r.interval_start).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    if starts.is_empty() {
+        return html! {};
+    }
+    let index: HashMap<i64, f64> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as f64))
+        .collect();
+    let labels: BTreeMap<i64, &str> = v
+        .rows
+        .iter()
+        .map(|r| (r.interval_start, r.interval_label.as_str()))
+        .collect();
+    let step = (starts.len() / 12).max(1);
+    let x_ticks: Vec<(f64, String)> = starts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, s)| (i as f64, labels.get(s).copied().unwrap_or("").to_string()))
+        .collect();
+    let mut by_queue: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut offered = vec![0.0; starts.len()];
+    let mut abandoned = vec![0.0; starts.len()];
+    for r in &v.rows {
+        let i = index[&r.interval_start];
+        if let Some(sl) = r.sl {
+            by_queue
+                .entry(r.queue.as_str())
+                .or_default()
+                .push((i, sl * 100.0));
+        }
+        offered[i as usize] += r.offered as f64;
+        abandoned[i as usize] += r.abandoned as f64;
+    }
+    let sl_chart = line_chart(&LineChart {
+        frame: frame(
+            ctx,
+            ctx.t("control.chart_sl"),
+            ctx.t("control.chart_sl_desc"),
+            ctx.t("control.interval"),
+            ctx.t("control.sl_percent"),
+        ),
+        series: by_queue
+            .into_iter()
+            .map(|(q, points)| Series {
+                name: q.to_string(),
+                points,
+            })
+            .collect(),
+        target: None,
+        x_ticks: x_ticks.clone(),
+        y_from_zero: true,
+    });
+    let cats: Vec<String> = starts
+        .iter()
+        .map(|s| labels.get(s).copied().unwrap_or("").to_string())
+        .collect();
+    let volume_chart = bar_chart(&BarChart {
+        frame: frame(
+            ctx,
+            ctx.t("control.chart_volume"),
+            ctx.t("control.chart_volume_desc"),
+            ctx.t("control.interval"),
+            ctx.t("control.calls"),
+        ),
+        categories: cats,
+        series: vec![
+            BarSeries {
+                name: ctx.t("control.offered").to_string(),
+                values: offered,
+            },
+            BarSeries {
+                name: ctx.t("control.abandoned").to_string(),
+                values: abandoned,
+            },
+        ],
+        ..Default::default()
+    });
+    html! {
+        figure { (svg(sl_chart)) }
+        figure { (svg(volume_chart)) }
+    }
+}
+
+async fn control_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<KpiParams>,
+) -> Result<Response, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    let view = match kpi_view(&state, &p, &q).await {
+        Ok(v) => Ok(v),
+        Err(e @ AppError::Invalid(_)) => Err(e),
+        Err(e) => return Err(e),
+    };
+    let l = ctx.lang;
+    let (errors, view) = match view {
+        Ok(v) => (vec![], Some(v)),
+        Err(e) => (e.invalids().to_vec(), None),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = format!("{} · {}", ctx.t("control.kpis"), p.code);
+    let by = if q.by.is_empty() {
+        "1h".to_string()
+    } else {
+        q.by.clone()
+    };
+    let body = html! {
+        (programme_tabs(&ctx, &p, "control"))
+        @if !errors.is_empty() {
+            div.problems role="alert" { ul { @for e in &errors { li { (ctx.t(e.key)) } } } }
+        }
+        form method="get" action={ "/programs/" (p.code) "/control" } {
+            div.grid {
+                div.field {
+                    label for="by" { (ctx.t("control.by")) }
+                    select id="by" name="by" {
+                        @for (v, key) in [("15m", "control.by_15m"), ("30m", "control.by_30m"), ("1h", "control.by_1h"), ("day", "control.by_day"), ("week", "control.by_week"), ("month", "control.by_month")] {
+                            option value=(v) selected[by == v] { (ctx.t(key)) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="from" { (ctx.t("control.from")) }
+                    input id="from" name="from" type="date" value=(view.as_ref().and_then(|v| v.from).map(|d| d.to_string()).unwrap_or_else(|| q.from.clone()));
+                }
+                div.field {
+                    label for="to" { (ctx.t("control.to")) }
+                    input id="to" name="to" type="date" value=(view.as_ref().and_then(|v| v.to).map(|d| d.to_string()).unwrap_or_else(|| q.to.clone()));
+                }
+                div.field {
+                    label for="definition" { (ctx.t("control.definition")) }
+                    select id="definition" name="definition" {
+                        @for d in definitions().all() {
+                            option value=(d.id().to_string()) selected[view.as_ref().is_some_and(|v| v.definition.id() == d.id())] { (d.id().to_string()) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="queue" { (ctx.t("control.queue")) }
+                    input id="queue" name="queue" type="text" value=(q.queue);
+                }
+            }
+            button type="submit" { (ctx.t("control.show")) }
+        }
+        @if let Some(v) = &view {
+            p.notice { (ctx.t("control.definition_used")) " " code { (v.definition.id().to_string()) } ": " (v.definition.describe()) }
+            @if v.rows.is_empty() {
+                p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }
+            } @else {
+                @let (o, a, ab) = totals(&v.rows);
+                div.grid {
+                    div.card { p { (ctx.t("control.offered")) } p { strong { (o) } } }
+                    div.card { p { (ctx.t("control.answered")) } p { strong { (a) } } }
+                    div.card { p { (ctx.t("control.abandoned")) } p { strong { (ab) } } }
+                }
+                (charts(&ctx, v))
+                table {
+                    caption { (ctx.t("control.table")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("control.queue")) }
+                        th scope="col" { (ctx.t("control.interval")) }
+                        th.num scope="col" { (ctx.t("control.offered")) }
+                        th.num scope="col" { (ctx.t("control.answered")) }
+                        th.num scope="col" { (ctx.t("control.abandoned")) }
+                        th.num scope="col" { (ctx.t("control.sl")) }
+                        th.num scope="col" { (ctx.t("control.asa")) }
+                        th.num scope="col" { (ctx.t("control.aht")) }
+                        th.num scope="col" { (ctx.t("control.abandon_rate")) }
+                        th.num scope="col" { (ctx.t("control.occupancy")) }
+                        th.num scope="col" { (ctx.t("control.conversion")) }
+                        th.num scope="col" { (ctx.t("control.qa")) }
+                        th.num scope="col" { (ctx.t("control.csat")) }
+                        th scope="col" { (ctx.t("control.batches")) }
+                    } }
+                    tbody { @for r in &v.rows { tr {
+                        td { @if r.queue.is_empty() { (ctx.t("control.programme_level")) } @else { (r.queue) } }
+                        td { (r.interval_label) }
+                        td.num { (r.offered) }
+                        td.num { (r.answered) }
+                        td.num { (r.abandoned) }
+                        td.num { (opt_pct(l, r.sl)) }
+                        td.num { (opt_dec(l, r.asa_s, 1)) }
+                        td.num { (opt_dec(l, r.aht_s, 0)) }
+                        td.num { (opt_pct(l, r.abandon_rate)) }
+                        td.num { (opt_pct(l, r.occupancy)) }
+                        td.num { (opt_pct(l, r.conversion)) }
+                        td.num { (opt_dec(l, r.qa_score, 1)) }
+                        td.num { (opt_pct(l, r.csat)) }
+                        td { @for b in &r.batches { a href={ "/programs/" (p.code) "/imports/" (b) } { "#" (b) } " " } }
+                    } } }
+                }
+            }
+        }
+    };
+    Ok((status, layout(&ctx, Section::Control, &title, body)).into_response())
+}
+
+const SOURCES: [(&str, &str); 6] = [
+    ("queue-log", "import.source.queue_log"),
+    ("cdr", "import.source.cdr"),
+    ("calls", "import.source.calls"),
+    ("quality", "import.source.quality"),
+    ("survey", "import.source.survey"),
+    ("sales", "import.source.sales"),
+];
+
+fn batch_table(ctx: &Ctx, p: &Programme, batches: &[Batch]) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                th scope="col" { "#" }
+                th scope="col" { (ctx.t("import.when")) }
+                th scope="col" { (ctx.t("import.source")) }
+                th scope="col" { (ctx.t("import.file")) }
+                th.num scope="col" { (ctx.t("import.read")) }
+                th.num scope="col" { (ctx.t("import.imported")) }
+                th.num scope="col" { (ctx.t("import.rejected")) }
+                th.num scope="col" { (ctx.t("import.suspicious")) }
+                th.num scope="col" { (ctx.t("import.duplicates")) }
+            } }
+            tbody { @for b in batches { tr {
+                td { a href={ "/programs/" (p.code) "/imports/" (b.id) } { "#" (b.id) } }
+                td { (fmt_instant(ctx, b.created_at, &p.time_zone)) }
+                td { (source_label(ctx, &b.source)) }
+                td { (b.file_name) }
+                td.num { (b.lines_read) }
+                td.num { (b.imported) }
+                td.num { (b.rejected) }
+                td.num { (b.suspicious) }
+                td.num { (b.duplicates) }
+            } } }
+        }
+    }
+}
+
+fn source_label(ctx: &Ctx, s: &str) -> &'static str {
+    SOURCES
+        .iter()
+        .find(|(v, _)| *v == s)
+        .map(|(_, k)| ctx.t(k))
+        .unwrap_or("?")
+}
+
+async fn imports_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+) -> Result<Markup, AppError> {
+    let pf = access::programme(&state, &ctx, &code, Action::Read).await?;
+    let can_import = access::programme(&state, &ctx, &code, Action::Update)
+        .await
+        .is_ok();
+    let p = pf.programme;
+    let batches = state.store.import_batches(p.id).await?;
+    let mappings = state.store.mappings(p.id).await?;
+    Ok(layout(
+        &ctx,
+        Section::Control,
+        &format!("{} · {}", ctx.t("control.imports"), p.code),
+        html! {
+            (programme_tabs(&ctx, &p, "imports"))
+            @if can_import {
+                h2 { (ctx.t("import.new")) }
+                p { (ctx.t("import.help")) }
+                form method="post" action={ "/programs/" (p.code) "/imports" } enctype="multipart/form-data" {
+                    (csrf_field(&ctx))
+                    div.field {
+                        label for="source" { (ctx.t("import.source")) }
+                        select id="source" name="source" {
+                            @for (v, key) in SOURCES { option value=(v) { (ctx.t(key)) } }
+                        }
+                    }
+                    div.field {
+                        label for="mapping" { (ctx.t("import.mapping")) }
+                        select id="mapping" name="mapping" {
+                            option value="" { (ctx.t("import.no_mapping")) }
+                            @for m in &mappings { option value=(m.name) { (m.name) " (" (m.kind) ")" } }
+                        }
+                    }
+                    div.field {
+                        label for="file" { (ctx.t("import.file")) }
+                        input id="file" name="file" type="file" required;
+                    }
+                    button type="submit" { (ctx.t("import.submit")) }
+                }
+            }
+            h2 { (ctx.t("import.batches")) }
+            @if batches.is_empty() { p { (ctx.t("import.none")) } }
+            @else { (batch_table(&ctx, &p, &batches)) }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    page: i64,
+}
+
+const ISSUES_PER_PAGE: i64 = 200;
+
+async fn batch_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath((code, id)): UrlPath<(String, i64)>,
+    Query(pq): Query<PageQuery>,
+) -> Result<Markup, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    let b = state.store.import_batch(id).await?;
+    if b.programme_id != p.id {
+        return Err(AppError::NotFound);
+    }
+    let page = pq.page.max(0);
+    let issues = state
+        .store
+        .import_issues(b.id, page * ISSUES_PER_PAGE, ISSUES_PER_PAGE + 1)
+        .await?;
+    let more = issues.len() as i64 > ISSUES_PER_PAGE;
+    let issues: Vec<&IssueRow> = issues.iter().take(ISSUES_PER_PAGE as usize).collect();
+    Ok(layout(
+        &ctx,
+        Section::Control,
+        &format!("{} #{}", ctx.t("import.batch"), b.id),
+        html! {
+            (programme_tabs(&ctx, &p, "imports"))
+            (batch_table(&ctx, &p, std::slice::from_ref(&b)))
+            dl.facts {
+                dt { (ctx.t("import.hash")) } dd { code { (b.file_hash) } }
+                dt { (ctx.t("import.by")) } dd { (b.actor) }
+                @if let (Some(a), Some(z)) = (b.min_ts, b.max_ts) {
+                    dt { (ctx.t("import.period")) } dd { (fmt_instant(&ctx, a, &p.time_zone)) " – " (fmt_instant(&ctx, z, &p.time_zone)) }
+                }
+                @if let Some(m) = &b.mapping_name { dt { (ctx.t("import.mapping")) } dd { (m) } }
+            }
+            h2 { (ctx.t("import.quality_report")) }
+            @if issues.is_empty() && page == 0 { p { (ctx.t("import.no_issues")) } }
+            @else {
+                table {
+                    thead { tr {
+                        th.num scope="col" { (ctx.t("import.line")) }
+                        th scope="col" { (ctx.t("import.severity")) }
+                        th scope="col" { (ctx.t("import.reason")) }
+                        th scope="col" { (ctx.t("import.detail")) }
+                    } }
+                    tbody { @for i in &issues { tr {
+                        td.num { (b.file_name) ":" (i.line) }
+                        td { (ctx.t(&format!("import.severity.{}", i.severity))) }
+                        td { code { (i.kind) } }
+                        td { (i.message) }
+                    } } }
+                }
+                div.actions {
+                    @if page > 0 { a href={ "?page=" (page - 1) } { (ctx.t("import.previous")) } }
+                    @if more { a href={ "?page=" (page + 1) } { (ctx.t("import.next")) } }
+                }
+            }
+        },
+    ))
+}
+
+// --- import jobs -----------------------------------------------------------------------------
+
+/// State of a background import.
+#[derive(Debug, Clone)]
+enum JobState {
+    Running { bytes: u64, total: u64 },
+    Done { batch_id: i64 },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    user_id: i64,
+    programme_code: String,
+    state: JobState,
+}
+
+fn jobs() -> &'static Mutex<HashMap<u64, Job>> {
+    static J: OnceLock<Mutex<HashMap<u64, Job>>> = OnceLock::new();
+    J.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn set_job(id: u64, state: JobState) {
+    if let Ok(mut j) = jobs().lock() {
+        if let Some(job) = j.get_mut(&id) {
+            job.state = state;
+        }
+    }
+}
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+fn parse_source(s: &str) -> Result<Source, AppError> {
+    Ok(match s {
+        "queue-log" => Source::QueueLog,
+        "cdr" => Source::Cdr,
+        "calls" => Source::Calls,
+        "quality" => Source::Quality,
+        "survey" => Source::Survey,
+        "sales" => Source::Sales,
+        _ => return Err(AppError::invalid("source", "error.import.source")),
+    })
+}
+
+fn safe_name(name: &str) -> String {
+    let base = Path::new(name)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if cleaned.is_empty() {
+        "upload".into()
+    } else {
+        cleaned
+    }
+}
+
+fn upload_path(state: &AppState, name: &str) -> PathBuf {
+    let dir = state.config.data_dir.join("uploads");
+    dir.join(format!(
+        "{}-{}",
+        crate::auth::new_token().get(..12).unwrap_or("x"),
+        safe_name(name)
+    ))
+}
+
+struct Prepared {
+    source: Source,
+    mapping: Option<(String, Mapping)>,
+    path: PathBuf,
+    file_name: String,
+}
+
+async fn resolve_mapping(
+    state: &AppState,
+    p: &Programme,
+    name: &str,
+) -> Result<Option<(String, Mapping)>, AppError> {
+    if name.trim().is_empty() {
+        return Ok(None);
+    }
+    let saved = state
+        .store
+        .mapping(p.id, name.trim())
+        .await
+        .map_err(|_| AppError::invalid("mapping", "error.import.mapping"))?;
+    let m: Mapping =
+        serde_json::from_str(&saved.mapping_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Some((saved.name, m)))
+}
+
+/// Runs an import to the end, returning the report (API) or recording it in a job (pages).
+async fn run_import(
+    state: AppState,
+    ctx: Ctx,
+    p: Programme,
+    prep: Prepared,
+    job: Option<u64>,
+) -> Result<rumbo_ingest::import::ImportReport, String> {
+    let secret = installation_secret(&state.store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let total = std::fs::metadata(&prep.path).map(|m| m.len()).unwrap_or(0);
+    let actor = ctx.actor().map_err(|e| e.to_string())?;
+    let (mapping_name, mapping) = match prep.mapping {
+        Some((n, m)) => (Some(n), Some(m)),
+        None => (None, None),
+    };
+    // Keep the original file name in the batch (the upload path has a random prefix).
+    let unique_dir = prep.path.with_extension("d");
+    let _ = std::fs::create_dir_all(&unique_dir);
+    let final_path = unique_dir.join(safe_name(&prep.file_name));
+    std::fs::rename(&prep.path, &final_path).map_err(|e| e.to_string())?;
+    let req = ImportRequest {
+        programme_code: &p.code,
+        path: &final_path,
+        source: prep.source,
+        mapping,
+        mapping_name,
+        data_dir: &state.config.data_dir,
+        secret: &secret,
+        actor,
+    };
+    let result = import_file(&state.store, req, |bytes| {
+        if let Some(id) = job {
+            set_job(id, JobState::Running { bytes, total });
+        }
+    })
+    .await
+    .map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&final_path);
+    let _ = std::fs::remove_dir(&unique_dir);
+    result
+}
+
+async fn save_field(
+    mut field: axum::extract::multipart::Field<'_>,
+    path: &Path,
+) -> Result<(), AppError> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let mut f = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        f.write_all(&chunk)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    f.flush()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Update)
+        .await?
+        .programme;
+    let mut csrf_ok = false;
+    let mut source = String::new();
+    let mut mapping = String::new();
+    let mut saved: Option<(PathBuf, String)> = None;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "_csrf" => {
+                let v = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                csrf_ok = !ctx.csrf.is_empty() && same_token(&v, &ctx.csrf);
+            }
+            "source" => {
+                source = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?
+            }
+            "mapping" => {
+                mapping = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?
+            }
+            "file" => {
+                // The token must come before the file: nothing is written for a forged post.
+                if !csrf_ok {
+                    return Err(AppError::Csrf);
+                }
+                let file_name = field.file_name().unwrap_or("upload").to_string();
+                let path = upload_path(&state, &file_name);
+                save_field(field, &path).await?;
+                saved = Some((path, file_name));
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Csrf);
+    }
+    let (path, file_name) = saved.ok_or_else(|| AppError::invalid("file", "error.import.file"))?;
+    let prepared = async {
+        Ok::<_, AppError>(Prepared {
+            source: parse_source(&source)?,
+            mapping: resolve_mapping(&state, &p, &mapping).await?,
+            path: path.clone(),
+            file_name,
+        })
+    }
+    .await;
+    let prep = match prepared {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    let id = NEXT_JOB.fetch_add(1, Ordering::Relaxed);
+    let user_id = ctx.user()?.id;
+    if let Ok(mut j) = jobs().lock() {
+        j.insert(
+            id,
+            Job {
+                user_id,
+                programme_code: p.code.clone(),
+                state: JobState::Running { bytes: 0, total: 1 },
+            },
+        );
+    }
+    let st = state.clone();
+    tokio::spawn(async move {
+        let r = run_import(st, ctx, p, prep, Some(id)).await;
+        set_job(
+            id,
+            match r {
+                Ok(rep) => JobState::Done {
+                    batch_id: rep.batch_id,
+                },
+                Err(message) => {
+                    tracing::warn!(%message, "import failed");
+                    JobState::Failed { message }
+                }
+            },
+        );
+    });
+    Ok(redirect(&format!("/imports/jobs/{id}")))
+}
+
+async fn job_page(ctx: Ctx, UrlPath(id): UrlPath<u64>) -> Result<Response, AppError> {
+    let user_id = ctx.user()?.id;
+    let job = jobs()
+        .lock()
+        .ok()
+        .and_then(|j| j.get(&id).cloned())
+        .ok_or(AppError::NotFound)?;
+    if job.user_id != user_id {
+        return Err(AppError::NotFound);
+    }
+    if let JobState::Done { batch_id } = job.state {
+        return Ok(redirect(&format!(
+            "/programs/{}/imports/{batch_id}",
+            job.programme_code
+        )));
+    }
+    let body = match &job.state {
+        JobState::Running { bytes, total } => {
+            let pct = if *total > 0 {
+                (*bytes as f64 / *total as f64 * 100.0).min(100.0)
+            } else {
+                0.0
+            };
+            html! {
+                p { (ctx.t("import.running")) }
+                progress max="100" value=(format!("{pct:.0}")) aria-label=(ctx.t("import.progress")) { (format!("{pct:.0} %")) }
+                p { (format!("{pct:.0} %")) }
+            }
+        }
+        JobState::Failed { message } => html! {
+            div.problems role="alert" { p { (ctx.t("import.failed")) } p { code { (message) } } }
+            p { a href={ "/programs/" (job.programme_code) "/imports" } { (ctx.t("control.imports")) } }
+        },
+        JobState::Done { .. } => html! {},
+    };
+    let running = matches!(job.state, JobState::Running { .. });
+    let page = layout(&ctx, Section::Control, ctx.t("import.job"), body);
+    // A tiny self-refresh (no JavaScript) while the import runs.
+    let html = if running {
+        page.into_string().replacen(
+            "<head>",
+            "<head><meta http-equiv=\"refresh\" content=\"1\">",
+            1,
+        )
+    } else {
+        page.into_string()
+    };
+    Ok(PreEscaped(html).into_response())
+}
+
+// --- API -------------------------------------------------------------------------------------
+
+async fn api_kpis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<KpiParams>,
+) -> Result<Json<Vec<KpiRow>>, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    Ok(Json(kpi_view(&state, &p, &q).await?.rows))
+}
+
+async fn api_batches(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+) -> Result<Json<Vec<Batch>>, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    Ok(Json(state.store.import_batches(p.id).await?))
+}
+
+#[derive(Serialize)]
+struct BatchDetail {
+    batch: Batch,
+    issues: Vec<IssueRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IssuePage {
+    #[serde(default)]
+    offset: i64,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn api_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath((code, id)): UrlPath<(String, i64)>,
+    Query(q): Query<IssuePage>,
+) -> Result<Json<BatchDetail>, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    let batch = state.store.import_batch(id).await?;
+    if batch.programme_id != p.id {
+        return Err(AppError::NotFound);
+    }
+    let issues = state
+        .store
+        .import_issues(
+            id,
+            q.offset.max(0),
+            q.limit.unwrap_or(1000).clamp(1, 10_000),
+        )
+        .await?;
+    Ok(Json(BatchDetail { batch, issues }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ImportParams {
+    source: String,
+    #[serde(default)]
+    mapping: String,
+    #[serde(default)]
+    file_name: String,
+}
+
+#[derive(Serialize)]
+struct ImportOut {
+    batch_id: i64,
+    lines_read: u64,
+    imported: u64,
+    rejected: u64,
+    suspicious: u64,
+    duplicates: u64,
+    file_hash: String,
+}
+
+/// `POST /programs/{code}/imports?source=queue-log[&mapping=NAME][&file_name=x]` with the file
+/// as the request body; answers when the batch is committed.
+async fn api_import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<ImportParams>,
+    body: Body,
+) -> Result<(StatusCode, Json<ImportOut>), AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Update)
+        .await?
+        .programme;
+    let source = parse_source(&q.source)?;
+    let mapping = resolve_mapping(&state, &p, &q.mapping).await?;
+    let file_name = if q.file_name.is_empty() {
+        format!("{}.upload", q.source)
+    } else {
+        q.file_name.clone()
+    };
+    let path = upload_path(&state, &file_name);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let mut f = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        if let Ok(chunk) = frame.into_data() {
+            f.write_all(&chunk)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+    }
+    f.flush()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    drop(f);
+    let prep = Prepared {
+        source,
+        mapping,
+        path,
+        file_name,
+    };
+    let rep = run_import(state, ctx, p, prep, None)
+        .await
+        .map_err(AppError::BadRequest)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportOut {
+            batch_id: rep.batch_id,
+            lines_read: rep.lines_read,
+            imported: rep.imported,
+            rejected: rep.rejected,
+            suspicious: rep.suspicious,
+            duplicates: rep.duplicates,
+            file_hash: rep.file_hash,
+        }),
+    ))
+}

@@ -1,0 +1,257 @@
+//! Control: imports through the API and the upload form, the data-quality report, idempotent
+//! re-imports, KPIs per interval, and who may import.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+
+use crate::helpers::{programme_json, TestApp, Who};
+
+/// 2026-01-01 10:00 UTC is 07:00 in Santiago (summer time, UTC−3).
+const QUEUE_LOG: &str = "\
+1767261600|1001.1|ventas|NONE|ENTERQUEUE||+56912345678|1
+1767261610|1001.1|ventas|SIP/201|CONNECT|10|1001.2|3
+1767261790|1001.1|ventas|SIP/201|COMPLETECALLER|10|180|1
+1767261800|1002.1|ventas|NONE|ENTERQUEUE||+56987654321|1
+1767261830|1002.1|ventas|NONE|ABANDON|1|1|30
+this line is garbage
+1767261900|1003.1|soporte|NONE|ENTERQUEUE||+56911112222|1
+1767261905|1003.1|soporte|SIP/301|CONNECT|5|1003.2|2
+1767262205|1003.1|soporte|SIP/301|COMPLETEAGENT|5|300|1
+";
+
+async fn import(app: &TestApp, who: &Who, code: &str, body: &str) -> crate::helpers::Resp {
+    app.send(
+        Request::post(format!(
+            "/api/v1/programs/{code}/imports?source=queue-log&file_name=queue_log"
+        ))
+        .header(header::AUTHORIZATION, format!("Bearer {}", who.bearer))
+        .body(Body::from(body.to_string()))
+        .unwrap(),
+    )
+    .await
+}
+
+async fn setup() -> (TestApp, Who) {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    let res = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/programs",
+            Some(programme_json("CTRL1", app.client_a)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    (app, m)
+}
+
+#[tokio::test]
+async fn an_imported_queue_log_gives_kpis_and_a_report_and_reimporting_adds_nothing() {
+    let (app, m) = setup().await;
+    let first = import(&app, &m, "CTRL1", QUEUE_LOG).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let r = first.json();
+    assert_eq!(r["imported"], 3, "{r}");
+    assert!(
+        r["rejected"].as_u64().unwrap() >= 1,
+        "the garbage line is rejected: {r}"
+    );
+    let batch = r["batch_id"].as_i64().unwrap();
+
+    let again = import(&app, &m, "CTRL1", QUEUE_LOG).await.json();
+    assert_eq!(again["imported"], 0, "{again}");
+    assert_eq!(again["duplicates"], 3, "{again}");
+
+    let kpis = app
+        .api(
+            Some(&m),
+            Method::GET,
+            "/programs/CTRL1/kpis?by=day&from=2026-01-01&to=2026-01-01",
+            None,
+        )
+        .await;
+    assert_eq!(kpis.status, StatusCode::OK, "{}", kpis.body);
+    let rows = kpis.json();
+    let ventas = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["queue"] == "ventas")
+        .expect("ventas row");
+    assert_eq!(
+        (
+            ventas["offered"].as_u64(),
+            ventas["answered"].as_u64(),
+            ventas["abandoned"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(ventas["asa_s"], 10.0);
+    assert!(ventas["definition"]
+        .as_str()
+        .unwrap()
+        .starts_with("rumbo-standard@v"));
+    assert_eq!(
+        ventas["batches"],
+        serde_json::json!([batch]),
+        "the figure names its batch, not the empty re-import"
+    );
+    let soporte = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["queue"] == "soporte")
+        .unwrap();
+    assert_eq!(soporte["answered"], 1);
+
+    let detail = app
+        .api(
+            Some(&m),
+            Method::GET,
+            &format!("/programs/CTRL1/imports/{batch}"),
+            None,
+        )
+        .await
+        .json();
+    let lines: Vec<i64> = detail["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["line"].as_i64().unwrap())
+        .collect();
+    assert!(
+        lines.contains(&6),
+        "the garbage line is reported with its number: {detail}"
+    );
+
+    let page = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/imports/{batch}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("queue_log:6"),
+        "file and line on the report page"
+    );
+    let control = app
+        .get_page(
+            Some(&m),
+            "/programs/CTRL1/control?by=1h&from=2026-01-01&to=2026-01-01",
+        )
+        .await;
+    assert_eq!(
+        control.status,
+        StatusCode::OK,
+        "{}",
+        control.body.chars().take(400).collect::<String>()
+    );
+    assert!(control.body.contains("ventas") && control.body.contains("<svg"));
+    assert!(
+        control
+            .body
+            .contains(&format!("/programs/CTRL1/imports/{batch}")),
+        "rows link to their batches"
+    );
+}
+
+#[tokio::test]
+async fn read_only_roles_cannot_import_and_bad_parameters_are_explained() {
+    let (app, _m) = setup().await;
+    let analyst = app.user("ana@x.cl", "analyst", None).await;
+    assert_eq!(
+        import(&app, &analyst, "CTRL1", QUEUE_LOG).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let viewer = app
+        .user("cli@x.cl", "client_viewer", Some(app.client_b))
+        .await;
+    assert_eq!(
+        import(&app, &viewer, "CTRL1", QUEUE_LOG).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = app
+        .api(
+            Some(&analyst),
+            Method::GET,
+            "/programs/CTRL1/kpis?by=7m",
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["errors"][0]["code"], "error.kpi.granularity");
+    assert_eq!(
+        app.store
+            .import_batches(
+                app.store
+                    .programme_for("CTRL1", None)
+                    .await
+                    .unwrap()
+                    .programme
+                    .id
+            )
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+fn multipart(csrf: &str, source: &str, file: &str) -> (String, String) {
+    let b = "XxRumboBoundaryxX";
+    let mut body = String::new();
+    for (name, value) in [("_csrf", csrf), ("source", source), ("mapping", "")] {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"queue_log\"\r\nContent-Type: text/plain\r\n\r\n{file}\r\n--{b}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn the_upload_form_needs_its_csrf_token_and_ends_on_the_batch_page() {
+    let (app, m) = setup().await;
+    let post = |csrf: String| {
+        let (ct, body) = multipart(&csrf, "queue-log", QUEUE_LOG);
+        Request::post("/programs/CTRL1/imports")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, &m.cookie)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let forged = app.send(post("not-the-token".into())).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let ok = app.send(post(m.csrf.clone())).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let job = ok.location().to_string();
+    assert!(job.starts_with("/imports/jobs/"));
+    let mut location = String::new();
+    for _ in 0..200 {
+        let res = app.get_page(Some(&m), &job).await;
+        if res.status == StatusCode::SEE_OTHER {
+            location = res.location().to_string();
+            break;
+        }
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(
+            !res.body.contains("problems"),
+            "import failed: {}",
+            res.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        location.starts_with("/programs/CTRL1/imports/"),
+        "{location}"
+    );
+    let page = app.get_page(Some(&m), &location).await;
+    assert!(page.body.contains("queue_log"));
+    // Another user cannot watch someone else's job.
+    let other = app.user("otro@x.cl", "admin", None).await;
+    assert_eq!(
+        app.get_page(Some(&other), &job).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
