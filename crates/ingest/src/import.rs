@@ -175,6 +175,7 @@ struct BatchWriter {
     min_ts: Option<i64>,
     max_ts: Option<i64>,
     issues: Vec<Issue>,
+    last_by_caller: std::collections::HashMap<u64, (i64, String, i64), FxBuildHasher>,
 }
 
 impl BatchWriter {
@@ -226,6 +227,39 @@ impl BatchWriter {
         Ok(())
     }
 
+    /// First-contact resolution within the batch: every call from an identified caller is
+    /// a contact; the caller's previous call is marked repeated when this one comes within
+    /// the definition's window (input in time order, as queue_log and CDR files are).
+    fn fcr(
+        &mut self,
+        caller_hash: &str,
+        queue: &str,
+        attributed_ts: i64,
+        enter_ts: i64,
+    ) -> Result<(), ImportError> {
+        let start = self
+            .bucketer
+            .start_of(attributed_ts)
+            .map_err(|e| ImportError::Invalid(e.to_string()))?;
+        self.row(queue, attributed_ts)?.fcr_contacts += 1;
+        let ck = natural_key("caller", caller_hash.as_bytes());
+        let window = self.def.fcr_window_s;
+        if let Some((prev_ts, prev_queue, prev_start)) = self.last_by_caller.get(&ck).cloned() {
+            if enter_ts >= prev_ts && enter_ts - prev_ts <= window {
+                if let Some(a) = self
+                    .aggs
+                    .get_mut(&prev_queue)
+                    .and_then(|m| m.get_mut(&prev_start))
+                {
+                    a.fcr_repeats += 1;
+                }
+            }
+        }
+        self.last_by_caller
+            .insert(ck, (enter_ts, queue.to_string(), start));
+        Ok(())
+    }
+
     fn ts(&mut self, ts: i64) {
         self.min_ts = Some(self.min_ts.map_or(ts, |m| m.min(ts)));
         self.max_ts = Some(self.max_ts.map_or(ts, |m| m.max(ts)));
@@ -269,6 +303,9 @@ impl BatchWriter {
         let def = self.def.clone();
         let ts = rumbo_kpi::attribution_ts(&def, &f);
         self.row(&r.queue, ts)?.add_call(&def, &f);
+        if let Some(h) = &r.caller_hash {
+            self.fcr(h, &r.queue, ts, f.enter_ts)?;
+        }
         let w = self.data(CALL_HEADER)?;
         let o = opt_text;
         writeln!(
@@ -531,6 +568,7 @@ pub async fn import_file(
         min_ts: None,
         max_ts: None,
         issues: Vec::new(),
+        last_by_caller: Default::default(),
     };
     let file = File::open(req.path).map_err(IngestError::from)?;
     let mut tracked = Tracked {

@@ -78,6 +78,8 @@ async fn reimporting_the_same_queue_log_adds_nothing() {
     assert_eq!(first.duplicates, 0);
     let t1 = totals(&store, &code).await;
     assert_eq!((t1.offered, t1.answered, t1.abandoned), (10, 6, 4));
+    // FCR: ten identified callers' calls; c3's caller called again within 24 h (c4).
+    assert_eq!((t1.fcr_contacts, t1.fcr_repeats), (10, 1));
     assert!(t1.staffed.to_f64() > 0.0);
 
     let again = import_file(
