@@ -81,6 +81,16 @@ try {
     await page.getByRole('link', { name: 'E2E-1' }).waitFor();
   });
 
+  await step('the demo programme shows imported KPIs with charts on its Control page', async () => {
+    await page.goto(base + '/programs/RET-TC-2026/control');
+    await page.getByRole('heading', { name: /KPIs · RET-TC-2026/ }).waitFor();
+    await page.getByRole('cell', { name: 'retencion' }).first().waitFor();
+    assert.ok(await page.locator('figure svg').count() >= 2, 'SL and volume charts');
+    await page.getByRole('link', { name: 'Imports' }).click();
+    await page.getByRole('heading', { name: 'Imported batches' }).waitFor();
+    await shot('control-en');
+  });
+
   await step('switching back to Spanish persists for the user', async () => {
     await page.getByLabel('Language').selectOption('es');
     await page.getByRole('button', { name: 'Change' }).click();

@@ -40,6 +40,14 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
                 rumbo_server::demo::DEMO_PASSWORD
             );
         }
+        let data_dir = rumbo_ingest::import::default_data_dir(db_url);
+        if demo {
+            match rumbo_server::demo::seed_calls(&store, &data_dir).await {
+                Ok(true) => tracing::info!("imported demo call history"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not import the demo call history"),
+            }
+        }
         let listener = tokio::net::TcpListener::bind(&bind)
             .await
             .with_context(|| format!("binding {bind}"))?;
@@ -49,7 +57,7 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
             store,
             config: Arc::new(Config {
                 secure_cookies: secure,
-                data_dir: rumbo_ingest::import::default_data_dir(db_url),
+                data_dir,
             }),
         };
         rumbo_server::serve(state, listener, shutdown_signal()).await?;
