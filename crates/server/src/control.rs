@@ -589,6 +589,7 @@ async fn imports_page(
                             option value="" { (ctx.t("import.no_mapping")) }
                             @for m in &mappings { option value=(m.name) { (m.name) " (" (m.kind) ")" } }
                         }
+                        a href={ "/programs/" (p.code) "/mappings" } { (ctx.t("mapping.manage")) }
                     }
                     div.field {
                         label for="file" { (ctx.t("import.file")) }

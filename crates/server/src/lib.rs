@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod mappings;
 pub mod pages;
 pub mod plan;
 pub mod service;

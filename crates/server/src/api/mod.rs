@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(programmes::router())
         .merge(crate::wfm::api_router())
         .merge(crate::control::api_router())
+        .merge(crate::mappings::api_router())
 }
 
 async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(sections::router())
         .merge(crate::wfm::page_router())
         .merge(crate::control::page_router())
+        .merge(crate::mappings::page_router())
 }
 
 const CSS: &str = include_str!("../../static/app.css");

@@ -255,3 +255,132 @@ async fn the_upload_form_needs_its_csrf_token_and_ends_on_the_batch_page() {
         StatusCode::NOT_FOUND
     );
 }
+
+const VENDOR_CSV: &str = "ID Llamada;Fecha;Cola;Espera;Conversación;ACW;Estado;ANI
+A1;01/01/2026 07:00:10;ventas;12;200;20;Atendida;+56912345678
+A2;01/01/2026 07:05:00;ventas;45;0;0;Abandonada;+56987654321
+A3;fecha mala;ventas;1;1;1;Atendida;+56911112222
+";
+
+#[tokio::test]
+async fn a_mapping_built_from_a_preview_imports_a_vendor_export() {
+    let (app, m) = setup().await;
+    // 1. Preview the sample: the header and first rows are shown with a field-by-field form.
+    let b = "XxRumboBoundaryxX";
+    let mut body = String::new();
+    for (name, value) in [
+        ("_csrf", m.csrf.as_str()),
+        ("kind", "calls"),
+        ("delimiter", ";"),
+    ] {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"muestra.csv\"\r\n\r\n{VENDOR_CSV}\r\n--{b}--\r\n"));
+    let preview = app
+        .send(
+            Request::post("/programs/CTRL1/mappings/preview")
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={b}"),
+                )
+                .header(header::COOKIE, &m.cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("ID Llamada") && preview.body.contains("01/01/2026 07:00:10"));
+
+    // 2. A mapping missing a required field is refused with a message; a complete one is saved.
+    let header = [
+        "ID Llamada",
+        "Fecha",
+        "Cola",
+        "Espera",
+        "Conversación",
+        "ACW",
+        "Estado",
+        "ANI",
+    ];
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("kind", "calls"),
+        ("delimiter", ";"),
+        ("name", "proveedor-x"),
+    ];
+    for h in header {
+        fields.push(("header", h));
+    }
+    let incomplete = app
+        .post_form(Some(&m), "/programs/CTRL1/mappings", &fields)
+        .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.body.contains("Faltan campos obligatorios"));
+    fields.extend([
+        ("col.call_id", "ID Llamada"),
+        ("col.start", "Fecha"),
+        ("col.queue", "Cola"),
+        ("col.wait", "Espera"),
+        ("col.talk", "Conversación"),
+        ("col.wrap", "ACW"),
+        ("col.outcome", "Estado"),
+        ("col.caller", "ANI"),
+        ("date_format", "%d/%m/%Y %H:%M:%S"),
+        ("timezone", "America/Santiago"),
+        ("answered_values", "Atendida"),
+        ("abandoned_values", "Abandonada"),
+    ]);
+    let saved = app
+        .post_form(Some(&m), "/programs/CTRL1/mappings", &fields)
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.body.chars().take(500).collect::<String>()
+    );
+    let list = app
+        .api(Some(&m), Method::GET, "/programs/CTRL1/mappings", None)
+        .await
+        .json();
+    assert_eq!(list[0]["name"], "proveedor-x");
+
+    // 3. Import the vendor export with it: 2 calls in, the bad date reported on line 4.
+    let res = app
+        .send(
+            Request::post("/api/v1/programs/CTRL1/imports?source=calls&mapping=proveedor-x&file_name=export.csv")
+                .header(header::AUTHORIZATION, format!("Bearer {}", m.bearer))
+                .body(Body::from(VENDOR_CSV))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let r = res.json();
+    assert_eq!(
+        (r["imported"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(1)),
+        "{r}"
+    );
+    let detail = app
+        .api(
+            Some(&m),
+            Method::GET,
+            &format!("/programs/CTRL1/imports/{}", r["batch_id"]),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(detail["issues"][0]["line"], 4, "{detail}");
+    let kpis = app
+        .api(
+            Some(&m),
+            Method::GET,
+            "/programs/CTRL1/kpis?by=day&from=2026-01-01&to=2026-01-01",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(kpis[0]["offered"], 2);
+    assert_eq!(kpis[0]["abandoned"], 1);
+}
