@@ -110,6 +110,47 @@ fn user_add_token_create_and_the_api_agree_with_programs_list() {
     );
     assert_eq!(status, 200, "{body}");
     let api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    // An import through the running server (multi-threaded runtime) commits a batch.
+    let json = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, body) = http(
+        &server.url,
+        "POST",
+        "/api/v1/clients",
+        &json,
+        Some(r#"{"name":"Banco","rut":"76.086.428-5"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let client: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let programme = serde_json::json!({ "code": "IMP-1", "name": "Import", "client_id": client["id"], "channels": ["voice_inbound"], "start_date": "2026-01-01" });
+    let (status, body) = http(
+        &server.url,
+        "POST",
+        "/api/v1/programs",
+        &json,
+        Some(&programme.to_string()),
+    );
+    assert_eq!(status, 201, "{body}");
+    let log = "1767261600|1.1|ventas|NONE|ENTERQUEUE||+56912345678|1\n1767261610|1.1|ventas|SIP/201|CONNECT|10|1.2|3\n1767261790|1.1|ventas|SIP/201|COMPLETECALLER|10|180|1\n";
+    let (status, body) = http(
+        &server.url,
+        "POST",
+        "/api/v1/programs/IMP-1/imports?source=queue-log&file_name=queue_log",
+        &[("Authorization", &auth)],
+        Some(log),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"imported\":1"), "{body}");
+    let (_, api_body) = http(
+        &server.url,
+        "GET",
+        "/api/v1/programs",
+        &[("Authorization", &auth)],
+        None,
+    );
+    let api: serde_json::Value = serde_json::from_str(&api_body).unwrap();
     drop(server);
     let cli: serde_json::Value =
         serde_json::from_str(&dir.run_ok(&["programs", "list", "--format", "json"])).unwrap();

@@ -807,12 +807,19 @@ async fn run_import(
         secret: &secret,
         actor,
     };
-    let result = import_file(&state.store, req, |bytes| {
+    let fut = import_file(&state.store, req, |bytes| {
         if let Some(id) = job {
             set_job(id, JobState::Running { bytes, total });
         }
-    })
-    .await
+    });
+    // Parsing is CPU-bound and synchronous inside the pipeline: on the multi-threaded server
+    // runtime, hand this worker's other tasks to the rest while it runs.
+    let result = match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(fut))
+        }
+        _ => fut.await,
+    }
     .map_err(|e| e.to_string());
     let _ = std::fs::remove_file(&final_path);
     let _ = std::fs::remove_dir(&unique_dir);
