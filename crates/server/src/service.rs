@@ -188,3 +188,34 @@ pub async fn create_user(
         )
         .await?)
 }
+
+/// Adds a user to a programme's team (who may update the programme may change its team).
+pub async fn add_member(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let p = access::programme(state, ctx, code, Action::Update)
+        .await?
+        .programme;
+    if !state.store.users().await?.iter().any(|u| u.id == user_id) {
+        return Err(AppError::invalid("user_id", "error.unknown.user"));
+    }
+    Ok(state.store.add_member(&ctx.actor()?, p.id, user_id).await?)
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let p = access::programme(state, ctx, code, Action::Update)
+        .await?
+        .programme;
+    Ok(state
+        .store
+        .remove_member(&ctx.actor()?, p.id, user_id)
+        .await?)
+}

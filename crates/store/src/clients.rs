@@ -63,7 +63,7 @@ impl Store {
 
     /// Creates a client; a RUT already registered is a [`StoreError::Conflict`].
     pub async fn create_client(&self, actor: &Actor, name: &str, rut: Rut) -> Result<Client> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let t = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO clients (name, rut_body, rut_dv, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -127,7 +127,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Product> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM clients WHERE id = $1")
             .bind(client_id)
             .fetch_optional(&mut *tx)

@@ -179,7 +179,7 @@ async fn insert_aggregates(
 impl Store {
     /// Commits a batch with its issues and aggregates in one transaction; returns its id.
     pub async fn commit_import(&self, actor: &Actor, b: &NewBatch) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
@@ -261,7 +261,7 @@ impl Store {
 
     /// Adds aggregates of a (new) definition version to an existing batch (recomputation).
     pub async fn add_aggregates(&self, batch: &Batch, rows: &[AggRow]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         insert_aggregates(&mut tx, batch.id, batch.programme_id, rows).await?;
         tx.commit().await?;
         Ok(())
@@ -425,7 +425,7 @@ impl Store {
         programme_id: Option<i64>,
         m: &SavedMapping,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let existing: Option<i64> = match programme_id {
             Some(p) => {
                 sqlx::query_scalar(

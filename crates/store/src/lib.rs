@@ -116,6 +116,17 @@ impl Store {
         &self.pool
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes while another
+    /// connection still holds the lock (e.g. a rollback not yet finished) fails at once with
+    /// SQLITE_BUSY instead of waiting, so every write transaction starts immediate.
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Is the database reachable? Used by `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

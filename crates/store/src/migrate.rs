@@ -35,7 +35,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
     .execute(store.pool())
     .await?;
     for &(version, name, sqlite, postgres) in MIGRATIONS {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.write_tx().await?;
         if store.backend() == Backend::Postgres {
             // Serialise concurrent starters on the same database.
             sqlx::query("SELECT pg_advisory_xact_lock(4242)")

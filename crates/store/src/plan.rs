@@ -264,7 +264,7 @@ impl Store {
         kind: &str,
         id: i64,
     ) -> Result<PlanItem> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let item = fetch_item(&mut tx, programme_id, kind, id).await?;
         tx.commit().await?;
         Ok(item)
@@ -277,7 +277,7 @@ impl Store {
         programme_id: Option<i64>,
         items: &[NewPlanItem],
     ) -> Result<Vec<PlanItem>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             out.push(insert_item(&mut tx, actor, programme_id, item).await?);
@@ -295,7 +295,7 @@ impl Store {
         items: &[NewPlanItem],
         links: &[Link],
     ) -> Result<Vec<PlanItem>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut out: Vec<PlanItem> = Vec::with_capacity(items.len());
         for (n, item) in items.iter().enumerate() {
             let mut item = item.clone();
@@ -321,7 +321,7 @@ impl Store {
         code: Option<&str>,
         data: &Value,
     ) -> Result<PlanItem> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch_item(&mut tx, programme_id, kind, id).await?;
         let after = update_item(&mut tx, actor, programme_id, before, code, data).await?;
         tx.commit().await?;
@@ -335,7 +335,7 @@ impl Store {
         kind: &str,
         id: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch_item(&mut tx, programme_id, kind, id).await?;
         delete_item(&mut tx, actor, programme_id, before).await?;
         tx.commit().await?;
@@ -352,7 +352,7 @@ impl Store {
         kind: &'static str,
         items: &[NewPlanItem],
     ) -> Result<Vec<PlanItem>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let existing: Vec<PlanItem> = {
             let rows =
                 sqlx::query("SELECT * FROM plan_items WHERE programme_id = $1 AND kind = $2")
@@ -412,7 +412,7 @@ impl Store {
         programme_id: i64,
         items: &[NewPlanItem],
     ) -> Result<Vec<PlanItem>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let existing = sqlx::query(
@@ -471,7 +471,7 @@ impl Store {
         programme_id: i64,
         values: &Value,
     ) -> Result<PlanVersion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let v = insert_version(
             &mut tx,
             actor,
@@ -495,7 +495,7 @@ impl Store {
         programme_id: i64,
         commit: &PlanCommit,
     ) -> Result<PlanVersion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         if let Some(values) = &commit.baseline {
             let empty = Value::Array(vec![]);
             insert_version(&mut tx, actor, programme_id, 1, None, values, &empty).await?;

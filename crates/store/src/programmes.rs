@@ -128,7 +128,7 @@ impl Store {
 
     /// Creates a programme; the acting user (if any) joins its team.
     pub async fn create_programme(&self, actor: &Actor, p: &NewProgramme) -> Result<Programme> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         check_refs(&mut tx, p).await?;
         let t = now();
         let id: i64 = sqlx::query_scalar(
@@ -175,7 +175,7 @@ impl Store {
         id: i64,
         p: &NewProgramme,
     ) -> Result<Programme> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch_in_tx(&mut tx, id).await?;
         check_refs(&mut tx, p).await?;
         sqlx::query(
@@ -202,7 +202,7 @@ impl Store {
     }
 
     pub async fn delete_programme(&self, actor: &Actor, id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch_in_tx(&mut tx, id).await?;
         sqlx::query("DELETE FROM programmes WHERE id = $1")
             .bind(id)
@@ -214,7 +214,7 @@ impl Store {
     }
 
     pub async fn add_member(&self, actor: &Actor, programme_id: i64, user_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO programme_members (programme_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -232,6 +232,40 @@ impl Store {
                 action: "create",
                 before: None,
                 after: Some(serde_json::json!({ "user_id": user_id })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        programme_id: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let n =
+            sqlx::query("DELETE FROM programme_members WHERE programme_id = $1 AND user_id = $2")
+                .bind(programme_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "programme_member",
+                entity_id: user_id.to_string(),
+                programme_id: Some(programme_id),
+                action: "delete",
+                before: Some(serde_json::json!({ "user_id": user_id })),
+                after: None,
             },
         )
         .await?;

@@ -67,7 +67,7 @@ pub struct NewUser<'a> {
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, u: NewUser<'_>) -> Result<User> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         if let Some(c) = u.client_id {
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM clients WHERE id = $1")
                 .bind(c)
@@ -221,7 +221,7 @@ impl Store {
         token_hash: &str,
         name: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -306,7 +306,7 @@ impl Store {
         email: Option<&str>,
         org_role: &str,
     ) -> Result<Person> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let email = email
             .map(|e| e.trim().to_ascii_lowercase())
             .filter(|e| !e.is_empty());

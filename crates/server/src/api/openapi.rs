@@ -76,6 +76,18 @@ pub fn spec() -> Value {
             "patch": with_body(op("Change some of a programme's fields", "programmes", json!({ "200": ok(r("Programme")) })), "ProgrammeInput"),
             "delete": op("Delete a programme", "programmes", json!({ "204": { "description": "Deleted" } })),
         },
+        "/programs/{code}/members": {
+            "parameters": code_param(),
+            "get": op("A programme's team", "programmes", json!({ "200": ok(json!({ "type": "array" })) })),
+            "post": with_body(op("Add a user to the team (needs update access)", "programmes", json!({ "204": { "description": "Added" } })), "NewMember"),
+        },
+        "/programs/{code}/members/{user_id}": {
+            "parameters": [
+                { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                { "name": "user_id", "in": "path", "required": true, "schema": { "type": "integer" } }
+            ],
+            "delete": op("Remove a user from the team", "programmes", json!({ "204": { "description": "Removed" } })),
+        },
         "/programs/{code}/audit": {
             "parameters": code_param(),
             "get": op("A programme's change history, newest first", "programmes", json!({ "200": ok(arr("AuditEntry")) })),
@@ -316,6 +328,7 @@ fn schemas() -> Value {
         "StaffingInterval": { "type": "object", "properties": {
             "interval_start": s("string"), "erlangs": s("number"), "agents_sl": s("integer"), "raw_agents": s("integer"), "positions": s("integer"),
             "sl": s("number"), "pw": s("number"), "asa_s": opt("number"), "occupancy": s("number") } },
+        "NewMember": { "type": "object", "required": ["user_id"], "properties": { "user_id": s("integer") } },
         "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": s("string") }, "additionalProperties": true },
         "PlanItemBody": { "type": "object", "description": "The kind's fields (see the Planning pages); validated by the domain rules", "additionalProperties": true },
         "KpiRow": { "type": "object", "properties": {

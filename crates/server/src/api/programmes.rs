@@ -22,6 +22,11 @@ pub fn router() -> Router<AppState> {
             get(read).put(replace).patch(patch).delete(delete),
         )
         .route("/programs/{code}/audit", get(history))
+        .route("/programs/{code}/members", get(members).post(add_member))
+        .route(
+            "/programs/{code}/members/{user_id}",
+            axum::routing::delete(remove_member),
+        )
 }
 
 /// The JSON body for a programme; every field optional so PATCH can merge.
@@ -153,4 +158,60 @@ async fn history(
         .await?
         .programme;
     Ok(Json(state.store.audit_for_programme(p.id, 500).await?))
+}
+
+#[derive(serde::Serialize)]
+struct Member {
+    user_id: i64,
+    name: String,
+    email: String,
+    role: String,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<Member>>, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    Ok(Json(
+        state
+            .store
+            .members(p.id)
+            .await?
+            .into_iter()
+            .map(|(user_id, name, email, role)| Member {
+                user_id,
+                name,
+                email,
+                role,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewMember {
+    user_id: i64,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<NewMember>,
+) -> Result<StatusCode, AppError> {
+    service::add_member(&state, &ctx, &code, b.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, user_id)): Path<(String, i64)>,
+) -> Result<StatusCode, AppError> {
+    service::remove_member(&state, &ctx, &code, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -23,6 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/programs/{code}", get(show))
         .route("/programs/{code}/edit", get(edit_form).post(update))
         .route("/programs/{code}/delete", post(delete))
+        .route("/programs/{code}/members", post(add_member))
+        .route(
+            "/programs/{code}/members/{user_id}/remove",
+            post(remove_member),
+        )
 }
 
 pub fn status_badge(ctx: &Ctx, status: &str) -> Markup {
@@ -244,6 +249,17 @@ async fn show(
     let p = &pf.programme;
     let history = state.store.audit_for_programme(p.id, 100).await?;
     let members = state.store.members(p.id).await?;
+    let candidates: Vec<_> = if can_edit {
+        state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role != "client_viewer" && !members.iter().any(|m| m.0 == u.id))
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(layout(
         &ctx,
         Section::Programmes,
@@ -263,7 +279,27 @@ async fn show(
             }
             h2 { (ctx.t("programme.team")) }
             @if members.is_empty() { p { (ctx.t("programme.no_team")) } }
-            ul { @for (_, name, email, role) in &members { li { (name) " (" (email) ", " (ctx.t(&format!("role.{role}"))) ")" } } }
+            ul { @for (uid, name, email, role) in &members { li {
+                (name) " (" (email) ", " (ctx.t(&format!("role.{role}"))) ") "
+                @if can_edit {
+                    form.inline method="post" action={ "/programs/" (p.code) "/members/" (uid) "/remove" } {
+                        (csrf_field(&ctx))
+                        button.secondary type="submit" aria-label={ (ctx.t("programme.remove_member")) " " (name) } { (ctx.t("programme.remove_member")) }
+                    }
+                }
+            } } }
+            @if can_edit && !candidates.is_empty() {
+                form method="post" action={ "/programs/" (p.code) "/members" } {
+                    (csrf_field(&ctx))
+                    div.field {
+                        label for="member" { (ctx.t("programme.add_member")) }
+                        select id="member" name="user_id" {
+                            @for u in &candidates { option value=(u.id) { (u.name) " (" (ctx.t(&format!("role.{}", u.role))) ")" } }
+                        }
+                    }
+                    button type="submit" { (ctx.t("programme.add_member")) }
+                }
+            }
             h2 id="history" { (ctx.t("programme.history")) }
             table {
                 thead { tr {
@@ -384,4 +420,35 @@ async fn delete(
 ) -> Result<Response, AppError> {
     service::delete_programme(&state, &ctx, &code).await?;
     Ok(redirect("/programs"))
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let user_id = f
+        .get("user_id")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("user_id", "error.unknown.user"))?;
+    service::add_member(&state, &ctx, &code, user_id).await?;
+    Ok(redirect(&format!(
+        "/programs/{}",
+        code.to_ascii_uppercase()
+    )))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, user_id)): Path<(String, i64)>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    service::remove_member(&state, &ctx, &code, user_id).await?;
+    Ok(redirect(&format!(
+        "/programs/{}",
+        code.to_ascii_uppercase()
+    )))
 }

@@ -237,3 +237,74 @@ async fn anonymous_requests_are_sent_to_login_or_refused() {
         .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn joining_a_team_gives_a_supervisor_edit_rights_and_leaving_takes_them_away() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("owner@x.cl", "manager", None).await;
+    app.programme("TEAM1", app.client_a, &owner).await;
+    let sup = app.user("sup@x.cl", "supervisor", None).await;
+    let rename = || Some(serde_json::json!({ "name": "Nuevo nombre" }));
+    assert_eq!(
+        app.api(Some(&sup), Method::PATCH, "/programs/TEAM1", rename())
+            .await
+            .status,
+        HIDDEN
+    );
+    // A supervisor cannot add themself.
+    let me = serde_json::json!({ "user_id": sup.user.id });
+    assert_eq!(
+        app.api(
+            Some(&sup),
+            Method::POST,
+            "/programs/TEAM1/members",
+            Some(me.clone())
+        )
+        .await
+        .status,
+        HIDDEN
+    );
+    let added = app
+        .api(
+            Some(&owner),
+            Method::POST,
+            "/programs/TEAM1/members",
+            Some(me),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
+    assert_eq!(
+        app.api(Some(&sup), Method::PATCH, "/programs/TEAM1", rename())
+            .await
+            .status,
+        OK
+    );
+    let team = app
+        .api(Some(&sup), Method::GET, "/programs/TEAM1/members", None)
+        .await
+        .json();
+    assert_eq!(team.as_array().unwrap().len(), 2);
+    // The owner removes the supervisor from the page.
+    let path = format!("/programs/TEAM1/members/{}/remove", sup.user.id);
+    assert_eq!(
+        app.post_form(Some(&owner), &path, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.api(Some(&sup), Method::GET, "/programs/TEAM1", None)
+            .await
+            .status,
+        HIDDEN
+    );
+    let hist = app
+        .api(Some(&owner), Method::GET, "/programs/TEAM1/audit", None)
+        .await
+        .json();
+    let team_changes = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["entity"] == "programme_member")
+        .count();
+    assert_eq!(team_changes, 2, "joining and leaving are audited");
+}

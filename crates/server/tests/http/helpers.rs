@@ -62,6 +62,10 @@ pub const PASSWORD: &str = "a-long-password";
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        // Logs only when asked (zero2prod's TEST_LOG): `TEST_LOG=1 cargo test …`.
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        }
         let store = rumbo_store::testing::fresh_store()
             .await
             .expect("fresh store");
