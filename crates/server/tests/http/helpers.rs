@@ -60,12 +60,51 @@ fn hash() -> &'static str {
 
 pub const PASSWORD: &str = "a-long-password";
 
+/// Every log line of this test binary, kept in memory (tests check what never reaches logs);
+/// also printed when `TEST_LOG` is set (zero2prod's convention).
+#[derive(Clone, Copy)]
+struct Tee;
+
+fn log_buffer() -> &'static std::sync::Mutex<Vec<u8>> {
+    static B: std::sync::OnceLock<std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
+    B.get_or_init(|| std::sync::Mutex::new(Vec::new()))
+}
+
+impl std::io::Write for Tee {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = log_buffer().lock() {
+            v.extend_from_slice(b);
+        }
+        if std::env::var("TEST_LOG").is_ok() {
+            eprint!("{}", String::from_utf8_lossy(b));
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| Tee)
+            .try_init();
+    });
+}
+
+/// Everything logged so far by this test binary.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().map(|v| v.clone()).unwrap_or_default())
+        .into_owned()
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        // Logs only when asked (zero2prod's TEST_LOG): `TEST_LOG=1 cargo test …`.
-        if std::env::var("TEST_LOG").is_ok() {
-            let _ = tracing_subscriber::fmt().with_test_writer().try_init();
-        }
+        init_logging();
         let store = rumbo_store::testing::fresh_store()
             .await
             .expect("fresh store");
