@@ -109,7 +109,10 @@ fn user_add_token_create_and_the_api_agree_with_programs_list() {
         None,
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!([])
+    );
     // An import through the running server (multi-threaded runtime) commits a batch.
     let json = [
         ("Authorization", auth.as_str()),
