@@ -53,12 +53,14 @@ pub fn page_router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/programs/{code}/imports/{id}", get(batch_page))
+        .route("/programs/{code}/control/calls", get(calls_page))
         .route("/imports/jobs/{id}", get(job_page))
 }
 
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/kpis", get(api_kpis))
+        .route("/programs/{code}/kpis/calls", get(api_calls))
         .route(
             "/programs/{code}/imports",
             get(api_batches)
@@ -488,7 +490,7 @@ async fn control_page(
                     tbody { @for r in &v.rows { tr {
                         td { @if r.queue.is_empty() { (ctx.t("control.programme_level")) } @else { (r.queue) } }
                         td { (r.interval_label) }
-                        td.num { (r.offered) }
+                        td.num { a href=(drill_href(&p.code, r, &by, &v.definition)) aria-label=(ctx.t("control.drill")) { (r.offered) } }
                         td.num { (r.answered) }
                         td.num { (r.abandoned) }
                         td.num { (opt_pct(l, r.sl)) }
@@ -506,6 +508,203 @@ async fn control_page(
         }
     };
     Ok((status, layout(&ctx, Section::Control, &title, body)).into_response())
+}
+
+fn drill_href(code: &str, r: &KpiRow, by: &str, def: &KpiDefinition) -> String {
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("queue", &r.queue)
+        .append_pair("start", &r.interval_start.to_string())
+        .append_pair("by", by)
+        .append_pair("definition", &def.id().to_string())
+        .finish();
+    format!("/programs/{code}/control/calls?{q}")
+}
+
+/// The calls behind one figure: the same definition, attribution and interval as the row.
+#[derive(Debug, Deserialize)]
+pub struct DrillParams {
+    #[serde(default)]
+    pub queue: String,
+    /// Interval start (epoch seconds) as the KPI row gives it.
+    pub start: Option<i64>,
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub definition: String,
+}
+
+/// One call as shown in a drill-down.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallOut {
+    pub call_id: String,
+    pub queue: String,
+    pub enter_ts: i64,
+    pub wait_s: f64,
+    pub talk_s: f64,
+    pub hold_s: f64,
+    pub wrap_s: f64,
+    pub outcome: &'static str,
+    pub batch_id: i64,
+}
+
+/// At most this many calls are listed (the counts always cover all of them).
+const DRILL_LIMIT: usize = 2000;
+
+struct Drill {
+    calls: Vec<CallOut>,
+    total: usize,
+    answered: usize,
+    abandoned: usize,
+}
+
+async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Drill, AppError> {
+    let start = q
+        .start
+        .ok_or_else(|| AppError::invalid("start", "error.kpi.start"))?;
+    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+    let def = if q.definition.trim().is_empty() {
+        KpiDefinition::standard()
+    } else {
+        definitions()
+            .resolve(q.definition.trim())
+            .map_err(|_| AppError::invalid("definition", "error.kpi.definition"))?
+            .clone()
+    };
+    let g = if q.by.trim().is_empty() {
+        Granularity::Minutes(60)
+    } else {
+        Granularity::parse(&q.by).map_err(|_| AppError::invalid("by", "error.kpi.granularity"))?
+    };
+    let mut bucketer = rumbo_kpi::Bucketer::new(g, tz);
+    let batches = state.store.import_batches(p.id).await?;
+    let mut out = Drill {
+        calls: Vec::new(),
+        total: 0,
+        answered: 0,
+        abandoned: 0,
+    };
+    for b in batches
+        .iter()
+        .filter(|b| matches!(b.source.as_str(), "queue-log" | "cdr" | "calls"))
+    {
+        let Some(path) = &b.data_path else { continue };
+        let Ok(file) = std::fs::File::open(path) else {
+            tracing::warn!(batch = b.id, "batch data file missing");
+            continue;
+        };
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(file).split(b'\n');
+        let Some(Ok(header)) = lines.next() else {
+            continue;
+        };
+        let Ok(layout) = rumbo_ingest::std_calls::Layout::from_header(&header) else {
+            continue;
+        };
+        for line in lines.map_while(Result::ok) {
+            let Ok(c) = layout.parse_line(&line) else {
+                continue;
+            };
+            if !q.queue.is_empty() && c.queue.as_ref() != q.queue.as_bytes() {
+                continue;
+            }
+            let ts = rumbo_kpi::attribution_ts(&def, &c.facts);
+            if bucketer.start_of(ts).ok() != Some(start) {
+                continue;
+            }
+            out.total += 1;
+            let answered = c.facts.outcome == rumbo_kpi::Outcome::Answered;
+            if answered {
+                out.answered += 1
+            } else {
+                out.abandoned += 1
+            }
+            if out.calls.len() < DRILL_LIMIT {
+                out.calls.push(CallOut {
+                    call_id: String::from_utf8_lossy(&c.call_id).into_owned(),
+                    queue: String::from_utf8_lossy(&c.queue).into_owned(),
+                    enter_ts: c.facts.enter_ts,
+                    wait_s: c.facts.wait_s,
+                    talk_s: c.facts.talk_s,
+                    hold_s: c.facts.hold_s,
+                    wrap_s: c.facts.wrap_s,
+                    outcome: if answered { "answered" } else { "abandoned" },
+                    batch_id: b.id,
+                });
+            }
+        }
+    }
+    out.calls.sort_by_key(|c| c.enter_ts);
+    Ok(out)
+}
+
+async fn calls_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<DrillParams>,
+) -> Result<Markup, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    let d = drill(&state, &p, &q).await?;
+    let l = ctx.lang;
+    Ok(layout(
+        &ctx,
+        Section::Control,
+        ctx.t("control.drill_title"),
+        html! {
+            (programme_tabs(&ctx, &p, "control"))
+            p.notice {
+                (ctx.t("control.queue")) ": " strong { (if q.queue.is_empty() { ctx.t("control.programme_level") } else { q.queue.as_str() }) } " · "
+                (ctx.t("control.interval")) ": " strong { (fmt_instant(&ctx, q.start.unwrap_or_default(), &p.time_zone)) } " · "
+                (ctx.t("control.definition")) ": " code { (if q.definition.is_empty() { KpiDefinition::standard().id().to_string() } else { q.definition.clone() }) }
+            }
+            div.grid {
+                div.card { p { (ctx.t("control.offered")) } p { strong { (d.total) } } }
+                div.card { p { (ctx.t("control.answered")) } p { strong { (d.answered) } } }
+                div.card { p { (ctx.t("control.abandoned")) } p { strong { (d.abandoned) } } }
+            }
+            @if d.total > d.calls.len() { p { (ctx.tf("control.drill_limited", &[("n", &d.calls.len().to_string())])) } }
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("control.call_id")) }
+                    th scope="col" { (ctx.t("control.entered")) }
+                    th.num scope="col" { (ctx.t("control.wait")) }
+                    th.num scope="col" { (ctx.t("control.talk")) }
+                    th.num scope="col" { (ctx.t("control.hold")) }
+                    th.num scope="col" { (ctx.t("control.wrap")) }
+                    th scope="col" { (ctx.t("control.outcome")) }
+                    th scope="col" { (ctx.t("import.batch")) }
+                } }
+                tbody { @for c in &d.calls { tr {
+                    td { (c.call_id) }
+                    td { (fmt_instant(&ctx, c.enter_ts, &p.time_zone)) }
+                    td.num { (fmt_dec(l, c.wait_s, 1)) }
+                    td.num { (fmt_dec(l, c.talk_s, 0)) }
+                    td.num { (fmt_dec(l, c.hold_s, 0)) }
+                    td.num { (fmt_dec(l, c.wrap_s, 0)) }
+                    td { (ctx.t(&format!("control.outcome.{}", c.outcome))) }
+                    td { a href={ "/programs/" (p.code) "/imports/" (c.batch_id) } { "#" (c.batch_id) } }
+                } } }
+            }
+        },
+    ))
+}
+
+async fn api_calls(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<DrillParams>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let p = access::programme(&state, &ctx, &code, Action::Read)
+        .await?
+        .programme;
+    let d = drill(&state, &p, &q).await?;
+    Ok(Json(serde_json::json!({
+        "offered": d.total, "answered": d.answered, "abandoned": d.abandoned,
+        "listed": d.calls.len(), "calls": d.calls,
+    })))
 }
 
 const SOURCES: [(&str, &str); 6] = [

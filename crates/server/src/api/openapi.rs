@@ -355,6 +355,15 @@ fn control_paths(paths: &mut Value) {
             "responses": { "200": ok(arr("KpiRow")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         }
     });
+    paths["/programs/{code}/kpis/calls"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "The calls behind one KPI row (same definition, attribution and interval); counts cover all, up to 2,000 listed",
+            "tags": ["control"],
+            "parameters": [q("queue", "queue of the row"), q("start", "interval_start of the row (required)"), q("by", "granularity of the row"), q("definition", "definition of the row")],
+            "responses": { "200": ok(json!({ "type": "object" })), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
     paths["/programs/{code}/imports"] = json!({
         "parameters": code,
         "get": op("Import batches, newest first", "control", json!({ "200": ok(json!({ "type": "array" })) })),
