@@ -113,6 +113,11 @@ pub struct KpiRow {
 }
 
 struct KpiView {
+    /// Figures over the whole period and the queues shown, merged exactly from the counts.
+    total: rumbo_kpi::Figures,
+    /// Contacts handled (answered) and sales over the period.
+    handled: u64,
+    sales: u64,
     definition: KpiDefinition,
     from: Option<jiff::civil::Date>,
     to: Option<jiff::civil::Date>,
@@ -200,6 +205,14 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let def_label = definition.id().to_string();
     let queue_filter = q.queue.trim();
+    let mut total_agg = rumbo_kpi::Agg::default();
+    for ((queue, _), agg) in k.aggregation.sorted_rows() {
+        // Programme-level rows (agent time) always count towards the totals.
+        if queue_filter.is_empty() || queue == queue_filter || queue.is_empty() {
+            total_agg.merge(agg);
+        }
+    }
+    let total = total_agg.figures(&definition);
     let rows = k
         .aggregation
         .sorted_rows()
@@ -238,6 +251,9 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
         })
         .collect();
     Ok(KpiView {
+        total,
+        handled: total_agg.answered,
+        sales: total_agg.sales,
         definition,
         from,
         to,
@@ -278,6 +294,106 @@ fn programme_tabs(ctx: &Ctx, p: &Programme, current: &str) -> Markup {
     }
 }
 
+/// A plan KPI target judged against the period's actual figure.
+struct TargetCheck {
+    indicator: String,
+    direction_higher: bool,
+    target: f64,
+    tolerance: f64,
+    actual: Option<f64>,
+    rag: Option<rumbo_domain::plan::objectives::Rag>,
+}
+
+/// The actual value of a plan indicator over the period, in the unit targets use
+/// (percentages for rates, seconds for times); `None` when the imported data cannot tell.
+fn actual_of(indicator: &str, v: &KpiView) -> Option<f64> {
+    let pct = |x: Option<f64>| x.map(|x| x * 100.0);
+    let t = &v.total;
+    match indicator {
+        "service_level" => pct(t.sl),
+        "asa" => t.asa_s,
+        "aht" => t.aht_s,
+        "abandon_rate" => pct(t.abandon_rate),
+        "occupancy" => pct(t.occupancy),
+        "fcr" => pct(t.fcr),
+        "conversion" => pct(t.conversion),
+        "sph" => t.sph,
+        "qa_score" => t.qa_score,
+        "csat" => pct(t.csat),
+        "nps" => t.nps,
+        "contacts_handled" => Some(v.handled as f64),
+        "sales" => Some(v.sales as f64),
+        _ => None,
+    }
+}
+
+/// The programme's KPI targets that apply to the period, each judged green/amber/red.
+async fn target_checks(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    v: &KpiView,
+) -> Result<Vec<TargetCheck>, AppError> {
+    let cx = crate::plan::load(state, ctx, code, Action::Read).await?;
+    let check = crate::plan::compute::check_cx(state, &cx).await?;
+    let items = state
+        .store
+        .plan_items(Some(cx.programme.id), "target")
+        .await?;
+    let mut out = Vec::new();
+    for item in items {
+        let Some((_, t)) = crate::plan::docs::reparse::<crate::plan::docs::TargetDoc>(&item.data)
+            .and_then(|d| d.parse(&check).ok())
+        else {
+            continue;
+        };
+        let overlaps = match (v.from, v.to) {
+            (Some(f), Some(to)) => t.period_start <= to && f <= t.period_end,
+            _ => true,
+        };
+        if !overlaps {
+            continue;
+        }
+        let actual = actual_of(&t.indicator, v);
+        out.push(TargetCheck {
+            direction_higher: t.direction
+                == rumbo_domain::plan::objectives::Direction::HigherIsBetter,
+            rag: actual.map(|a| t.judge(a)),
+            indicator: t.indicator,
+            target: t.target,
+            tolerance: t.tolerance,
+            actual,
+        });
+    }
+    Ok(out)
+}
+
+fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
+    let l = ctx.lang;
+    html! {
+        @if !checks.is_empty() {
+            h2 { (ctx.t("control.targets")) }
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("control.indicator")) }
+                    th.num scope="col" { (ctx.t("control.target")) }
+                    th.num scope="col" { (ctx.t("control.actual")) }
+                    th scope="col" { (ctx.t("control.status")) }
+                } }
+                tbody { @for c in checks { tr {
+                    td { (ctx.lang.t_opt(&format!("plan.indicator.{}", c.indicator)).unwrap_or(c.indicator.as_str())) }
+                    td.num { (if c.direction_higher { "≥ " } else { "≤ " }) (fmt_dec(l, c.target, 2)) " (± " (fmt_dec(l, c.tolerance, 2)) ")" }
+                    td.num { (c.actual.map(|a| fmt_dec(l, a, 2)).unwrap_or_else(|| "—".into())) }
+                    td { @match c.rag {
+                        Some(r) => span class={ "badge rag-" (r.as_str()) } { (ctx.t(&format!("control.rag.{}", r.as_str()))) },
+                        None => span { (ctx.t("control.not_measured")) },
+                    } }
+                } } }
+            }
+        }
+    }
+}
+
 fn opt_pct(l: Lang, v: Option<f64>) -> String {
     v.map(|v| fmt_pct(l, v)).unwrap_or_else(|| "—".into())
 }
@@ -300,7 +416,7 @@ fn frame(ctx: &Ctx, title: &str, desc: &str, x: &str, y: &str) -> Frame {
     }
 }
 
-fn charts(ctx: &Ctx, v: &KpiView) -> Markup {
+fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
     // One x position per interval (sorted), labels thinned to about 12.
     let mut starts: Vec<i64> = v.rows.iter().map(|r| r.interval_start).collect();
     starts.sort_unstable();
@@ -354,7 +470,10 @@ fn charts(ctx: &Ctx, v: &KpiView) -> Markup {
                 points,
             })
             .collect(),
-        target: None,
+        target: sl_target.map(|value| rumbo_charts::Target {
+            value,
+            label: ctx.t("control.target").to_string(),
+        }),
         x_ticks: x_ticks.clone(),
         y_from_zero: true,
     });
@@ -413,6 +532,14 @@ async fn control_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let checks = match &view {
+        Some(v) => target_checks(&state, &ctx, &p.code, v).await?,
+        None => vec![],
+    };
+    let sl_target = checks
+        .iter()
+        .find(|c| c.indicator == "service_level")
+        .map(|c| c.target);
     let title = format!("{} · {}", ctx.t("control.kpis"), p.code);
     let by = if q.by.is_empty() {
         "1h".to_string()
@@ -468,7 +595,8 @@ async fn control_page(
                     div.card { p { (ctx.t("control.answered")) } p { strong { (a) } } }
                     div.card { p { (ctx.t("control.abandoned")) } p { strong { (ab) } } }
                 }
-                (charts(&ctx, v))
+                (targets_panel(&ctx, &checks))
+                (charts(&ctx, v, sl_target))
                 table {
                     caption { (ctx.t("control.table")) }
                     thead { tr {

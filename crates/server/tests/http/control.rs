@@ -384,3 +384,71 @@ async fn a_mapping_built_from_a_preview_imports_a_vendor_export() {
     assert_eq!(kpis[0]["offered"], 2);
     assert_eq!(kpis[0]["abandoned"], 1);
 }
+
+#[tokio::test]
+async fn plan_targets_are_judged_against_the_imported_figures() {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    let mut p = programme_json("CTRL2", app.client_a);
+    p["start_date"] = "2025-12-01".into();
+    p["end_date"] = "2026-12-31".into();
+    assert_eq!(
+        app.api(Some(&m), Method::POST, "/programs", Some(p))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let o = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/programs/CTRL2/objectives",
+            Some(serde_json::json!({ "title": "Atender bien" })),
+        )
+        .await;
+    assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+    let oid = o.json()["id"].as_i64().unwrap();
+    let owner = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/people",
+            Some(serde_json::json!({ "name": "Jefa", "org_role": "Jefa de Call Center" })),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    for (ind, target, tol) in [("service_level", 80.0, 5.0), ("contacts_handled", 2.0, 0.0)] {
+        let t = app
+            .api(
+                Some(&m),
+                Method::POST,
+                "/programs/CTRL2/targets",
+                Some(serde_json::json!({
+                    "objective_id": oid, "indicator": ind, "target": target, "direction": "higher",
+                    "tolerance": tol, "granularity": "day", "period_start": "2025-12-01",
+                    "period_end": "2026-12-31", "owner_id": owner
+                })),
+            )
+            .await;
+        assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    }
+    assert_eq!(
+        import(&app, &m, "CTRL2", QUEUE_LOG).await.status,
+        StatusCode::CREATED
+    );
+    let page = app
+        .get_page(
+            Some(&m),
+            "/programs/CTRL2/control?by=day&from=2026-01-01&to=2026-01-01",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Metas del plan en este período"));
+    // SL = 2 answered within 20 s / 3 offered (no short abandons) = 66.67 % < 80 − 5: red.
+    assert!(page.body.contains("66,67"), "actual SL shown");
+    assert!(page.body.contains("rag-red") && page.body.contains("Fuera de meta"));
+    // 2 contacts handled ≥ 2: green.
+    assert!(page.body.contains("rag-green") && page.body.contains("En meta"));
+}
