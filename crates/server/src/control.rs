@@ -35,8 +35,7 @@ use rumbo_store::programmes::Programme;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use crate::auth::same_token;
-use crate::ctx::Ctx;
+use crate::ctx::{csrf_matches, multipart_text, Ctx};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::login::redirect;
@@ -157,21 +156,29 @@ fn default_period(
     (from, Some(to))
 }
 
+/// The definition a query names (`name` or `name@vN`); the standard one when empty.
+fn definition_of(spec: &str) -> Result<KpiDefinition, AppError> {
+    match spec.trim() {
+        "" => Ok(KpiDefinition::standard()),
+        spec => definitions()
+            .resolve(spec)
+            .cloned()
+            .map_err(|_| AppError::invalid("definition", "error.kpi.definition")),
+    }
+}
+
+/// The granularity a query names; one hour when empty.
+fn granularity_of(by: &str) -> Result<Granularity, AppError> {
+    match by.trim() {
+        "" => Ok(Granularity::Minutes(60)),
+        by => Granularity::parse(by).map_err(|_| AppError::invalid("by", "error.kpi.granularity")),
+    }
+}
+
 async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiView, AppError> {
     let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-    let definition = if q.definition.trim().is_empty() {
-        KpiDefinition::standard()
-    } else {
-        definitions()
-            .resolve(q.definition.trim())
-            .map_err(|_| AppError::invalid("definition", "error.kpi.definition"))?
-            .clone()
-    };
-    let granularity = if q.by.trim().is_empty() {
-        Granularity::Minutes(60)
-    } else {
-        Granularity::parse(&q.by).map_err(|_| AppError::invalid("by", "error.kpi.granularity"))?
-    };
+    let definition = definition_of(&q.definition)?;
+    let granularity = granularity_of(&q.by)?;
     let day = |s: &str, field: &'static str| -> Result<Option<jiff::civil::Date>, AppError> {
         match s.trim() {
             "" => Ok(None),
@@ -690,19 +697,8 @@ async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Drill
         .start
         .ok_or_else(|| AppError::invalid("start", "error.kpi.start"))?;
     let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-    let def = if q.definition.trim().is_empty() {
-        KpiDefinition::standard()
-    } else {
-        definitions()
-            .resolve(q.definition.trim())
-            .map_err(|_| AppError::invalid("definition", "error.kpi.definition"))?
-            .clone()
-    };
-    let g = if q.by.trim().is_empty() {
-        Granularity::Minutes(60)
-    } else {
-        Granularity::parse(&q.by).map_err(|_| AppError::invalid("by", "error.kpi.granularity"))?
-    };
+    let def = definition_of(&q.definition)?;
+    let g = granularity_of(&q.by)?;
     let mut bucketer = rumbo_kpi::Bucketer::new(g, tz);
     let batches = state.store.import_batches(p.id).await?;
     let mut out = Drill {
@@ -1201,24 +1197,10 @@ async fn upload(
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "_csrf" => {
-                let v = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
-                csrf_ok = !ctx.csrf.is_empty() && same_token(&v, &ctx.csrf);
+                csrf_ok = csrf_matches(&ctx, &multipart_text(field).await?);
             }
-            "source" => {
-                source = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?
-            }
-            "mapping" => {
-                mapping = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?
-            }
+            "source" => source = multipart_text(field).await?,
+            "mapping" => mapping = multipart_text(field).await?,
             "file" => {
                 // The token must come before the file: nothing is written for a forged post.
                 if !csrf_ok {

@@ -284,3 +284,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .map_err(|e| AppError::BadRequest(e.body_text()))
     }
 }
+
+/// The text of a multipart field, with rejections in Rumbo's format.
+pub async fn multipart_text(
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<String, AppError> {
+    field
+        .text()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+/// Whether a submitted `_csrf` value matches the request's token.
+pub fn csrf_matches(ctx: &Ctx, submitted: &str) -> bool {
+    !ctx.csrf.is_empty() && same_token(submitted, &ctx.csrf)
+}

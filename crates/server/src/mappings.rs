@@ -16,8 +16,7 @@ use rumbo_ingest::mapping::{preview_csv, Mapping, RecordKind, RowMapper};
 use rumbo_store::imports::SavedMapping;
 use rumbo_store::programmes::Programme;
 
-use crate::auth::same_token;
-use crate::ctx::{ApiJson, Ctx, Form, FormData};
+use crate::ctx::{csrf_matches, multipart_text, ApiJson, Ctx, Form, FormData};
 use crate::error::AppError;
 use crate::pages::login::redirect;
 use crate::pages::{csrf_field, field_errors, layout, Section};
@@ -237,24 +236,10 @@ async fn preview(
     {
         match field.name().unwrap_or("") {
             "_csrf" => {
-                let v = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
-                csrf_ok = !ctx.csrf.is_empty() && same_token(&v, &ctx.csrf);
+                csrf_ok = csrf_matches(&ctx, &multipart_text(field).await?);
             }
-            "kind" => {
-                kind = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?
-            }
-            "delimiter" => {
-                delimiter = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?
-            }
+            "kind" => kind = multipart_text(field).await?,
+            "delimiter" => delimiter = multipart_text(field).await?,
             "file" => {
                 if !csrf_ok {
                     return Err(AppError::Csrf);
