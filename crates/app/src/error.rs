@@ -1,0 +1,95 @@
+//! The one error type of the use cases.
+//!
+//! Callers match on the variant to choose what to show (not found, forbidden, which fields are
+//! invalid…). `Internal` keeps its source chain for the logs; its text is never shown to users.
+
+use rumbo_domain::{Invalid, Invalids};
+use rumbo_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No principal: the caller must authenticate first.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Visible, but this principal may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Does not exist, or must not be known to exist by this principal.
+    #[error("not found")]
+    NotFound,
+    /// One or more fields are invalid.
+    #[error("invalid input")]
+    Invalid(Invalids),
+    /// The input conflicts with stored data (a duplicate code, a busy resource…).
+    #[error("conflict")]
+    Conflict(Invalids),
+    /// Too many attempts; try again later.
+    #[error("too many attempts")]
+    Throttled,
+    /// Anything else: a database, file or worker failure. Logged with its chain, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// One invalid field.
+    pub fn invalid(field: &'static str, key: &'static str) -> Error {
+        Error::Invalid(Invalids(vec![Invalid::new(field, key)]))
+    }
+
+    /// An internal failure from any error type.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Internal(Box::new(e))
+    }
+
+    /// An internal failure described by a message (for invariants broken inside Rumbo).
+    pub fn internal_msg(msg: impl Into<String>) -> Error {
+        #[derive(Debug, thiserror::Error)]
+        #[error("{0}")]
+        struct Msg(String);
+        Error::Internal(Box::new(Msg(msg.into())))
+    }
+}
+
+impl From<Invalid> for Error {
+    fn from(i: Invalid) -> Self {
+        Error::Invalid(i.into())
+    }
+}
+
+impl From<Invalids> for Error {
+    fn from(i: Invalids) -> Self {
+        Error::Invalid(i)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Conflict(what) => {
+                let (field, key) = match what {
+                    "programme.code" => ("code", "error.conflict.programme_code"),
+                    "client.rut" => ("rut", "error.conflict.client_rut"),
+                    "user.email" => ("email", "error.conflict.user_email"),
+                    "person.email" => ("email", "error.conflict.user_email"),
+                    "product.name" => ("name", "error.conflict.product_name"),
+                    _ => ("", "error.conflict"),
+                };
+                Error::Conflict(Invalid::new(field, key).into())
+            }
+            StoreError::UnknownReference(what) => {
+                let (field, key) = match what {
+                    "client" => ("client_id", "error.unknown.client"),
+                    "product" => ("product_id", "error.unknown.product"),
+                    "person" => ("person_id", "error.unknown.person"),
+                    _ => ("", "error.unknown.reference"),
+                };
+                Error::Invalid(Invalid::new(field, key).into())
+            }
+            other => Error::internal(other),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `rumbo-app`: the use cases of Rumbo, shared by the web server and the command line.
+//!
+//! Every capability a person reaches (a page, an API route, a CLI command) is one call into
+//! this crate: access decisions for a [`Principal`], programmes, clients and users (with their
+//! rules, once), imports and their jobs, KPI reporting and target judgement, the plan. It knows
+//! no HTTP and writes no SQL: the store is its only way to the database, the pure cores its
+//! maths. Its one error type, [`Error`], keeps the source chain for logs and says to callers
+//! only what they may show.
+
+pub mod access;
+pub mod error;
+
+pub use access::Principal;
+pub use error::{Error, Result};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rumbo_store::Store;
+
+/// Settings the use cases need (from the binary's configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where raw import records and uploads live on the embedded (SQLite) default.
+    pub data_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("rumbo-data"),
+        }
+    }
+}
+
+/// The application: cheap to clone, shared by every request, job and command.
+#[derive(Clone, Debug)]
+pub struct App {
+    store: Store,
+    settings: Arc<Settings>,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> App {
+        App {
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// The store (for this crate's modules and tests; callers outside use the use cases).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
