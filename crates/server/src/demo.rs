@@ -62,7 +62,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool, StoreError> {
             "Retención de clientes que solicitan cierre de tarjeta",
         )
         .await?;
-    let hash = crate::auth::hash_password(DEMO_PASSWORD)
+    let hash = crate::http::auth::hash_password(DEMO_PASSWORD)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let clients = [insurer.id, bank.id];
     let mut user_ids = Vec::new();
@@ -159,7 +159,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool, StoreError> {
     ] {
         store.create_person(&sys, name, Some(email), role).await?;
     }
-    crate::plan::demo::seed(store, &as_manager, manager.id).await?;
+    crate::features::plan::demo::seed(store, &as_manager, manager.id).await?;
     Ok(true)
 }
 

@@ -5,19 +5,11 @@
 //! parse input into domain types, check access with `rumbo_domain::access`, call the store, and
 //! render. Every string a user reads comes from the catalogues in `i18n/`.
 
-pub mod access;
-pub mod api;
-pub mod auth;
-pub mod control;
-pub mod ctx;
 pub mod demo;
-pub mod error;
-pub mod i18n;
-pub mod mappings;
-pub mod pages;
-pub mod plan;
+pub mod features;
+pub mod http;
 pub mod service;
-pub mod wfm;
+pub mod view;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use rumbo_store::Store;
 
-pub use error::AppError;
+pub use http::error::AppError;
 
 /// Server settings that handlers need.
 #[derive(Debug, Clone)]
@@ -60,15 +52,34 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(pages::router())
-        .merge(plan::router())
-        .nest("/api/v1", api::router())
+        .route("/", get(|| async { view::redirect("/programs") }))
+        .route("/static/app.css", get(view::css))
+        .merge(features::login::router())
+        .merge(features::programmes::pages::router())
+        .merge(features::admin::pages::router())
+        .merge(features::sections::router())
+        .merge(features::wfm::page_router())
+        .merge(features::control::page_router())
+        .merge(features::mappings::page_router())
+        .merge(features::plan::router())
+        .nest("/api/v1", api_router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            ctx::context_layer,
+            http::ctx::context_layer,
         ))
         .with_state(state)
+}
+
+/// Every `/api/v1` route (the plan's API routes carry their full paths and are merged above).
+fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(features::openapi::document))
+        .merge(features::admin::api::router())
+        .merge(features::programmes::api::router())
+        .merge(features::wfm::api_router())
+        .merge(features::control::api_router())
+        .merge(features::mappings::api_router())
 }
 
 async fn healthz() -> &'static str {

@@ -5,8 +5,9 @@ use rumbo_domain::programme::{NewProgramme, ProgrammeInput, Status};
 use rumbo_domain::{Invalid, Invalids};
 use rumbo_store::programmes::Programme;
 
-use crate::ctx::Ctx;
-use crate::{access, AppError, AppState};
+use crate::http::access;
+use crate::http::ctx::Ctx;
+use crate::{AppError, AppState};
 
 pub async fn create_programme(
     state: &AppState,
@@ -80,7 +81,7 @@ pub async fn create_client(
     name: &str,
     rut: &str,
 ) -> Result<rumbo_store::clients::Client, AppError> {
-    ctx.require_role(crate::access::MANAGERS)?;
+    ctx.require_role(crate::http::access::MANAGERS)?;
     let mut errors = Vec::new();
     if name.trim().is_empty() {
         errors.push(Invalid::new("client_name", "error.client.name"));
@@ -103,7 +104,7 @@ pub async fn create_product(
     name: &str,
     description: &str,
 ) -> Result<rumbo_store::clients::Product, AppError> {
-    ctx.require_role(crate::access::MANAGERS)?;
+    ctx.require_role(crate::http::access::MANAGERS)?;
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "error.product.name"));
     }
@@ -120,7 +121,7 @@ pub async fn create_person(
     email: Option<&str>,
     org_role: &str,
 ) -> Result<rumbo_store::users::Person, AppError> {
-    ctx.require_role(crate::access::MANAGERS)?;
+    ctx.require_role(crate::http::access::MANAGERS)?;
     if name.trim().is_empty() {
         return Err(AppError::invalid("person_name", "error.person.name"));
     }
@@ -148,7 +149,7 @@ pub async fn create_user(
     client_id: Option<i64>,
     password: &str,
 ) -> Result<rumbo_store::users::User, AppError> {
-    ctx.require_role(crate::access::ADMINS)?;
+    ctx.require_role(crate::http::access::ADMINS)?;
     let mut errors = Vec::new();
     if !looks_like_email(email) {
         errors.push(Invalid::new("email", "error.email"));
@@ -171,8 +172,8 @@ pub async fn create_user(
         return Err(Invalids(errors).into());
     }
     let role = role.map(|r| r.as_str()).unwrap_or("analyst");
-    let hash =
-        crate::auth::hash_password(password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = crate::http::auth::hash_password(password)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(state
         .store
         .create_user(

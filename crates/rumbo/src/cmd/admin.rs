@@ -89,17 +89,17 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     std::io::stdin().lock().read_line(&mut line)?;
                     let p = line.trim_end_matches(['\r', '\n']).to_string();
                     if p.is_empty() {
-                        (rumbo_server::auth::generate_password(), true)
+                        (rumbo_server::http::auth::generate_password(), true)
                     } else {
                         (p, false)
                     }
                 } else {
-                    (rumbo_server::auth::generate_password(), true)
+                    (rumbo_server::http::auth::generate_password(), true)
                 };
                 if password.chars().count() < 10 {
                     bail!("the password must have at least 10 characters");
                 }
-                let hash = rumbo_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+                let hash = rumbo_server::http::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
                 let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
                 let u = store
                     .create_user(
@@ -136,12 +136,12 @@ pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
             .user_by_email(&email)
             .await
             .map_err(|_| anyhow::anyhow!("no user with email {email}"))?;
-        let token = rumbo_server::auth::new_token();
+        let token = rumbo_server::http::auth::new_token();
         store
             .create_api_token(
                 &Actor::system("cli"),
                 u.user.id,
-                &rumbo_server::auth::token_hash(&token),
+                &rumbo_server::http::auth::token_hash(&token),
                 &name,
             )
             .await?;

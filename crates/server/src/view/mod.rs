@@ -1,40 +1,52 @@
 //! Server-rendered pages (maud). Each page is a function of the request context and view data;
 //! every visible string comes from the catalogues.
 
-mod admin;
-pub(crate) mod login;
-mod programmes;
-mod sections;
+pub mod i18n;
 
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
-use axum::Router;
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use rumbo_domain::access::Role;
 use rumbo_domain::Invalid;
 
-use crate::ctx::Ctx;
-use crate::error::AppError;
-use crate::AppState;
+use i18n::Lang;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/programs") }))
-        .route("/static/app.css", get(css))
-        .merge(login::router())
-        .merge(programmes::router())
-        .merge(admin::router())
-        .merge(sections::router())
-        .merge(crate::wfm::page_router())
-        .merge(crate::control::page_router())
-        .merge(crate::mappings::page_router())
+/// What the page frame needs to know about the request: language, CSRF token, who is logged in.
+/// The request context (`http::Ctx`) dereferences to it, so views take `&ViewCx` and never see
+/// HTTP.
+#[derive(Clone, Debug, Default)]
+pub struct ViewCx {
+    pub lang: Lang,
+    /// The token a form must echo in `_csrf` (session-bound when logged in).
+    pub csrf: String,
+    /// The logged-in person's display name and role.
+    pub who: Option<(String, Role)>,
+}
+
+impl ViewCx {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.tf(key, args)
+    }
 }
 
 const CSS: &str = include_str!("../../static/app.css");
 
-async fn css() -> impl IntoResponse {
+/// The style sheet (served at `/static/app.css`).
+pub async fn css() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
+}
+
+/// A 303 redirect to `to` (after a form post).
+pub fn redirect(to: &str) -> Response {
+    let mut res = axum::http::StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = to.parse() {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    res
 }
 
 /// Top-level navigation sections.
@@ -49,7 +61,7 @@ pub enum Section {
 }
 
 /// The page frame: skip link, header with navigation and language switch, main, footer.
-pub fn layout(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Markup {
+pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Markup {
     let nav = [
         (Section::Programmes, "/programs", "nav.programmes"),
         (Section::Planning, "/planning", "nav.planning"),
@@ -58,8 +70,9 @@ pub fn layout(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Markup 
         (Section::Admin, "/admin", "nav.admin"),
     ];
     let is_admin = ctx
-        .role()
-        .is_ok_and(|r| matches!(r, Role::Admin | Role::Manager));
+        .who
+        .as_ref()
+        .is_some_and(|(_, r)| matches!(r, Role::Admin | Role::Manager));
     html! {
         (DOCTYPE)
         html lang=(ctx.lang.html_lang()) {
@@ -73,7 +86,7 @@ pub fn layout(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Markup 
                 a.skip href="#main" { (ctx.t("layout.skip")) }
                 header.top {
                     a.brand href="/programs" { "Rumbo" }
-                    @if ctx.user.is_some() {
+                    @if ctx.who.is_some() {
                         nav aria-label=(ctx.t("layout.nav_label")) {
                             ul {
                                 @for (s, href, key) in nav {
@@ -100,8 +113,8 @@ pub fn layout(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Markup 
                             }
                             button type="submit" { (ctx.t("layout.change_language")) }
                         }
-                        @if let Some(u) = &ctx.user {
-                            span.who { (u.name) " · " (ctx.t(&format!("role.{}", u.role))) }
+                        @if let Some((name, role)) = &ctx.who {
+                            span.who { (name) " · " (ctx.t(&format!("role.{}", role.as_str()))) }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="_csrf" value=(ctx.csrf);
                                 button type="submit" { (ctx.t("layout.logout")) }
@@ -120,22 +133,22 @@ pub fn layout(ctx: &Ctx, section: Section, title: &str, body: Markup) -> Markup 
 }
 
 /// The friendly page for an error (never a stack trace).
-pub fn error_page(ctx: &Ctx, err: &AppError) -> Markup {
-    let title = ctx.t(err.title_key());
+pub fn error_page(ctx: &ViewCx, title_key: &str, invalids: &[Invalid]) -> Markup {
+    let title = ctx.t(title_key);
     layout(
         ctx,
         Section::None,
         title,
         html! {
-            p { (ctx.t(&format!("{}.detail", err.title_key()))) }
-            @for i in err.invalids() { p.error { (ctx.t(i.key)) } }
+            p { (ctx.t(&format!("{title_key}.detail"))) }
+            @for i in invalids { p.error { (ctx.t(i.key)) } }
             p { a href="/programs" { (ctx.t("error.back")) } }
         },
     )
 }
 
 /// The error messages that belong to `field`.
-pub fn field_errors(ctx: &Ctx, errors: &[Invalid], field: &str) -> Markup {
+pub fn field_errors(ctx: &ViewCx, errors: &[Invalid], field: &str) -> Markup {
     html! {
         @for e in errors.iter().filter(|e| e.field == field) {
             span.error id={ "err-" (field) } role="alert" { (ctx.t(e.key)) }
@@ -145,7 +158,7 @@ pub fn field_errors(ctx: &Ctx, errors: &[Invalid], field: &str) -> Markup {
 
 /// A labelled text-like input with its errors.
 pub fn input(
-    ctx: &Ctx,
+    ctx: &ViewCx,
     errors: &[Invalid],
     field: &str,
     label_key: &str,
@@ -166,14 +179,14 @@ pub fn input(
 }
 
 /// The hidden CSRF field every form carries.
-pub fn csrf_field(ctx: &Ctx) -> Markup {
+pub fn csrf_field(ctx: &ViewCx) -> Markup {
     html! { input type="hidden" name="_csrf" value=(ctx.csrf); }
 }
 
 /// Formats a civil date `YYYY-MM-DD` for the user's language.
-pub fn fmt_date(ctx: &Ctx, iso: &str) -> String {
+pub fn fmt_date(ctx: &ViewCx, iso: &str) -> String {
     match ctx.lang {
-        crate::i18n::Lang::Es => {
+        Lang::Es => {
             let p: Vec<_> = iso.split('-').collect();
             if p.len() == 3 {
                 format!("{}-{}-{}", p[2], p[1], p[0])
@@ -181,46 +194,51 @@ pub fn fmt_date(ctx: &Ctx, iso: &str) -> String {
                 iso.to_string()
             }
         }
-        crate::i18n::Lang::En => iso.to_string(),
+        Lang::En => iso.to_string(),
     }
 }
 
 /// Formats an epoch-seconds instant in a time zone, e.g. `28-11-2026 18:05`.
-pub fn fmt_instant(ctx: &Ctx, epoch: i64, tz: &str) -> String {
+pub fn fmt_instant(ctx: &ViewCx, epoch: i64, tz: &str) -> String {
     let Ok(ts) = jiff::Timestamp::from_second(epoch) else {
         return epoch.to_string();
     };
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     let z = ts.to_zoned(zone);
     match ctx.lang {
-        crate::i18n::Lang::Es => z.strftime("%d-%m-%Y %H:%M").to_string(),
-        crate::i18n::Lang::En => z.strftime("%Y-%m-%d %H:%M").to_string(),
+        Lang::Es => z.strftime("%d-%m-%Y %H:%M").to_string(),
+        Lang::En => z.strftime("%Y-%m-%d %H:%M").to_string(),
     }
 }
 
 /// A share as a percentage with one decimal in the user's style (`80,5 %` / `80.5 %`).
-pub fn fmt_pct(lang: crate::i18n::Lang, v: f64) -> String {
+pub fn fmt_pct(lang: Lang, v: f64) -> String {
     fmt_dec(lang, v * 100.0, 1) + " %"
 }
 
 /// A number with `digits` decimals in the user's style (decimal comma in Spanish).
-pub fn fmt_dec(lang: crate::i18n::Lang, v: f64, digits: usize) -> String {
+pub fn fmt_dec(lang: Lang, v: f64, digits: usize) -> String {
     if !v.is_finite() {
         return "∞".into();
     }
     let s = format!("{v:.digits$}");
     match lang {
-        crate::i18n::Lang::Es => s.replace('.', ","),
-        crate::i18n::Lang::En => s,
+        Lang::Es => s.replace('.', ","),
+        Lang::En => s,
     }
 }
 
 /// The name of an audited entity (`entity.<name>` in the catalogue, else the name itself).
-pub fn entity_label(ctx: &Ctx, entity: &str) -> String {
+pub fn entity_label(ctx: &ViewCx, entity: &str) -> String {
     ctx.lang
         .t_opt(&format!("entity.{entity}"))
         .map(str::to_string)
         .unwrap_or_else(|| entity.replace(['_', '.'], " "))
+}
+
+/// A programme status as a badge (word and colour).
+pub fn status_badge(ctx: &ViewCx, status: &str) -> Markup {
+    html! { span class={ "badge status-" (status) } { (ctx.t(&format!("status.{status}"))) } }
 }
 
 /// Pre-escaped markup for a trusted SVG chart generated in Rust.

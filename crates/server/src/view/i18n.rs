@@ -80,14 +80,14 @@ impl Lang {
 }
 
 const ES: &str = concat!(
-    include_str!("../i18n/es.toml"),
+    include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml")
 );
 const EN: &str = concat!(
-    include_str!("../i18n/en.toml"),
+    include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {

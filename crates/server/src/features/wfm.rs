@@ -13,10 +13,10 @@ use rumbo_wfm::staffing::{self, Model, Policy, Requirement, SlDefinition, Target
 use rumbo_wfm::{erlang_a, erlang_c, Load};
 use serde::{Deserialize, Serialize};
 
-use crate::ctx::{ApiJson, Ctx};
-use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::pages::{field_errors, layout, svg, Section};
+use crate::http::ctx::{ApiJson, Ctx};
+use crate::http::error::AppError;
+use crate::view::i18n::Lang;
+use crate::view::{field_errors, layout, svg, Section};
 use crate::AppState;
 
 pub fn page_router() -> Router<AppState> {
@@ -269,11 +269,11 @@ fn compute(c: &Calc) -> Result<CalcResult, AppError> {
 }
 
 fn pct(lang: Lang, v: f64) -> String {
-    crate::pages::fmt_pct(lang, v)
+    crate::view::fmt_pct(lang, v)
 }
 
 fn dec(lang: Lang, v: Option<f64>, digits: usize) -> String {
-    v.map(|v| crate::pages::fmt_dec(lang, v, digits))
+    v.map(|v| crate::view::fmt_dec(lang, v, digits))
         .unwrap_or_else(|| "∞".into())
 }
 
@@ -511,9 +511,11 @@ mod tests {
             .windows(2)
             .all(|w| w[1].service_level >= w[0].service_level));
         let ctx = Ctx {
+            view: crate::view::ViewCx {
+                lang: Lang::Es,
+                ..Default::default()
+            },
             user: None,
-            lang: Lang::Es,
-            csrf: String::new(),
             session_hash: None,
             is_api: false,
         };

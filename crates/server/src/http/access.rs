@@ -3,7 +3,7 @@
 use rumbo_domain::access::{can_see, decide, Action, Decision, Relation, Role};
 use rumbo_store::programmes::ProgrammeFor;
 
-use crate::ctx::Ctx;
+use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 
 fn relation(ctx: &Ctx, p: &ProgrammeFor) -> Relation {

@@ -10,11 +10,14 @@ use rumbo_domain::programme::{Channel, ProgrammeInput, Status, DEFAULT_TIME_ZONE
 use rumbo_domain::Invalid;
 use rumbo_store::programmes::Programme;
 
-use super::login::redirect;
-use super::{csrf_field, field_errors, fmt_date, fmt_instant, input, layout, Section};
-use crate::ctx::{Ctx, Form, FormData};
-use crate::error::AppError;
-use crate::{access, service, AppState};
+use crate::http::access;
+use crate::http::ctx::{Ctx, Form, FormData};
+use crate::http::error::AppError;
+use crate::view::redirect;
+use crate::view::{
+    csrf_field, field_errors, fmt_date, fmt_instant, input, layout, status_badge, Section,
+};
+use crate::{service, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,10 +31,6 @@ pub fn router() -> Router<AppState> {
             "/programs/{code}/members/{user_id}/remove",
             post(remove_member),
         )
-}
-
-pub fn status_badge(ctx: &Ctx, status: &str) -> Markup {
-    html! { span class={ "badge status-" (status) } { (ctx.t(&format!("status.{status}"))) } }
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
@@ -313,7 +312,7 @@ async fn show(
                         tr {
                             td { (fmt_instant(&ctx, a.at, &p.time_zone)) }
                             td { (a.actor) }
-                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (super::entity_label(&ctx, &a.entity)) " " (a.entity_id) }
+                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (crate::view::entity_label(&ctx, &a.entity)) " " (a.entity_id) }
                             td { (diff(a.before.as_ref(), a.after.as_ref())) }
                         }
                     }

@@ -30,8 +30,8 @@ use serde_json::{json, Value};
 use super::compute::{self, PlanProblem};
 use super::docs::*;
 use super::{load, PlanCx};
-use crate::access::MANAGERS;
-use crate::ctx::{ApiJson, Ctx};
+use crate::http::access::MANAGERS;
+use crate::http::ctx::{ApiJson, Ctx};
 use crate::{AppError, AppState};
 
 macro_rules! crud {

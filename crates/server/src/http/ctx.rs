@@ -15,20 +15,34 @@ use rumbo_store::users::User;
 use rumbo_store::Actor;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{self, cookie, same_token};
-use crate::error::{AppError, ErrorMarker};
-use crate::i18n::Lang;
+use crate::http::auth::{self, cookie, same_token};
+use crate::http::error::{AppError, ErrorMarker};
+use crate::view::i18n::Lang;
+use crate::view::ViewCx;
 use crate::AppState;
 
-/// What every handler knows about the request.
+/// What every handler knows about the request. It dereferences to the [`ViewCx`] that views
+/// take (language, CSRF token, who is logged in).
 #[derive(Clone, Debug)]
 pub struct Ctx {
+    pub view: ViewCx,
     pub user: Option<User>,
-    pub lang: Lang,
-    /// The token a form must echo in `_csrf` (session-bound when logged in).
-    pub csrf: String,
     pub session_hash: Option<String>,
     pub is_api: bool,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = ViewCx;
+
+    fn deref(&self) -> &ViewCx {
+        &self.view
+    }
+}
+
+impl std::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut ViewCx {
+        &mut self.view
+    }
 }
 
 impl Ctx {
@@ -48,12 +62,10 @@ impl Ctx {
         Ok(Actor::user(u.id, &u.email))
     }
 
-    pub fn t(&self, key: &str) -> &'static str {
-        self.lang.t(key)
-    }
-
-    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
-        self.lang.tf(key, args)
+    /// Sets the logged-in user (and what the page frame shows of them).
+    fn set_user(&mut self, user: User) {
+        self.view.who = Role::parse(&user.role).map(|r| (user.name.clone(), r));
+        self.user = Some(user);
     }
 
     pub fn require_role(&self, allowed: &[Role]) -> Result<Role, AppError> {
@@ -92,12 +104,15 @@ async fn build_ctx(
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::from_accept_language);
     let mut ctx = Ctx {
+        view: ViewCx {
+            lang: cookie(cookies, auth::LANG_COOKIE)
+                .and_then(Lang::parse)
+                .or(if is_api { accept } else { None })
+                .unwrap_or_default(),
+            csrf: cookie(cookies, auth::CSRF_COOKIE).unwrap_or("").to_string(),
+            who: None,
+        },
         user: None,
-        lang: cookie(cookies, auth::LANG_COOKIE)
-            .and_then(Lang::parse)
-            .or(if is_api { accept } else { None })
-            .unwrap_or_default(),
-        csrf: cookie(cookies, auth::CSRF_COOKIE).unwrap_or("").to_string(),
         session_hash: None,
         is_api,
     };
@@ -107,12 +122,13 @@ async fn build_ctx(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            ctx.user = state
+            match state
                 .store
                 .user_by_api_token(&auth::token_hash(token.trim()))
-                .await?;
-            if ctx.user.is_none() {
-                return Err(AppError::Unauthenticated);
+                .await?
+            {
+                Some(u) => ctx.set_user(u),
+                None => return Err(AppError::Unauthenticated),
             }
         }
         if let Some(u) = &ctx.user {
@@ -122,7 +138,7 @@ async fn build_ctx(
         let hash = auth::token_hash(token);
         if let Some(s) = state.store.session(&hash).await? {
             ctx.lang = Lang::parse(&s.user.lang).unwrap_or_default();
-            ctx.user = Some(s.user);
+            ctx.set_user(s.user);
             ctx.csrf = s.csrf;
             ctx.session_hash = Some(hash);
         }
@@ -142,9 +158,8 @@ pub async fn context_layer(
         Ok(c) => c,
         Err(e) => {
             let fallback = Ctx {
+                view: ViewCx::default(),
                 user: None,
-                lang: Lang::default(),
-                csrf: String::new(),
                 session_hash: None,
                 is_api,
             };
@@ -207,7 +222,7 @@ fn render_error(state: &AppState, ctx: &Ctx, err: &AppError) -> Response {
         res
     } else {
         let _ = state;
-        let html = crate::pages::error_page(ctx, err);
+        let html = crate::view::error_page(ctx, err.title_key(), err.invalids());
         (err.status(), html).into_response()
     }
 }

@@ -35,12 +35,13 @@ use rumbo_store::programmes::Programme;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use crate::ctx::{csrf_matches, multipart_text, Ctx};
-use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::pages::login::redirect;
-use crate::pages::{csrf_field, fmt_dec, fmt_instant, fmt_pct, layout, svg, Section};
-use crate::{access, AppState};
+use crate::http::access;
+use crate::http::ctx::{csrf_matches, multipart_text, Ctx};
+use crate::http::error::AppError;
+use crate::view::i18n::Lang;
+use crate::view::redirect;
+use crate::view::{csrf_field, fmt_dec, fmt_instant, fmt_pct, layout, svg, Section};
+use crate::AppState;
 
 pub fn page_router() -> Router<AppState> {
     Router::new()
@@ -341,17 +342,18 @@ async fn target_checks(
     code: &str,
     v: &KpiView,
 ) -> Result<Vec<TargetCheck>, AppError> {
-    let cx = crate::plan::load(state, ctx, code, Action::Read).await?;
-    let check = crate::plan::compute::check_cx(state, &cx).await?;
+    let cx = crate::features::plan::load(state, ctx, code, Action::Read).await?;
+    let check = crate::features::plan::compute::check_cx(state, &cx).await?;
     let items = state
         .store
         .plan_items(Some(cx.programme.id), "target")
         .await?;
     let mut out = Vec::new();
     for item in items {
-        let Some((_, t)) = crate::plan::docs::reparse::<crate::plan::docs::TargetDoc>(&item.data)
-            .and_then(|d| d.parse(&check).ok())
-        else {
+        let Some((_, t)) = crate::features::plan::docs::reparse::<
+            crate::features::plan::docs::TargetDoc,
+        >(&item.data)
+        .and_then(|d| d.parse(&check).ok()) else {
             continue;
         };
         let overlaps = match (v.from, v.to) {
@@ -1068,7 +1070,7 @@ fn upload_path(state: &AppState, name: &str) -> PathBuf {
     let dir = state.config.data_dir.join("uploads");
     dir.join(format!(
         "{}-{}",
-        crate::auth::new_token().get(..12).unwrap_or("x"),
+        crate::http::auth::new_token().get(..12).unwrap_or("x"),
         safe_name(name)
     ))
 }

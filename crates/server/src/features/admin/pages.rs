@@ -8,11 +8,11 @@ use maud::{html, Markup};
 use rumbo_domain::access::Role;
 use rumbo_domain::Invalid;
 
-use super::login::redirect;
-use super::{csrf_field, field_errors, fmt_instant, input, layout, Section};
-use crate::access::{ADMINS, MANAGERS};
-use crate::ctx::{Ctx, Form, FormData};
-use crate::error::AppError;
+use crate::http::access::{ADMINS, MANAGERS};
+use crate::http::ctx::{Ctx, Form, FormData};
+use crate::http::error::AppError;
+use crate::view::redirect;
+use crate::view::{csrf_field, field_errors, fmt_instant, input, layout, Section};
 use crate::{service, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -136,7 +136,7 @@ async fn render(
                     tbody { @for a in &audit { tr {
                         td { (fmt_instant(ctx, a.at, rumbo_domain::programme::DEFAULT_TIME_ZONE)) }
                         td { (a.actor) }
-                        td { (ctx.t(&format!("audit.action.{}", a.action))) " " (super::entity_label(ctx, &a.entity)) " " (a.entity_id) }
+                        td { (ctx.t(&format!("audit.action.{}", a.action))) " " (crate::view::entity_label(ctx, &a.entity)) " " (a.entity_id) }
                     } } }
                 }
             }

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use super::compute;
 use super::docs::*;
 use super::{load, PlanCx};
-use crate::ctx::{ApiJson, Ctx};
+use crate::http::ctx::{ApiJson, Ctx};
 use crate::{AppError, AppState};
 
 #[derive(Deserialize)]

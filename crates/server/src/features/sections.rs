@@ -8,11 +8,11 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
 
-use super::programmes::status_badge;
-use super::{fmt_date, layout, Section};
-use crate::ctx::Ctx;
-use crate::error::AppError;
-use crate::{access, AppState};
+use crate::http::access;
+use crate::http::ctx::Ctx;
+use crate::http::error::AppError;
+use crate::view::{fmt_date, layout, status_badge, Section};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

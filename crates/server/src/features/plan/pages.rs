@@ -19,9 +19,9 @@ use serde_json::Value;
 use super::compute;
 use super::docs::{Doc, RiskDoc};
 use super::{load, PlanCx};
-use crate::ctx::{Ctx, Form};
-use crate::i18n::Lang;
-use crate::pages::{csrf_field, field_errors, input, layout, svg, Section};
+use crate::http::ctx::{Ctx, Form};
+use crate::view::i18n::Lang;
+use crate::view::{csrf_field, field_errors, input, layout, svg, Section};
 use crate::{AppError, AppState};
 use rumbo_store::users::Person;
 
@@ -424,7 +424,7 @@ fn risk_form_markup(
     ctx: &Ctx,
     cx: &PlanCx,
     people: &[Person],
-    f: &crate::ctx::FormData,
+    f: &crate::http::ctx::FormData,
     errors: &[Invalid],
 ) -> Markup {
     let fields = [
@@ -620,7 +620,7 @@ fn activity_form_markup(
     people: &[Person],
     ctx: &Ctx,
     cx: &PlanCx,
-    f: &crate::ctx::FormData,
+    f: &crate::http::ctx::FormData,
     errors: &[Invalid],
 ) -> Markup {
     let fields = [

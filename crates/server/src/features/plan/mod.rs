@@ -19,8 +19,9 @@ use rumbo_domain::access::Action;
 use rumbo_domain::plan::ProgrammeDates;
 use rumbo_store::programmes::Programme;
 
-use crate::ctx::Ctx;
-use crate::{access, AppError, AppState};
+use crate::http::access;
+use crate::http::ctx::Ctx;
+use crate::{AppError, AppState};
 
 /// Every plan route, API and pages, with full paths (mounted once at the root).
 pub fn router() -> Router<AppState> {

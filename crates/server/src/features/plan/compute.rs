@@ -25,7 +25,7 @@ use super::docs::{
     MilestoneDoc, RiskDoc, TargetDoc,
 };
 use super::{PlanCx, INDICATORS};
-use crate::ctx::Ctx;
+use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 
 /// A stored document that no longer parses is corrupt data, not a user error.

@@ -10,9 +10,10 @@ use rumbo_store::audit::AuditEntry;
 use rumbo_store::programmes::Programme;
 use serde::Deserialize;
 
-use crate::ctx::{ApiJson, Ctx};
-use crate::error::AppError;
-use crate::{access, service, AppState};
+use crate::http::access;
+use crate::http::ctx::{ApiJson, Ctx};
+use crate::http::error::AppError;
+use crate::{service, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,18 +1,18 @@
 //! Login, logout and the language switch.
 
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::html;
 
-use super::{csrf_field, layout, Section};
-use crate::auth::{self, MAX_FAILURES};
-use crate::ctx::{Ctx, Form};
-use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::http::auth::{self, MAX_FAILURES};
+use crate::http::ctx::{Ctx, Form};
+use crate::http::error::AppError;
+use crate::view::i18n::Lang;
+use crate::view::{csrf_field, layout, redirect, Section};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -194,12 +194,4 @@ async fn switch_lang(
             .map_err(|_| AppError::Internal("cookie".into()))?,
     );
     Ok(res)
-}
-
-pub fn redirect(to: &str) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = to.parse() {
-        res.headers_mut().insert(LOCATION, v);
-    }
-    res
 }

@@ -1,9 +1,6 @@
 //! The JSON API under `/api/v1`: the same use cases as the pages, for scripts.
 //! Authentication is a bearer token (`rumbo token create EMAIL`); errors are problem+json.
 
-mod openapi;
-mod programmes;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -12,23 +9,18 @@ use rumbo_store::clients::{Client, Product};
 use rumbo_store::users::{Person, User};
 use serde::Deserialize;
 
-use crate::access::{ADMINS, MANAGERS};
-use crate::ctx::{ApiJson, Ctx};
-use crate::error::AppError;
+use crate::http::access::{ADMINS, MANAGERS};
+use crate::http::ctx::{ApiJson, Ctx};
+use crate::http::error::AppError;
 use crate::{service, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/openapi.json", get(openapi::document))
         .route("/me", get(me))
         .route("/clients", get(clients).post(create_client))
         .route("/products", get(products).post(create_product))
         .route("/people", get(people).post(create_person))
         .route("/users", get(users).post(create_user))
-        .merge(programmes::router())
-        .merge(crate::wfm::api_router())
-        .merge(crate::control::api_router())
-        .merge(crate::mappings::api_router())
 }
 
 async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {

@@ -16,11 +16,12 @@ use rumbo_ingest::mapping::{preview_csv, Mapping, RecordKind, RowMapper};
 use rumbo_store::imports::SavedMapping;
 use rumbo_store::programmes::Programme;
 
-use crate::ctx::{csrf_matches, multipart_text, ApiJson, Ctx, Form, FormData};
-use crate::error::AppError;
-use crate::pages::login::redirect;
-use crate::pages::{csrf_field, field_errors, layout, Section};
-use crate::{access, AppState};
+use crate::http::access;
+use crate::http::ctx::{csrf_matches, multipart_text, ApiJson, Ctx, Form, FormData};
+use crate::http::error::AppError;
+use crate::view::redirect;
+use crate::view::{csrf_field, field_errors, layout, Section};
+use crate::AppState;
 
 pub fn page_router() -> Router<AppState> {
     Router::new()

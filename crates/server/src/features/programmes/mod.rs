@@ -1,0 +1,4 @@
+//! Programmes: list, create, show with history, edit, delete, team (pages and `/api/v1/programs`).
+
+pub mod api;
+pub mod pages;
