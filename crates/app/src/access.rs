@@ -25,6 +25,8 @@ pub struct Principal {
 pub const ADMINS: &[Role] = &[Role::Admin];
 /// Roles that may manage master data such as clients and products.
 pub const MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
+/// The BPO's own staff (everyone but client viewers).
+pub const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Supervisor, Role::Analyst];
 
 impl Principal {
     /// Who is recorded in the audit log for this principal's writes.

@@ -8,7 +8,11 @@
 //! only what they may show.
 
 pub mod access;
+pub mod accounts;
+pub mod credentials;
 pub mod error;
+pub mod model;
+pub mod programmes;
 
 pub use access::Principal;
 pub use error::{Error, Result};
@@ -16,7 +20,7 @@ pub use error::{Error, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rumbo_store::Store;
+pub use rumbo_store::Store;
 
 /// Settings the use cases need (from the binary's configuration).
 #[derive(Debug, Clone)]
@@ -55,5 +59,10 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Closes every database connection (graceful shutdown; lets SQLite checkpoint its WAL).
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 }

@@ -62,7 +62,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool, StoreError> {
             "Retención de clientes que solicitan cierre de tarjeta",
         )
         .await?;
-    let hash = crate::http::auth::hash_password(DEMO_PASSWORD)
+    let hash = rumbo_app::credentials::hash_password(DEMO_PASSWORD)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let clients = [insurer.id, bank.id];
     let mut user_ids = Vec::new();

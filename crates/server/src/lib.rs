@@ -8,7 +8,6 @@
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod service;
 pub mod view;
 
 use std::net::SocketAddr;
@@ -44,7 +43,24 @@ impl Default for Config {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub app: rumbo_app::App,
     pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        let app = rumbo_app::App::new(
+            store.clone(),
+            rumbo_app::Settings {
+                data_dir: config.data_dir.clone(),
+            },
+        );
+        AppState {
+            store,
+            app,
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// The whole application as a router (tests drive it with `oneshot`).

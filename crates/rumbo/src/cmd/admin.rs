@@ -3,10 +3,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use anyhow::{bail, Context};
-use rumbo_domain::access::Role;
-use rumbo_store::users::NewUser;
-use rumbo_store::{Actor, Store};
+use rumbo_app::accounts::NewAccount;
+use rumbo_app::{credentials, App, Settings};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum UserCmd {
@@ -64,20 +62,48 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Opens the application on `db_url` (the data folder is not needed by these commands).
+async fn open_app(db_url: &str) -> anyhow::Result<App> {
+    let store = rumbo_store_open(db_url).await?;
+    Ok(App::new(store, Settings::default()))
+}
+
+async fn rumbo_store_open(db_url: &str) -> anyhow::Result<rumbo_app::Store> {
+    Ok(rumbo_app::Store::open(db_url).await?)
+}
+
+/// A use-case error as a sentence for the terminal (catalogue messages, English).
+pub fn explain(e: rumbo_app::Error) -> anyhow::Error {
+    match &e {
+        rumbo_app::Error::Invalid(i) | rumbo_app::Error::Conflict(i) => {
+            let lines: Vec<String> =
+                i.0.iter()
+                    .map(|x| {
+                        format!(
+                            "{}: {}",
+                            x.field,
+                            rumbo_server::view::i18n::Lang::En.t(x.key)
+                        )
+                    })
+                    .collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        }
+        _ => anyhow::Error::new(e),
+    }
+}
+
 pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = Store::open(db_url).await?;
+        let app = open_app(db_url).await?;
         match cmd {
-            UserCmd::Add { email, role, name, client_id, password_stdin, generate_password } => {
-                let role = Role::parse(&role).with_context(|| {
-                    format!("unknown role {role:?}; one of admin, manager, supervisor, analyst, client_viewer")
-                })?;
-                if role == Role::ClientViewer && client_id.is_none() {
-                    bail!("a client_viewer needs --client-id");
-                }
-                if !rumbo_server::service::looks_like_email(&email) {
-                    bail!("{email:?} is not a valid email");
-                }
+            UserCmd::Add {
+                email,
+                role,
+                name,
+                client_id,
+                password_stdin,
+                generate_password,
+            } => {
                 let (password, show) = if password_stdin {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
@@ -89,78 +115,67 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     std::io::stdin().lock().read_line(&mut line)?;
                     let p = line.trim_end_matches(['\r', '\n']).to_string();
                     if p.is_empty() {
-                        (rumbo_server::http::auth::generate_password(), true)
+                        (credentials::generate_password(), true)
                     } else {
                         (p, false)
                     }
                 } else {
-                    (rumbo_server::http::auth::generate_password(), true)
+                    (credentials::generate_password(), true)
                 };
-                if password.chars().count() < 10 {
-                    bail!("the password must have at least 10 characters");
-                }
-                let hash = rumbo_server::http::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-                let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-                let u = store
+                let name =
+                    name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+                let u = app
                     .create_user(
-                        &Actor::system("cli"),
-                        NewUser { email: &email, name: &name, password_hash: &hash, role: role.as_str(), client_id, lang: "es" },
+                        None,
+                        NewAccount {
+                            email: &email,
+                            name: &name,
+                            role: &role,
+                            client_id,
+                            password: &password,
+                            lang: "es",
+                        },
                     )
                     .await
-                    .map_err(|e| match e {
-                        rumbo_store::StoreError::Conflict(_) => anyhow::anyhow!("a user with email {email} already exists"),
-                        rumbo_store::StoreError::UnknownReference(_) => anyhow::anyhow!("client {client_id:?} does not exist"),
-                        other => other.into(),
-                    })?;
+                    .map_err(explain)?;
                 println!("created user {} ({}) with id {}", u.email, u.role, u.id);
                 if show {
                     println!("password: {password}");
                 }
             }
             UserCmd::List => {
-                for u in store.users().await? {
+                for u in app.users_for_operator().await.map_err(explain)? {
                     println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
                 }
             }
         }
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }
 
 pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = Store::open(db_url).await?;
+        let app = open_app(db_url).await?;
         let TokenCmd::Create { email, name } = cmd;
-        let u = store
-            .user_by_email(&email)
+        let token = app
+            .create_api_token(&email, &name)
             .await
-            .map_err(|_| anyhow::anyhow!("no user with email {email}"))?;
-        let token = rumbo_server::http::auth::new_token();
-        store
-            .create_api_token(
-                &Actor::system("cli"),
-                u.user.id,
-                &rumbo_server::http::auth::token_hash(&token),
-                &name,
-            )
-            .await?;
+            .map_err(|e| match e {
+                rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
+                other => explain(other),
+            })?;
         println!("{token}");
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }
 
 pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = Store::open(db_url).await?;
+        let app = open_app(db_url).await?;
         let ProgramsCmd::List { format } = cmd;
-        let rows: Vec<_> = store
-            .programmes_for(None)
-            .await?
-            .into_iter()
-            .map(|p| p.programme)
-            .collect();
+        let rows = app.programmes_for_operator().await.map_err(explain)?;
         match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
             Format::Table => {
@@ -180,7 +195,7 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }

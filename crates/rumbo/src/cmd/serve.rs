@@ -1,7 +1,6 @@
 //! `rumbo serve` and `rumbo backup`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use rumbo_server::{AppState, Config};
@@ -53,13 +52,13 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
         eprintln!("Rumbo is listening on http://{addr}");
-        let state = AppState {
+        let state = AppState::new(
             store,
-            config: Arc::new(Config {
+            Config {
                 secure_cookies: secure,
                 data_dir,
-            }),
-        };
+            },
+        );
         rumbo_server::serve(state, listener, shutdown_signal()).await?;
         Ok(())
     })

@@ -1,38 +1,95 @@
-//! Loading programmes through the access matrix (shared by pages and API).
+//! The access check on a programme, as an extractor.
+//!
+//! A handler that works on `/…/programs/{code}/…` takes a [`ProgrammeAccess<A>`]: the programme
+//! is loaded through `rumbo_app`'s access matrix for the action `A` before the handler runs (not
+//! visible → 404, visible but not allowed → 403), so no handler repeats that prologue.
 
-use rumbo_domain::access::{can_see, decide, Action, Decision, Relation, Role};
-use rumbo_store::programmes::ProgrammeFor;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use rumbo_app::model::{Programme, ProgrammeFor};
+use rumbo_domain::access::Action;
 
 use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 
-fn relation(ctx: &Ctx, p: &ProgrammeFor) -> Relation {
-    Relation {
-        member: p.member,
-        same_client: ctx
-            .user
-            .as_ref()
-            .and_then(|u| u.client_id)
-            .is_some_and(|c| c == p.programme.client_id),
+/// An action on a programme, as a type for [`ProgrammeAccess`].
+pub trait AccessKind: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// Reading a programme and what is in it.
+pub struct Read;
+/// Changing a programme or what is in it.
+pub struct Update;
+/// Deleting a programme.
+pub struct Delete;
+
+impl AccessKind for Read {
+    const ACTION: Action = Action::Read;
+}
+impl AccessKind for Update {
+    const ACTION: Action = Action::Update;
+}
+impl AccessKind for Delete {
+    const ACTION: Action = Action::Delete;
+}
+
+/// The programme named by the path's `{code}`, which the user may `A`.
+pub struct ProgrammeAccess<A: AccessKind = Read> {
+    pub programme: Programme,
+    /// Whether the user is on the programme's team.
+    pub member: bool,
+    _action: PhantomData<A>,
+}
+
+impl<A: AccessKind> ProgrammeAccess<A> {
+    /// The programme with the user's relation to it.
+    pub fn programme_for(&self) -> ProgrammeFor {
+        ProgrammeFor {
+            programme: self.programme.clone(),
+            member: self.member,
+        }
     }
 }
 
-/// The programme `code` if the user may do `action` on it: 404 when they may not see it,
-/// 403 when they see it but may not do this.
+impl<A: AccessKind> FromRequestParts<AppState> for ProgrammeAccess<A> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let code = params
+            .iter()
+            .find(|(k, _)| *k == "code")
+            .map(|(_, v)| v.to_string())
+            .ok_or(AppError::NotFound)?;
+        let p = programme(state, &ctx, &code, A::ACTION).await?;
+        Ok(ProgrammeAccess {
+            programme: p.programme,
+            member: p.member,
+            _action: PhantomData,
+        })
+    }
+}
+
+/// The programme `code` if the user may do `action` on it.
 pub async fn programme(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
     action: Action,
 ) -> Result<ProgrammeFor, AppError> {
-    let role = ctx.role()?;
-    let user_id = ctx.user()?.id;
-    let p = state.store.programme_for(code, Some(user_id)).await?;
-    match decide(role, action, Some(relation(ctx, &p))) {
-        Decision::Allow => Ok(p),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::NotFound => Err(AppError::NotFound),
-    }
+    Ok(state
+        .app
+        .programme_for(&ctx.principal()?, code, action)
+        .await?)
 }
 
 /// The programmes the user may see.
@@ -40,24 +97,12 @@ pub async fn visible_programmes(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<Vec<ProgrammeFor>, AppError> {
-    let role = ctx.role()?;
-    let user_id = ctx.user()?.id;
-    let all = state.store.programmes_for(Some(user_id)).await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| can_see(role, relation(ctx, p)))
-        .collect())
+    Ok(state.app.visible_programmes(&ctx.principal()?).await?)
 }
 
 /// May the user create programmes?
-pub fn may_create(ctx: &Ctx) -> Result<(), AppError> {
-    match decide(ctx.role()?, Action::Create, None) {
-        Decision::Allow => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
+pub fn may_create(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
+    Ok(state.app.may_create_programme(&ctx.principal()?)?)
 }
 
-/// Roles that may administer accounts and clients.
-pub const ADMINS: &[Role] = &[Role::Admin];
-/// Roles that may manage master data such as clients and products.
-pub const MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
+pub use rumbo_app::access::{ADMINS, MANAGERS};

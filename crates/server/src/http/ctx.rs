@@ -10,9 +10,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rumbo_app::model::Actor;
+use rumbo_app::model::User;
+use rumbo_app::Principal;
 use rumbo_domain::access::Role;
-use rumbo_store::users::User;
-use rumbo_store::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::http::auth::{self, cookie, same_token};
@@ -60,6 +61,17 @@ impl Ctx {
     pub fn actor(&self) -> Result<Actor, AppError> {
         let u = self.user()?;
         Ok(Actor::user(u.id, &u.email))
+    }
+
+    /// Who is asking, for the use cases.
+    pub fn principal(&self) -> Result<Principal, AppError> {
+        let u = self.user()?;
+        Ok(Principal {
+            user_id: u.id,
+            email: u.email.clone(),
+            role: Role::parse(&u.role).ok_or(AppError::Forbidden)?,
+            client_id: u.client_id,
+        })
     }
 
     /// Sets the logged-in user (and what the page frame shows of them).
@@ -122,11 +134,7 @@ async fn build_ctx(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            match state
-                .store
-                .user_by_api_token(&auth::token_hash(token.trim()))
-                .await?
-            {
+            match state.app.user_by_api_token(token).await? {
                 Some(u) => ctx.set_user(u),
                 None => return Err(AppError::Unauthenticated),
             }
@@ -135,8 +143,8 @@ async fn build_ctx(
             ctx.lang = accept.or_else(|| Lang::parse(&u.lang)).unwrap_or_default();
         }
     } else if let Some(token) = cookie(cookies, auth::SESSION_COOKIE) {
-        let hash = auth::token_hash(token);
-        if let Some(s) = state.store.session(&hash).await? {
+        let hash = rumbo_app::credentials::token_hash(token);
+        if let Some(s) = state.app.session(&hash).await? {
             ctx.lang = Lang::parse(&s.user.lang).unwrap_or_default();
             ctx.set_user(s.user);
             ctx.csrf = s.csrf;

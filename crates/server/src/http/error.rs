@@ -136,6 +136,33 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<rumbo_app::Error> for AppError {
+    fn from(e: rumbo_app::Error) -> Self {
+        use rumbo_app::Error as E;
+        match e {
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden => AppError::Forbidden,
+            E::NotFound => AppError::NotFound,
+            E::Invalid(i) => AppError::Invalid(i),
+            E::Conflict(i) => AppError::Conflict(i),
+            E::Throttled => AppError::Throttled,
+            E::Internal(source) => AppError::Internal(error_chain(&*source)),
+        }
+    }
+}
+
+/// An error and its sources, one line (for the log; never shown).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
 /// Marker placed in a response's extensions; the context middleware renders it.
 #[derive(Clone)]
 pub struct ErrorMarker(pub Arc<AppError>);

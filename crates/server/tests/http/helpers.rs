@@ -1,14 +1,12 @@
 //! `TestApp`: a fresh database and the router, driven in-process with `oneshot`.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use rumbo_app::credentials as auth;
 use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
 use rumbo_domain::rut::Rut;
-use rumbo_server::http::auth;
 use rumbo_server::{app, AppState, Config};
 use rumbo_store::users::{NewUser, User};
 use rumbo_store::{Actor, Store};
@@ -118,16 +116,16 @@ impl TestApp {
             .create_client(&sys, "Cliente B", Rut::parse("12.345.678-5").unwrap())
             .await
             .unwrap();
-        let state = AppState {
-            store: store.clone(),
-            config: Arc::new(Config {
+        let state = AppState::new(
+            store.clone(),
+            Config {
                 data_dir: std::env::temp_dir().join(format!(
                     "rumbo-test-data-{}",
-                    auth::new_token().get(..16).unwrap_or("x")
+                    rumbo_app::credentials::new_token().get(..16).unwrap_or("x")
                 )),
                 ..Config::default()
-            }),
-        };
+            },
+        );
         TestApp {
             router: app(state),
             store,
@@ -170,7 +168,7 @@ impl TestApp {
             .unwrap();
         Who {
             user,
-            cookie: format!("{}={token}", auth::SESSION_COOKIE),
+            cookie: format!("{}={token}", rumbo_server::http::auth::SESSION_COOKIE),
             csrf,
             bearer,
         }

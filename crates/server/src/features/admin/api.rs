@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::http::access::{ADMINS, MANAGERS};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
-use crate::{service, AppState};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,7 +51,10 @@ async fn create_client(
     ctx: Ctx,
     ApiJson(b): ApiJson<NewClient>,
 ) -> Result<(StatusCode, Json<Client>), AppError> {
-    let c = service::create_client(&state, &ctx, &b.name, &b.rut).await?;
+    let c = state
+        .app
+        .create_client(&ctx.principal()?, &b.name, &b.rut)
+        .await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -78,7 +81,10 @@ async fn create_product(
     ctx: Ctx,
     ApiJson(b): ApiJson<NewProduct>,
 ) -> Result<(StatusCode, Json<Product>), AppError> {
-    let p = service::create_product(&state, &ctx, b.client_id, &b.name, &b.description).await?;
+    let p = state
+        .app
+        .create_product(&ctx.principal()?, b.client_id, &b.name, &b.description)
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -100,7 +106,10 @@ async fn create_person(
     ctx: Ctx,
     ApiJson(b): ApiJson<NewPerson>,
 ) -> Result<(StatusCode, Json<Person>), AppError> {
-    let p = service::create_person(&state, &ctx, &b.name, b.email.as_deref(), &b.org_role).await?;
+    let p = state
+        .app
+        .create_person(&ctx.principal()?, &b.name, b.email.as_deref(), &b.org_role)
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -123,15 +132,19 @@ async fn create_user(
     ctx: Ctx,
     ApiJson(b): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
-    let u = service::create_user(
-        &state,
-        &ctx,
-        &b.email,
-        &b.name,
-        &b.role,
-        b.client_id,
-        &b.password,
-    )
-    .await?;
+    let u = state
+        .app
+        .create_user(
+            Some(&ctx.principal()?),
+            rumbo_app::accounts::NewAccount {
+                email: &b.email,
+                name: &b.name,
+                role: &b.role,
+                client_id: b.client_id,
+                password: &b.password,
+                lang: ctx.lang.code(),
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(u)))
 }

@@ -13,7 +13,7 @@ use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
 use crate::view::redirect;
 use crate::view::{csrf_field, field_errors, fmt_instant, input, layout, Section};
-use crate::{service, AppState};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -166,9 +166,12 @@ async fn add_client(
     Form(f): Form,
 ) -> Result<Response, AppError> {
     ctx.require_role(MANAGERS)?;
-    let r = service::create_client(&state, &ctx, f.get("client_name"), f.get("rut"))
+    let r = state
+        .app
+        .create_client(&ctx.principal()?, f.get("client_name"), f.get("rut"))
         .await
-        .map(|_| ());
+        .map(|_| ())
+        .map_err(AppError::from);
     respond(&state, &ctx, &f, r).await
 }
 
@@ -179,9 +182,16 @@ async fn add_product(
 ) -> Result<Response, AppError> {
     ctx.require_role(MANAGERS)?;
     let r = async {
-        let client_id = service::parse_id("client_id", Some(f.get("client_id")))?
+        let client_id = rumbo_app::programmes::parse_id("client_id", Some(f.get("client_id")))?
             .ok_or(Invalid::new("client_id", "error.client.required"))?;
-        service::create_product(&state, &ctx, client_id, f.get("name"), f.get("description"))
+        state
+            .app
+            .create_product(
+                &ctx.principal()?,
+                client_id,
+                f.get("name"),
+                f.get("description"),
+            )
             .await?;
         Ok(())
     }
@@ -195,15 +205,17 @@ async fn add_person(
     Form(f): Form,
 ) -> Result<Response, AppError> {
     ctx.require_role(MANAGERS)?;
-    let r = service::create_person(
-        &state,
-        &ctx,
-        f.get("person_name"),
-        f.opt("person_email").as_deref(),
-        f.get("org_role"),
-    )
-    .await
-    .map(|_| ());
+    let r = state
+        .app
+        .create_person(
+            &ctx.principal()?,
+            f.get("person_name"),
+            f.opt("person_email").as_deref(),
+            f.get("org_role"),
+        )
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     respond(&state, &ctx, &f, r).await
 }
 
@@ -214,17 +226,21 @@ async fn add_user(
 ) -> Result<Response, AppError> {
     ctx.require_role(ADMINS)?;
     let r = async {
-        let client_id = service::parse_id("client_id", Some(f.get("client_id")))?;
-        service::create_user(
-            &state,
-            &ctx,
-            f.get("email"),
-            f.get("user_name"),
-            f.get("role"),
-            client_id,
-            f.get("password"),
-        )
-        .await?;
+        let client_id = rumbo_app::programmes::parse_id("client_id", Some(f.get("client_id")))?;
+        state
+            .app
+            .create_user(
+                Some(&ctx.principal()?),
+                rumbo_app::accounts::NewAccount {
+                    email: f.get("email"),
+                    name: f.get("user_name"),
+                    role: f.get("role"),
+                    client_id,
+                    password: f.get("password"),
+                    lang: ctx.lang.code(),
+                },
+            )
+            .await?;
         Ok(())
     }
     .await;

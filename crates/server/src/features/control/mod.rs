@@ -1070,7 +1070,7 @@ fn upload_path(state: &AppState, name: &str) -> PathBuf {
     let dir = state.config.data_dir.join("uploads");
     dir.join(format!(
         "{}-{}",
-        crate::http::auth::new_token().get(..12).unwrap_or("x"),
+        rumbo_app::credentials::new_token().get(..12).unwrap_or("x"),
         safe_name(name)
     ))
 }

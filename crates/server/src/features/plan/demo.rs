@@ -4,8 +4,6 @@
 //! Every item goes through the same domain checks as the API, so the demo can never hold data
 //! the application would refuse.
 
-use std::sync::Arc;
-
 use rumbo_domain::access::Role;
 use rumbo_domain::plan::coordination::Approver;
 use rumbo_domain::plan::roles::{Raci, RaciEntry, RaciMatrix};
@@ -48,10 +46,7 @@ async fn save(
 
 /// Seeds the plan of `VIDA-2026` as `actor` (the demo manager, user `manager_id`).
 pub async fn seed(store: &Store, actor: &Actor, manager_id: i64) -> Result<(), StoreError> {
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(Config::default()),
-    };
+    let state = AppState::new(store.clone(), Config::default());
     let p = store.programme_for("VIDA-2026", Some(manager_id)).await?;
     let start = p.programme.start_date.parse().map_err(corrupt)?;
     let end = p

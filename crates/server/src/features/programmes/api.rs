@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::http::access;
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
-use crate::{service, AppState};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -92,8 +92,13 @@ async fn create(
     ctx: Ctx,
     ApiJson(body): ApiJson<ProgrammeBody>,
 ) -> Result<(StatusCode, Json<Programme>), AppError> {
-    let p =
-        service::create_programme(&state, &ctx, body.merge_into(ProgrammeInput::default())).await?;
+    let p = state
+        .app
+        .create_programme(
+            &ctx.principal()?,
+            body.merge_into(ProgrammeInput::default()),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -116,13 +121,14 @@ async fn replace(
     ApiJson(body): ApiJson<ProgrammeBody>,
 ) -> Result<Json<Programme>, AppError> {
     Ok(Json(
-        service::update_programme(
-            &state,
-            &ctx,
-            &code,
-            body.merge_into(ProgrammeInput::default()),
-        )
-        .await?,
+        state
+            .app
+            .update_programme(
+                &ctx.principal()?,
+                &code,
+                body.merge_into(ProgrammeInput::default()),
+            )
+            .await?,
     ))
 }
 
@@ -135,9 +141,12 @@ async fn patch(
     let current = access::programme(&state, &ctx, &code, Action::Update)
         .await?
         .programme;
-    let input = body.merge_into(service::input_from(&current));
+    let input = body.merge_into(rumbo_app::programmes::input_from(&current));
     Ok(Json(
-        service::update_programme(&state, &ctx, &code, input).await?,
+        state
+            .app
+            .update_programme(&ctx.principal()?, &code, input)
+            .await?,
     ))
 }
 
@@ -146,7 +155,7 @@ async fn delete(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    service::delete_programme(&state, &ctx, &code).await?;
+    state.app.delete_programme(&ctx.principal()?, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -204,7 +213,10 @@ async fn add_member(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<NewMember>,
 ) -> Result<StatusCode, AppError> {
-    service::add_member(&state, &ctx, &code, b.user_id).await?;
+    state
+        .app
+        .add_member(&ctx.principal()?, &code, b.user_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,6 +225,9 @@ async fn remove_member(
     ctx: Ctx,
     Path((code, user_id)): Path<(String, i64)>,
 ) -> Result<StatusCode, AppError> {
-    service::remove_member(&state, &ctx, &code, user_id).await?;
+    state
+        .app
+        .remove_member(&ctx.principal()?, &code, user_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

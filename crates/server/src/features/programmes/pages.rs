@@ -17,7 +17,7 @@ use crate::view::redirect;
 use crate::view::{
     csrf_field, field_errors, fmt_date, fmt_instant, input, layout, status_badge, Section,
 };
-use crate::{service, AppState};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
     let rows = access::visible_programmes(&state, &ctx).await?;
-    let can_create = access::may_create(&ctx).is_ok();
+    let can_create = access::may_create(&state, &ctx).is_ok();
     Ok(layout(
         &ctx,
         Section::Programmes,
@@ -176,7 +176,7 @@ async fn programme_form(
 }
 
 async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
-    access::may_create(&ctx)?;
+    access::may_create(&state, &ctx)?;
     let v = ProgrammeInput {
         channels: vec![Channel::VoiceInbound.as_str().into()],
         ..Default::default()
@@ -215,13 +215,17 @@ async fn create(
     Form(f): Form,
 ) -> Result<Response, AppError> {
     let v = input_from_form(&f);
-    match service::create_programme(&state, &ctx, v.clone()).await {
+    match state
+        .app
+        .create_programme(&ctx.principal()?, v.clone())
+        .await
+    {
         Ok(p) => Ok(redirect(&format!("/programs/{}", p.code))),
         Err(e) => {
             form_error(
                 &state,
                 &ctx,
-                e,
+                e.into(),
                 "/programs",
                 &v,
                 ctx.t("programmes.new"),
@@ -383,7 +387,7 @@ async fn edit_form(
     let p = access::programme(&state, &ctx, &code, Action::Update)
         .await?
         .programme;
-    let v = service::input_from(&p);
+    let v = rumbo_app::programmes::input_from(&p);
     let action = format!("/programs/{}/edit", p.code);
     let form = programme_form(&state, &ctx, &action, &v, &[], true).await?;
     Ok(layout(
@@ -402,11 +406,24 @@ async fn update(
 ) -> Result<Response, AppError> {
     let mut v = input_from_form(&f);
     v.code = code.to_ascii_uppercase();
-    match service::update_programme(&state, &ctx, &code, v.clone()).await {
+    match state
+        .app
+        .update_programme(&ctx.principal()?, &code, v.clone())
+        .await
+    {
         Ok(p) => Ok(redirect(&format!("/programs/{}", p.code))),
         Err(e) => {
             let action = format!("/programs/{}/edit", v.code);
-            form_error(&state, &ctx, e, &action, &v, ctx.t("programme.edit"), true).await
+            form_error(
+                &state,
+                &ctx,
+                e.into(),
+                &action,
+                &v,
+                ctx.t("programme.edit"),
+                true,
+            )
+            .await
         }
     }
 }
@@ -417,7 +434,7 @@ async fn delete(
     Path(code): Path<String>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    service::delete_programme(&state, &ctx, &code).await?;
+    state.app.delete_programme(&ctx.principal()?, &code).await?;
     Ok(redirect("/programs"))
 }
 
@@ -432,7 +449,10 @@ async fn add_member(
         .trim()
         .parse()
         .map_err(|_| AppError::invalid("user_id", "error.unknown.user"))?;
-    service::add_member(&state, &ctx, &code, user_id).await?;
+    state
+        .app
+        .add_member(&ctx.principal()?, &code, user_id)
+        .await?;
     Ok(redirect(&format!(
         "/programs/{}",
         code.to_ascii_uppercase()
@@ -445,7 +465,10 @@ async fn remove_member(
     Path((code, user_id)): Path<(String, i64)>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    service::remove_member(&state, &ctx, &code, user_id).await?;
+    state
+        .app
+        .remove_member(&ctx.principal()?, &code, user_id)
+        .await?;
     Ok(redirect(&format!(
         "/programs/{}",
         code.to_ascii_uppercase()

@@ -1,0 +1,249 @@
+//! Accounts: creating users (one set of rules for the web and the command line), logging in with
+//! throttling, sessions, API tokens and the language preference.
+
+use rumbo_domain::access::Role;
+use rumbo_domain::{Invalid, Invalids};
+use rumbo_store::users::NewUser;
+use rumbo_store::Actor;
+
+use crate::access::ADMINS;
+use crate::credentials::{self, FAILURE_WINDOW_S, MAX_FAILURES, SESSION_TTL_S};
+use crate::model::{Session, User};
+use crate::{App, Error, Principal, Result};
+
+/// The fields of a new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub client_id: Option<i64>,
+    pub password: &'a str,
+    pub lang: &'a str,
+}
+
+/// A successful login: the session token for the cookie (only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    pub token: String,
+    pub user: User,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A plausible e-mail address: `user@domain.tld`, no spaces.
+pub fn looks_like_email(e: &str) -> bool {
+    let e = e.trim();
+    matches!(e.split_once('@'), Some((u, d)) if !u.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(' '))
+}
+
+/// Every rule a new account must meet, all problems at once.
+pub fn check_new_account(a: &NewAccount<'_>) -> Result<Role, Invalids> {
+    let mut errors = Vec::new();
+    if !looks_like_email(a.email) {
+        errors.push(Invalid::new("email", "error.email"));
+    }
+    if a.name.trim().is_empty() {
+        errors.push(Invalid::new("user_name", "error.user.name"));
+    }
+    let role = Role::parse(a.role);
+    match role {
+        None => errors.push(Invalid::new("role", "error.user.role")),
+        Some(Role::ClientViewer) if a.client_id.is_none() => {
+            errors.push(Invalid::new("client_id", "error.user.viewer_needs_client"))
+        }
+        _ => {}
+    }
+    if a.password.chars().count() < MIN_PASSWORD_CHARS {
+        errors.push(Invalid::new("password", "error.user.password_short"));
+    }
+    match role {
+        Some(r) if errors.is_empty() => Ok(r),
+        _ => Err(Invalids(errors)),
+    }
+}
+
+/// Masks an e-mail for logs (`j***@demo.cl`).
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((user, domain)) => format!("{}***@{domain}", user.chars().next().unwrap_or('*')),
+        None => "***".into(),
+    }
+}
+
+/// An argon2id hash of a random string, used to equalise timing for unknown accounts.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| credentials::hash_password(&credentials::new_token()).unwrap_or_default())
+}
+
+impl App {
+    /// Creates an account. `by` is the admin doing it, or `None` for the operator at the
+    /// console (`rumbo user add`). The password is hashed here and never stored or logged in
+    /// clear.
+    pub async fn create_user(&self, by: Option<&Principal>, a: NewAccount<'_>) -> Result<User> {
+        let actor = match by {
+            Some(p) => {
+                p.require_role(ADMINS)?;
+                p.actor()
+            }
+            None => Actor::system("cli"),
+        };
+        let role = check_new_account(&a)?;
+        let hash = credentials::hash_password(a.password)
+            .map_err(|e| Error::internal_msg(format!("hashing a password: {e}")))?;
+        let email = a.email.trim().to_ascii_lowercase();
+        Ok(self
+            .store
+            .create_user(
+                &actor,
+                NewUser {
+                    email: &email,
+                    name: a.name.trim(),
+                    password_hash: &hash,
+                    role: role.as_str(),
+                    client_id: a.client_id,
+                    lang: a.lang,
+                },
+            )
+            .await?)
+    }
+
+    /// Every account (admins only).
+    pub async fn users(&self, who: &Principal) -> Result<Vec<User>> {
+        who.require_role(ADMINS)?;
+        Ok(self.store.users().await?)
+    }
+
+    /// Every account, for the operator at the console.
+    pub async fn users_for_operator(&self) -> Result<Vec<User>> {
+        Ok(self.store.users().await?)
+    }
+
+    /// Checks a password and opens a session. Five failures for one account within a minute
+    /// throttle further tries for that account ([`Error::Throttled`]); a wrong e-mail or
+    /// password is [`Error::Unauthenticated`], indistinguishable by answer or timing.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoggedIn> {
+        let email = email.trim().to_ascii_lowercase();
+        if self
+            .store
+            .recent_login_failures(&email, FAILURE_WINDOW_S)
+            .await?
+            >= MAX_FAILURES
+        {
+            tracing::warn!(email = %mask_email(&email), "login throttled");
+            return Err(Error::Throttled);
+        }
+        let user = self.store.user_by_email(&email).await.ok();
+        let ok = match &user {
+            Some(u) => u.user.active && credentials::verify_password(password, &u.password_hash),
+            None => {
+                let _ = credentials::verify_password(password, dummy_hash());
+                false
+            }
+        };
+        self.store.record_login_attempt(&email, ok).await?;
+        let Some(u) = user.filter(|_| ok) else {
+            tracing::info!(email = %mask_email(&email), "login failed");
+            return Err(Error::Unauthenticated);
+        };
+        let token = credentials::new_token();
+        let csrf = credentials::new_token();
+        self.store
+            .create_session(
+                &credentials::token_hash(&token),
+                u.user.id,
+                &csrf,
+                SESSION_TTL_S,
+            )
+            .await?;
+        tracing::info!(user_id = u.user.id, "login");
+        Ok(LoggedIn {
+            token,
+            user: u.user,
+        })
+    }
+
+    /// The live session whose token hashes to `token_hash`.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        Ok(self.store.session(token_hash).await?)
+    }
+
+    /// Ends the session whose token hashes to `token_hash`.
+    pub async fn logout(&self, token_hash: &str) -> Result<()> {
+        Ok(self.store.delete_session(token_hash).await?)
+    }
+
+    /// The user an API bearer token belongs to.
+    pub async fn user_by_api_token(&self, token: &str) -> Result<Option<User>> {
+        Ok(self
+            .store
+            .user_by_api_token(&credentials::token_hash(token.trim()))
+            .await?)
+    }
+
+    /// A new API token for the account `email` (the operator at the console); shown once.
+    pub async fn create_api_token(&self, email: &str, name: &str) -> Result<String> {
+        let u = self
+            .store
+            .user_by_email(&email.trim().to_ascii_lowercase())
+            .await?;
+        let token = credentials::new_token();
+        self.store
+            .create_api_token(
+                &Actor::system("cli"),
+                u.user.id,
+                &credentials::token_hash(&token),
+                name,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Remembers the user's language.
+    pub async fn set_language(&self, user_id: i64, lang: &str) -> Result<()> {
+        Ok(self.store.set_user_lang(user_id, lang).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account<'a>(email: &'a str, role: &'a str, password: &'a str) -> NewAccount<'a> {
+        NewAccount {
+            email,
+            name: "Ana",
+            role,
+            client_id: None,
+            password,
+            lang: "es",
+        }
+    }
+
+    #[test]
+    fn a_valid_account_passes_the_rules() {
+        let r = check_new_account(&account("ana@bpo.cl", "manager", "0123456789"));
+        assert_eq!(r, Ok(Role::Manager));
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_at_once() {
+        let e = check_new_account(&account("not-an-email", "boss", "short")).unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|i| i.field).collect();
+        assert_eq!(fields, ["email", "role", "password"]);
+    }
+
+    #[test]
+    fn a_client_viewer_needs_a_client() {
+        let e = check_new_account(&account("c@x.cl", "client_viewer", "0123456789")).unwrap_err();
+        assert_eq!(e.0[0].key, "error.user.viewer_needs_client");
+    }
+
+    #[test]
+    fn emails_are_masked_in_logs() {
+        assert_eq!(mask_email("jefa@demo.cl"), "j***@demo.cl");
+        assert_eq!(mask_email("nonsense"), "***");
+    }
+}

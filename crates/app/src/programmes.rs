@@ -1,0 +1,223 @@
+//! Programmes and their master data: clients, products, people, teams and change history.
+
+use rumbo_domain::access::Action;
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput, Status};
+use rumbo_domain::rut::Rut;
+use rumbo_domain::{Invalid, Invalids};
+
+use crate::access::{MANAGERS, STAFF};
+use crate::accounts::looks_like_email;
+use crate::model::{AuditEntry, Client, Person, Product, Programme, ProgrammeFor};
+use crate::{App, Error, Principal, Result};
+
+/// A team member: user id, e-mail, name, role.
+pub type Member = (i64, String, String, String);
+
+impl App {
+    pub async fn create_programme(
+        &self,
+        who: &Principal,
+        input: ProgrammeInput,
+    ) -> Result<Programme> {
+        self.may_create_programme(who)?;
+        let p = NewProgramme::try_from(input)?;
+        Ok(self.store.create_programme(&who.actor(), &p).await?)
+    }
+
+    pub async fn update_programme(
+        &self,
+        who: &Principal,
+        code: &str,
+        mut input: ProgrammeInput,
+    ) -> Result<Programme> {
+        let current = self
+            .programme_for(who, code, Action::Update)
+            .await?
+            .programme;
+        input.code = current.code.clone();
+        let p = NewProgramme::try_from(input)?;
+        let from = Status::parse(&current.status).map_err(Invalids::from)?;
+        NewProgramme::check_transition(from, p.status).map_err(Invalids::from)?;
+        Ok(self
+            .store
+            .update_programme(&who.actor(), current.id, &p)
+            .await?)
+    }
+
+    pub async fn delete_programme(&self, who: &Principal, code: &str) -> Result<()> {
+        let current = self
+            .programme_for(who, code, Action::Delete)
+            .await?
+            .programme;
+        Ok(self
+            .store
+            .delete_programme(&who.actor(), current.id)
+            .await?)
+    }
+
+    /// Every programme, for the operator at the console (`rumbo programs list`).
+    pub async fn programmes_for_operator(&self) -> Result<Vec<Programme>> {
+        Ok(self
+            .store
+            .programmes_for(None)
+            .await?
+            .into_iter()
+            .map(|p| p.programme)
+            .collect())
+    }
+
+    /// The programme's change history, newest first.
+    pub async fn programme_history(&self, p: &ProgrammeFor, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(self
+            .store
+            .audit_for_programme(p.programme.id, limit)
+            .await?)
+    }
+
+    /// The most recent changes across the installation (admins).
+    pub async fn audit_recent(&self, who: &Principal, limit: i64) -> Result<Vec<AuditEntry>> {
+        who.require_role(crate::access::ADMINS)?;
+        Ok(self.store.audit_recent(limit).await?)
+    }
+
+    /// The team of a programme the principal may read.
+    pub async fn members(&self, p: &ProgrammeFor) -> Result<Vec<Member>> {
+        Ok(self.store.members(p.programme.id).await?)
+    }
+
+    /// Adds a user to a programme's team (who may update the programme may change its team).
+    pub async fn add_member(&self, who: &Principal, code: &str, user_id: i64) -> Result<()> {
+        let p = self
+            .programme_for(who, code, Action::Update)
+            .await?
+            .programme;
+        if !self.store.users().await?.iter().any(|u| u.id == user_id) {
+            return Err(Error::invalid("user_id", "error.unknown.user"));
+        }
+        Ok(self.store.add_member(&who.actor(), p.id, user_id).await?)
+    }
+
+    pub async fn remove_member(&self, who: &Principal, code: &str, user_id: i64) -> Result<()> {
+        let p = self
+            .programme_for(who, code, Action::Update)
+            .await?
+            .programme;
+        Ok(self
+            .store
+            .remove_member(&who.actor(), p.id, user_id)
+            .await?)
+    }
+
+    /// The users who could join a programme's team (for the team form).
+    pub async fn member_candidates(
+        &self,
+        who: &Principal,
+        p: &ProgrammeFor,
+    ) -> Result<Vec<crate::model::User>> {
+        self.programme_for(who, &p.programme.code, Action::Update)
+            .await?;
+        Ok(self.store.users().await?)
+    }
+
+    /// Clients the principal may see (a client viewer: only their own).
+    pub async fn clients(&self, who: &Principal) -> Result<Vec<Client>> {
+        let all = self.store.clients().await?;
+        Ok(all
+            .into_iter()
+            .filter(|c| {
+                who.role != rumbo_domain::access::Role::ClientViewer || who.client_id == Some(c.id)
+            })
+            .collect())
+    }
+
+    pub async fn create_client(&self, who: &Principal, name: &str, rut: &str) -> Result<Client> {
+        who.require_role(MANAGERS)?;
+        let mut errors = Vec::new();
+        if name.trim().is_empty() {
+            errors.push(Invalid::new("client_name", "error.client.name"));
+        }
+        let rut = Rut::parse(rut).map_err(|e| errors.push(e)).ok();
+        match rut {
+            Some(rut) if errors.is_empty() => {
+                Ok(self.store.create_client(&who.actor(), name, rut).await?)
+            }
+            _ => Err(Invalids(errors).into()),
+        }
+    }
+
+    /// Products of every client (BPO staff; a client viewer sees none of other clients').
+    pub async fn products(&self, who: &Principal) -> Result<Vec<Product>> {
+        who.require_role(STAFF)?;
+        Ok(self.store.products(None).await?)
+    }
+
+    pub async fn create_product(
+        &self,
+        who: &Principal,
+        client_id: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<Product> {
+        who.require_role(MANAGERS)?;
+        if name.trim().is_empty() {
+            return Err(Error::invalid("name", "error.product.name"));
+        }
+        Ok(self
+            .store
+            .create_product(&who.actor(), client_id, name, description)
+            .await?)
+    }
+
+    /// People (staff records, not necessarily users), for managers.
+    pub async fn people(&self, who: &Principal) -> Result<Vec<Person>> {
+        who.require_role(MANAGERS)?;
+        Ok(self.store.people().await?)
+    }
+
+    pub async fn create_person(
+        &self,
+        who: &Principal,
+        name: &str,
+        email: Option<&str>,
+        org_role: &str,
+    ) -> Result<Person> {
+        who.require_role(MANAGERS)?;
+        if name.trim().is_empty() {
+            return Err(Error::invalid("person_name", "error.person.name"));
+        }
+        if email.is_some_and(|e| !looks_like_email(e)) {
+            return Err(Error::invalid("person_email", "error.email"));
+        }
+        Ok(self
+            .store
+            .create_person(&who.actor(), name, email, org_role)
+            .await?)
+    }
+}
+
+/// The stored programme as form input (to merge a partial update, API `PATCH`).
+pub fn input_from(p: &Programme) -> ProgrammeInput {
+    ProgrammeInput {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        client_id: Some(p.client_id),
+        product_id: p.product_id,
+        channels: p.channels.clone(),
+        start_date: p.start_date.clone(),
+        end_date: p.end_date.clone(),
+        status: Some(p.status.clone()),
+        time_zone: Some(p.time_zone.clone()),
+        description: Some(p.description.clone()),
+    }
+}
+
+/// Parses an optional numeric id field.
+pub fn parse_id(field: &'static str, s: Option<&str>) -> Result<Option<i64>, Invalid> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| Invalid::new(field, "error.unknown.reference")),
+    }
+}
