@@ -7,7 +7,7 @@ use rumbo_domain::{Invalid, Invalids};
 
 use crate::access::{MANAGERS, STAFF};
 use crate::accounts::looks_like_email;
-use crate::model::{AuditEntry, Client, Person, Product, Programme, ProgrammeFor};
+use crate::model::{AuditEntry, Client, Person, Product, Programme};
 use crate::{App, Error, Principal, Result};
 
 /// A team member: user id, e-mail, name, role.
@@ -67,11 +67,9 @@ impl App {
     }
 
     /// The programme's change history, newest first.
-    pub async fn programme_history(&self, p: &ProgrammeFor, limit: i64) -> Result<Vec<AuditEntry>> {
-        Ok(self
-            .store
-            .audit_for_programme(p.programme.id, limit)
-            .await?)
+    /// The programme's change history, newest first (`p` comes from an access check).
+    pub async fn programme_history(&self, p: &Programme, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.audit_for_programme(p.id, limit).await?)
     }
 
     /// The most recent changes across the installation (admins).
@@ -81,8 +79,8 @@ impl App {
     }
 
     /// The team of a programme the principal may read.
-    pub async fn members(&self, p: &ProgrammeFor) -> Result<Vec<Member>> {
-        Ok(self.store.members(p.programme.id).await?)
+    pub async fn members(&self, p: &Programme) -> Result<Vec<Member>> {
+        Ok(self.store.members(p.id).await?)
     }
 
     /// Adds a user to a programme's team (who may update the programme may change its team).
@@ -108,15 +106,21 @@ impl App {
             .await?)
     }
 
-    /// The users who could join a programme's team (for the team form).
+    /// BPO staff not yet on the team, for the team form (needs update access).
     pub async fn member_candidates(
         &self,
         who: &Principal,
-        p: &ProgrammeFor,
+        code: &str,
     ) -> Result<Vec<crate::model::User>> {
-        self.programme_for(who, &p.programme.code, Action::Update)
-            .await?;
-        Ok(self.store.users().await?)
+        let p = self.programme_for(who, code, Action::Update).await?;
+        let members = self.store.members(p.programme.id).await?;
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role != "client_viewer" && !members.iter().any(|m| m.0 == u.id))
+            .collect())
     }
 
     /// Clients the principal may see (a client viewer: only their own).

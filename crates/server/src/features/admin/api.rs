@@ -9,7 +9,6 @@ use rumbo_store::clients::{Client, Product};
 use rumbo_store::users::{Person, User};
 use serde::Deserialize;
 
-use crate::http::access::{ADMINS, MANAGERS};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
 use crate::AppState;
@@ -28,16 +27,7 @@ async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {
 }
 
 async fn clients(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Client>>, AppError> {
-    ctx.user()?;
-    let all = state.store.clients().await?;
-    // A client viewer sees only their own client.
-    let own = ctx.user()?.client_id;
-    let role = ctx.role()?;
-    Ok(Json(
-        all.into_iter()
-            .filter(|c| role != rumbo_domain::access::Role::ClientViewer || own == Some(c.id))
-            .collect(),
-    ))
+    Ok(Json(state.app.clients(&ctx.principal()?).await?))
 }
 
 #[derive(Deserialize)]
@@ -59,13 +49,7 @@ async fn create_client(
 }
 
 async fn products(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Product>>, AppError> {
-    ctx.require_role(&[
-        rumbo_domain::access::Role::Admin,
-        rumbo_domain::access::Role::Manager,
-        rumbo_domain::access::Role::Supervisor,
-        rumbo_domain::access::Role::Analyst,
-    ])?;
-    Ok(Json(state.store.products(None).await?))
+    Ok(Json(state.app.products(&ctx.principal()?).await?))
 }
 
 #[derive(Deserialize)]
@@ -89,8 +73,7 @@ async fn create_product(
 }
 
 async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Person>>, AppError> {
-    ctx.require_role(MANAGERS)?;
-    Ok(Json(state.store.people().await?))
+    Ok(Json(state.app.people(&ctx.principal()?).await?))
 }
 
 #[derive(Deserialize)]
@@ -114,8 +97,7 @@ async fn create_person(
 }
 
 async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<User>>, AppError> {
-    ctx.require_role(ADMINS)?;
-    Ok(Json(state.store.users().await?))
+    Ok(Json(state.app.users(&ctx.principal()?).await?))
 }
 
 #[derive(Deserialize)]

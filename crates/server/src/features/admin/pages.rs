@@ -36,16 +36,17 @@ async fn render(
     f: &FormData,
 ) -> Result<Markup, AppError> {
     let is_admin = ctx.role()? == Role::Admin;
-    let clients = state.store.clients().await?;
-    let products = state.store.products(None).await?;
-    let people = state.store.people().await?;
+    let who = ctx.principal()?;
+    let clients = state.app.clients(&who).await?;
+    let products = state.app.products(&who).await?;
+    let people = state.app.people(&who).await?;
     let users = if is_admin {
-        state.store.users().await?
+        state.app.users(&who).await?
     } else {
         vec![]
     };
     let audit = if is_admin {
-        state.store.audit_recent(30).await?
+        state.app.audit_recent(&who, 30).await?
     } else {
         vec![]
     };

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rumbo_domain::access::{Action, Role};
+use rumbo_domain::access::Role;
 use rumbo_domain::plan::budget::GroupBy;
 use rumbo_domain::plan::coordination::{Approver, PlanHistory};
 use rumbo_domain::plan::roles::{
@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::compute::{self, PlanProblem};
 use super::docs::*;
-use super::{load, PlanCx};
+use super::{Plan, PlanCx, Read, Update};
 use crate::http::access::MANAGERS;
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::{AppError, AppState};
@@ -205,20 +205,17 @@ fn enriched<T: Doc>(mut item: PlanItem) -> PlanItem {
 
 async fn list<T: Doc>(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<PlanItem>>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let items = state.store.plan_items(Some(cx.id()), T::KIND).await?;
     Ok(Json(items.into_iter().map(enriched::<T>).collect()))
 }
 
 async fn read<T: Doc>(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Read>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<PlanItem>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let item = state.store.plan_item(Some(cx.id()), T::KIND, id).await?;
     Ok(Json(enriched::<T>(item)))
 }
@@ -226,10 +223,9 @@ async fn read<T: Doc>(
 async fn create<T: Doc>(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<T>,
 ) -> Result<(StatusCode, Json<PlanItem>), AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (code, data) = body.check(&check)?;
     let item = NewPlanItem {
@@ -251,10 +247,10 @@ async fn create<T: Doc>(
 async fn update<T: Doc>(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<T>,
 ) -> Result<Json<PlanItem>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (code, data) = body.check(&check)?;
     let item = state
@@ -275,9 +271,9 @@ async fn update<T: Doc>(
 async fn remove<T: Doc>(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     state
         .store
         .delete_plan_item(&ctx.actor()?, Some(cx.id()), T::KIND, id)
@@ -306,10 +302,9 @@ impl<T> OneOrMany<T> {
 async fn upsert<T: Doc>(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<OneOrMany<T>>,
 ) -> Result<Json<Vec<PlanItem>>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -336,10 +331,8 @@ async fn upsert<T: Doc>(
 
 async fn methodology(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let items = state.store.plan_items(Some(cx.id()), "methodology").await?;
     Ok(Json(
         items
@@ -353,10 +346,9 @@ async fn methodology(
 async fn set_methodology(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<MethodologyDoc>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (code, data) = body.check(&check)?;
     let item = NewPlanItem {
@@ -373,10 +365,8 @@ async fn set_methodology(
 
 async fn heatmap(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let risks = compute::risks(&state, &cx).await?;
     Ok(Json(compute::heat_json(&compute::heat_grid(&risks))))
 }
@@ -388,9 +378,8 @@ fn svg_response(svg: String) -> Response {
 async fn heatmap_svg(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let risks = compute::risks(&state, &cx).await?;
     Ok(svg_response(compute::heat_svg(
         &ctx,
@@ -427,10 +416,9 @@ fn activity_of(data: &Value) -> Result<Activity, AppError> {
 async fn add_activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<OneOrMany<ActivityDoc>>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let new = parse_activities(&check, body.into_vec())?;
     let mut all: Vec<Activity> = compute::activities(&state, &cx)
@@ -463,10 +451,9 @@ async fn add_activity(
 async fn replace_activities(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<Vec<ActivityDoc>>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let new = parse_activities(&check, body)?;
     let all = new
@@ -495,10 +482,10 @@ async fn replace_activities(
 async fn update_activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<ActivityDoc>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (new_code, data) = body.check(&check)?;
     let mut found = false;
@@ -535,9 +522,9 @@ async fn update_activity(
 async fn delete_activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let acts = compute::activities(&state, &cx).await?;
     if !acts.iter().any(|(i, _)| i.id == id) {
         return Err(AppError::NotFound);
@@ -573,10 +560,8 @@ async fn scheduled(
 
 async fn schedule(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let plan = scheduled(&state, &cx).await?;
     Ok(Json(compute::schedule_json(&plan, &plan.schedule())))
 }
@@ -584,9 +569,8 @@ async fn schedule(
 async fn gantt(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let plan = scheduled(&state, &cx).await?;
     Ok(svg_response(compute::gantt_svg(
         &ctx,
@@ -613,10 +597,8 @@ struct RaciBody {
 
 async fn raci(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let items = state.store.plan_items(Some(cx.id()), "raci").await?;
     Ok(Json(
         items
@@ -631,10 +613,9 @@ async fn raci(
 async fn set_raci(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<RaciBody>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let mut errors = Vec::new();
     let mut entries = Vec::new();
@@ -685,10 +666,9 @@ async fn set_raci(
 async fn assign(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<AssignmentDoc>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (_, data) = body.check(&check)?;
     let new = reparse::<AssignmentDoc>(&data)
@@ -766,10 +746,9 @@ impl Doc for MeetingBody {
 async fn create_meeting(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<MeetingDoc>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let meeting = body.parse(&check)?;
     let meetings = state.store.plan_items(Some(cx.id()), "meeting").await?;
@@ -810,10 +789,8 @@ async fn create_meeting(
 /// The decision log: decisions recorded on their own and those taken in meetings, by date.
 async fn decision_log(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<Value>>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let mut log: Vec<Value> = state
         .store
         .plan_items(Some(cx.id()), "decision")
@@ -844,11 +821,9 @@ struct VarianceQuery {
 
 async fn budget_variance(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
     Query(q): Query<VarianceQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let by = match q.by.as_deref().unwrap_or("category") {
         "line" => GroupBy::Line,
         "month" => GroupBy::Month,
@@ -898,10 +873,8 @@ fn one() -> f64 {
 
 async fn staffing(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let items = state.store.plan_items(Some(cx.id()), "staffing").await?;
     items
         .into_iter()
@@ -914,10 +887,9 @@ async fn staffing(
 async fn plan_staffing(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     ApiJson(b): ApiJson<StaffingBody>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let data = staffing_plan(b)?;
     let item = NewPlanItem {
         kind: "staffing",
@@ -1033,9 +1005,9 @@ async fn stored_request(
 async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let approver = approver(&ctx, &cx)?;
     match apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
         Ok((cr, version)) => {
@@ -1098,9 +1070,9 @@ pub(crate) async fn apply_approval(
 async fn reject(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<PlanItem>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let cr = stored_request(&state, &cx, id).await?;
     let rejected = cr
         .reject(approver(&ctx, &cx)?, compute::today(&cx))
@@ -1121,10 +1093,8 @@ async fn reject(
 
 async fn versions(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<PlanVersion>>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     Ok(Json(state.store.plan_versions(cx.id()).await?))
 }
 
@@ -1215,10 +1185,10 @@ struct JudgeQuery {
 async fn judge_target(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Read>,
+    Path((_, id)): Path<(String, i64)>,
     Query(q): Query<JudgeQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let item = state.store.plan_item(Some(cx.id()), "target", id).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let (_, target) = reparse::<TargetDoc>(&item.data)

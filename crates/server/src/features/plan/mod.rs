@@ -15,11 +15,17 @@ mod pages;
 pub mod template;
 
 use axum::Router;
+use rumbo_app::model::Programme;
 use rumbo_domain::access::Action;
 use rumbo_domain::plan::ProgrammeDates;
-use rumbo_store::programmes::Programme;
 
-use crate::http::access;
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::http::access::{self, AccessKind, ProgrammeAccess};
+pub use crate::http::access::{Read, Update};
 use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 
@@ -43,6 +49,49 @@ impl PlanCx {
     }
 }
 
+/// The plan of the programme named by the path's `{code}`, which the user may `A` (the
+/// access check runs before the handler, as for [`ProgrammeAccess`]).
+pub struct Plan<A: AccessKind = Read>(pub PlanCx, PhantomData<A>);
+
+impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let access = ProgrammeAccess::<A>::from_request_parts(parts, state).await?;
+        Ok(Plan(
+            PlanCx::new(access.programme, access.member)?,
+            PhantomData,
+        ))
+    }
+}
+
+impl PlanCx {
+    /// The plan context of a programme the user may reach.
+    pub fn new(programme: Programme, member: bool) -> Result<PlanCx, AppError> {
+        let start = programme
+            .start_date
+            .parse()
+            .map_err(|_| AppError::Internal("stored programme start date".into()))?;
+        let end = match programme.end_date.as_deref() {
+            Some(e) => Some(
+                e.parse()
+                    .map_err(|_| AppError::Internal("stored programme end date".into()))?,
+            ),
+            None => None,
+        };
+        let dates =
+            ProgrammeDates::new(start, end).map_err(|e| AppError::Internal(e.key.into()))?;
+        Ok(PlanCx {
+            member,
+            programme,
+            dates,
+        })
+    }
+}
+
 /// Loads programme `code` if the user may do `action` on it (404 when they may not see it).
 pub async fn load(
     state: &AppState,
@@ -51,24 +100,7 @@ pub async fn load(
     action: Action,
 ) -> Result<PlanCx, AppError> {
     let p = access::programme(state, ctx, code, action).await?;
-    let start = p
-        .programme
-        .start_date
-        .parse()
-        .map_err(|_| AppError::Internal("stored programme start date".into()))?;
-    let end = match p.programme.end_date.as_deref() {
-        Some(e) => Some(
-            e.parse()
-                .map_err(|_| AppError::Internal("stored programme end date".into()))?,
-        ),
-        None => None,
-    };
-    let dates = ProgrammeDates::new(start, end).map_err(|e| AppError::Internal(e.key.into()))?;
-    Ok(PlanCx {
-        member: p.member,
-        programme: p.programme,
-        dates,
-    })
+    PlanCx::new(p.programme, p.member)
 }
 
 /// Indicators a KPI target may name (the KPI registry's indicators).

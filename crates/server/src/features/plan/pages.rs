@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::compute;
 use super::docs::{Doc, RiskDoc};
-use super::{load, PlanCx};
+use super::{load, Plan, PlanCx, Read, Update};
 use crate::http::ctx::{Ctx, Form};
 use crate::view::i18n::Lang;
 use crate::view::{csrf_field, field_errors, input, layout, svg, Section};
@@ -96,9 +96,8 @@ fn s(v: &Value) -> String {
 async fn overview(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Read>,
 ) -> Result<Markup, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Read).await?;
     let title = ctx.tf("plan.title", &[("code", &cx.programme.code)]);
     let body = html! {
         p { a href={ "/programs/" (cx.programme.code) } { (cx.programme.name) } }
@@ -458,9 +457,8 @@ fn risk_form_markup(
 async fn risk_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
 ) -> Result<Markup, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let title = ctx.t("plan.risk.new");
     Ok(layout(
         &ctx,
@@ -479,10 +477,9 @@ async fn risk_form(
 async fn add_risk(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let doc = RiskDoc {
         cause: f.get("cause").into(),
@@ -560,10 +557,10 @@ fn problem_page(ctx: &Ctx, cx: &PlanCx, p: compute::PlanProblem) -> Response {
 async fn approve_change(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let approver = approver(&ctx, &cx)?;
     match super::api::apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
         Ok(_) => Ok(axum::response::Redirect::to(&format!(
@@ -578,10 +575,10 @@ async fn approve_change(
 async fn reject_change(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((code, id)): Path<(String, i64)>,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let item = state
         .store
         .plan_item(Some(cx.id()), "change_request", id)
@@ -660,9 +657,8 @@ fn activity_form_markup(
 async fn activity_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
 ) -> Result<Markup, AppError> {
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     Ok(layout(
         &ctx,
         Section::Planning,
@@ -681,11 +677,10 @@ async fn activity_form(
 async fn add_activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    Plan(cx, ..): Plan<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
     use super::docs::{activity_json, ActivityDoc, DependencyBody};
-    let cx = load(&state, &ctx, &code, Action::Update).await?;
     let check = compute::check_cx(&state, &cx).await?;
     let doc = ActivityDoc {
         id: f.get("id").into(),

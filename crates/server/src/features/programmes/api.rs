@@ -10,7 +10,7 @@ use rumbo_store::audit::AuditEntry;
 use rumbo_store::programmes::Programme;
 use serde::Deserialize;
 
-use crate::http::access;
+use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
 use crate::AppState;
@@ -135,12 +135,12 @@ async fn replace(
 async fn patch(
     State(state): State<AppState>,
     ctx: Ctx,
+    ProgrammeAccess {
+        programme: current, ..
+    }: ProgrammeAccess<Update>,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ProgrammeBody>,
 ) -> Result<Json<Programme>, AppError> {
-    let current = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
     let input = body.merge_into(rumbo_app::programmes::input_from(&current));
     Ok(Json(
         state
@@ -161,13 +161,9 @@ async fn delete(
 
 async fn history(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
 ) -> Result<Json<Vec<AuditEntry>>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
-    Ok(Json(state.store.audit_for_programme(p.id, 500).await?))
+    Ok(Json(state.app.programme_history(&p, 500).await?))
 }
 
 #[derive(serde::Serialize)]
@@ -180,16 +176,12 @@ struct Member {
 
 async fn members(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
 ) -> Result<Json<Vec<Member>>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     Ok(Json(
         state
-            .store
-            .members(p.id)
+            .app
+            .members(&p)
             .await?
             .into_iter()
             .map(|(user_id, name, email, role)| Member {

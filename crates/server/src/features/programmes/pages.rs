@@ -10,7 +10,7 @@ use rumbo_domain::programme::{Channel, ProgrammeInput, Status, DEFAULT_TIME_ZONE
 use rumbo_domain::Invalid;
 use rumbo_store::programmes::Programme;
 
-use crate::http::access;
+use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
 use crate::view::redirect;
@@ -106,8 +106,9 @@ async fn programme_form(
     errors: &[Invalid],
     editing: bool,
 ) -> Result<Markup, AppError> {
-    let clients = state.store.clients().await?;
-    let products = state.store.products(None).await?;
+    let who = ctx.principal()?;
+    let clients = state.app.clients(&who).await?;
+    let products = state.app.products(&who).await?;
     Ok(html! {
         @if !errors.is_empty() {
             div.problems role="alert" {
@@ -239,9 +240,9 @@ async fn create(
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    access: ProgrammeAccess<Read>,
 ) -> Result<Markup, AppError> {
-    let pf = access::programme(&state, &ctx, &code, Action::Read).await?;
+    let pf = access.programme_for();
     let rel = Relation {
         member: pf.member,
         same_client: ctx.user()?.client_id == Some(pf.programme.client_id),
@@ -250,16 +251,13 @@ async fn show(
     let can_edit = decide(role, Action::Update, Some(rel)) == Decision::Allow;
     let can_delete = decide(role, Action::Delete, Some(rel)) == Decision::Allow;
     let p = &pf.programme;
-    let history = state.store.audit_for_programme(p.id, 100).await?;
-    let members = state.store.members(p.id).await?;
+    let history = state.app.programme_history(p, 100).await?;
+    let members = state.app.members(p).await?;
     let candidates: Vec<_> = if can_edit {
         state
-            .store
-            .users()
+            .app
+            .member_candidates(&ctx.principal()?, &p.code)
             .await?
-            .into_iter()
-            .filter(|u| u.role != "client_viewer" && !members.iter().any(|m| m.0 == u.id))
-            .collect()
     } else {
         vec![]
     };
@@ -382,11 +380,8 @@ fn facts(ctx: &Ctx, p: &Programme) -> Markup {
 async fn edit_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(code): Path<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
 ) -> Result<Markup, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
     let v = rumbo_app::programmes::input_from(&p);
     let action = format!("/programs/{}/edit", p.code);
     let form = programme_form(&state, &ctx, &action, &v, &[], true).await?;
