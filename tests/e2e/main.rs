@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `rumbo` binary in a temporary folder (ripgrep's `TestCommand`
 //! idea) and, in headless Chromium, the web application.
 
+mod architecture;
 mod browser;
 mod cli;
 mod plan_browser;
