@@ -112,7 +112,11 @@ fn crate_dependencies_point_inward() {
     let deps = actual_crate_deps();
     assert!(deps.len() >= 9, "found only {:?}", deps.keys());
     let v = crate_violations(&deps);
-    assert!(v.is_empty(), "forbidden crate dependencies:\n{}", v.join("\n"));
+    assert!(
+        v.is_empty(),
+        "forbidden crate dependencies:\n{}",
+        v.join("\n")
+    );
 }
 
 #[test]
@@ -127,7 +131,10 @@ fn the_crate_check_rejects_a_deliberately_wrong_graph() {
         "kpi → domain is not allowed",
         "ingest → store is not allowed",
     ] {
-        assert!(v.iter().any(|x| x == expected), "{expected} not caught: {v:?}");
+        assert!(
+            v.iter().any(|x| x == expected),
+            "{expected} not caught: {v:?}"
+        );
     }
 }
 
@@ -246,13 +253,20 @@ fn server_areas_import_only_inward() {
         assert!(edges.contains_key(area), "no {area}/ area in {edges:?}");
     }
     let v = area_violations(&edges);
-    assert!(v.is_empty(), "forbidden imports between server areas:\n{}", v.join("\n"));
+    assert!(
+        v.is_empty(),
+        "forbidden imports between server areas:\n{}",
+        v.join("\n")
+    );
 }
 
 #[test]
 fn the_area_check_rejects_a_deliberately_wrong_graph() {
     let mut edges = server_area_edges();
-    edges.entry("view".into()).or_default().insert("http".into());
+    edges
+        .entry("view".into())
+        .or_default()
+        .insert("http".into());
     edges
         .entry("http".into())
         .or_default()
@@ -267,13 +281,18 @@ fn the_area_check_rejects_a_deliberately_wrong_graph() {
         "http imports features/plan",
         "features/control imports features/plan",
     ] {
-        assert!(v.iter().any(|x| x == expected), "{expected} not caught: {v:?}");
+        assert!(
+            v.iter().any(|x| x == expected),
+            "{expected} not caught: {v:?}"
+        );
     }
 }
 
 #[test]
 fn references_are_read_from_crate_paths() {
-    let r = references("use crate::view::layout;\nuse crate::features::plan::docs;\nuse crate::{AppState, demo};");
+    let r = references(
+        "use crate::view::layout;\nuse crate::features::plan::docs;\nuse crate::{AppState, demo};",
+    );
     assert_eq!(
         r.into_iter().collect::<Vec<_>>(),
         ["features/plan", "http", "root", "view"]

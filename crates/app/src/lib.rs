@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod credentials;
 pub mod error;
+pub mod mappings;
 pub mod model;
 pub mod programmes;
 
@@ -59,6 +60,11 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Is the database reachable? (readiness probes)
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
     }
 
     /// Closes every database connection (graceful shutdown; lets SQLite checkpoint its WAL).

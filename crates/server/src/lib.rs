@@ -1,9 +1,11 @@
 //! `rumbo-server`: the web application (HTML pages, the `/api/v1` JSON API and its OpenAPI
-//! document) over the store and the pure cores.
+//! document) over the use cases of `rumbo-app`.
 //!
-//! **Invariant:** only this crate knows HTTP, HTML and JSON wire formats. Handlers are thin: they
-//! parse input into domain types, check access with `rumbo_domain::access`, call the store, and
-//! render. Every string a user reads comes from the catalogues in `i18n/`.
+//! **Invariant:** only this crate knows HTTP, HTML and JSON wire formats. Areas: `http/`
+//! (request context, errors, extractors), `view/` (layout, formats, catalogues; a leaf),
+//! `features/<feature>/` (pages and API of one capability); routers are merged only here.
+//! Handlers are thin: they parse input, call one `rumbo_app` use case and render. Every string
+//! a user reads comes from the catalogues in `i18n/`.
 
 pub mod demo;
 pub mod features;
@@ -11,57 +13,14 @@ pub mod http;
 pub mod view;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use rumbo_store::Store;
 
 pub use http::error::AppError;
-
-/// Server settings that handlers need.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Mark cookies `Secure` (behind HTTPS).
-    pub secure_cookies: bool,
-    /// Where import batch files and uploads live (beside an SQLite database).
-    pub data_dir: std::path::PathBuf,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            secure_cookies: false,
-            data_dir: std::path::PathBuf::from("rumbo-data"),
-        }
-    }
-}
-
-/// Shared state of every request.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub app: rumbo_app::App,
-    pub config: Arc<Config>,
-}
-
-impl AppState {
-    pub fn new(store: Store, config: Config) -> AppState {
-        let app = rumbo_app::App::new(
-            store.clone(),
-            rumbo_app::Settings {
-                data_dir: config.data_dir.clone(),
-            },
-        );
-        AppState {
-            store,
-            app,
-            config: Arc::new(config),
-        }
-    }
-}
+pub use http::state::{AppState, Config};
 
 /// The whole application as a router (tests drive it with `oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -103,7 +62,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
@@ -116,19 +75,19 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Serves `state` on `addr` until `shutdown` completes, then closes the store.
+/// Serves `state` on `addr` until `shutdown` completes, then closes the database.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let store = state.store.clone();
+    let use_cases = state.app.clone();
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;
-    store.close().await;
+    use_cases.close().await;
     tracing::info!("stopped");
     Ok(())
 }

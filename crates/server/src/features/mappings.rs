@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use maud::{html, Markup};
+use rumbo_app::mappings::{check_mapping, kind_name, kind_of, preview_sample, Mapping, RecordKind};
+use rumbo_app::model::Programme;
 use rumbo_domain::access::Action;
 use rumbo_domain::Invalid;
-use rumbo_ingest::mapping::{preview_csv, Mapping, RecordKind, RowMapper};
-use rumbo_store::imports::SavedMapping;
-use rumbo_store::programmes::Programme;
 
-use crate::http::access;
+use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{csrf_matches, multipart_text, ApiJson, Ctx, Form, FormData};
 use crate::http::error::AppError;
 use crate::view::redirect;
@@ -35,24 +34,13 @@ pub fn api_router() -> Router<AppState> {
         .route("/programs/{code}/mappings/{name}", put(api_put))
 }
 
-const KINDS: [(RecordKind, &str, &str); 4] = [
-    (RecordKind::Calls, "calls", "mapping.kind.calls"),
-    (RecordKind::Quality, "quality", "mapping.kind.quality"),
-    (RecordKind::Survey, "survey", "mapping.kind.survey"),
-    (RecordKind::Sales, "sales", "mapping.kind.sales"),
+/// Record kinds with their catalogue labels.
+const KINDS: [(RecordKind, &str); 4] = [
+    (RecordKind::Calls, "mapping.kind.calls"),
+    (RecordKind::Quality, "mapping.kind.quality"),
+    (RecordKind::Survey, "mapping.kind.survey"),
+    (RecordKind::Sales, "mapping.kind.sales"),
 ];
-
-fn kind_of(s: &str) -> Option<RecordKind> {
-    KINDS.iter().find(|(_, v, _)| *v == s).map(|(k, _, _)| *k)
-}
-
-fn kind_name(k: RecordKind) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(x, _, _)| *x == k)
-        .map(|(_, v, _)| *v)
-        .unwrap_or("calls")
-}
 
 /// The most rows of a sample shown.
 const PREVIEW_ROWS: usize = 5;
@@ -62,15 +50,13 @@ const PREVIEW_BYTES: usize = 256 * 1024;
 async fn list_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     UrlPath(code): UrlPath<String>,
 ) -> Result<Markup, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let can_edit = access::programme(&state, &ctx, &code, Action::Update)
         .await
         .is_ok();
-    let saved = state.store.mappings(p.id).await?;
+    let saved = state.app.mappings(&p).await?;
     Ok(layout(
         &ctx,
         Section::Control,
@@ -83,8 +69,8 @@ async fn list_page(
                     thead { tr { th scope="col" { (ctx.t("mapping.name")) } th scope="col" { (ctx.t("mapping.kind")) } th scope="col" { (ctx.t("mapping.columns")) } } }
                     tbody { @for m in &saved { tr {
                         td { (m.name) }
-                        td { (kind_of(&m.kind).map(|k| ctx.t(KINDS.iter().find(|x| x.0 == k).map(|x| x.2).unwrap_or(""))).unwrap_or("?")) }
-                        td { code { (columns_summary(&m.mapping_json)) } }
+                        td { (ctx.t(kind_label(m.mapping.kind))) }
+                        td { code { (columns_summary(&m.mapping)) } }
                     } } }
                 }
             }
@@ -95,7 +81,7 @@ async fn list_page(
                     (csrf_field(&ctx))
                     div.field {
                         label for="kind" { (ctx.t("mapping.kind")) }
-                        select id="kind" name="kind" { @for (_, v, key) in KINDS { option value=(v) { (ctx.t(key)) } } }
+                        select id="kind" name="kind" { @for (k, key) in KINDS { option value=(kind_name(k)) { (ctx.t(key)) } } }
                     }
                     div.field {
                         label for="delimiter" { (ctx.t("mapping.delimiter")) }
@@ -117,16 +103,20 @@ async fn list_page(
     ))
 }
 
-fn columns_summary(json: &str) -> String {
-    serde_json::from_str::<Mapping>(json)
-        .map(|m| {
-            m.columns
-                .iter()
-                .map(|(f, c)| format!("{f}←{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
+fn columns_summary(m: &Mapping) -> String {
+    m.columns
+        .iter()
+        .map(|(f, c)| format!("{f}←{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn kind_label(k: RecordKind) -> &'static str {
+    KINDS
+        .iter()
+        .find(|x| x.0 == k)
+        .map(|x| x.1)
+        .unwrap_or("mapping.kind.calls")
 }
 
 fn delimiter_of(s: &str) -> Option<char> {
@@ -220,14 +210,10 @@ fn mapping_form(ctx: &Ctx, p: &Programme, d: &Draft, errors: &[Invalid]) -> Mark
 }
 
 async fn preview(
-    State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
     let (mut csrf_ok, mut kind, mut delimiter, mut sample) =
         (false, String::new(), String::new(), Vec::new());
     while let Some(mut field) = mp
@@ -268,11 +254,7 @@ async fn preview(
             sample.truncate(last + 1);
         }
     }
-    let (header, rows) = preview_csv(&sample[..], delimiter_of(&delimiter), PREVIEW_ROWS)
-        .map_err(|_| AppError::invalid("file", "error.mapping.sample"))?;
-    if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
-        return Err(AppError::invalid("file", "error.mapping.sample"));
-    }
+    let (header, rows) = preview_sample(&sample[..], delimiter_of(&delimiter), PREVIEW_ROWS)?;
     let d = Draft {
         kind,
         delimiter,
@@ -317,53 +299,26 @@ fn mapping_from(f: &FormData, kind: RecordKind, header: &[String]) -> Result<Map
         delimiter: delimiter_of(f.get("delimiter")),
         sheet: None,
     };
-    check(&m, header)?;
+    check_mapping(&m, header)?;
     Ok(m)
-}
-
-fn check(m: &Mapping, header: &[String]) -> Result<(), Invalid> {
-    if let Some(z) = &m.timezone {
-        if jiff::tz::TimeZone::get(z).is_err() {
-            return Err(Invalid::new("timezone", "error.programme.time_zone"));
-        }
-    }
-    RowMapper::new(m, header, None)
-        .map_err(|_| Invalid::new("columns", "error.mapping.columns"))?;
-    Ok(())
 }
 
 async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
     let kind =
         kind_of(f.get("kind")).ok_or_else(|| AppError::invalid("kind", "error.mapping.kind"))?;
     let header = f.all("header");
-    let name = f.get("name").trim().to_string();
-    let result = if name.is_empty() || name.chars().count() > 60 {
-        Err(Invalid::new("name", "error.mapping.name"))
-    } else {
-        mapping_from(&f, kind, &header)
-    };
+    let result = rumbo_app::mappings::check_name(f.get("name"))
+        .and_then(|_| mapping_from(&f, kind, &header));
     match result {
         Ok(m) => {
-            let json = serde_json::to_string(&m).map_err(|e| AppError::Internal(e.to_string()))?;
             state
-                .store
-                .save_mapping(
-                    &ctx.actor()?,
-                    Some(p.id),
-                    &SavedMapping {
-                        name,
-                        kind: kind_name(kind).into(),
-                        mapping_json: json,
-                    },
-                )
+                .app
+                .save_mapping(&ctx.principal()?, &p, f.get("name"), &m, &header)
                 .await?;
             Ok(redirect(&format!("/programs/{}/mappings", p.code)))
         }
@@ -388,21 +343,13 @@ async fn save(
 
 async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
 ) -> Result<Json<Vec<serde_json::Value>>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
-    let saved = state.store.mappings(p.id).await?;
+    let saved = state.app.mappings(&p).await?;
     Ok(Json(
         saved
             .into_iter()
-            .map(|m| {
-                let mapping: serde_json::Value =
-                    serde_json::from_str(&m.mapping_json).unwrap_or_default();
-                serde_json::json!({ "name": m.name, "kind": m.kind, "mapping": mapping })
-            })
+            .map(|m| serde_json::json!({ "name": m.name, "kind": m.kind, "mapping": m.mapping }))
             .collect(),
     ))
 }
@@ -418,29 +365,13 @@ struct PutMapping {
 async fn api_put(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath((code, name)): UrlPath<(String, String)>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
+    UrlPath((_, name)): UrlPath<(String, String)>,
     ApiJson(body): ApiJson<PutMapping>,
 ) -> Result<StatusCode, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
-    if name.trim().is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("name", "error.mapping.name"));
-    }
-    check(&body.mapping, &body.header)?;
-    let json =
-        serde_json::to_string(&body.mapping).map_err(|e| AppError::Internal(e.to_string()))?;
     state
-        .store
-        .save_mapping(
-            &ctx.actor()?,
-            Some(p.id),
-            &SavedMapping {
-                name: name.trim().into(),
-                kind: kind_name(body.mapping.kind).into(),
-                mapping_json: json,
-            },
-        )
+        .app
+        .save_mapping(&ctx.principal()?, &p, &name, &body.mapping, &body.header)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,3 +6,4 @@ pub mod access;
 pub mod auth;
 pub mod ctx;
 pub mod error;
+pub mod state;

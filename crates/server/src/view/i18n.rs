@@ -52,14 +52,15 @@ impl Lang {
             .next()
     }
 
-    /// The message for `key`; the key itself if it is missing (a test prevents that).
+    /// The message for `key`. A missing key (tests prevent it for every key family) is
+    /// logged and shows the catalogue's neutral "text not available", never the raw key.
     pub fn t(self, key: &str) -> &'static str {
         let cat = catalogue(self);
         match cat.get(key) {
             Some(v) => v.as_str(),
             None => {
                 tracing::warn!(key, lang = self.code(), "missing message");
-                Box::leak(key.to_string().into_boxed_str())
+                cat.get(MISSING).map(|v| v.as_str()).unwrap_or("…")
             }
         }
     }
@@ -78,6 +79,9 @@ impl Lang {
         s
     }
 }
+
+/// The catalogue key shown in place of a missing message.
+const MISSING: &str = "i18n.missing";
 
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
@@ -176,6 +180,15 @@ mod tests {
             missing.is_empty(),
             "keys missing from the catalogues: {missing:#?}"
         );
+    }
+
+    #[test]
+    fn a_missing_key_shows_a_neutral_text_not_the_key() {
+        for lang in [Lang::Es, Lang::En] {
+            let shown = lang.t("no.such.key");
+            assert_ne!(shown, "no.such.key");
+            assert_eq!(shown, lang.t(MISSING));
+        }
     }
 
     #[test]
