@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// What to record; `before`/`after` are the entity's JSON form (None for create/delete sides).
-pub struct Change<'a> {
+pub(crate) struct Change<'a> {
     pub entity: &'a str,
     pub entity_id: String,
     pub programme_id: Option<i64>,
@@ -54,7 +54,7 @@ pub struct Change<'a> {
 }
 
 /// Appends an audit row inside the caller's transaction.
-pub async fn record(
+pub(crate) async fn record(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     change: Change<'_>,
