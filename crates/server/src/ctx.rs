@@ -40,7 +40,7 @@ impl Ctx {
     /// The user's organisation role.
     pub fn role(&self) -> Result<Role, AppError> {
         let u = self.user()?;
-        Role::parse(&u.role).ok_or(AppError::Forbidden)
+        Role::parse(&u.role).map_err(|_| AppError::Forbidden)
     }
 
     pub fn actor(&self) -> Result<Actor, AppError> {

@@ -156,7 +156,7 @@ pub async fn create_user(
     if name.trim().is_empty() {
         errors.push(Invalid::new("user_name", "error.user.name"));
     }
-    let role = rumbo_domain::access::Role::parse(role);
+    let role = rumbo_domain::access::Role::parse(role).ok();
     match role {
         None => errors.push(Invalid::new("role", "error.user.role")),
         Some(rumbo_domain::access::Role::ClientViewer) if client_id.is_none() => {
