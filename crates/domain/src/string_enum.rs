@@ -104,7 +104,7 @@ macro_rules! string_enum {
 
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 
@@ -173,6 +173,11 @@ mod tests {
         assert_eq!(Sample::ALL, [Sample::One, Sample::TwoWords]);
         assert_eq!(Sample::TwoWords.as_str(), "two_words");
         assert_eq!(Sample::TwoWords.to_string(), "two_words");
+        assert_eq!(
+            format!("[{:<5}]", Sample::One),
+            "[one  ]",
+            "width and alignment apply"
+        );
         assert_eq!("one".parse::<Sample>(), Ok(Sample::One));
         assert_round_trips::<Sample>();
     }
