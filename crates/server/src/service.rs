@@ -1,7 +1,7 @@
 //! Use cases shared by the HTML pages and the JSON API, so both enforce the same rules.
 
 use rumbo_domain::access::Action;
-use rumbo_domain::programme::{NewProgramme, ProgrammeInput, Status};
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
 use rumbo_domain::{Invalid, Invalids};
 use rumbo_store::programmes::Programme;
 
@@ -29,8 +29,7 @@ pub async fn update_programme(
         .programme;
     input.code = current.code.clone();
     let p = NewProgramme::try_from(input)?;
-    let from = Status::parse(&current.status).map_err(Invalids::from)?;
-    NewProgramme::check_transition(from, p.status).map_err(Invalids::from)?;
+    NewProgramme::check_transition(current.status, p.status).map_err(Invalids::from)?;
     Ok(state
         .store
         .update_programme(&ctx.actor()?, current.id, &p)
@@ -54,10 +53,10 @@ pub fn input_from(p: &Programme) -> ProgrammeInput {
         name: p.name.clone(),
         client_id: Some(p.client_id),
         product_id: p.product_id,
-        channels: p.channels.clone(),
-        start_date: p.start_date.clone(),
-        end_date: p.end_date.clone(),
-        status: Some(p.status.clone()),
+        channels: p.channels.iter().map(|c| c.to_string()).collect(),
+        start_date: p.start_date.to_string(),
+        end_date: p.end_date.map(|d| d.to_string()),
+        status: Some(p.status.to_string()),
         time_zone: Some(p.time_zone.clone()),
         description: Some(p.description.clone()),
     }
@@ -170,7 +169,7 @@ pub async fn create_user(
     if !errors.is_empty() {
         return Err(Invalids(errors).into());
     }
-    let role = role.map(|r| r.as_str()).unwrap_or("analyst");
+    let role = role.unwrap_or(rumbo_domain::access::Role::Analyst);
     let hash =
         crate::auth::hash_password(password).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(state

@@ -1,6 +1,5 @@
 //! The append-only audit log: who changed what, when, with the row before and after.
 
-use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -30,7 +29,7 @@ impl Actor {
 }
 
 /// One audit record as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,

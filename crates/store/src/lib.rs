@@ -207,6 +207,37 @@ where
         .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
 }
 
+/// Reads a text column holding a value's text form (a string enum's wire name, an ISO date),
+/// turning text that does not parse into [`StoreError::Corrupt`].
+pub(crate) fn parsed_col<T>(row: &AnyRow, name: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = col(row, name)?;
+    parse_stored(name, &text)
+}
+
+/// [`parsed_col`] for a nullable column.
+pub(crate) fn parsed_opt_col<T>(row: &AnyRow, name: &str) -> Result<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = col(row, name)?;
+    text.map(|t| parse_stored(name, &t)).transpose()
+}
+
+/// Parses a stored text; what does not parse is corrupt data, never a user error.
+pub(crate) fn parse_stored<T>(what: &str, text: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{what} {text:?}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

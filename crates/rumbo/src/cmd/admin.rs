@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{bail, Context};
 use rumbo_domain::access::Role;
+use rumbo_server::api::ProgrammeDto;
 use rumbo_store::users::NewUser;
 use rumbo_store::{Actor, Store};
 
@@ -104,7 +105,7 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                 let u = store
                     .create_user(
                         &Actor::system("cli"),
-                        NewUser { email: &email, name: &name, password_hash: &hash, role: role.as_str(), client_id, lang: "es" },
+                        NewUser { email: &email, name: &name, password_hash: &hash, role, client_id, lang: "es" },
                     )
                     .await
                     .map_err(|e| match e {
@@ -162,7 +163,10 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
             .map(|p| p.programme)
             .collect();
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            Format::Json => {
+                let json: Vec<ProgrammeDto> = rows.iter().map(ProgrammeDto::from).collect();
+                println!("{}", serde_json::to_string_pretty(&json)?)
+            }
             Format::Table => {
                 println!(
                     "{:<16} {:<10} {:<12} {:<12} NAME",
@@ -173,8 +177,8 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
                         "{:<16} {:<10} {:<12} {:<12} {}",
                         p.code,
                         p.status,
-                        p.start_date,
-                        p.end_date.as_deref().unwrap_or("-"),
+                        p.start_date.to_string(),
+                        p.end_date.map_or("-".into(), |d| d.to_string()),
                         p.name
                     );
                 }

@@ -4,13 +4,15 @@
 mod openapi;
 mod programmes;
 
+pub use programmes::{AuditEntryDto, ProgrammeDto};
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use rumbo_store::clients::{Client, Product};
 use rumbo_store::users::{Person, User};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::access::{ADMINS, MANAGERS};
 use crate::ctx::{ApiJson, Ctx};
@@ -31,11 +33,103 @@ pub fn router() -> Router<AppState> {
         .merge(crate::mappings::api_router())
 }
 
-async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {
-    Ok(Json(ctx.user()?.clone()))
+/// A user account as the API shows it.
+#[derive(Serialize)]
+pub struct UserDto {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub client_id: Option<i64>,
+    pub lang: String,
+    pub active: bool,
 }
 
-async fn clients(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Client>>, AppError> {
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        UserDto {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role.as_str(),
+            client_id: u.client_id,
+            lang: u.lang.clone(),
+            active: u.active,
+        }
+    }
+}
+
+/// A client as the API shows it, its RUT formatted `12.345.678-5`.
+#[derive(Serialize)]
+pub struct ClientDto {
+    pub id: i64,
+    pub name: String,
+    pub rut: String,
+}
+
+impl From<&Client> for ClientDto {
+    fn from(c: &Client) -> Self {
+        ClientDto {
+            id: c.id,
+            name: c.name.clone(),
+            rut: c.rut.to_string(),
+        }
+    }
+}
+
+/// A product as the API shows it.
+#[derive(Serialize)]
+pub struct ProductDto {
+    pub id: i64,
+    pub client_id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+impl From<&Product> for ProductDto {
+    fn from(p: &Product) -> Self {
+        ProductDto {
+            id: p.id,
+            client_id: p.client_id,
+            name: p.name.clone(),
+            description: p.description.clone(),
+        }
+    }
+}
+
+/// A person of the organisation as the API shows them.
+#[derive(Serialize)]
+pub struct PersonDto {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub org_role: String,
+}
+
+impl From<&Person> for PersonDto {
+    fn from(p: &Person) -> Self {
+        PersonDto {
+            id: p.id,
+            name: p.name.clone(),
+            email: p.email.clone(),
+            org_role: p.org_role.clone(),
+        }
+    }
+}
+
+/// Rows as their API form.
+fn dtos<'a, T: 'a, D: From<&'a T>>(rows: &'a [T]) -> Vec<D> {
+    rows.iter().map(D::from).collect()
+}
+
+async fn me(ctx: Ctx) -> Result<Json<UserDto>, AppError> {
+    Ok(Json(ctx.user()?.into()))
+}
+
+async fn clients(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ClientDto>>, AppError> {
     ctx.user()?;
     let all = state.store.clients().await?;
     // A client viewer sees only their own client.
@@ -44,6 +138,7 @@ async fn clients(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Cli
     Ok(Json(
         all.into_iter()
             .filter(|c| role != rumbo_domain::access::Role::ClientViewer || own == Some(c.id))
+            .map(|c| ClientDto::from(&c))
             .collect(),
     ))
 }
@@ -58,19 +153,22 @@ async fn create_client(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewClient>,
-) -> Result<(StatusCode, Json<Client>), AppError> {
+) -> Result<(StatusCode, Json<ClientDto>), AppError> {
     let c = service::create_client(&state, &ctx, &b.name, &b.rut).await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
-async fn products(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Product>>, AppError> {
+async fn products(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ProductDto>>, AppError> {
     ctx.require_role(&[
         rumbo_domain::access::Role::Admin,
         rumbo_domain::access::Role::Manager,
         rumbo_domain::access::Role::Supervisor,
         rumbo_domain::access::Role::Analyst,
     ])?;
-    Ok(Json(state.store.products(None).await?))
+    Ok(Json(dtos(&state.store.products(None).await?)))
 }
 
 #[derive(Deserialize)]
@@ -85,14 +183,14 @@ async fn create_product(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewProduct>,
-) -> Result<(StatusCode, Json<Product>), AppError> {
+) -> Result<(StatusCode, Json<ProductDto>), AppError> {
     let p = service::create_product(&state, &ctx, b.client_id, &b.name, &b.description).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
-async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Person>>, AppError> {
+async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<PersonDto>>, AppError> {
     ctx.require_role(MANAGERS)?;
-    Ok(Json(state.store.people().await?))
+    Ok(Json(dtos(&state.store.people().await?)))
 }
 
 #[derive(Deserialize)]
@@ -107,14 +205,14 @@ async fn create_person(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewPerson>,
-) -> Result<(StatusCode, Json<Person>), AppError> {
+) -> Result<(StatusCode, Json<PersonDto>), AppError> {
     let p = service::create_person(&state, &ctx, &b.name, b.email.as_deref(), &b.org_role).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<User>>, AppError> {
+async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<UserDto>>, AppError> {
     ctx.require_role(ADMINS)?;
-    Ok(Json(state.store.users().await?))
+    Ok(Json(dtos(&state.store.users().await?)))
 }
 
 #[derive(Deserialize)]
@@ -130,7 +228,7 @@ async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewUserBody>,
-) -> Result<(StatusCode, Json<User>), AppError> {
+) -> Result<(StatusCode, Json<UserDto>), AppError> {
     let u = service::create_user(
         &state,
         &ctx,
@@ -141,5 +239,5 @@ async fn create_user(
         &b.password,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(u)))
+    Ok((StatusCode::CREATED, Json((&u).into())))
 }

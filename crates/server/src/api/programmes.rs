@@ -8,7 +8,8 @@ use rumbo_domain::access::Action;
 use rumbo_domain::programme::ProgrammeInput;
 use rumbo_store::audit::AuditEntry;
 use rumbo_store::programmes::Programme;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::ctx::{ApiJson, Ctx};
 use crate::error::AppError;
@@ -27,6 +28,78 @@ pub fn router() -> Router<AppState> {
             "/programs/{code}/members/{user_id}",
             axum::routing::delete(remove_member),
         )
+}
+
+/// A programme as the API shows it: dates as ISO text, status and channels by wire name.
+#[derive(Serialize)]
+pub struct ProgrammeDto {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub client_id: i64,
+    pub client_name: String,
+    pub product_id: Option<i64>,
+    pub product_name: Option<String>,
+    pub channels: Vec<&'static str>,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub status: &'static str,
+    pub time_zone: String,
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Programme> for ProgrammeDto {
+    fn from(p: &Programme) -> Self {
+        ProgrammeDto {
+            id: p.id,
+            code: p.code.clone(),
+            name: p.name.clone(),
+            client_id: p.client_id,
+            client_name: p.client_name.clone(),
+            product_id: p.product_id,
+            product_name: p.product_name.clone(),
+            channels: p.channels.iter().map(|c| c.as_str()).collect(),
+            start_date: p.start_date.to_string(),
+            end_date: p.end_date.map(|d| d.to_string()),
+            status: p.status.as_str(),
+            time_zone: p.time_zone.clone(),
+            description: p.description.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// One change of a programme's history as the API shows it.
+#[derive(Serialize)]
+pub struct AuditEntryDto {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub programme_id: Option<i64>,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl From<AuditEntry> for AuditEntryDto {
+    fn from(a: AuditEntry) -> Self {
+        AuditEntryDto {
+            id: a.id,
+            at: a.at,
+            actor: a.actor,
+            entity: a.entity,
+            entity_id: a.entity_id,
+            programme_id: a.programme_id,
+            action: a.action,
+            before: a.before,
+            after: a.after,
+        }
+    }
 }
 
 /// The JSON body for a programme; every field optional so PATCH can merge.
@@ -81,30 +154,34 @@ impl ProgrammeBody {
     }
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Programme>>, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ProgrammeDto>>, AppError> {
     let rows = access::visible_programmes(&state, &ctx).await?;
-    Ok(Json(rows.into_iter().map(|r| r.programme).collect()))
+    Ok(Json(rows.iter().map(|r| (&r.programme).into()).collect()))
 }
 
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<(StatusCode, Json<Programme>), AppError> {
+) -> Result<(StatusCode, Json<ProgrammeDto>), AppError> {
     let p =
         service::create_programme(&state, &ctx, body.merge_into(ProgrammeInput::default())).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
 async fn read(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     Ok(Json(
-        access::programme(&state, &ctx, &code, Action::Read)
+        (&access::programme(&state, &ctx, &code, Action::Read)
             .await?
-            .programme,
+            .programme)
+            .into(),
     ))
 }
 
@@ -113,15 +190,16 @@ async fn replace(
     ctx: Ctx,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     Ok(Json(
-        service::update_programme(
+        (&service::update_programme(
             &state,
             &ctx,
             &code,
             body.merge_into(ProgrammeInput::default()),
         )
-        .await?,
+        .await?)
+            .into(),
     ))
 }
 
@@ -130,13 +208,13 @@ async fn patch(
     ctx: Ctx,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     let current = access::programme(&state, &ctx, &code, Action::Update)
         .await?
         .programme;
     let input = body.merge_into(service::input_from(&current));
     Ok(Json(
-        service::update_programme(&state, &ctx, &code, input).await?,
+        (&service::update_programme(&state, &ctx, &code, input).await?).into(),
     ))
 }
 
@@ -153,11 +231,12 @@ async fn history(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-) -> Result<Json<Vec<AuditEntry>>, AppError> {
+) -> Result<Json<Vec<AuditEntryDto>>, AppError> {
     let p = access::programme(&state, &ctx, &code, Action::Read)
         .await?
         .programme;
-    Ok(Json(state.store.audit_for_programme(p.id, 500).await?))
+    let history = state.store.audit_for_programme(p.id, 500).await?;
+    Ok(Json(history.into_iter().map(AuditEntryDto::from).collect()))
 }
 
 #[derive(serde::Serialize)]
@@ -165,7 +244,7 @@ struct Member {
     user_id: i64,
     name: String,
     email: String,
-    role: String,
+    role: &'static str,
 }
 
 async fn members(
@@ -186,7 +265,7 @@ async fn members(
                 user_id,
                 name,
                 email,
-                role,
+                role: role.as_str(),
             })
             .collect(),
     ))

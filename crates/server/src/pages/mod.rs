@@ -170,18 +170,11 @@ pub fn csrf_field(ctx: &Ctx) -> Markup {
     html! { input type="hidden" name="_csrf" value=(ctx.csrf); }
 }
 
-/// Formats a civil date `YYYY-MM-DD` for the user's language.
-pub fn fmt_date(ctx: &Ctx, iso: &str) -> String {
+/// Formats a civil date for the user's language: `31-12-2026` or `2026-12-31`.
+pub fn fmt_date(ctx: &Ctx, date: &jiff::civil::Date) -> String {
     match ctx.lang {
-        crate::i18n::Lang::Es => {
-            let p: Vec<_> = iso.split('-').collect();
-            if p.len() == 3 {
-                format!("{}-{}-{}", p[2], p[1], p[0])
-            } else {
-                iso.to_string()
-            }
-        }
-        crate::i18n::Lang::En => iso.to_string(),
+        crate::i18n::Lang::Es => date.strftime("%d-%m-%Y").to_string(),
+        crate::i18n::Lang::En => date.to_string(),
     }
 }
 

@@ -50,19 +50,8 @@ pub async fn load(
     action: Action,
 ) -> Result<PlanCx, AppError> {
     let p = access::programme(state, ctx, code, action).await?;
-    let start = p
-        .programme
-        .start_date
-        .parse()
-        .map_err(|_| AppError::Internal("stored programme start date".into()))?;
-    let end = match p.programme.end_date.as_deref() {
-        Some(e) => Some(
-            e.parse()
-                .map_err(|_| AppError::Internal("stored programme end date".into()))?,
-        ),
-        None => None,
-    };
-    let dates = ProgrammeDates::new(start, end).map_err(|e| AppError::Internal(e.key.into()))?;
+    let dates = ProgrammeDates::new(p.programme.start_date, p.programme.end_date)
+        .map_err(|e| AppError::Internal(e.key.into()))?;
     Ok(PlanCx {
         member: p.member,
         programme: p.programme,

@@ -144,7 +144,7 @@ impl TestApp {
                     email,
                     name: email,
                     password_hash: hash(),
-                    role,
+                    role: role.parse().unwrap(),
                     client_id,
                     lang: "es",
                 },
