@@ -47,7 +47,7 @@ pub fn check_new_account(a: &NewAccount<'_>) -> Result<Role, Invalids> {
     if a.name.trim().is_empty() {
         errors.push(Invalid::new("user_name", "error.user.name"));
     }
-    let role = Role::parse(a.role);
+    let role = Role::parse(a.role).ok();
     match role {
         None => errors.push(Invalid::new("role", "error.user.role")),
         Some(Role::ClientViewer) if a.client_id.is_none() => {
@@ -102,7 +102,7 @@ impl App {
                     email: &email,
                     name: a.name.trim(),
                     password_hash: &hash,
-                    role: role.as_str(),
+                    role,
                     client_id: a.client_id,
                     lang: a.lang,
                 },

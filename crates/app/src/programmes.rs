@@ -1,7 +1,7 @@
 //! Programmes and their master data: clients, products, people, teams and change history.
 
 use rumbo_domain::access::Action;
-use rumbo_domain::programme::{NewProgramme, ProgrammeInput, Status};
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
 use rumbo_domain::rut::Rut;
 use rumbo_domain::{Invalid, Invalids};
 
@@ -11,7 +11,7 @@ use crate::model::{AuditEntry, Client, Person, Product, Programme};
 use crate::{App, Error, Principal, Result};
 
 /// A team member: user id, e-mail, name, role.
-pub type Member = (i64, String, String, String);
+pub type Member = (i64, String, String, rumbo_domain::access::Role);
 
 impl App {
     pub async fn create_programme(
@@ -36,8 +36,7 @@ impl App {
             .programme;
         input.code = current.code.clone();
         let p = NewProgramme::try_from(input)?;
-        let from = Status::parse(&current.status).map_err(Invalids::from)?;
-        NewProgramme::check_transition(from, p.status).map_err(Invalids::from)?;
+        NewProgramme::check_transition(current.status, p.status).map_err(Invalids::from)?;
         Ok(self
             .store
             .update_programme(&who.actor(), current.id, &p)
@@ -119,7 +118,10 @@ impl App {
             .users()
             .await?
             .into_iter()
-            .filter(|u| u.role != "client_viewer" && !members.iter().any(|m| m.0 == u.id))
+            .filter(|u| {
+                u.role != rumbo_domain::access::Role::ClientViewer
+                    && !members.iter().any(|m| m.0 == u.id)
+            })
             .collect())
     }
 
@@ -206,10 +208,10 @@ pub fn input_from(p: &Programme) -> ProgrammeInput {
         name: p.name.clone(),
         client_id: Some(p.client_id),
         product_id: p.product_id,
-        channels: p.channels.clone(),
-        start_date: p.start_date.clone(),
-        end_date: p.end_date.clone(),
-        status: Some(p.status.clone()),
+        channels: p.channels.iter().map(|c| c.to_string()).collect(),
+        start_date: p.start_date.to_string(),
+        end_date: p.end_date.map(|d| d.to_string()),
+        status: Some(p.status.to_string()),
         time_zone: Some(p.time_zone.clone()),
         description: Some(p.description.clone()),
     }

@@ -4,38 +4,17 @@
 //! "not found" (its existence must not leak); if they may see it but not do the action,
 //! the answer is "forbidden".
 
-/// Organisation-wide role of a user account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    Manager,
-    Supervisor,
-    Analyst,
-    ClientViewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Manager,
-        Role::Supervisor,
-        Role::Analyst,
-        Role::ClientViewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Supervisor => "supervisor",
-            Role::Analyst => "analyst",
-            Role::ClientViewer => "client_viewer",
-        }
+crate::string_enum! {
+    /// Organisation-wide role of a user account.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Role {
+        Admin = "admin",
+        Manager = "manager",
+        Supervisor = "supervisor",
+        Analyst = "analyst",
+        ClientViewer = "client_viewer",
     }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
-    }
+    invalid("role", "error.user.role")
 }
 
 /// What is being done to a programme (or to anything inside it).

@@ -8,6 +8,9 @@ pub mod access;
 pub mod plan;
 pub mod programme;
 pub mod rut;
+pub mod string_enum;
+
+pub use string_enum::{assert_round_trips, StringEnum, UnknownName};
 
 /// A rejected input: which field, and a stable message key for the UI catalogues.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

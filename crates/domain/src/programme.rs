@@ -38,39 +38,19 @@ impl fmt::Display for ProgrammeCode {
     }
 }
 
-/// Where a programme is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    Draft,
-    Planned,
-    Running,
-    Closed,
+crate::string_enum! {
+    /// Where a programme is in its life.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        Draft = "draft",
+        Planned = "planned",
+        Running = "running",
+        Closed = "closed",
+    }
+    invalid("status", "error.programme.status")
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Draft,
-        Status::Planned,
-        Status::Running,
-        Status::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Planned => "planned",
-            Status::Running => "running",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-            .ok_or(Invalid::new("status", "error.programme.status"))
-    }
-
     /// The lifecycle moves forward one step at a time; a planned programme may go back to draft
     /// (re-planning), and nothing leaves `closed`.
     pub fn can_become(self, next: Status) -> bool {
@@ -83,44 +63,18 @@ impl Status {
     }
 }
 
-/// A contact channel a programme serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    VoiceInbound,
-    VoiceOutbound,
-    Chat,
-    Email,
-    WhatsApp,
-    Social,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 6] = [
-        Channel::VoiceInbound,
-        Channel::VoiceOutbound,
-        Channel::Chat,
-        Channel::Email,
-        Channel::WhatsApp,
-        Channel::Social,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::VoiceInbound => "voice_inbound",
-            Channel::VoiceOutbound => "voice_outbound",
-            Channel::Chat => "chat",
-            Channel::Email => "email",
-            Channel::WhatsApp => "whatsapp",
-            Channel::Social => "social",
-        }
+crate::string_enum! {
+    /// A contact channel a programme serves.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Channel {
+        VoiceInbound = "voice_inbound",
+        VoiceOutbound = "voice_outbound",
+        Chat = "chat",
+        Email = "email",
+        WhatsApp = "whatsapp",
+        Social = "social",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-            .ok_or(Invalid::new("channels", "error.programme.channel"))
-    }
+    invalid("channels", "error.programme.channel")
 }
 
 /// The default time zone of a programme (../shared/docs/chile.md §7).

@@ -3,6 +3,7 @@
 //!
 //! Demo accounts share the password [`DEMO_PASSWORD`]; `rumbo serve` prints it when it seeds.
 
+use rumbo_domain::access::Role;
 use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
 use rumbo_domain::rut::{check_digit, Rut};
 use rumbo_store::users::NewUser;
@@ -11,20 +12,30 @@ use rumbo_store::{Actor, Store, StoreError};
 pub const DEMO_PASSWORD: &str = "rumbo-demo-2026";
 
 /// (email, name, role, client index)
-pub const DEMO_USERS: &[(&str, &str, &str, Option<usize>)] = &[
-    ("admin@demo.rumbo.cl", "Administración Rumbo", "admin", None),
-    ("jefa@demo.rumbo.cl", "Carolina Muñoz", "manager", None),
+pub const DEMO_USERS: &[(&str, &str, Role, Option<usize>)] = &[
+    (
+        "admin@demo.rumbo.cl",
+        "Administración Rumbo",
+        Role::Admin,
+        None,
+    ),
+    ("jefa@demo.rumbo.cl", "Carolina Muñoz", Role::Manager, None),
     (
         "supervisor@demo.rumbo.cl",
         "Jorge Pérez",
-        "supervisor",
+        Role::Supervisor,
         None,
     ),
-    ("analista@demo.rumbo.cl", "Valentina Rojas", "analyst", None),
+    (
+        "analista@demo.rumbo.cl",
+        "Valentina Rojas",
+        Role::Analyst,
+        None,
+    ),
     (
         "cliente@demo.rumbo.cl",
         "Andrés Soto (Los Andes Seguros)",
-        "client_viewer",
+        Role::ClientViewer,
         Some(0),
     ),
 ];
@@ -74,7 +85,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool, StoreError> {
                     email,
                     name,
                     password_hash: &hash,
-                    role,
+                    role: *role,
                     client_id: client.map(|i| clients[i]),
                     lang: "es",
                 },

@@ -1,6 +1,5 @@
 //! The append-only audit log: who changed what, when, with the row before and after.
 
-use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -30,7 +29,7 @@ impl Actor {
 }
 
 /// One audit record as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
@@ -44,7 +43,7 @@ pub struct AuditEntry {
 }
 
 /// What to record; `before`/`after` are the entity's JSON form (None for create/delete sides).
-pub struct Change<'a> {
+pub(crate) struct Change<'a> {
     pub entity: &'a str,
     pub entity_id: String,
     pub programme_id: Option<i64>,
@@ -54,7 +53,7 @@ pub struct Change<'a> {
 }
 
 /// Appends an audit row inside the caller's transaction.
-pub async fn record(
+pub(crate) async fn record(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     change: Change<'_>,

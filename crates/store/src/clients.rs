@@ -1,21 +1,21 @@
 //! Clients (the BPO's customers) and their products.
 
 use rumbo_domain::rut::Rut;
-use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Actor, Change};
 use crate::{col, now, Result, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Client {
     pub id: i64,
     pub name: String,
-    /// Formatted `12.345.678-5` (a company's tax id; not personal data).
-    pub rut: String,
+    /// A company's tax id (not personal data); displays as `12.345.678-5`.
+    pub rut: Rut,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     pub id: i64,
     pub client_id: i64,
@@ -30,7 +30,6 @@ fn client_row(r: &AnyRow) -> Result<Client> {
         id: col(r, "id")?,
         name: col(r, "name")?,
         rut: Rut::parse(&format!("{body}-{dv}"))
-            .map(|r| r.to_string())
             .map_err(|_| StoreError::Corrupt(format!("client rut {body}-{dv}")))?,
     })
 }
@@ -84,7 +83,7 @@ impl Store {
         let client = Client {
             id,
             name: name.trim().to_string(),
-            rut: rut.to_string(),
+            rut,
         };
         audit::record(
             &mut tx,
@@ -95,7 +94,11 @@ impl Store {
                 programme_id: None,
                 action: "create",
                 before: None,
-                after: serde_json::to_value(&client).ok(),
+                after: Some(json!({
+                    "id": client.id,
+                    "name": client.name,
+                    "rut": client.rut.to_string(),
+                })),
             },
         )
         .await?;
@@ -165,7 +168,12 @@ impl Store {
                 programme_id: None,
                 action: "create",
                 before: None,
-                after: serde_json::to_value(&product).ok(),
+                after: Some(json!({
+                    "id": product.id,
+                    "client_id": product.client_id,
+                    "name": product.name,
+                    "description": product.description,
+                })),
             },
         )
         .await?;

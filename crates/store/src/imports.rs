@@ -206,7 +206,7 @@ impl Store {
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                 StoreError::UnknownReference("programme")
             }
-            _ => StoreError::Db(e),
+            _ => e.into(),
         })?;
         for chunk in b.issues.chunks(CHUNK) {
             let mut sql = String::from(

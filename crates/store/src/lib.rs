@@ -34,7 +34,7 @@ pub enum Backend {
 }
 
 /// Everything that can go wrong in the store. Callers match on the first variants; `Db` carries
-/// the driver's error for logs only (never shown to users).
+/// the driver's error, opaque, for logs only (never shown to users).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -48,16 +48,42 @@ pub enum StoreError {
     #[error("unsupported database url (expected sqlite:// or postgres://)")]
     UnsupportedUrl,
     #[error("migration {version} failed: {source}")]
-    Migration { version: i64, source: sqlx::Error },
+    Migration { version: i64, source: DbError },
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(DbError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
 
+/// A database driver error: printable and a [`std::error::Error`] for logs, opaque otherwise,
+/// so no driver type leaks out of this crate.
+#[derive(Debug)]
+pub struct DbError(Box<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+// Lets `?` turn driver errors into store errors inside this crate; nothing outside can name
+// the driver's error type.
+#[doc(hidden)]
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(DbError(Box::new(e)))
+    }
+}
+
 impl StoreError {
     /// True when the error is a unique-constraint violation.
-    pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
     }
 }
@@ -112,7 +138,7 @@ impl Store {
         self.backend
     }
 
-    pub fn pool(&self) -> &AnyPool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -120,7 +146,7 @@ impl Store {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes while another
     /// connection still holds the lock (e.g. a rollback not yet finished) fails at once with
     /// SQLITE_BUSY instead of waiting, so every write transaction starts immediate.
-    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -181,9 +207,94 @@ where
         .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
 }
 
+/// Reads a text column holding a value's text form (a string enum's wire name, an ISO date),
+/// turning text that does not parse into [`StoreError::Corrupt`].
+pub(crate) fn parsed_col<T>(row: &AnyRow, name: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = col(row, name)?;
+    parse_stored(name, &text)
+}
+
+/// [`parsed_col`] for a nullable column.
+pub(crate) fn parsed_opt_col<T>(row: &AnyRow, name: &str) -> Result<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = col(row, name)?;
+    text.map(|t| parse_stored(name, &t)).transpose()
+}
+
+/// Parses a stored text; what does not parse is corrupt data, never a user error.
+pub(crate) fn parse_stored<T>(what: &str, text: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{what} {text:?}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of every public item declared in this crate's sources: signatures up to their
+    /// body, public fields, and whole enum definitions (variants are public).
+    fn public_items() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let t = line.trim_start();
+                if !t.starts_with("pub ") || t.starts_with("pub mod") || t.starts_with("pub use") {
+                    continue;
+                }
+                let indent = line.len() - t.len();
+                let whole = t.starts_with("pub enum");
+                // A field of a public struct is one line.
+                let field = t.trim_end().ends_with(',');
+                let mut item = String::new();
+                for l in &lines[i..] {
+                    item.push_str(l);
+                    item.push('\n');
+                    let closes = field
+                        || l.trim_end().ends_with(';')
+                        || if whole {
+                            l.len() - l.trim_start().len() == indent && l.trim() == "}"
+                        } else {
+                            l.trim_end().ends_with('{')
+                        };
+                    if closes {
+                        break;
+                    }
+                }
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                out.push((name, item));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_public_item_names_a_driver_type() {
+        let items = public_items();
+        assert!(items.iter().any(|(_, i)| i.contains("fn programmes_for")));
+        for (file, item) in items {
+            for word in ["sqlx", "AnyRow", "AnyPool", "Transaction", "Any>"] {
+                assert!(
+                    !item.contains(word),
+                    "{file}: public item names {word}:\n{item}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn bare_paths_and_sqlite_urls_open_in_create_mode() {

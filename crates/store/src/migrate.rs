@@ -4,7 +4,7 @@
 //! same numbers; a migration runs in one transaction together with its bookkeeping row, so a
 //! failed migration leaves nothing behind.
 
-use crate::{now, Backend, Result, Store, StoreError};
+use crate::{now, Backend, DbError, Result, Store, StoreError};
 
 /// (version, name, sqlite sql, postgres sql)
 const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
@@ -57,7 +57,10 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         sqlx::raw_sql(sql)
             .execute(&mut *tx)
             .await
-            .map_err(|source| StoreError::Migration { version, source })?;
+            .map_err(|e| StoreError::Migration {
+                version,
+                source: DbError(Box::new(e)),
+            })?;
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )

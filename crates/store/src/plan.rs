@@ -7,8 +7,7 @@
 //! an approved change request with its new version) happen in one transaction, with one audit row
 //! per item changed, so nothing is ever half-saved.
 
-use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -21,7 +20,7 @@ pub const CODE_CONFLICT: &str = "plan_item.code";
 pub const VERSION_CONFLICT: &str = "plan_version.number";
 
 /// A stored plan item.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanItem {
     pub id: i64,
     /// `None` for library entries shared by all programmes.
@@ -51,7 +50,7 @@ pub struct Link {
 }
 
 /// A stored plan version.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanVersion {
     pub id: i64,
     pub programme_id: i64,
@@ -104,6 +103,32 @@ fn version_row(r: &AnyRow) -> Result<PlanVersion> {
         values: json("values_json")?,
         changes: json("changes_json")?,
         created_at: col(r, "created_at")?,
+    })
+}
+
+/// An item's row in the audit log.
+fn item_json(i: &PlanItem) -> Value {
+    json!({
+        "id": i.id,
+        "programme_id": i.programme_id,
+        "kind": i.kind,
+        "code": i.code,
+        "data": i.data,
+        "created_at": i.created_at,
+        "updated_at": i.updated_at,
+    })
+}
+
+/// A version's row in the audit log.
+fn version_json(v: &PlanVersion) -> Value {
+    json!({
+        "id": v.id,
+        "programme_id": v.programme_id,
+        "number": v.number,
+        "change_request_id": v.change_request_id,
+        "values": v.values,
+        "changes": v.changes,
+        "created_at": v.created_at,
     })
 }
 
@@ -176,7 +201,7 @@ async fn insert_item(
             programme_id,
             action: "create",
             before: None,
-            after: serde_json::to_value(&after).ok(),
+            after: Some(item_json(&after)),
         },
     )
     .await?;
@@ -208,8 +233,8 @@ async fn update_item(
             entity_id: before.id.to_string(),
             programme_id,
             action: "update",
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
+            before: Some(item_json(&before)),
+            after: Some(item_json(&after)),
         },
     )
     .await?;
@@ -234,7 +259,7 @@ async fn delete_item(
             entity_id: before.id.to_string(),
             programme_id,
             action: "delete",
-            before: serde_json::to_value(&before).ok(),
+            before: Some(item_json(&before)),
             after: None,
         },
     )
@@ -600,7 +625,7 @@ async fn insert_version(
             programme_id: Some(programme_id),
             action: "create",
             before: None,
-            after: serde_json::to_value(&v).ok(),
+            after: Some(version_json(&v)),
         },
     )
     .await?;

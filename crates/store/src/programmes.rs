@@ -1,15 +1,17 @@
 //! Programmes: create, read, update, delete, with membership and audit.
 
-use rumbo_domain::programme::NewProgramme;
-use serde::Serialize;
+use jiff::civil::Date;
+use rumbo_domain::access::Role;
+use rumbo_domain::programme::{Channel, NewProgramme, Status};
+use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Actor, Change};
-use crate::{col, now, Result, Store, StoreError};
+use crate::{col, now, parse_stored, parsed_col, parsed_opt_col, Result, Store, StoreError};
 
 /// A programme as stored, with its client and product names for display.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Programme {
     pub id: i64,
     pub code: String,
@@ -18,10 +20,10 @@ pub struct Programme {
     pub client_name: String,
     pub product_id: Option<i64>,
     pub product_name: Option<String>,
-    pub channels: Vec<String>,
-    pub start_date: String,
-    pub end_date: Option<String>,
-    pub status: String,
+    pub channels: Vec<Channel>,
+    pub start_date: Date,
+    pub end_date: Option<Date>,
+    pub status: Status,
     pub time_zone: String,
     pub description: String,
     pub created_at: i64,
@@ -55,11 +57,11 @@ fn row(r: &AnyRow) -> Result<ProgrammeFor> {
             channels: channels
                 .split(',')
                 .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            start_date: col(r, "start_date")?,
-            end_date: col(r, "end_date")?,
-            status: col(r, "status")?,
+                .map(|c| parse_stored("channel", c))
+                .collect::<Result<_>>()?,
+            start_date: parsed_col(r, "start_date")?,
+            end_date: parsed_opt_col(r, "end_date")?,
+            status: parsed_col(r, "status")?,
             time_zone: col(r, "time_zone")?,
             description: col(r, "description")?,
             created_at: col(r, "created_at")?,
@@ -274,7 +276,7 @@ impl Store {
     }
 
     /// (user id, name, email, role) of a programme's team.
-    pub async fn members(&self, programme_id: i64) -> Result<Vec<(i64, String, String, String)>> {
+    pub async fn members(&self, programme_id: i64) -> Result<Vec<(i64, String, String, Role)>> {
         let rows = sqlx::query(
             "SELECT u.id, u.name, u.email, u.role FROM programme_members m JOIN users u ON u.id = m.user_id
              WHERE m.programme_id = $1 ORDER BY u.name",
@@ -288,7 +290,7 @@ impl Store {
                     col(r, "id")?,
                     col(r, "name")?,
                     col(r, "email")?,
-                    col(r, "role")?,
+                    parsed_col(r, "role")?,
                 ))
             })
             .collect()
@@ -312,11 +314,32 @@ async fn audit_programme(
             entity_id: p.code.clone(),
             programme_id: Some(p.id),
             action,
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: after.and_then(|a| serde_json::to_value(a).ok()),
+            before: before.map(audit_json),
+            after: after.map(audit_json),
         },
     )
     .await
+}
+
+/// A programme's row in the audit log: every field, dates as ISO text, names as stored.
+fn audit_json(p: &Programme) -> Value {
+    json!({
+        "id": p.id,
+        "code": p.code,
+        "name": p.name,
+        "client_id": p.client_id,
+        "client_name": p.client_name,
+        "product_id": p.product_id,
+        "product_name": p.product_name,
+        "channels": p.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "start_date": p.start_date.to_string(),
+        "end_date": p.end_date.map(|d| d.to_string()),
+        "status": p.status.as_str(),
+        "time_zone": p.time_zone,
+        "description": p.description,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    })
 }
 
 async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme> {
@@ -327,4 +350,72 @@ async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(row(&r)?.programme)
+}
+
+#[cfg(test)]
+mod tests {
+    use rumbo_domain::programme::ProgrammeInput;
+    use rumbo_domain::rut::Rut;
+
+    use super::*;
+    use crate::testing::fresh_store;
+
+    async fn one_programme(store: &Store) -> Programme {
+        let sys = Actor::system("test");
+        let rut = Rut::parse("76.086.428-5").unwrap();
+        let client = store.create_client(&sys, "Banco", rut).await.unwrap();
+        let p = NewProgramme::try_from(ProgrammeInput {
+            code: "RET-01".into(),
+            name: "Retención".into(),
+            client_id: Some(client.id),
+            channels: vec!["chat".into()],
+            start_date: "2026-01-01".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        store.create_programme(&sys, &p).await.unwrap()
+    }
+
+    async fn set(store: &Store, column: &str, value: &str) {
+        sqlx::query(&format!("UPDATE programmes SET {column} = $1"))
+            .bind(value)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stored_value_that_does_not_parse_is_corrupt_data() {
+        let store = fresh_store().await.unwrap();
+        let p = one_programme(&store).await;
+        assert_eq!(store.programme_by_id(p.id).await.unwrap(), p);
+        for (column, bad, named) in [
+            ("status", "archived", "archived"),
+            ("start_date", "2026-13-01", "2026-13-01"),
+            ("end_date", "tomorrow", "tomorrow"),
+            ("channels", "chat,fax", "fax"),
+        ] {
+            let good: Option<String> =
+                sqlx::query_scalar(&format!("SELECT {column} FROM programmes"))
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            set(&store, column, bad).await;
+            let read = store.programme_by_id(p.id).await;
+            assert!(
+                matches!(&read, Err(StoreError::Corrupt(m)) if m.contains(named)),
+                "{column} = {bad:?} read as {read:?}"
+            );
+            match good {
+                Some(g) => set(&store, column, &g).await,
+                None => {
+                    sqlx::query(&format!("UPDATE programmes SET {column} = NULL"))
+                        .execute(store.pool())
+                        .await
+                        .unwrap();
+                }
+            }
+            assert_eq!(store.programme_by_id(p.id).await.unwrap(), p);
+        }
+    }
 }

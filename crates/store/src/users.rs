@@ -3,18 +3,19 @@
 //! Secrets are never stored in clear: passwords arrive already hashed (argon2id, by the server
 //! crate) and session/API tokens are stored as SHA-256 hashes.
 
-use serde::Serialize;
+use rumbo_domain::access::Role;
+use serde_json::json;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Actor, Change};
-use crate::{col, now, Result, Store, StoreError};
+use crate::{col, now, parsed_col, Result, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub client_id: Option<i64>,
     pub lang: String,
     pub active: bool,
@@ -34,7 +35,7 @@ pub struct Session {
     pub csrf: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Person {
     pub id: i64,
     pub name: String,
@@ -48,7 +49,7 @@ fn user_row(r: &AnyRow) -> Result<User> {
         id: col(r, "id")?,
         email: col(r, "email")?,
         name: col(r, "name")?,
-        role: col(r, "role")?,
+        role: parsed_col(r, "role")?,
         client_id: col(r, "client_id")?,
         lang: col(r, "lang")?,
         active: active != 0,
@@ -60,7 +61,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub client_id: Option<i64>,
     pub lang: &'a str,
 }
@@ -85,7 +86,7 @@ impl Store {
         .bind(&email)
         .bind(u.name.trim())
         .bind(u.password_hash)
-        .bind(u.role)
+        .bind(u.role.as_str())
         .bind(u.client_id)
         .bind(u.lang)
         .bind(now())
@@ -102,7 +103,7 @@ impl Store {
             id,
             email,
             name: u.name.trim().to_string(),
-            role: u.role.to_string(),
+            role: u.role,
             client_id: u.client_id,
             lang: u.lang.to_string(),
             active: true,
@@ -116,7 +117,15 @@ impl Store {
                 programme_id: None,
                 action: "create",
                 before: None,
-                after: serde_json::to_value(&user).ok(),
+                after: Some(json!({
+                    "id": user.id,
+                    "email": user.email,
+                    "name": user.name,
+                    "role": user.role.as_str(),
+                    "client_id": user.client_id,
+                    "lang": user.lang,
+                    "active": user.active,
+                })),
             },
         )
         .await?;
@@ -341,11 +350,52 @@ impl Store {
                 programme_id: None,
                 action: "create",
                 before: None,
-                after: serde_json::to_value(&person).ok(),
+                after: Some(json!({
+                    "id": person.id,
+                    "name": person.name,
+                    "email": person.email,
+                    "org_role": person.org_role,
+                })),
             },
         )
         .await?;
         tx.commit().await?;
         Ok(person)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fresh_store;
+
+    #[tokio::test]
+    async fn a_stored_role_that_is_no_role_is_corrupt_data() {
+        let store = fresh_store().await.unwrap();
+        let u = store
+            .create_user(
+                &Actor::system("test"),
+                NewUser {
+                    email: "a@b.cl",
+                    name: "A",
+                    password_hash: "x",
+                    role: Role::Supervisor,
+                    client_id: None,
+                    lang: "es",
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.users().await.unwrap(), vec![u.clone()]);
+        sqlx::query("UPDATE users SET role = 'owner' WHERE id = $1")
+            .bind(u.id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let read = store.user_by_email("a@b.cl").await;
+        assert!(
+            matches!(&read, Err(StoreError::Corrupt(m)) if m.contains("owner")),
+            "{read:?}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! One story through the store, run on whichever backend `DATABASE_URL` chooses
 //! (SQLite temp file by default, PostgreSQL in CI).
 
-use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
+use rumbo_domain::access::Role;
+use rumbo_domain::programme::{Channel, NewProgramme, ProgrammeInput, Status};
 use rumbo_domain::rut::Rut;
 use rumbo_store::testing::fresh_store;
 use rumbo_store::users::NewUser;
@@ -28,7 +29,8 @@ async fn clients_programmes_users_and_audit_round_trip() {
         .create_client(&sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
         .await
         .unwrap();
-    assert_eq!(client.rut, "76.086.428-5");
+    assert_eq!(client.rut.to_string(), "76.086.428-5");
+    assert_eq!(store.client(client.id).await.unwrap(), client);
     let dup = store
         .create_client(&sys, "Otro", Rut::parse("76086428-5").unwrap())
         .await;
@@ -41,7 +43,7 @@ async fn clients_programmes_users_and_audit_round_trip() {
                 email: "Jefa@Example.cl",
                 name: "Jefa",
                 password_hash: "$argon2id$fake",
-                role: "manager",
+                role: Role::Manager,
                 client_id: None,
                 lang: "es",
             },
@@ -49,6 +51,7 @@ async fn clients_programmes_users_and_audit_round_trip() {
         .await
         .unwrap();
     assert_eq!(user.email, "jefa@example.cl");
+    assert_eq!(user.role, Role::Manager);
     let actor = Actor::user(user.id, &user.email);
 
     let p = store
@@ -56,7 +59,10 @@ async fn clients_programmes_users_and_audit_round_trip() {
         .await
         .unwrap();
     assert_eq!(p.code, "RET-01");
-    assert_eq!(p.channels, vec!["voice_inbound", "chat"]);
+    assert_eq!(p.channels, vec![Channel::VoiceInbound, Channel::Chat]);
+    assert_eq!(p.status, Status::Draft);
+    assert_eq!(p.start_date, jiff::civil::date(2026, 1, 1));
+    assert_eq!(p.end_date, Some(jiff::civil::date(2026, 12, 31)));
     let seen = store.programme_for("ret-01", Some(user.id)).await.unwrap();
     assert!(seen.member, "the creator joins the team");
     assert!(!store.programme_for("RET-01", None).await.unwrap().member);
@@ -98,6 +104,18 @@ async fn clients_programmes_users_and_audit_round_trip() {
         "Retención tarjetas 2026"
     );
     assert_eq!(history[0].actor, "jefa@example.cl");
+    // The audit log keeps the text forms, whatever the row types are.
+    let after = history[0].after.as_ref().unwrap();
+    assert_eq!(after["status"], "draft");
+    assert_eq!(after["start_date"], "2026-01-01");
+    assert_eq!(after["end_date"], "2026-12-31");
+    assert_eq!(
+        after["channels"],
+        serde_json::json!(["voice_inbound", "chat"])
+    );
+    let team = store.members(p.id).await.unwrap();
+    assert_eq!(team.len(), 1);
+    assert_eq!(team[0].3, Role::Manager);
 
     store.delete_programme(&actor, p.id).await.unwrap();
     assert!(matches!(
@@ -121,7 +139,7 @@ async fn sessions_tokens_and_login_failures() {
                 email: "a@b.cl",
                 name: "A",
                 password_hash: "h",
-                role: "analyst",
+                role: Role::Analyst,
                 client_id: None,
                 lang: "en",
             },

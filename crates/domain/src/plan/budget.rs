@@ -14,27 +14,23 @@ use jiff::civil::Date;
 use super::{parse_date, required_text, Problems};
 use crate::{Invalid, Invalids};
 
-/// A currency the budget may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Currency {
-    /// Chilean peso, 0 decimals.
-    Clp,
-    /// US dollar, 2 decimals.
-    Usd,
-    /// Unidad de Fomento, 4 decimals.
-    Clf,
+crate::string_enum! {
+    /// A currency the budget may use; its wire name is the ISO 4217 code.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Currency {
+        /// Chilean peso, 0 decimals.
+        Clp = "CLP",
+        /// US dollar, 2 decimals.
+        Usd = "USD",
+        /// Unidad de Fomento, 4 decimals.
+        Clf = "CLF",
+    }
 }
 
 impl Currency {
-    pub const ALL: [Currency; 3] = [Currency::Clp, Currency::Usd, Currency::Clf];
-
-    /// ISO 4217 code.
+    /// ISO 4217 code (the wire name).
     pub fn code(self) -> &'static str {
-        match self {
-            Currency::Clp => "CLP",
-            Currency::Usd => "USD",
-            Currency::Clf => "CLF",
-        }
+        self.as_str()
     }
 
     /// Decimals of the minor unit.
@@ -52,10 +48,8 @@ impl Currency {
         if s == "UF" {
             return Ok(Currency::Clf);
         }
-        Currency::ALL
-            .into_iter()
-            .find(|c| c.code() == s)
-            .ok_or(Invalid::new("currency", "error.money.currency"))
+        s.parse()
+            .map_err(|_| Invalid::new("currency", "error.money.currency"))
     }
 }
 
@@ -440,44 +434,18 @@ impl CostRate {
     }
 }
 
-/// What a supply line buys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SupplyKind {
-    Licence,
-    Headset,
-    Seat,
-    TelephonyMinutes,
-    Material,
-    Other,
-}
-
-impl SupplyKind {
-    pub const ALL: [SupplyKind; 6] = [
-        SupplyKind::Licence,
-        SupplyKind::Headset,
-        SupplyKind::Seat,
-        SupplyKind::TelephonyMinutes,
-        SupplyKind::Material,
-        SupplyKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SupplyKind::Licence => "licence",
-            SupplyKind::Headset => "headset",
-            SupplyKind::Seat => "seat",
-            SupplyKind::TelephonyMinutes => "telephony_minutes",
-            SupplyKind::Material => "material",
-            SupplyKind::Other => "other",
-        }
+crate::string_enum! {
+    /// What a supply line buys.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SupplyKind {
+        Licence = "licence",
+        Headset = "headset",
+        Seat = "seat",
+        TelephonyMinutes = "telephony_minutes",
+        Material = "material",
+        Other = "other",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        SupplyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or(Invalid::new("kind", "error.supply.kind"))
-    }
+    invalid("kind", "error.supply.kind")
 }
 
 /// Raw supply input.
@@ -581,47 +549,19 @@ impl fmt::Display for YearMonth {
     }
 }
 
-/// What a budget line pays for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    Staff,
-    Supplies,
-    Technology,
-    Telephony,
-    Training,
-    Facilities,
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 7] = [
-        Category::Staff,
-        Category::Supplies,
-        Category::Technology,
-        Category::Telephony,
-        Category::Training,
-        Category::Facilities,
-        Category::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Staff => "staff",
-            Category::Supplies => "supplies",
-            Category::Technology => "technology",
-            Category::Telephony => "telephony",
-            Category::Training => "training",
-            Category::Facilities => "facilities",
-            Category::Other => "other",
-        }
+crate::string_enum! {
+    /// What a budget line pays for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Category {
+        Staff = "staff",
+        Supplies = "supplies",
+        Technology = "technology",
+        Telephony = "telephony",
+        Training = "training",
+        Facilities = "facilities",
+        Other = "other",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-            .ok_or(Invalid::new("category", "error.budget.category"))
-    }
+    invalid("category", "error.budget.category")
 }
 
 /// A budget line (its id is given by the store).

@@ -21,84 +21,32 @@ use super::{
 use crate::access::Role;
 use crate::{Invalid, Invalids};
 
-/// How often a communication goes out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Frequency {
-    Once,
-    Daily,
-    Weekly,
-    Fortnightly,
-    Monthly,
-    PerStage,
+crate::string_enum! {
+    /// How often a communication goes out.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Frequency {
+        Once = "once",
+        Daily = "daily",
+        Weekly = "weekly",
+        Fortnightly = "fortnightly",
+        Monthly = "monthly",
+        PerStage = "per_stage",
+    }
+    invalid("frequency", "error.communication.frequency")
 }
 
-impl Frequency {
-    pub const ALL: [Frequency; 6] = [
-        Frequency::Once,
-        Frequency::Daily,
-        Frequency::Weekly,
-        Frequency::Fortnightly,
-        Frequency::Monthly,
-        Frequency::PerStage,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Once => "once",
-            Frequency::Daily => "daily",
-            Frequency::Weekly => "weekly",
-            Frequency::Fortnightly => "fortnightly",
-            Frequency::Monthly => "monthly",
-            Frequency::PerStage => "per_stage",
-        }
+crate::string_enum! {
+    /// The medium of a communication.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum CommChannel {
+        Email = "email",
+        Meeting = "meeting",
+        Report = "report",
+        Chat = "chat",
+        Intranet = "intranet",
+        Phone = "phone",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Frequency::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s.trim())
-            .ok_or(Invalid::new("frequency", "error.communication.frequency"))
-    }
-}
-
-/// The medium of a communication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommChannel {
-    Email,
-    Meeting,
-    Report,
-    Chat,
-    Intranet,
-    Phone,
-}
-
-impl CommChannel {
-    pub const ALL: [CommChannel; 6] = [
-        CommChannel::Email,
-        CommChannel::Meeting,
-        CommChannel::Report,
-        CommChannel::Chat,
-        CommChannel::Intranet,
-        CommChannel::Phone,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommChannel::Email => "email",
-            CommChannel::Meeting => "meeting",
-            CommChannel::Report => "report",
-            CommChannel::Chat => "chat",
-            CommChannel::Intranet => "intranet",
-            CommChannel::Phone => "phone",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        CommChannel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-            .ok_or(Invalid::new("channel", "error.communication.channel"))
-    }
+    invalid("channel", "error.communication.channel")
 }
 
 /// Raw communication plan item.
@@ -318,38 +266,16 @@ impl TryFrom<DecisionInput> for Decision {
     }
 }
 
-/// What a change request changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChangeKind {
-    Dates,
-    Resources,
-    Targets,
-    Scope,
-}
-
-impl ChangeKind {
-    pub const ALL: [ChangeKind; 4] = [
-        ChangeKind::Dates,
-        ChangeKind::Resources,
-        ChangeKind::Targets,
-        ChangeKind::Scope,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Dates => "dates",
-            ChangeKind::Resources => "resources",
-            ChangeKind::Targets => "targets",
-            ChangeKind::Scope => "scope",
-        }
+crate::string_enum! {
+    /// What a change request changes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ChangeKind {
+        Dates = "dates",
+        Resources = "resources",
+        Targets = "targets",
+        Scope = "scope",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        ChangeKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or(Invalid::new("kind", "error.change.kind"))
-    }
+    invalid("kind", "error.change.kind")
 }
 
 /// A plan value a change request can touch. Text form: `activity.A3.start`,
@@ -537,31 +463,15 @@ pub struct PlanChange {
     pub value: PlanValue,
 }
 
-/// Where a change request is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChangeStatus {
-    Proposed,
-    Approved,
-    Rejected,
-}
-
-impl ChangeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeStatus::Proposed => "proposed",
-            ChangeStatus::Approved => "approved",
-            ChangeStatus::Rejected => "rejected",
-        }
+crate::string_enum! {
+    /// Where a change request is in its life.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ChangeStatus {
+        Proposed = "proposed",
+        Approved = "approved",
+        Rejected = "rejected",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim() {
-            "proposed" => Ok(ChangeStatus::Proposed),
-            "approved" => Ok(ChangeStatus::Approved),
-            "rejected" => Ok(ChangeStatus::Rejected),
-            _ => Err(Invalid::new("status", "error.change.status")),
-        }
-    }
+    invalid("status", "error.change.status")
 }
 
 /// Raw change request input; `changes` pairs keys with new values, both as text.

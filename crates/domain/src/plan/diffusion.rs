@@ -10,38 +10,16 @@ use super::{optional_text, parse_date, parse_in_range, required_text, Problems};
 use crate::programme::ProgrammeCode;
 use crate::{Invalid, Invalids};
 
-/// What a diffusion activity is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DiffusionKind {
-    Launch,
-    Briefing,
-    Training,
-    Newsletter,
-}
-
-impl DiffusionKind {
-    pub const ALL: [DiffusionKind; 4] = [
-        DiffusionKind::Launch,
-        DiffusionKind::Briefing,
-        DiffusionKind::Training,
-        DiffusionKind::Newsletter,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DiffusionKind::Launch => "launch",
-            DiffusionKind::Briefing => "briefing",
-            DiffusionKind::Training => "training",
-            DiffusionKind::Newsletter => "newsletter",
-        }
+crate::string_enum! {
+    /// What a diffusion activity is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum DiffusionKind {
+        Launch = "launch",
+        Briefing = "briefing",
+        Training = "training",
+        Newsletter = "newsletter",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        DiffusionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or(Invalid::new("kind", "error.diffusion.kind"))
-    }
+    invalid("kind", "error.diffusion.kind")
 }
 
 /// Raw diffusion activity input.
@@ -248,38 +226,16 @@ impl BestPractice {
     }
 }
 
-/// How far a team has taken up a practice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AdoptionStatus {
-    Planned,
-    Piloting,
-    Adopted,
-    Dropped,
-}
-
-impl AdoptionStatus {
-    pub const ALL: [AdoptionStatus; 4] = [
-        AdoptionStatus::Planned,
-        AdoptionStatus::Piloting,
-        AdoptionStatus::Adopted,
-        AdoptionStatus::Dropped,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdoptionStatus::Planned => "planned",
-            AdoptionStatus::Piloting => "piloting",
-            AdoptionStatus::Adopted => "adopted",
-            AdoptionStatus::Dropped => "dropped",
-        }
+crate::string_enum! {
+    /// How far a team has taken up a practice.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum AdoptionStatus {
+        Planned = "planned",
+        Piloting = "piloting",
+        Adopted = "adopted",
+        Dropped = "dropped",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        AdoptionStatus::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s.trim())
-            .ok_or(Invalid::new("status", "error.adoption.status"))
-    }
+    invalid("status", "error.adoption.status")
 }
 
 /// A team's adoption of a practice (ids given by the store).

@@ -62,83 +62,37 @@ impl TryFrom<ObjectiveInput> for Objective {
     }
 }
 
-/// Whether a higher or a lower actual value is better (service level vs. abandonment).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    HigherIsBetter,
-    LowerIsBetter,
+crate::string_enum! {
+    /// Whether a higher or a lower actual value is better (service level vs. abandonment).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Direction {
+        HigherIsBetter = "higher",
+        LowerIsBetter = "lower",
+    }
+    invalid("direction", "error.kpi_target.direction")
 }
 
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::HigherIsBetter => "higher",
-            Direction::LowerIsBetter => "lower",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim() {
-            "higher" => Ok(Direction::HigherIsBetter),
-            "lower" => Ok(Direction::LowerIsBetter),
-            _ => Err(Invalid::new("direction", "error.kpi_target.direction")),
-        }
+crate::string_enum! {
+    /// The traffic-light judgement of an actual value against its target.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Rag {
+        Green = "green",
+        Amber = "amber",
+        Red = "red",
     }
 }
 
-/// The traffic-light judgement of an actual value against its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rag {
-    Green,
-    Amber,
-    Red,
-}
-
-impl Rag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rag::Green => "green",
-            Rag::Amber => "amber",
-            Rag::Red => "red",
-        }
+crate::string_enum! {
+    /// How often a target is measured.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Granularity {
+        Interval = "interval",
+        Day = "day",
+        Week = "week",
+        Month = "month",
+        Whole = "whole",
     }
-}
-
-/// How often a target is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Granularity {
-    Interval,
-    Day,
-    Week,
-    Month,
-    Whole,
-}
-
-impl Granularity {
-    pub const ALL: [Granularity; 5] = [
-        Granularity::Interval,
-        Granularity::Day,
-        Granularity::Week,
-        Granularity::Month,
-        Granularity::Whole,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Granularity::Interval => "interval",
-            Granularity::Day => "day",
-            Granularity::Week => "week",
-            Granularity::Month => "month",
-            Granularity::Whole => "whole",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Granularity::ALL
-            .into_iter()
-            .find(|g| g.as_str() == s.trim())
-            .ok_or(Invalid::new("granularity", "error.kpi_target.granularity"))
-    }
+    invalid("granularity", "error.kpi_target.granularity")
 }
 
 /// Raw KPI target input.
@@ -298,38 +252,16 @@ impl Milestone {
     }
 }
 
-/// Where a client requirement was stated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SourceKind {
-    ContractClause,
-    Meeting,
-    Email,
-    Other,
-}
-
-impl SourceKind {
-    pub const ALL: [SourceKind; 4] = [
-        SourceKind::ContractClause,
-        SourceKind::Meeting,
-        SourceKind::Email,
-        SourceKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::ContractClause => "contract_clause",
-            SourceKind::Meeting => "meeting",
-            SourceKind::Email => "email",
-            SourceKind::Other => "other",
-        }
+crate::string_enum! {
+    /// Where a client requirement was stated.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SourceKind {
+        ContractClause = "contract_clause",
+        Meeting = "meeting",
+        Email = "email",
+        Other = "other",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        SourceKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or(Invalid::new("source_kind", "error.requirement.source_kind"))
-    }
+    invalid("source_kind", "error.requirement.source_kind")
 }
 
 /// Raw client requirement input.

@@ -11,28 +11,14 @@ use super::workplan::ActivityId;
 use super::{parse_date, parse_in_range, required_text, Problems};
 use crate::{Invalid, Invalids};
 
-/// Technical (product, systems) or behavioural (empathy, negotiation) competency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CompetencyKind {
-    Technical,
-    Behavioural,
-}
-
-impl CompetencyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CompetencyKind::Technical => "technical",
-            CompetencyKind::Behavioural => "behavioural",
-        }
+crate::string_enum! {
+    /// Technical (product, systems) or behavioural (empathy, negotiation) competency.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum CompetencyKind {
+        Technical = "technical",
+        Behavioural = "behavioural",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim() {
-            "technical" => Ok(CompetencyKind::Technical),
-            "behavioural" => Ok(CompetencyKind::Behavioural),
-            _ => Err(Invalid::new("kind", "error.competency.kind")),
-        }
-    }
+    invalid("kind", "error.competency.kind")
 }
 
 /// A competency level, 1 (basic) to 5 (expert).
@@ -53,37 +39,26 @@ impl Level {
     }
 }
 
-/// Common European Framework of Reference level; the order is the scale's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Cefr {
-    A1,
-    A2,
-    B1,
-    B2,
-    C1,
-    C2,
+crate::string_enum! {
+    /// Common European Framework of Reference level; the order is the scale's.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Cefr {
+        A1 = "A1",
+        A2 = "A2",
+        B1 = "B1",
+        B2 = "B2",
+        C1 = "C1",
+        C2 = "C2",
+    }
 }
 
 impl Cefr {
-    pub const ALL: [Cefr; 6] = [Cefr::A1, Cefr::A2, Cefr::B1, Cefr::B2, Cefr::C1, Cefr::C2];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cefr::A1 => "A1",
-            Cefr::A2 => "A2",
-            Cefr::B1 => "B1",
-            Cefr::B2 => "B2",
-            Cefr::C1 => "C1",
-            Cefr::C2 => "C2",
-        }
-    }
-
+    /// Parses a level in either case (`b2` is `B2`).
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        let s = s.trim().to_ascii_uppercase();
-        Cefr::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or(Invalid::new("languages", "error.language.cefr"))
+        s.trim()
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| Invalid::new("languages", "error.language.cefr"))
     }
 }
 

@@ -8,28 +8,14 @@ use jiff::civil::Date;
 use super::{optional_text, parse_date, parse_in_range, required_text, text_list, Problems};
 use crate::{Invalid, Invalids};
 
-/// Which side of the scope line an item sits on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScopeSide {
-    In,
-    Out,
-}
-
-impl ScopeSide {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScopeSide::In => "in",
-            ScopeSide::Out => "out",
-        }
+crate::string_enum! {
+    /// Which side of the scope line an item sits on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ScopeSide {
+        In = "in",
+        Out = "out",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim() {
-            "in" => Ok(ScopeSide::In),
-            "out" => Ok(ScopeSide::Out),
-            _ => Err(Invalid::new("side", "error.scope.side")),
-        }
-    }
+    invalid("side", "error.scope.side")
 }
 
 /// One scope statement ("outbound sales of life insurance", "claims handling is out").
@@ -179,13 +165,15 @@ impl Rating {
     }
 }
 
-/// Level of a risk by its score: 1–4 low, 5–9 medium, 10–16 high, 20–25 critical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RiskLevel {
-    Low,
-    Medium,
-    High,
-    Critical,
+crate::string_enum! {
+    /// Level of a risk by its score: 1–4 low, 5–9 medium, 10–16 high, 20–25 critical.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum RiskLevel {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
 }
 
 impl RiskLevel {
@@ -197,49 +185,18 @@ impl RiskLevel {
             _ => RiskLevel::Critical,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiskLevel::Low => "low",
-            RiskLevel::Medium => "medium",
-            RiskLevel::High => "high",
-            RiskLevel::Critical => "critical",
-        }
-    }
 }
 
-/// Where a risk is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RiskStatus {
-    Open,
-    Mitigating,
-    Closed,
-    Occurred,
-}
-
-impl RiskStatus {
-    pub const ALL: [RiskStatus; 4] = [
-        RiskStatus::Open,
-        RiskStatus::Mitigating,
-        RiskStatus::Closed,
-        RiskStatus::Occurred,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiskStatus::Open => "open",
-            RiskStatus::Mitigating => "mitigating",
-            RiskStatus::Closed => "closed",
-            RiskStatus::Occurred => "occurred",
-        }
+crate::string_enum! {
+    /// Where a risk is in its life.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum RiskStatus {
+        Open = "open",
+        Mitigating = "mitigating",
+        Closed = "closed",
+        Occurred = "occurred",
     }
-
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        RiskStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-            .ok_or(Invalid::new("status", "error.risk.status"))
-    }
+    invalid("status", "error.risk.status")
 }
 
 /// Raw risk input.

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use rumbo_app::accounts::NewAccount;
 use rumbo_app::{credentials, App, Settings};
+use rumbo_server::features::programmes::api::ProgrammeDto;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum UserCmd {
@@ -177,7 +178,10 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
         let ProgramsCmd::List { format } = cmd;
         let rows = app.programmes_for_operator().await.map_err(explain)?;
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            Format::Json => {
+                let json: Vec<ProgrammeDto> = rows.iter().map(ProgrammeDto::from).collect();
+                println!("{}", serde_json::to_string_pretty(&json)?)
+            }
             Format::Table => {
                 println!(
                     "{:<16} {:<10} {:<12} {:<12} NAME",
@@ -188,8 +192,8 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
                         "{:<16} {:<10} {:<12} {:<12} {}",
                         p.code,
                         p.status,
-                        p.start_date,
-                        p.end_date.as_deref().unwrap_or("-"),
+                        p.start_date.to_string(),
+                        p.end_date.map_or("-".into(), |d| d.to_string()),
                         p.name
                     );
                 }

@@ -35,7 +35,7 @@ async fn programme_table(state: &AppState, ctx: &Ctx, link: &str) -> Result<Mark
                 tbody { @for r in &rows { tr {
                     td { a href={ "/programs/" (r.programme.code) (link) } { (r.programme.code) } }
                     td { (r.programme.name) }
-                    td { (status_badge(ctx, &r.programme.status)) }
+                    td { (status_badge(ctx, r.programme.status)) }
                 } } }
             }
         }
@@ -75,7 +75,7 @@ async fn reports(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppE
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_client: BTreeMap<String, usize> = BTreeMap::new();
     for r in &rows {
-        *by_status.entry(r.programme.status.clone()).or_default() += 1;
+        *by_status.entry(r.programme.status.to_string()).or_default() += 1;
         *by_client
             .entry(r.programme.client_name.clone())
             .or_default() += 1;
@@ -110,8 +110,8 @@ async fn reports(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppE
                     td { a href={ "/programs/" (r.programme.code) } { (r.programme.code) } }
                     td { (r.programme.client_name) }
                     td { (fmt_date(&ctx, &r.programme.start_date)) }
-                    td { (r.programme.end_date.as_deref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
-                    td { (status_badge(&ctx, &r.programme.status)) }
+                    td { (r.programme.end_date.as_ref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
+                    td { (status_badge(&ctx, r.programme.status)) }
                 } } }
             }
         },

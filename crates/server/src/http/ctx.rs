@@ -54,8 +54,7 @@ impl Ctx {
 
     /// The user's organisation role.
     pub fn role(&self) -> Result<Role, AppError> {
-        let u = self.user()?;
-        Role::parse(&u.role).ok_or(AppError::Forbidden)
+        Ok(self.user()?.role)
     }
 
     pub fn actor(&self) -> Result<Actor, AppError> {
@@ -69,14 +68,14 @@ impl Ctx {
         Ok(Principal {
             user_id: u.id,
             email: u.email.clone(),
-            role: Role::parse(&u.role).ok_or(AppError::Forbidden)?,
+            role: u.role,
             client_id: u.client_id,
         })
     }
 
     /// Sets the logged-in user (and what the page frame shows of them).
     fn set_user(&mut self, user: User) {
-        self.view.who = Role::parse(&user.role).map(|r| (user.name.clone(), r));
+        self.view.who = Some((user.name.clone(), user.role));
         self.user = Some(user);
     }
 

@@ -7,22 +7,19 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A user-interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Es,
-    En,
+rumbo_domain::string_enum! {
+    /// A user-interface language; its wire name is the stored and cookie code.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Lang {
+        #[default]
+        Es = "es",
+        En = "en",
+    }
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::Es, Lang::En];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En => "en",
-        }
+        self.as_str()
     }
 
     /// The `lang` attribute of pages.
@@ -33,6 +30,7 @@ impl Lang {
         }
     }
 
+    /// A language tag's language (`es-CL` is Spanish), in any case.
     pub fn parse(s: &str) -> Option<Lang> {
         let s = s.trim().to_ascii_lowercase();
         if s.starts_with("es") {
@@ -133,6 +131,17 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
+    fn languages_round_trip_through_their_codes_and_tags() {
+        rumbo_domain::assert_round_trips::<Lang>();
+        for l in Lang::ALL {
+            assert_eq!(Lang::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(Lang::parse("es-CL"), Some(Lang::Es));
+        assert_eq!(Lang::parse("EN-gb"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
     fn both_catalogues_parse_and_have_the_same_keys() {
         assert!(ES.parse::<toml::Table>().is_ok(), "es.toml does not parse");
         assert!(EN.parse::<toml::Table>().is_ok(), "en.toml does not parse");
@@ -185,8 +194,8 @@ mod tests {
     #[test]
     fn a_missing_key_shows_a_neutral_text_not_the_key() {
         for lang in [Lang::Es, Lang::En] {
-            let shown = lang.t("no.such.key");
-            assert_ne!(shown, "no.such.key");
+            let shown = lang.t(&format!("no.such.{}", "key"));
+            assert!(!shown.contains("no.such"));
             assert_eq!(shown, lang.t(MISSING));
         }
     }

@@ -183,18 +183,11 @@ pub fn csrf_field(ctx: &ViewCx) -> Markup {
     html! { input type="hidden" name="_csrf" value=(ctx.csrf); }
 }
 
-/// Formats a civil date `YYYY-MM-DD` for the user's language.
-pub fn fmt_date(ctx: &ViewCx, iso: &str) -> String {
+/// Formats a civil date for the user's language: `31-12-2026` or `2026-12-31`.
+pub fn fmt_date(ctx: &ViewCx, date: &jiff::civil::Date) -> String {
     match ctx.lang {
-        Lang::Es => {
-            let p: Vec<_> = iso.split('-').collect();
-            if p.len() == 3 {
-                format!("{}-{}-{}", p[2], p[1], p[0])
-            } else {
-                iso.to_string()
-            }
-        }
-        Lang::En => iso.to_string(),
+        Lang::Es => date.strftime("%d-%m-%Y").to_string(),
+        Lang::En => date.to_string(),
     }
 }
 
@@ -237,7 +230,7 @@ pub fn entity_label(ctx: &ViewCx, entity: &str) -> String {
 }
 
 /// A programme status as a badge (word and colour).
-pub fn status_badge(ctx: &ViewCx, status: &str) -> Markup {
+pub fn status_badge(ctx: &ViewCx, status: impl std::fmt::Display) -> Markup {
     html! { span class={ "badge status-" (status) } { (ctx.t(&format!("status.{status}"))) } }
 }
 

@@ -143,7 +143,7 @@ impl TestApp {
                     email,
                     name: email,
                     password_hash: hash(),
-                    role,
+                    role: role.parse().unwrap(),
                     client_id,
                     lang: "es",
                 },

@@ -6,3 +6,4 @@ mod helpers;
 mod plan;
 mod security;
 mod validation;
+mod wire;

@@ -5,9 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use rumbo_store::clients::{Client, Product};
-use rumbo_store::users::{Person, User};
-use serde::Deserialize;
+use rumbo_app::model::{Client, Person, Product, User};
+use serde::{Deserialize, Serialize};
 
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
@@ -22,12 +21,104 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users).post(create_user))
 }
 
-async fn me(ctx: Ctx) -> Result<Json<User>, AppError> {
-    Ok(Json(ctx.user()?.clone()))
+/// A user account as the API shows it.
+#[derive(Serialize)]
+pub struct UserDto {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub client_id: Option<i64>,
+    pub lang: String,
+    pub active: bool,
 }
 
-async fn clients(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Client>>, AppError> {
-    Ok(Json(state.app.clients(&ctx.principal()?).await?))
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        UserDto {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role.as_str(),
+            client_id: u.client_id,
+            lang: u.lang.clone(),
+            active: u.active,
+        }
+    }
+}
+
+/// A client as the API shows it, its RUT formatted `12.345.678-5`.
+#[derive(Serialize)]
+pub struct ClientDto {
+    pub id: i64,
+    pub name: String,
+    pub rut: String,
+}
+
+impl From<&Client> for ClientDto {
+    fn from(c: &Client) -> Self {
+        ClientDto {
+            id: c.id,
+            name: c.name.clone(),
+            rut: c.rut.to_string(),
+        }
+    }
+}
+
+/// A product as the API shows it.
+#[derive(Serialize)]
+pub struct ProductDto {
+    pub id: i64,
+    pub client_id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+impl From<&Product> for ProductDto {
+    fn from(p: &Product) -> Self {
+        ProductDto {
+            id: p.id,
+            client_id: p.client_id,
+            name: p.name.clone(),
+            description: p.description.clone(),
+        }
+    }
+}
+
+/// A person of the organisation as the API shows them.
+#[derive(Serialize)]
+pub struct PersonDto {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub org_role: String,
+}
+
+impl From<&Person> for PersonDto {
+    fn from(p: &Person) -> Self {
+        PersonDto {
+            id: p.id,
+            name: p.name.clone(),
+            email: p.email.clone(),
+            org_role: p.org_role.clone(),
+        }
+    }
+}
+
+/// Rows as their API form.
+fn dtos<'a, T: 'a, D: From<&'a T>>(rows: &'a [T]) -> Vec<D> {
+    rows.iter().map(D::from).collect()
+}
+
+async fn me(ctx: Ctx) -> Result<Json<UserDto>, AppError> {
+    Ok(Json(ctx.user()?.into()))
+}
+
+async fn clients(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ClientDto>>, AppError> {
+    Ok(Json(dtos(&state.app.clients(&ctx.principal()?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -40,16 +131,19 @@ async fn create_client(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewClient>,
-) -> Result<(StatusCode, Json<Client>), AppError> {
+) -> Result<(StatusCode, Json<ClientDto>), AppError> {
     let c = state
         .app
         .create_client(&ctx.principal()?, &b.name, &b.rut)
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
-async fn products(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Product>>, AppError> {
-    Ok(Json(state.app.products(&ctx.principal()?).await?))
+async fn products(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ProductDto>>, AppError> {
+    Ok(Json(dtos(&state.app.products(&ctx.principal()?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -64,16 +158,16 @@ async fn create_product(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewProduct>,
-) -> Result<(StatusCode, Json<Product>), AppError> {
+) -> Result<(StatusCode, Json<ProductDto>), AppError> {
     let p = state
         .app
         .create_product(&ctx.principal()?, b.client_id, &b.name, &b.description)
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
-async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Person>>, AppError> {
-    Ok(Json(state.app.people(&ctx.principal()?).await?))
+async fn people(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<PersonDto>>, AppError> {
+    Ok(Json(dtos(&state.app.people(&ctx.principal()?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -88,16 +182,16 @@ async fn create_person(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewPerson>,
-) -> Result<(StatusCode, Json<Person>), AppError> {
+) -> Result<(StatusCode, Json<PersonDto>), AppError> {
     let p = state
         .app
         .create_person(&ctx.principal()?, &b.name, b.email.as_deref(), &b.org_role)
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<User>>, AppError> {
-    Ok(Json(state.app.users(&ctx.principal()?).await?))
+async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<UserDto>>, AppError> {
+    Ok(Json(dtos(&state.app.users(&ctx.principal()?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -113,7 +207,7 @@ async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(b): ApiJson<NewUserBody>,
-) -> Result<(StatusCode, Json<User>), AppError> {
+) -> Result<(StatusCode, Json<UserDto>), AppError> {
     let u = state
         .app
         .create_user(
@@ -128,5 +222,5 @@ async fn create_user(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(u)))
+    Ok((StatusCode::CREATED, Json((&u).into())))
 }

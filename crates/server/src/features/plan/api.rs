@@ -24,7 +24,7 @@ use rumbo_store::plan::{
     NewPlanItem, PlanCommit, PlanItem, PlanVersion, CODE_CONFLICT, VERSION_CONFLICT,
 };
 use rumbo_store::StoreError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::compute::{self, PlanProblem};
@@ -155,6 +155,62 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+/// A plan item as the API shows it.
+#[derive(Serialize)]
+pub struct PlanItemDto {
+    pub id: i64,
+    pub programme_id: Option<i64>,
+    pub kind: String,
+    pub code: Option<String>,
+    pub data: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<PlanItem> for PlanItemDto {
+    fn from(i: PlanItem) -> Self {
+        PlanItemDto {
+            id: i.id,
+            programme_id: i.programme_id,
+            kind: i.kind,
+            code: i.code,
+            data: i.data,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// A plan version as the API shows it.
+#[derive(Serialize)]
+pub struct PlanVersionDto {
+    pub id: i64,
+    pub programme_id: i64,
+    pub number: i64,
+    pub change_request_id: Option<i64>,
+    pub values: Value,
+    pub changes: Value,
+    pub created_at: i64,
+}
+
+impl From<PlanVersion> for PlanVersionDto {
+    fn from(v: PlanVersion) -> Self {
+        PlanVersionDto {
+            id: v.id,
+            programme_id: v.programme_id,
+            number: v.number,
+            change_request_id: v.change_request_id,
+            values: v.values,
+            changes: v.changes,
+            created_at: v.created_at,
+        }
+    }
+}
+
+fn dtos<T, D: From<T>>(rows: Vec<T>) -> Vec<D> {
+    rows.into_iter().map(D::from).collect()
+}
+
 /// A store error with plan-specific messages for duplicate codes.
 fn store_err(e: StoreError) -> AppError {
     match e {
@@ -198,15 +254,15 @@ fn problem(ctx: &Ctx, p: PlanProblem) -> Response {
     }
 }
 
-fn enriched<T: Doc>(mut item: PlanItem) -> PlanItem {
+fn enriched<T: Doc>(mut item: PlanItem) -> PlanItemDto {
     T::enrich(&mut item.data);
-    item
+    item.into()
 }
 
 async fn list<T: Doc>(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
-) -> Result<Json<Vec<PlanItem>>, AppError> {
+) -> Result<Json<Vec<PlanItemDto>>, AppError> {
     let items = state.store.plan_items(Some(cx.id()), T::KIND).await?;
     Ok(Json(items.into_iter().map(enriched::<T>).collect()))
 }
@@ -215,7 +271,7 @@ async fn read<T: Doc>(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
     Path((_, id)): Path<(String, i64)>,
-) -> Result<Json<PlanItem>, AppError> {
+) -> Result<Json<PlanItemDto>, AppError> {
     let item = state.store.plan_item(Some(cx.id()), T::KIND, id).await?;
     Ok(Json(enriched::<T>(item)))
 }
@@ -225,7 +281,7 @@ async fn create<T: Doc>(
     ctx: Ctx,
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<T>,
-) -> Result<(StatusCode, Json<PlanItem>), AppError> {
+) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
     let check = compute::check_cx(&state, &cx).await?;
     let (code, data) = body.check(&check)?;
     let item = NewPlanItem {
@@ -250,7 +306,7 @@ async fn update<T: Doc>(
     Plan(cx, ..): Plan<Update>,
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<T>,
-) -> Result<Json<PlanItem>, AppError> {
+) -> Result<Json<PlanItemDto>, AppError> {
     let check = compute::check_cx(&state, &cx).await?;
     let (code, data) = body.check(&check)?;
     let item = state
@@ -304,7 +360,7 @@ async fn upsert<T: Doc>(
     ctx: Ctx,
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<OneOrMany<T>>,
-) -> Result<Json<Vec<PlanItem>>, AppError> {
+) -> Result<Json<Vec<PlanItemDto>>, AppError> {
     let check = compute::check_cx(&state, &cx).await?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -326,7 +382,7 @@ async fn upsert<T: Doc>(
         .upsert_plan_items(&ctx.actor()?, cx.id(), &items)
         .await
         .map_err(store_err)?;
-    Ok(Json(saved))
+    Ok(Json(dtos(saved)))
 }
 
 async fn methodology(
@@ -445,7 +501,7 @@ async fn add_activity(
         .create_plan_items(&ctx.actor()?, Some(cx.id()), &items)
         .await
         .map_err(store_err)?;
-    Ok((StatusCode::CREATED, Json(saved)).into_response())
+    Ok((StatusCode::CREATED, Json(dtos::<_, PlanItemDto>(saved))).into_response())
 }
 
 async fn replace_activities(
@@ -476,7 +532,7 @@ async fn replace_activities(
         .replace_plan_items(&ctx.actor()?, cx.id(), "activity", &items)
         .await
         .map_err(store_err)?;
-    Ok(Json(saved).into_response())
+    Ok(Json(dtos::<_, PlanItemDto>(saved)).into_response())
 }
 
 async fn update_activity(
@@ -516,7 +572,7 @@ async fn update_activity(
         )
         .await
         .map_err(store_err)?;
-    Ok(Json(item).into_response())
+    Ok(Json(PlanItemDto::from(item)).into_response())
 }
 
 async fn delete_activity(
@@ -725,7 +781,7 @@ async fn assign(
         .collect();
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "item": item, "warnings": warnings })),
+        Json(json!({ "item": PlanItemDto::from(item), "warnings": warnings })),
     ))
 }
 
@@ -777,8 +833,8 @@ async fn create_meeting(
         .await
         .map_err(store_err)?;
     let mut saved = saved.into_iter();
-    let meeting = saved.next();
-    let activities: Vec<PlanItem> = saved.collect();
+    let meeting = saved.next().map(PlanItemDto::from);
+    let activities: Vec<PlanItemDto> = saved.map(PlanItemDto::from).collect();
     Ok((
         StatusCode::CREATED,
         Json(json!({ "meeting": meeting, "follow_up_activities": activities })),
@@ -1011,6 +1067,7 @@ async fn approve(
     let approver = approver(&ctx, &cx)?;
     match apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
         Ok((cr, version)) => {
+            let version = PlanVersionDto::from(version);
             Ok(Json(json!({ "change_request": cr, "version": version })).into_response())
         }
         Err(p) => Ok(problem(&ctx, p)),
@@ -1072,7 +1129,7 @@ async fn reject(
     ctx: Ctx,
     Plan(cx, ..): Plan<Update>,
     Path((_, id)): Path<(String, i64)>,
-) -> Result<Json<PlanItem>, AppError> {
+) -> Result<Json<PlanItemDto>, AppError> {
     let cr = stored_request(&state, &cx, id).await?;
     let rejected = cr
         .reject(approver(&ctx, &cx)?, compute::today(&cx))
@@ -1088,29 +1145,29 @@ async fn reject(
             &change_request_json(&rejected),
         )
         .await?;
-    Ok(Json(item))
+    Ok(Json(item.into()))
 }
 
 async fn versions(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
-) -> Result<Json<Vec<PlanVersion>>, AppError> {
-    Ok(Json(state.store.plan_versions(cx.id()).await?))
+) -> Result<Json<Vec<PlanVersionDto>>, AppError> {
+    Ok(Json(dtos(state.store.plan_versions(cx.id()).await?)))
 }
 
 async fn practices(
     State(state): State<AppState>,
     ctx: Ctx,
-) -> Result<Json<Vec<PlanItem>>, AppError> {
+) -> Result<Json<Vec<PlanItemDto>>, AppError> {
     ctx.user()?;
-    Ok(Json(state.store.plan_items(None, "practice").await?))
+    Ok(Json(dtos(state.store.plan_items(None, "practice").await?)))
 }
 
 async fn create_practice(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(body): ApiJson<PracticeDoc>,
-) -> Result<(StatusCode, Json<PlanItem>), AppError> {
+) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
     ctx.require_role(MANAGERS)?;
     let (code, data) = body.check(&compute::library_check()?)?;
     let mut saved = state
@@ -1128,20 +1185,21 @@ async fn create_practice(
     let item = saved
         .pop()
         .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
-    Ok((StatusCode::CREATED, Json(item)))
+    Ok((StatusCode::CREATED, Json(item.into())))
 }
 
 async fn adoptions(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-) -> Result<Json<Vec<PlanItem>>, AppError> {
+) -> Result<Json<Vec<PlanItemDto>>, AppError> {
     ctx.user()?;
     state.store.plan_item(None, "practice", id).await?;
     let all = state.store.plan_items(None, "adoption").await?;
     Ok(Json(
         all.into_iter()
             .filter(|a| a.data["practice_id"].as_i64() == Some(id))
+            .map(PlanItemDto::from)
             .collect(),
     ))
 }
@@ -1151,7 +1209,7 @@ async fn create_adoption(
     ctx: Ctx,
     Path(id): Path<i64>,
     ApiJson(mut body): ApiJson<AdoptionDoc>,
-) -> Result<(StatusCode, Json<PlanItem>), AppError> {
+) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
     ctx.require_role(&[Role::Admin, Role::Manager, Role::Supervisor])?;
     state.store.plan_item(None, "practice", id).await?;
     body.practice_id = Some(id);
@@ -1172,7 +1230,7 @@ async fn create_adoption(
     let item = saved
         .pop()
         .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
-    Ok((StatusCode::CREATED, Json(item)))
+    Ok((StatusCode::CREATED, Json(item.into())))
 }
 
 #[derive(Deserialize)]

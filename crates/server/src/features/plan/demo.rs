@@ -48,14 +48,8 @@ async fn save(
 pub async fn seed(store: &Store, actor: &Actor, manager_id: i64) -> Result<(), StoreError> {
     let state = AppState::new(store.clone(), Config::default());
     let p = store.programme_for("VIDA-2026", Some(manager_id)).await?;
-    let start = p.programme.start_date.parse().map_err(corrupt)?;
-    let end = p
-        .programme
-        .end_date
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(corrupt)?;
+    let start = p.programme.start_date;
+    let end = p.programme.end_date;
     let cx = PlanCx {
         dates: rumbo_domain::plan::ProgrammeDates::new(start, end).map_err(corrupt)?,
         member: p.member,

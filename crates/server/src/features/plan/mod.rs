@@ -71,19 +71,8 @@ impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
 impl PlanCx {
     /// The plan context of a programme the user may reach.
     pub fn new(programme: Programme, member: bool) -> Result<PlanCx, AppError> {
-        let start = programme
-            .start_date
-            .parse()
-            .map_err(|_| AppError::Internal("stored programme start date".into()))?;
-        let end = match programme.end_date.as_deref() {
-            Some(e) => Some(
-                e.parse()
-                    .map_err(|_| AppError::Internal("stored programme end date".into()))?,
-            ),
-            None => None,
-        };
-        let dates =
-            ProgrammeDates::new(start, end).map_err(|e| AppError::Internal(e.key.into()))?;
+        let dates = ProgrammeDates::new(programme.start_date, programme.end_date)
+            .map_err(|e| AppError::Internal(e.key.into()))?;
         Ok(PlanCx {
             member,
             programme,

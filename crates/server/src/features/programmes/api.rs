@@ -4,11 +4,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use rumbo_app::model::{AuditEntry, Programme};
 use rumbo_domain::access::Action;
 use rumbo_domain::programme::ProgrammeInput;
-use rumbo_store::audit::AuditEntry;
-use rumbo_store::programmes::Programme;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{ApiJson, Ctx};
@@ -28,6 +28,78 @@ pub fn router() -> Router<AppState> {
             "/programs/{code}/members/{user_id}",
             axum::routing::delete(remove_member),
         )
+}
+
+/// A programme as the API shows it: dates as ISO text, status and channels by wire name.
+#[derive(Serialize)]
+pub struct ProgrammeDto {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub client_id: i64,
+    pub client_name: String,
+    pub product_id: Option<i64>,
+    pub product_name: Option<String>,
+    pub channels: Vec<&'static str>,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub status: &'static str,
+    pub time_zone: String,
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Programme> for ProgrammeDto {
+    fn from(p: &Programme) -> Self {
+        ProgrammeDto {
+            id: p.id,
+            code: p.code.clone(),
+            name: p.name.clone(),
+            client_id: p.client_id,
+            client_name: p.client_name.clone(),
+            product_id: p.product_id,
+            product_name: p.product_name.clone(),
+            channels: p.channels.iter().map(|c| c.as_str()).collect(),
+            start_date: p.start_date.to_string(),
+            end_date: p.end_date.map(|d| d.to_string()),
+            status: p.status.as_str(),
+            time_zone: p.time_zone.clone(),
+            description: p.description.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// One change of a programme's history as the API shows it.
+#[derive(Serialize)]
+pub struct AuditEntryDto {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub programme_id: Option<i64>,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl From<AuditEntry> for AuditEntryDto {
+    fn from(a: AuditEntry) -> Self {
+        AuditEntryDto {
+            id: a.id,
+            at: a.at,
+            actor: a.actor,
+            entity: a.entity,
+            entity_id: a.entity_id,
+            programme_id: a.programme_id,
+            action: a.action,
+            before: a.before,
+            after: a.after,
+        }
+    }
 }
 
 /// The JSON body for a programme; every field optional so PATCH can merge.
@@ -82,16 +154,19 @@ impl ProgrammeBody {
     }
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<Programme>>, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ProgrammeDto>>, AppError> {
     let rows = access::visible_programmes(&state, &ctx).await?;
-    Ok(Json(rows.into_iter().map(|r| r.programme).collect()))
+    Ok(Json(rows.iter().map(|r| (&r.programme).into()).collect()))
 }
 
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<(StatusCode, Json<Programme>), AppError> {
+) -> Result<(StatusCode, Json<ProgrammeDto>), AppError> {
     let p = state
         .app
         .create_programme(
@@ -99,18 +174,19 @@ async fn create(
             body.merge_into(ProgrammeInput::default()),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((StatusCode::CREATED, Json(ProgrammeDto::from(&p))))
 }
 
 async fn read(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     Ok(Json(
-        access::programme(&state, &ctx, &code, Action::Read)
+        (&access::programme(&state, &ctx, &code, Action::Read)
             .await?
-            .programme,
+            .programme)
+            .into(),
     ))
 }
 
@@ -119,7 +195,7 @@ async fn replace(
     ctx: Ctx,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     Ok(Json(
         state
             .app
@@ -128,7 +204,8 @@ async fn replace(
                 &code,
                 body.merge_into(ProgrammeInput::default()),
             )
-            .await?,
+            .await
+            .map(|p| ProgrammeDto::from(&p))?,
     ))
 }
 
@@ -140,13 +217,14 @@ async fn patch(
     }: ProgrammeAccess<Update>,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ProgrammeBody>,
-) -> Result<Json<Programme>, AppError> {
+) -> Result<Json<ProgrammeDto>, AppError> {
     let input = body.merge_into(rumbo_app::programmes::input_from(&current));
     Ok(Json(
         state
             .app
             .update_programme(&ctx.principal()?, &code, input)
-            .await?,
+            .await
+            .map(|p| ProgrammeDto::from(&p))?,
     ))
 }
 
@@ -162,8 +240,9 @@ async fn delete(
 async fn history(
     State(state): State<AppState>,
     ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
-) -> Result<Json<Vec<AuditEntry>>, AppError> {
-    Ok(Json(state.app.programme_history(&p, 500).await?))
+) -> Result<Json<Vec<AuditEntryDto>>, AppError> {
+    let history = state.app.programme_history(&p, 500).await?;
+    Ok(Json(history.into_iter().map(AuditEntryDto::from).collect()))
 }
 
 #[derive(serde::Serialize)]
@@ -171,7 +250,7 @@ struct Member {
     user_id: i64,
     name: String,
     email: String,
-    role: String,
+    role: &'static str,
 }
 
 async fn members(
@@ -188,7 +267,7 @@ async fn members(
                 user_id,
                 name,
                 email,
-                role,
+                role: role.as_str(),
             })
             .collect(),
     ))

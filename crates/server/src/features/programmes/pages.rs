@@ -64,8 +64,8 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppErro
                                 td { (r.programme.name) }
                                 td { (r.programme.client_name) }
                                 td { (channels_text(&ctx, &r.programme.channels)) }
-                                td { (fmt_date(&ctx, &r.programme.start_date)) " – " (r.programme.end_date.as_deref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
-                                td { (status_badge(&ctx, &r.programme.status)) }
+                                td { (fmt_date(&ctx, &r.programme.start_date)) " – " (r.programme.end_date.as_ref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
+                                td { (status_badge(&ctx, r.programme.status)) }
                             }
                         }
                     }
@@ -75,7 +75,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppErro
     ))
 }
 
-fn channels_text(ctx: &Ctx, channels: &[String]) -> String {
+fn channels_text(ctx: &Ctx, channels: &[Channel]) -> String {
     channels
         .iter()
         .map(|c| ctx.t(&format!("channel.{c}")))
@@ -365,12 +365,12 @@ fn short(v: &serde_json::Value) -> String {
 fn facts(ctx: &Ctx, p: &Programme) -> Markup {
     html! {
         dl.facts {
-            dt { (ctx.t("programme.status")) } dd { (status_badge(ctx, &p.status)) }
+            dt { (ctx.t("programme.status")) } dd { (status_badge(ctx, p.status)) }
             dt { (ctx.t("programme.client")) } dd { (p.client_name) }
             dt { (ctx.t("programme.product")) } dd { (p.product_name.as_deref().unwrap_or("—")) }
             dt { (ctx.t("programme.channels")) } dd { (channels_text(ctx, &p.channels)) }
             dt { (ctx.t("programme.start_date")) } dd { (fmt_date(ctx, &p.start_date)) }
-            dt { (ctx.t("programme.end_date")) } dd { (p.end_date.as_deref().map(|d| fmt_date(ctx, d)).unwrap_or_else(|| "—".into())) }
+            dt { (ctx.t("programme.end_date")) } dd { (p.end_date.as_ref().map(|d| fmt_date(ctx, d)).unwrap_or_else(|| "—".into())) }
             dt { (ctx.t("programme.time_zone")) } dd { (p.time_zone) }
             dt { (ctx.t("programme.description")) } dd { (p.description) }
         }
