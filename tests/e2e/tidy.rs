@@ -99,3 +99,53 @@ fn only_the_store_names_sqlx() {
         }
     }
 }
+
+/// Source files of every crate and of the end-to-end tests: `.rs` (src, tests, examples,
+/// build scripts) and the browser scripts.
+fn all_sources() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    rust_files(&root.join("tests/e2e"), &mut files);
+    for entry in std::fs::read_dir(root.join("tests/browser")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "mjs" || e == "js") {
+            files.push(p);
+        }
+    }
+    files
+}
+
+/// Whether a line is only a comment (`//`, `///`, `//!`, or the inside of a `/* */` block).
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*')
+}
+
+#[test]
+fn no_test_or_source_reads_files_outside_the_repository() {
+    // Spelled in pieces so this file does not match itself.
+    let needles = [
+        ["..", "/shared"].concat(),
+        ["shared", "/oracles"].concat(),
+        ["/work", "/shared"].concat(),
+    ];
+    let files = all_sources();
+    assert!(files.len() > 20);
+    let mut offenders = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if !is_comment(line) && needles.iter().any(|n| line.contains(n.as_str())) {
+                offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "a fresh clone has no `shared/` folder beside it; copy the file into the repository \
+         (e.g. `crates/<crate>/tests/data/`, with a README saying where it comes from) and read \
+         it through `CARGO_MANIFEST_DIR`:\n{}",
+        offenders.join("\n")
+    );
+}
