@@ -149,3 +149,68 @@ fn no_test_or_source_reads_files_outside_the_repository() {
         offenders.join("\n")
     );
 }
+
+/// Every text file a reader meets: sources, manifests, catalogues, migrations, scripts and docs
+/// (not `target/`, `node_modules/` or the reference tables).
+fn text_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if !matches!(name.as_str(), "target" | "node_modules" | ".git") {
+                text_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|e| {
+            ["rs", "toml", "sql", "md", "mjs", "js", "css"].contains(&&*e.to_string_lossy())
+        }) {
+            out.push(p);
+        }
+    }
+}
+
+/// `issue 5`, `Issue #12`, `issue5`: a pointer into a tracker the reader may not have.
+fn cites_an_issue_number(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.match_indices("issue").any(|(i, w)| {
+        let rest = lower[i + w.len()..].trim_start_matches([' ', '#']);
+        rest.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn code_docs_and_catalogues_cite_no_issue_numbers() {
+    let root = repo_root();
+    let mut files = Vec::new();
+    for dir in ["crates", "tests", "docs", ".ci"] {
+        text_files(&root.join(dir), &mut files);
+    }
+    for f in ["README.md", "ARCHITECTURE.md", "Cargo.toml"] {
+        files.push(root.join(f));
+    }
+    assert!(files.len() > 30);
+    let mut offenders = Vec::new();
+    // This file spells examples of what it refuses.
+    for f in files.iter().filter(|f| !f.ends_with("tests/e2e/tidy.rs")) {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if cites_an_issue_number(line) {
+                offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "say what the code does, not which ticket asked for it (docs/style.md):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn an_issue_number_is_recognised_but_a_data_quality_issue_is_not() {
+    assert!(cites_an_issue_number("// Plan (issue 5) messages"));
+    assert!(cites_an_issue_number("## Build (Issue #12)"));
+    assert!(!cites_an_issue_number("/// A data-quality issue."));
+    assert!(!cites_an_issue_number(
+        "self.push_issue(Issue::rejected(n, kind, msg));"
+    ));
+}
