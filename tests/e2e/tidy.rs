@@ -1,5 +1,6 @@
-//! Repository hygiene (rust-analyzer's `tidy`): every module says what it is, and the pure
-//! cores stay pure.
+//! Repository hygiene (rust-analyzer's `tidy`): every module says what it is, the pure cores stay
+//! pure, dependencies point inward, nothing reads outside the repository, and no tracker numbers
+//! appear in code or docs. The rules and their reasons are in `docs/style.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -213,4 +214,88 @@ fn an_issue_number_is_recognised_but_a_data_quality_issue_is_not() {
     assert!(!cites_an_issue_number(
         "self.push_issue(Issue::rejected(n, kind, msg));"
     ));
+}
+
+/// The `rumbo-*` crates a manifest's `[dependencies]` names (not dev-dependencies).
+fn our_dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let Some(deps) = text.split("\n[dependencies]\n").nth(1) else {
+        return Vec::new();
+    };
+    let deps = deps.split("\n[").next().unwrap_or("");
+    deps.lines()
+        .filter_map(|l| {
+            let name = l.split(['.', '=', ' ']).next()?.trim();
+            name.starts_with("rumbo-").then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn crate_dependencies_point_inward() {
+    const CORES: &[&str] = &["rumbo-wfm", "rumbo-kpi", "rumbo-domain", "rumbo-charts"];
+    // (crate, manifest, what it may depend on besides the cores it is allowed)
+    let allowed: &[(&str, &str, &[&str])] = &[
+        ("wfm", "crates/wfm/Cargo.toml", &[]),
+        ("kpi", "crates/kpi/Cargo.toml", &[]),
+        ("domain", "crates/domain/Cargo.toml", &[]),
+        ("charts", "crates/charts/Cargo.toml", &[]),
+        ("ingest", "crates/ingest/Cargo.toml", &["rumbo-kpi"]),
+        (
+            "store",
+            "crates/store/Cargo.toml",
+            &["rumbo-domain", "rumbo-kpi"],
+        ),
+        (
+            "app",
+            "crates/app/Cargo.toml",
+            &[CORES, &["rumbo-ingest", "rumbo-store"]].concat(),
+        ),
+        (
+            "server",
+            "crates/server/Cargo.toml",
+            &[CORES, &["rumbo-app"]].concat(),
+        ),
+        (
+            "rumbo",
+            "Cargo.toml",
+            &[CORES, &["rumbo-app", "rumbo-server"]].concat(),
+        ),
+    ];
+    // Arrows that still point the old way while their code moves into `app`; delete a line
+    // as soon as its move lands (the test fails on a line no longer needed).
+    const MOVING: &[(&str, &str)] = &[
+        ("ingest", "rumbo-store"),
+        ("server", "rumbo-store"),
+        ("server", "rumbo-ingest"),
+        ("rumbo", "rumbo-store"),
+        ("rumbo", "rumbo-ingest"),
+    ];
+    let root = repo_root();
+    let mut wrong = Vec::new();
+    let mut seen_moving = Vec::new();
+    for (name, manifest, ok) in allowed {
+        for dep in our_dependencies(&root.join(manifest)) {
+            if ok.contains(&dep.as_str()) {
+                continue;
+            }
+            if MOVING.contains(&(name, dep.as_str())) {
+                seen_moving.push((*name, dep));
+                continue;
+            }
+            wrong.push(format!("{name} → {dep}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependencies against the layering of docs/style.md: {wrong:?}"
+    );
+    let stale: Vec<_> = MOVING
+        .iter()
+        .filter(|(n, d)| !seen_moving.iter().any(|(sn, sd)| sn == n && sd == d))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "these arrows are gone: remove them from MOVING: {stale:?}"
+    );
 }
