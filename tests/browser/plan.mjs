@@ -1,4 +1,4 @@
-// Plan flows in headless Chromium (issue 5): the demo programme's plan with its Gantt chart and
+// Plan flows in headless Chromium: the demo programme's plan with its Gantt chart and
 // risk heat-map, a risk refused then saved, an activity added, and a change request approved
 // into a new plan version. Started by tests/e2e/plan_browser.rs with RUMBO_URL, RUMBO_EMAIL and
 // RUMBO_PASSWORD set (the demo manager).

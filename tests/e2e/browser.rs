@@ -1,27 +1,25 @@
 //! The browser test: `rumbo serve` on a random port with a fresh database (demo data), then
 //! `tests/browser/e2e.mjs` in headless Debian Chromium through playwright-core.
 //!
-//! Needs `/usr/bin/chromium` and `tests/browser/node_modules` (`.ci/run` installs both; locally:
-//! `apt-get install chromium && npm --prefix tests/browser install`).
+//! Needs Debian's `chromium` and `tests/browser/node_modules`; `util::browser_prerequisites`
+//! installs them when it can and otherwise names the command to run.
 
 use std::process::Command;
 
-use crate::util::{repo_root, Dir};
+use crate::util::{browser_prerequisites, repo_root, Dir};
 
 #[test]
 fn a_user_logs_in_switches_language_and_creates_a_programme_in_chromium() {
+    let chromium = browser_prerequisites();
     let root = repo_root();
     let script = root.join("tests/browser/e2e.mjs");
-    assert!(
-        root.join("tests/browser/node_modules/playwright-core").exists() && std::path::Path::new("/usr/bin/chromium").exists(),
-        "browser test prerequisites missing: run `apt-get install chromium && npm --prefix tests/browser install` (as .ci/run does)"
-    );
     let dir = Dir::new();
     let server = dir.serve(&[]);
     let shots = std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default();
     let out = Command::new("node")
         .arg(&script)
         .current_dir(root.join("tests/browser"))
+        .env("CHROMIUM", chromium)
         .env("RUMBO_URL", &server.url)
         .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
         .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)

@@ -1,23 +1,20 @@
-//! The plan flows of issue 5 in headless Chromium: `rumbo serve` with the demo data, then
+//! The plan flows in headless Chromium: `rumbo serve` with the demo data, then
 //! `tests/browser/plan.mjs` (same prerequisites as the main browser test).
 
 use std::process::Command;
 
-use crate::util::{repo_root, Dir};
+use crate::util::{browser_prerequisites, repo_root, Dir};
 
 #[test]
 fn a_manager_reviews_the_plan_adds_a_risk_and_an_activity_and_approves_a_change_in_chromium() {
+    let chromium = browser_prerequisites();
     let root = repo_root();
-    assert!(
-        root.join("tests/browser/node_modules/playwright-core").exists()
-            && std::path::Path::new("/usr/bin/chromium").exists(),
-        "browser test prerequisites missing: run `apt-get install chromium && npm --prefix tests/browser install`"
-    );
     let dir = Dir::new();
     let server = dir.serve(&[]);
     let out = Command::new("node")
         .arg(root.join("tests/browser/plan.mjs"))
         .current_dir(root.join("tests/browser"))
+        .env("CHROMIUM", chromium)
         .env("RUMBO_URL", &server.url)
         .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
         .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)

@@ -1,5 +1,6 @@
-//! Repository hygiene (rust-analyzer's `tidy`): every module says what it is, and the pure
-//! cores stay pure.
+//! Repository hygiene (rust-analyzer's `tidy`): every module says what it is, the pure cores stay
+//! pure, dependencies point inward, nothing reads outside the repository, and no tracker numbers
+//! appear in code or docs. The rules and their reasons are in `docs/style.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -98,4 +99,203 @@ fn only_the_store_names_sqlx() {
             );
         }
     }
+}
+
+/// Source files of every crate and of the end-to-end tests: `.rs` (src, tests, examples,
+/// build scripts) and the browser scripts.
+fn all_sources() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    rust_files(&root.join("tests/e2e"), &mut files);
+    for entry in std::fs::read_dir(root.join("tests/browser")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "mjs" || e == "js") {
+            files.push(p);
+        }
+    }
+    files
+}
+
+/// Whether a line is only a comment (`//`, `///`, `//!`, or the inside of a `/* */` block).
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*')
+}
+
+#[test]
+fn no_test_or_source_reads_files_outside_the_repository() {
+    // Spelled in pieces so this file does not match itself.
+    let needles = [
+        ["..", "/shared"].concat(),
+        ["shared", "/oracles"].concat(),
+        ["/work", "/shared"].concat(),
+    ];
+    let files = all_sources();
+    assert!(files.len() > 20);
+    let mut offenders = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if !is_comment(line) && needles.iter().any(|n| line.contains(n.as_str())) {
+                offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "a fresh clone has no `shared/` folder beside it; copy the file into the repository \
+         (e.g. `crates/<crate>/tests/data/`, with a README saying where it comes from) and read \
+         it through `CARGO_MANIFEST_DIR`:\n{}",
+        offenders.join("\n")
+    );
+}
+
+/// Every text file a reader meets: sources, manifests, catalogues, migrations, scripts and docs
+/// (not `target/`, `node_modules/` or the reference tables).
+fn text_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if !matches!(name.as_str(), "target" | "node_modules" | ".git") {
+                text_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|e| {
+            ["rs", "toml", "sql", "md", "mjs", "js", "css"].contains(&&*e.to_string_lossy())
+        }) {
+            out.push(p);
+        }
+    }
+}
+
+/// `issue 5`, `Issue #12`, `issue5`: a pointer into a tracker the reader may not have.
+fn cites_an_issue_number(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.match_indices("issue").any(|(i, w)| {
+        let rest = lower[i + w.len()..].trim_start_matches([' ', '#']);
+        rest.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn code_docs_and_catalogues_cite_no_issue_numbers() {
+    let root = repo_root();
+    let mut files = Vec::new();
+    for dir in ["crates", "tests", "docs", ".ci"] {
+        text_files(&root.join(dir), &mut files);
+    }
+    for f in ["README.md", "ARCHITECTURE.md", "Cargo.toml"] {
+        files.push(root.join(f));
+    }
+    assert!(files.len() > 30);
+    let mut offenders = Vec::new();
+    // This file spells examples of what it refuses.
+    for f in files.iter().filter(|f| !f.ends_with("tests/e2e/tidy.rs")) {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if cites_an_issue_number(line) {
+                offenders.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "say what the code does, not which ticket asked for it (docs/style.md):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn an_issue_number_is_recognised_but_a_data_quality_issue_is_not() {
+    assert!(cites_an_issue_number("// Plan (issue 5) messages"));
+    assert!(cites_an_issue_number("## Build (Issue #12)"));
+    assert!(!cites_an_issue_number("/// A data-quality issue."));
+    assert!(!cites_an_issue_number(
+        "self.push_issue(Issue::rejected(n, kind, msg));"
+    ));
+}
+
+/// The `rumbo-*` crates a manifest's `[dependencies]` names (not dev-dependencies).
+fn our_dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let Some(deps) = text.split("\n[dependencies]\n").nth(1) else {
+        return Vec::new();
+    };
+    let deps = deps.split("\n[").next().unwrap_or("");
+    deps.lines()
+        .filter_map(|l| {
+            let name = l.split(['.', '=', ' ']).next()?.trim();
+            name.starts_with("rumbo-").then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn crate_dependencies_point_inward() {
+    const CORES: &[&str] = &["rumbo-wfm", "rumbo-kpi", "rumbo-domain", "rumbo-charts"];
+    // (crate, manifest, what it may depend on besides the cores it is allowed)
+    let allowed: &[(&str, &str, &[&str])] = &[
+        ("wfm", "crates/wfm/Cargo.toml", &[]),
+        ("kpi", "crates/kpi/Cargo.toml", &[]),
+        ("domain", "crates/domain/Cargo.toml", &[]),
+        ("charts", "crates/charts/Cargo.toml", &[]),
+        ("ingest", "crates/ingest/Cargo.toml", &["rumbo-kpi"]),
+        (
+            "store",
+            "crates/store/Cargo.toml",
+            &["rumbo-domain", "rumbo-kpi"],
+        ),
+        (
+            "app",
+            "crates/app/Cargo.toml",
+            &[CORES, &["rumbo-ingest", "rumbo-store"]].concat(),
+        ),
+        (
+            "server",
+            "crates/server/Cargo.toml",
+            &[CORES, &["rumbo-app"]].concat(),
+        ),
+        (
+            "rumbo",
+            "Cargo.toml",
+            &[CORES, &["rumbo-app", "rumbo-server"]].concat(),
+        ),
+    ];
+    // Arrows that still point the old way while their code moves into `app`; delete a line
+    // as soon as its move lands (the test fails on a line no longer needed).
+    const MOVING: &[(&str, &str)] = &[
+        ("ingest", "rumbo-store"),
+        ("server", "rumbo-store"),
+        ("server", "rumbo-ingest"),
+        ("rumbo", "rumbo-store"),
+        ("rumbo", "rumbo-ingest"),
+    ];
+    let root = repo_root();
+    let mut wrong = Vec::new();
+    let mut seen_moving = Vec::new();
+    for (name, manifest, ok) in allowed {
+        for dep in our_dependencies(&root.join(manifest)) {
+            if ok.contains(&dep.as_str()) {
+                continue;
+            }
+            if MOVING.contains(&(name, dep.as_str())) {
+                seen_moving.push((*name, dep));
+                continue;
+            }
+            wrong.push(format!("{name} → {dep}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependencies against the layering of docs/style.md: {wrong:?}"
+    );
+    let stale: Vec<_> = MOVING
+        .iter()
+        .filter(|(n, d)| !seen_moving.iter().any(|(sn, sd)| sn == n && sd == d))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "these arrows are gone: remove them from MOVING: {stale:?}"
+    );
 }

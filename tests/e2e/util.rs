@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub struct Dir {
@@ -214,4 +215,133 @@ fn dechunk(mut s: &str) -> String {
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What the browser tests need, checked (and installed when possible) once per test run:
+/// Debian's Chromium (or the one `CHROMIUM` names), Node.js, and playwright-core in
+/// `tests/browser/node_modules`. Returns the Chromium to launch; panics with the exact command
+/// to run when something is missing and cannot be installed from here.
+///
+/// Installs only what is missing: `npm --prefix tests/browser ci` when npm exists, and the
+/// Debian packages `chromium`, `nodejs`, `npm` with `apt-get` when running as root. Parallel
+/// tests wait for the one installation (`OnceLock`); apt waits for the dpkg lock of other runs.
+pub fn browser_prerequisites() -> &'static Path {
+    static READY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match READY.get_or_init(install_browser_prerequisites) {
+        Ok(chromium) => chromium,
+        Err(e) => panic!("browser test prerequisites: {e}"),
+    }
+}
+
+fn install_browser_prerequisites() -> Result<PathBuf, String> {
+    let root = repo_root();
+    let modules = root.join("tests/browser/node_modules/playwright-core");
+    let chromium = match std::env::var_os("CHROMIUM") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            if !p.exists() {
+                return Err(format!(
+                    "CHROMIUM={} does not exist; unset it to use Debian's /usr/bin/chromium",
+                    p.display()
+                ));
+            }
+            p
+        }
+        None => PathBuf::from("/usr/bin/chromium"),
+    };
+    let mut packages = Vec::new();
+    if !chromium.exists() {
+        packages.push("chromium");
+    }
+    if !on_path("node") {
+        packages.push("nodejs");
+    }
+    if !modules.is_dir() && !on_path("npm") {
+        packages.push("npm");
+    }
+    if !packages.is_empty() {
+        let install = format!("apt-get install -y {}", packages.join(" "));
+        if !(is_root() && on_path("apt-get")) {
+            return Err(format!(
+                "missing {}; run `sudo apt-get update && sudo {install}` (Debian), then the tests again",
+                packages.join(", ")
+            ));
+        }
+        eprintln!(
+            "browser tests: installing {} with apt-get (once)",
+            packages.join(", ")
+        );
+        let lock = ["-o", "DPkg::Lock::Timeout=600"];
+        run_step(
+            Command::new("apt-get")
+                .args(["-qq"])
+                .args(lock)
+                .arg("update"),
+            "apt-get update",
+        )?;
+        run_step(
+            Command::new("apt-get")
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .args(["-qq", "install", "-y"])
+                .args(lock)
+                .args(&packages),
+            &install,
+        )?;
+    }
+    if !modules.is_dir() {
+        let ci = "npm --prefix tests/browser ci --no-audit --no-fund";
+        eprintln!("browser tests: running `{ci}` (once)");
+        run_step(
+            Command::new("npm").current_dir(&root).args([
+                "--prefix",
+                "tests/browser",
+                "ci",
+                "--no-audit",
+                "--no-fund",
+            ]),
+            &format!("cd {} && {ci}", root.display()),
+        )?;
+    }
+    if !chromium.exists() {
+        return Err(format!(
+            "{} is still missing; run `sudo apt-get install -y chromium`",
+            chromium.display()
+        ));
+    }
+    if !modules.is_dir() {
+        return Err(format!(
+            "playwright-core is still missing; run `cd {} && npm --prefix tests/browser ci`",
+            root.display()
+        ));
+    }
+    Ok(chromium)
+}
+
+/// Runs one installation step; an error names the command to run by hand.
+fn run_step(cmd: &mut Command, shown: &str) -> Result<(), String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{shown}` failed ({}); run it by hand and look at its output:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.trim_ascii() == b"0")
 }

@@ -262,11 +262,11 @@ mod tests {
 
     const CALLS: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/oracles/kpi_fixture_calls.csv"
+        "/../kpi/tests/data/kpi_fixture_calls.csv"
     );
     const EXPECTED: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/oracles/kpi_fixture_expected.csv"
+        "/../kpi/tests/data/kpi_fixture_expected.csv"
     );
 
     fn render(k: &FileKpis, def: &KpiDefinition) -> String {

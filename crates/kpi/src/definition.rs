@@ -88,7 +88,7 @@ pub struct KpiDefinition {
 }
 
 impl KpiDefinition {
-    /// The definition used by the KPI fixture (`shared/oracles/README.md`):
+    /// The definition used by the KPI fixture (`crates/kpi/tests/data/README.md`):
     /// T = 20 s inclusive, numerator answered ≤ T, denominator offered minus short
     /// abandons with S = 5 s, attribution by queue entry.
     pub fn standard() -> Self {

@@ -1,16 +1,16 @@
 //! The KPI fixture oracle: the standard definition applied to
-//! `shared/oracles/kpi_fixture_calls.csv` reproduces `kpi_fixture_expected.csv`
+//! `tests/data/kpi_fixture_calls.csv` reproduces `kpi_fixture_expected.csv`
 //! byte for byte (same rows, same order, same float spelling).
 
 use rumbo_kpi::{format, Aggregator, Bucketer, CallFacts, Granularity, KpiDefinition, Outcome};
 
 const CALLS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/oracles/kpi_fixture_calls.csv"
+    "/tests/data/kpi_fixture_calls.csv"
 );
 const EXPECTED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/oracles/kpi_fixture_expected.csv"
+    "/tests/data/kpi_fixture_expected.csv"
 );
 
 #[test]

@@ -1,4 +1,4 @@
-//! Programme plans (issue 5): plan items as JSON documents by kind, and numbered plan versions.
+//! Programme plans: plan items as JSON documents by kind, and numbered plan versions.
 //!
 //! The plan has many small entities (objectives, targets, risks, activities, meetings…) that are
 //! always read whole per programme and validated by `rumbo-domain` before they get here. Each is a

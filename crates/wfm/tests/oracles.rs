@@ -1,4 +1,4 @@
-//! Reference-table tests: every row of the shared oracle CSVs (computed independently with
+//! Reference-table tests: every row of the oracle CSVs in `tests/data/` (computed independently with
 //! 50-digit arithmetic) must be reproduced within the stated tolerances; agent counts exactly.
 
 use std::collections::HashMap;
@@ -19,10 +19,7 @@ mod prec {
 }
 
 fn oracle(name: &str) -> Vec<HashMap<String, String>> {
-    let path = format!(
-        "{}/../../../shared/oracles/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let mut rdr = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let headers = rdr.headers().expect("header").clone();
     rdr.records()

@@ -1,4 +1,4 @@
-//! Programme planning: objectives, strategy, risks, budget, work plan, roles, coordination (issue 5).
+//! Programme planning: objectives, strategy, risks, budget, work plan, roles, coordination.
 //!
 //! Every submodule follows the crate's rule: raw input structs (`*Input`, all strings and options,
 //! as they come from a form or the API) become valid domain values through `TryFrom`/`parse`, and

@@ -297,11 +297,11 @@ mod tests {
 
     const CALLS: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/oracles/kpi_fixture_calls.csv"
+        "/crates/kpi/tests/data/kpi_fixture_calls.csv"
     );
     const EXPECTED: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/oracles/kpi_fixture_expected.csv"
+        "/crates/kpi/tests/data/kpi_fixture_expected.csv"
     );
 
     #[test]

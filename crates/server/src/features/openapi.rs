@@ -111,7 +111,7 @@ pub fn spec() -> Value {
     })
 }
 
-/// Plan kinds with list/create and read/replace/delete (issue 5); bodies are documented by kind.
+/// Plan kinds with list/create and read/replace/delete; bodies are documented by kind.
 const PLAN_KINDS: &[(&str, &str)] = &[
     ("objectives", "Objectives with expected results"),
     (

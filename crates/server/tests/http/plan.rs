@@ -1,4 +1,4 @@
-//! Issue 5 through the API alone: a programme gets objectives and targets, stages, risks, a
+//! The plan through the API alone: a programme gets objectives and targets, stages, risks, a
 //! staffing plan from four weeks of volumes, budget lines and amounts, twenty activities with
 //! dependencies, a RACI, a meeting with decisions, and a change request that is approved; the
 //! plan history then shows both versions. Validation errors are localised and nothing is

@@ -1,4 +1,4 @@
--- Programme planning (issue 5): every plan entity is a JSON document of its kind, with a
+-- Programme planning: every plan entity is a JSON document of its kind, with a
 -- per-kind code where the plan refers to items by code (activity codes), plus numbered plan
 -- versions. Documents hold the canonical form of values already validated by `rumbo-domain`.
 -- Library entries (best practices, adoptions) belong to no programme.

@@ -1,4 +1,4 @@
--- Ingest and KPI engine (issue 4): import batches with their data-quality report, saved
+-- Ingest and KPI engine: import batches with their data-quality report, saved
 -- column mappings, and KPI aggregates per (batch, definition version, queue, 15-min interval).
 -- Raw records are retained in batch files beside the database (path in data_path): the
 -- standard call CSV plus extra columns, and a sorted file of natural-key hashes used to skip

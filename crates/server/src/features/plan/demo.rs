@@ -1,5 +1,5 @@
 //! The demo plan: programme `VIDA-2026` (outbound sale of life insurance for Los Andes Seguros)
-//! with every part of issue 5 filled in, so a newcomer sees a complete plan.
+//! with every part of the plan filled in, so a newcomer sees a complete one.
 //!
 //! Every item goes through the same domain checks as the API, so the demo can never hold data
 //! the application would refuse.

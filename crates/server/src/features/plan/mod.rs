@@ -1,4 +1,4 @@
-//! Programme planning and coordination (issue 5): the `/api/v1/programs/{code}/…` plan routes and
+//! Programme planning and coordination: the `/api/v1/programs/{code}/…` plan routes and
 //! the plan pages.
 //!
 //! Handlers follow the server's rule: load the programme through the access matrix (reading the
