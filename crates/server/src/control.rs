@@ -1129,6 +1129,7 @@ async fn run_import(
         data_dir: &state.config.data_dir,
         secret: &secret,
         actor,
+        job: None,
     };
     let fut = import_file(&state.store, req, |bytes| {
         if let Some(id) = job {
