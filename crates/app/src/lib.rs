@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod error;
+pub mod jobs;
 
 pub use access::Principal;
 pub use error::{Error, Result};
@@ -23,12 +24,15 @@ use rumbo_store::Store;
 pub struct Settings {
     /// Where raw import records and uploads live on the embedded (SQLite) default.
     pub data_dir: PathBuf,
+    /// How background jobs (imports) are run.
+    pub jobs: jobs::JobSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("rumbo-data"),
+            jobs: jobs::JobSettings::default(),
         }
     }
 }
