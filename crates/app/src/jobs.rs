@@ -191,6 +191,30 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
+/// Every key a failed job may carry.
+pub const ERROR_KEYS: &[&str] = &[
+    "error.import.internal",
+    "error.import.missing_column",
+    "error.import.bad_mapping",
+    "error.import.spreadsheet",
+    "error.import.empty",
+    "error.import.unreadable",
+    "error.import.mapping_kind",
+    "error.import.file_gone",
+    "error.job.payload",
+    "error.job.kind",
+    "error.not_found",
+    rumbo_store::jobs::ERROR_INTERRUPTED,
+];
+
+/// A stored failure key as a known `'static` key (unknown or missing: the generic one).
+pub fn error_key(stored: Option<&str>) -> &'static str {
+    stored
+        .and_then(|s| ERROR_KEYS.iter().find(|k| **k == s))
+        .copied()
+        .unwrap_or("error.import.internal")
+}
+
 /// The catalogue key of an import failure, and whether trying again may help.
 fn outcome_of(e: &ImportError) -> Outcome {
     match e {

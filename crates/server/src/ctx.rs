@@ -43,6 +43,17 @@ impl Ctx {
         Role::parse(&u.role).ok_or(AppError::Forbidden)
     }
 
+    /// The logged-in user as the use cases know them.
+    pub fn principal(&self) -> Result<rumbo_app::Principal, AppError> {
+        let u = self.user()?;
+        Ok(rumbo_app::Principal {
+            user_id: u.id,
+            email: u.email.clone(),
+            role: self.role()?,
+            client_id: u.client_id,
+        })
+    }
+
     pub fn actor(&self) -> Result<Actor, AppError> {
         let u = self.user()?;
         Ok(Actor::user(u.id, &u.email))

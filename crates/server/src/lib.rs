@@ -37,6 +37,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Where import batch files and uploads live (beside an SQLite database).
     pub data_dir: std::path::PathBuf,
+    /// How background jobs (imports) run.
+    pub jobs: rumbo_app::jobs::JobSettings,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             data_dir: std::path::PathBuf::from("rumbo-data"),
+            jobs: rumbo_app::jobs::JobSettings::default(),
         }
     }
 }
@@ -53,6 +56,19 @@ impl Default for Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// The use cases over this state's store and settings (cheap: shares the pool).
+    pub fn app(&self) -> rumbo_app::App {
+        rumbo_app::App::new(
+            self.store.clone(),
+            rumbo_app::Settings {
+                data_dir: self.config.data_dir.clone(),
+                jobs: self.config.jobs.clone(),
+            },
+        )
+    }
 }
 
 /// The whole application as a router (tests drive it with `oneshot`).
