@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod jobs;
 mod plan_browser;
 mod tidy;
 mod util;
