@@ -398,14 +398,19 @@ impl App {
     /// returns it finished. For callers that answer only when the import is committed.
     pub async fn run_job_now(&self, who: &Principal, id: i64) -> Result<JobView> {
         let worker = format!("{}-now", worker_name());
-        if let Some((job, fence)) = self.store.claim_job_by_id(id, &worker).await? {
-            self.run_claimed(job, fence).await;
-        }
         let poll = self.settings.jobs.poll.min(Duration::from_millis(200));
         loop {
             let v = self.job(who, id).await?;
-            if v.status.is_finished() {
-                return Ok(v);
+            match v.status {
+                s if s.is_finished() => return Ok(v),
+                // Still (or again, after a worker stopped) in the queue: run it here.
+                JobStatus::Queued => {
+                    if let Some((job, fence)) = self.store.claim_job_by_id(id, &worker).await? {
+                        self.run_claimed(job, fence).await;
+                        continue;
+                    }
+                }
+                _ => {}
             }
             tokio::time::sleep(poll).await;
         }
@@ -477,6 +482,7 @@ impl App {
         }
         if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             *last_prune = Some(Instant::now());
+            self.remove_abandoned_work().await;
             let t = now();
             match self
                 .store
@@ -491,6 +497,32 @@ impl App {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not prune old jobs"),
+            }
+        }
+    }
+
+    /// Deletes local work folders (`<data>/jobs/<job>-<attempt>-<pid>`, holding a copy of an
+    /// upload) of attempts that are over: left by a server killed mid-import.
+    async fn remove_abandoned_work(&self) {
+        let root = self.settings.data_dir.join("jobs");
+        let Ok(mut entries) = tokio::fs::read_dir(&root).await else {
+            return;
+        };
+        while let Ok(Some(e)) = entries.next_entry().await {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let mut parts = name.split('-').map(str::parse::<i64>);
+            let (Some(Ok(id)), Some(Ok(attempt))) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let live = match self.store.job(id).await {
+                Ok(j) => j.status == JobStatus::Running && j.attempts == attempt,
+                Err(StoreError::NotFound) => false,
+                Err(_) => true,
+            };
+            if !live {
+                if let Err(err) = tokio::fs::remove_dir_all(e.path()).await {
+                    tracing::warn!(path = %e.path().display(), error = %err, "could not remove a job folder");
+                }
             }
         }
     }
@@ -929,6 +961,24 @@ this line is garbage
         worker.await.unwrap();
         assert_eq!((v.status, v.attempts), (JobStatus::Done, 2), "{v:?}");
         assert_eq!(batches(&f).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn work_folders_of_attempts_that_are_over_are_removed_and_live_ones_kept() {
+        let f = fixture(fast()).await;
+        let id = enqueue(&f, "queue-log", "queue_log", QUEUE_LOG).await;
+        let (_, fence) = f.app.store.claim_job("a").await.unwrap().unwrap();
+        let root = f.app.settings.data_dir.join("jobs");
+        let old = root.join(format!("{id}-{}-1", fence.attempt + 7));
+        let live = root.join(format!("{id}-{}-1", fence.attempt));
+        let gone_job = root.join("999999-1-1");
+        for d in [&old, &live, &gone_job] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("queue_log"), QUEUE_LOG).unwrap();
+        }
+        f.app.remove_abandoned_work().await;
+        assert!(!old.exists() && !gone_job.exists());
+        assert!(live.join("queue_log").exists());
     }
 
     #[tokio::test]
