@@ -257,8 +257,16 @@ impl Store {
                 claimed(r)
             }
             Backend::Sqlite => {
-                // The immediate transaction holds SQLite's single write lock: no other claim
-                // can run between the choice and the update.
+                // Idle workers poll: look before taking SQLite's single write lock.
+                let any: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'queued' LIMIT 1")
+                        .fetch_optional(self.pool())
+                        .await?;
+                if any.is_none() {
+                    return Ok(None);
+                }
+                // The immediate transaction holds the write lock: no other claim can run
+                // between the choice and the update.
                 let mut tx = self.write_tx().await?;
                 let r = sqlx::query(&format!(
                     "UPDATE jobs SET {CLAIM_SET} WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1) AND status = 'queued' RETURNING *"
@@ -362,6 +370,16 @@ impl Store {
     /// Re-queues running jobs whose heartbeat is older than `stale_before` (epoch seconds), or
     /// fails them with [`ERROR_INTERRUPTED`] when they have used all their attempts.
     pub async fn requeue_stale_jobs(&self, stale_before: i64) -> Result<Requeued> {
+        // Every worker calls this on each poll: look before writing.
+        let any: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE status = 'running' AND heartbeat_at < $1 LIMIT 1",
+        )
+        .bind(stale_before)
+        .fetch_optional(self.pool())
+        .await?;
+        if any.is_none() {
+            return Ok(Requeued::default());
+        }
         let mut tx = self.write_tx().await?;
         let failed = sqlx::query(
             "UPDATE jobs SET status = 'failed', error = $1, finished_at = $2
