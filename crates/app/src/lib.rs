@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod credentials;
 pub mod error;
+pub mod jobs;
 pub mod mappings;
 pub mod model;
 pub mod programmes;
@@ -28,12 +29,15 @@ pub use rumbo_store::Store;
 pub struct Settings {
     /// Where raw import records and uploads live on the embedded (SQLite) default.
     pub data_dir: PathBuf,
+    /// How background jobs (imports) are run.
+    pub jobs: jobs::JobSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("rumbo-data"),
+            jobs: jobs::JobSettings::default(),
         }
     }
 }

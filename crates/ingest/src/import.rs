@@ -91,6 +91,8 @@ pub struct ImportRequest<'a> {
     pub secret: &'a [u8],
     /// Who imports.
     pub actor: Actor,
+    /// The job running this import, if any: marked done in the batch's transaction.
+    pub job: Option<rumbo_store::jobs::JobFence>,
 }
 
 /// Outcome of an import.
@@ -731,6 +733,7 @@ pub async fn import_file(
                 })
             })
             .collect(),
+        job: req.job.clone(),
     };
     let batch_id = store.commit_import(&req.actor, &batch).await?;
     Ok(ImportReport {

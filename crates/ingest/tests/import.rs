@@ -45,6 +45,7 @@ fn request<'a>(code: &'a str, path: &'a Path, source: Source, data: &'a Path) ->
         data_dir: data,
         secret: b"installation-secret",
         actor: Actor::system("test"),
+        job: None,
     }
 }
 

@@ -209,6 +209,7 @@ pub async fn seed_calls(store: &Store, data_dir: &std::path::Path) -> Result<boo
         data_dir,
         secret: &secret,
         actor: Actor::system("demo"),
+        job: None,
     };
     let r = rumbo_ingest::import::import_file(store, req, |_| {}).await;
     let _ = std::fs::remove_file(&path);

@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Actor, Change};
+use crate::jobs::{self, JobFence};
 use crate::{col, now, Result, Store, StoreError};
 
 /// One data-quality finding of a batch.
@@ -64,6 +65,9 @@ pub struct NewBatch {
     pub max_ts: Option<i64>,
     pub issues: Vec<IssueRow>,
     pub aggregates: Vec<AggRow>,
+    /// The job running this import, if any: it is marked done (result `{"batch_id": N}`) in
+    /// the batch's own transaction, and the commit is refused if the job's claim was lost.
+    pub job: Option<JobFence>,
 }
 
 /// A committed batch.
@@ -178,6 +182,8 @@ async fn insert_aggregates(
 
 impl Store {
     /// Commits a batch with its issues and aggregates in one transaction; returns its id.
+    /// With `b.job`, fails with `Conflict("job.claim")` and commits nothing when that job is no
+    /// longer held by its fence (another worker took it over).
     pub async fn commit_import(&self, actor: &Actor, b: &NewBatch) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
@@ -255,6 +261,10 @@ impl Store {
             },
         )
         .await?;
+        if let Some(fence) = &b.job {
+            let result = serde_json::json!({ "batch_id": id }).to_string();
+            jobs::complete_in_tx(&mut tx, fence, &result).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod clients;
 pub mod imports;
+pub mod jobs;
 mod migrate;
 pub mod plan;
 pub mod programmes;
@@ -53,6 +54,9 @@ pub enum StoreError {
     Db(DbError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A file the store keeps beside the database (an upload) could not be read or written.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// A database driver error: printable and a [`std::error::Error`] for logs, opaque otherwise,

@@ -1,8 +1,9 @@
 //! Versioned migrations, embedded in the binary and applied at start.
 //!
 //! Each backend has its own folder (`migrations/sqlite`, `migrations/postgres`) with files of the
-//! same numbers; a migration runs in one transaction together with its bookkeeping row, so a
-//! failed migration leaves nothing behind.
+//! same numbers, applied in ascending order (a gap in the numbering is allowed: each version is
+//! checked on its own); a migration runs in one transaction together with its bookkeeping row,
+//! so a failed migration leaves nothing behind.
 
 use crate::{now, Backend, DbError, Result, Store, StoreError};
 
@@ -25,6 +26,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "imports",
         include_str!("../migrations/sqlite/0003_imports.sql"),
         include_str!("../migrations/postgres/0003_imports.sql"),
+    ),
+    (
+        5,
+        "jobs",
+        include_str!("../migrations/sqlite/0005_jobs.sql"),
+        include_str!("../migrations/postgres/0005_jobs.sql"),
     ),
 ];
 

@@ -322,6 +322,7 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
                     data_dir: &data,
                     secret: b"bench",
                     actor: sys.clone(),
+                    job: None,
                 },
                 |_| {},
             )

@@ -125,6 +125,7 @@ pub fn run(db: &str, cmd: ImportCmd) -> anyhow::Result<()> {
             data_dir: &data_dir,
             secret: &secret,
             actor: Actor::system("cli"),
+            job: None,
         };
         let t = std::time::Instant::now();
         let report = import_file(&store, req, |done| bar.set_position(done)).await?;

@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use rumbo_app::jobs::JobSettings;
 use rumbo_server::{AppState, Config};
 use rumbo_store::Store;
+use std::time::Duration;
 
 use crate::config::{FileConfig, DEFAULT_BIND};
 
@@ -19,6 +21,17 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (set when served behind HTTPS).
     #[arg(long, env = "RUMBO_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Import jobs this server runs at once (default 1; 0: none, other servers run them).
+    #[arg(long, env = "RUMBO_JOB_WORKERS")]
+    pub job_workers: Option<usize>,
+    /// Seconds without a heartbeat after which another server takes a running import over
+    /// (default 30; use the same value on every server of one database).
+    #[arg(long, env = "RUMBO_JOB_STALE_SECS")]
+    pub job_stale_secs: Option<u64>,
+    /// Test only: pause this many milliseconds after each block an import reads, so crash
+    /// tests can stop a server mid-import.
+    #[arg(long, env = "RUMBO_TEST_SLOW_IMPORT_MS", hide = true)]
+    pub test_slow_import_ms: Option<u64>,
 }
 
 pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
@@ -28,6 +41,12 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
         .unwrap_or_else(|| DEFAULT_BIND.into());
     let demo = !args.no_demo && file.demo.unwrap_or(true);
     let secure = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    let workers = args.job_workers.or(file.job_workers).unwrap_or(1);
+    let mut jobs = JobSettings::default().with_stale_after(Duration::from_secs(
+        args.job_stale_secs.or(file.job_stale_secs).unwrap_or(30),
+    ));
+    jobs.concurrency = workers.max(1);
+    jobs.slow_import = args.test_slow_import_ms.map(Duration::from_millis);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let store = Store::open(db_url).await.with_context(|| format!("opening database {}", redact(db_url)))?;
@@ -57,9 +76,27 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
             Config {
                 secure_cookies: secure,
                 data_dir,
+                jobs,
             },
         );
-        rumbo_server::serve(state, listener, shutdown_signal()).await?;
+        // One signal stops both the HTTP server and the job worker.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let worker = (workers > 0).then(|| {
+            let app = state.app.clone();
+            let stop = wait_stop(stopped.clone());
+            tokio::spawn(async move { app.run_job_worker(stop).await })
+        });
+        rumbo_server::serve(state, listener, wait_stop(stopped)).await?;
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
         Ok(())
     })
 }

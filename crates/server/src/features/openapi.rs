@@ -337,6 +337,12 @@ fn schemas() -> Value {
             "sl": opt("number"), "asa_s": opt("number"), "aht_s": opt("number"), "abandon_rate": opt("number"),
             "occupancy": opt("number"), "fcr": opt("number"), "conversion": opt("number"), "qa_score": opt("number"),
             "csat": opt("number"), "nps": opt("number"), "batches": { "type": "array", "items": s("integer") } } },
+        "ImportJob": { "type": "object", "properties": {
+            "id": s("integer"), "kind": { "enum": ["import"] }, "status": { "enum": ["queued", "running", "done", "failed"] },
+            "programme_code": opt("string"), "progress_done": { "type": "integer", "description": "bytes read" }, "progress_total": { "type": "integer", "description": "bytes in the file" },
+            "attempts": { "type": "integer", "description": "claims so far (more than 1: resumed after a server stopped)" },
+            "created_at": s("integer"), "started_at": opt("integer"), "finished_at": opt("integer"),
+            "batch_id": opt("integer"), "error": { "type": ["string", "null"], "description": "message catalogue key when failed" } } },
         "AuditEntry": { "type": "object", "properties": {
             "id": s("integer"), "at": s("integer"), "actor": s("string"), "entity": s("string"), "entity_id": s("string"),
             "programme_id": opt("integer"), "action": { "enum": ["create", "update", "delete"] }, "before": {}, "after": {} } },
@@ -369,11 +375,20 @@ fn control_paths(paths: &mut Value) {
         "get": op("Import batches, newest first", "control", json!({ "200": ok(json!({ "type": "array" })) })),
         "post": {
             "summary": "Import a file (the request body); re-importing never duplicates",
+            "description": "The file is stored and queued as an import job, run by any server. By default the request waits for the job and answers 201 with the committed batch (a failed import answers 422 naming the error key); with wait=false it answers 202 at once with the job and a Location header to poll.",
             "tags": ["control"],
-            "parameters": [q("source", "queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name")],
+            "parameters": [q("source", "queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name"), q("wait", "true (default): answer with the batch; false: answer 202 with the queued job")],
             "requestBody": { "required": true, "content": { "application/octet-stream": {} } },
-            "responses": { "201": ok(json!({ "type": "object" })), "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+            "responses": {
+                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" } } })),
+                "202": { "description": "Queued (wait=false)", "headers": { "Location": { "schema": { "type": "string" }, "description": "/api/v1/imports/jobs/{id}" } }, "content": { "application/json": { "schema": r("ImportJob") } } },
+                "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem()
+            }
         }
+    });
+    paths["/imports/jobs/{id}"] = json!({
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+        "get": op("An import job: status, progress, its batch when done, its error key when failed (visible to its creator and whoever may read the programme)", "control", json!({ "200": ok(r("ImportJob")) })),
     });
     paths["/programs/{code}/imports/{id}"] = json!({
         "parameters": [

@@ -12,6 +12,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Where import batch files and uploads live (beside an SQLite database).
     pub data_dir: std::path::PathBuf,
+    /// How background jobs (imports) run.
+    pub jobs: rumbo_app::jobs::JobSettings,
 }
 
 impl Default for Config {
@@ -19,6 +21,7 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             data_dir: std::path::PathBuf::from("rumbo-data"),
+            jobs: rumbo_app::jobs::JobSettings::default(),
         }
     }
 }
@@ -37,6 +40,7 @@ impl AppState {
             store.clone(),
             Settings {
                 data_dir: config.data_dir.clone(),
+                jobs: config.jobs.clone(),
             },
         );
         AppState {

@@ -156,6 +156,16 @@ mod tests {
         assert!(es.len() > 50);
     }
 
+    /// Failed jobs store a key; the job page and the API show its message.
+    #[test]
+    fn every_job_failure_key_has_a_message_in_both_languages() {
+        for key in rumbo_app::jobs::ERROR_KEYS {
+            for lang in [Lang::Es, Lang::En] {
+                assert!(lang.t_opt(key).is_some(), "{key} missing in {lang:?}");
+            }
+        }
+    }
+
     /// Every literal key passed to `t("…")`/`tf("…"` in this crate's sources exists.
     #[test]
     fn every_key_used_in_the_sources_exists() {

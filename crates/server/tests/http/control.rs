@@ -248,12 +248,96 @@ async fn the_upload_form_needs_its_csrf_token_and_ends_on_the_batch_page() {
     );
     let page = app.get_page(Some(&m), &location).await;
     assert!(page.body.contains("queue_log"));
-    // Another user cannot watch someone else's job.
-    let other = app.user("otro@x.cl", "admin", None).await;
+    // Whoever may read the programme can watch the job, from the page or the API; nobody else
+    // learns it exists.
+    let reader = app.user("admin@x.cl", "admin", None).await;
+    assert_eq!(app.get_page(Some(&reader), &job).await.location(), location);
+    let id = job.trim_start_matches("/imports/jobs/");
+    let api = app
+        .api(
+            Some(&reader),
+            Method::GET,
+            &format!("/imports/jobs/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let v = api.json();
+    assert_eq!(v["status"], "done");
+    assert_eq!(v["programme_code"], "CTRL1");
+    assert_eq!(
+        format!("/programs/CTRL1/imports/{}", v["batch_id"]),
+        location
+    );
+    let other = app
+        .user("otro@x.cl", "client_viewer", Some(app.client_b))
+        .await;
     assert_eq!(
         app.get_page(Some(&other), &job).await.status,
         StatusCode::NOT_FOUND
     );
+    assert_eq!(
+        app.api(
+            Some(&other),
+            Method::GET,
+            &format!("/imports/jobs/{id}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_api_import_without_waiting_answers_with_the_queued_job_and_a_bad_file_fails_with_a_key()
+{
+    let (app, m) = setup().await;
+    let res = app
+        .send(
+            Request::post("/api/v1/programs/CTRL1/imports?source=queue-log&file_name=q&wait=false")
+                .header(header::AUTHORIZATION, format!("Bearer {}", m.bearer))
+                .body(Body::from(QUEUE_LOG.to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    let job = res.json();
+    let location = res.location().to_string();
+    assert_eq!(location, format!("/api/v1/imports/jobs/{}", job["id"]));
+    assert_eq!(job["progress_total"], QUEUE_LOG.len());
+    let mut done = serde_json::Value::Null;
+    for _ in 0..200 {
+        let v = app
+            .api(
+                Some(&m),
+                Method::GET,
+                location.trim_start_matches("/api/v1"),
+                None,
+            )
+            .await
+            .json();
+        if v["status"] == "done" {
+            done = v;
+            break;
+        }
+        assert_ne!(v["status"], "failed", "{v}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(done["batch_id"].as_i64().is_some(), "{done}");
+    assert_eq!(done["progress_done"], done["progress_total"]);
+
+    // A file without the standard header: the waiting API answers 422 with the job's key.
+    let bad = app
+        .send(
+            Request::post("/api/v1/programs/CTRL1/imports?source=calls&file_name=x.csv")
+                .header(header::AUTHORIZATION, format!("Bearer {}", m.bearer))
+                .body(Body::from(String::new()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["errors"][0]["code"], "error.import.empty");
 }
 
 const VENDOR_CSV: &str = "ID Llamada;Fecha;Cola;Espera;Conversación;ACW;Estado;ANI

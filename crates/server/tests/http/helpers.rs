@@ -123,9 +123,18 @@ impl TestApp {
                     "rumbo-test-data-{}",
                     rumbo_app::credentials::new_token().get(..16).unwrap_or("x")
                 )),
+                jobs: rumbo_app::jobs::JobSettings {
+                    poll: std::time::Duration::from_millis(20),
+                    ..Default::default()
+                },
                 ..Config::default()
             },
         );
+        // Uploads are queued as jobs: run a worker, as `rumbo serve` does.
+        tokio::spawn({
+            let app = state.app.clone();
+            async move { app.run_job_worker(std::future::pending()).await }
+        });
         TestApp {
             router: app(state),
             store,

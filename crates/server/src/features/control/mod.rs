@@ -3,17 +3,17 @@
 //! Pages: `/programs/{code}/control` (KPI table and SVG charts per queue, any definition and
 //! granularity, each row linked to the batches it comes from), `/programs/{code}/imports`
 //! (upload, batch list), `/programs/{code}/imports/{id}` (counts and the data-quality report,
-//! line by line) and `/imports/jobs/{id}` (progress of a running import; refreshes itself).
-//! API: `GET /programs/{code}/kpis`, `GET|POST /programs/{code}/imports`,
-//! `GET /programs/{code}/imports/{id}`.
+//! line by line) and `/imports/jobs/{id}` (progress of a queued or running import; refreshes
+//! itself). API: `GET /programs/{code}/kpis`, `GET|POST /programs/{code}/imports`,
+//! `GET /programs/{code}/imports/{id}`, `GET /imports/jobs/{id}`.
 //!
-//! Imports run in a background task so large files do not hold the request; the job registry
-//! is in memory (per process). Who may import: whoever may update the programme.
+//! Imports are job rows (`rumbo_app::jobs`): the upload is stored in the database (or the data
+//! folder on SQLite) and any server's worker runs it, so every server shows the same progress
+//! and a crashed server's import is resumed by another. Who may import: whoever may update the
+//! programme; who may watch a job: its creator and whoever may read the programme.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, Query, State};
@@ -24,16 +24,15 @@ use axum::{Json, Router};
 use http_body_util::BodyExt;
 use jiff::tz::TimeZone;
 use maud::{html, Markup, PreEscaped};
+use rumbo_app::jobs::JobView;
 use rumbo_charts::{bar_chart, line_chart, BarChart, BarSeries, Frame, LineChart, Series};
 use rumbo_domain::access::Action;
-use rumbo_ingest::import::{import_file, installation_secret, ImportRequest, Source};
-use rumbo_ingest::mapping::Mapping;
 use rumbo_ingest::report::{programme_kpis, KpiQuery};
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use rumbo_store::imports::{Batch, IssueRow};
+use rumbo_store::jobs::JobStatus;
 use rumbo_store::programmes::Programme;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use crate::http::access;
 use crate::http::ctx::{csrf_matches, multipart_text, Ctx};
@@ -68,6 +67,7 @@ pub fn api_router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/programs/{code}/imports/{id}", get(api_batch))
+        .route("/imports/jobs/{id}", get(api_job))
 }
 
 // --- KPI query -------------------------------------------------------------------------------
@@ -1000,182 +1000,39 @@ async fn batch_page(
 }
 
 // --- import jobs -----------------------------------------------------------------------------
+//
+// An upload is stored (in the database on PostgreSQL, under the data folder on SQLite) and
+// queued as a job row; whichever server's worker claims it runs it, and any server shows it.
 
-/// State of a background import.
-#[derive(Debug, Clone)]
-enum JobState {
-    Running { bytes: u64, total: u64 },
-    Done { batch_id: i64 },
-    Failed { message: String },
-}
-
-#[derive(Debug, Clone)]
-struct Job {
-    user_id: i64,
-    programme_code: String,
-    state: JobState,
-}
-
-fn jobs() -> &'static Mutex<HashMap<u64, Job>> {
-    static J: OnceLock<Mutex<HashMap<u64, Job>>> = OnceLock::new();
-    J.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn set_job(id: u64, state: JobState) {
-    if let Ok(mut j) = jobs().lock() {
-        if let Some(job) = j.get_mut(&id) {
-            job.state = state;
-        }
-    }
-}
-
-static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
-
-fn parse_source(s: &str) -> Result<Source, AppError> {
-    Ok(match s {
-        "queue-log" => Source::QueueLog,
-        "cdr" => Source::Cdr,
-        "calls" => Source::Calls,
-        "quality" => Source::Quality,
-        "survey" => Source::Survey,
-        "sales" => Source::Sales,
-        _ => return Err(AppError::invalid("source", "error.import.source")),
-    })
-}
-
-fn safe_name(name: &str) -> String {
-    let base = Path::new(name)
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    if cleaned.is_empty() {
-        "upload".into()
-    } else {
-        cleaned
-    }
-}
-
-fn upload_path(state: &AppState, name: &str) -> PathBuf {
-    let dir = state.config.data_dir.join("uploads");
-    dir.join(format!(
-        "{}-{}",
-        rumbo_app::credentials::new_token().get(..12).unwrap_or("x"),
-        safe_name(name)
-    ))
-}
-
-struct Prepared {
-    source: Source,
-    mapping: Option<(String, Mapping)>,
-    path: PathBuf,
-    file_name: String,
-}
-
-async fn resolve_mapping(
-    state: &AppState,
-    p: &Programme,
-    name: &str,
-) -> Result<Option<(String, Mapping)>, AppError> {
-    if name.trim().is_empty() {
-        return Ok(None);
-    }
-    let saved = state
-        .store
-        .mapping(p.id, name.trim())
-        .await
-        .map_err(|_| AppError::invalid("mapping", "error.import.mapping"))?;
-    let m: Mapping =
-        serde_json::from_str(&saved.mapping_json).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Some((saved.name, m)))
-}
-
-/// Runs an import to the end, returning the report (API) or recording it in a job (pages).
-async fn run_import(
-    state: AppState,
-    ctx: Ctx,
-    p: Programme,
-    prep: Prepared,
-    job: Option<u64>,
-) -> Result<rumbo_ingest::import::ImportReport, String> {
-    let secret = installation_secret(&state.store)
-        .await
-        .map_err(|e| e.to_string())?;
-    let total = std::fs::metadata(&prep.path).map(|m| m.len()).unwrap_or(0);
-    let actor = ctx.actor().map_err(|e| e.to_string())?;
-    let (mapping_name, mapping) = match prep.mapping {
-        Some((n, m)) => (Some(n), Some(m)),
-        None => (None, None),
-    };
-    // Keep the original file name in the batch (the upload path has a random prefix).
-    let unique_dir = prep.path.with_extension("d");
-    let _ = std::fs::create_dir_all(&unique_dir);
-    let final_path = unique_dir.join(safe_name(&prep.file_name));
-    std::fs::rename(&prep.path, &final_path).map_err(|e| e.to_string())?;
-    let req = ImportRequest {
-        programme_code: &p.code,
-        path: &final_path,
-        source: prep.source,
-        mapping,
-        mapping_name,
-        data_dir: &state.config.data_dir,
-        secret: &secret,
-        actor,
-    };
-    let fut = import_file(&state.store, req, |bytes| {
-        if let Some(id) = job {
-            set_job(id, JobState::Running { bytes, total });
-        }
-    });
-    // Parsing is CPU-bound and synchronous inside the pipeline: on the multi-threaded server
-    // runtime, hand this worker's other tasks to the rest while it runs.
-    let result = match tokio::runtime::Handle::current().runtime_flavor() {
-        tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(fut))
-        }
-        _ => fut.await,
-    }
-    .map_err(|e| e.to_string());
-    let _ = std::fs::remove_file(&final_path);
-    let _ = std::fs::remove_dir(&unique_dir);
-    result
-}
-
-async fn save_field(
+/// Streams an upload into the store; returns the stored file.
+async fn store_field(
+    app: &rumbo_app::App,
     mut field: axum::extract::multipart::Field<'_>,
-    path: &Path,
-) -> Result<(), AppError> {
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    let mut f = tokio::fs::File::create(path)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+) -> Result<rumbo_store::jobs::JobFile, AppError> {
+    let mut w = app.upload_writer().await?;
     while let Some(chunk) = field
         .chunk()
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?
     {
-        f.write_all(&chunk)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        w.write(&chunk).await?;
     }
-    f.flush()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(())
+    Ok(w.finish().await?)
+}
+
+/// Streams a request body into the store; returns the stored file.
+async fn store_body(
+    app: &rumbo_app::App,
+    mut body: Body,
+) -> Result<rumbo_store::jobs::JobFile, AppError> {
+    let mut w = app.upload_writer().await?;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        if let Ok(chunk) = frame.into_data() {
+            w.write(&chunk).await?;
+        }
+    }
+    Ok(w.finish().await?)
 }
 
 async fn upload(
@@ -1184,13 +1041,13 @@ async fn upload(
     UrlPath(code): UrlPath<String>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
+    let who = ctx.principal()?;
+    let app = state.app.clone();
+    app.programme_for(&who, &code, Action::Update).await?;
     let mut csrf_ok = false;
     let mut source = String::new();
     let mut mapping = String::new();
-    let mut saved: Option<(PathBuf, String)> = None;
+    let mut stored = None;
     while let Some(field) = mp
         .next_field()
         .await
@@ -1204,14 +1061,16 @@ async fn upload(
             "source" => source = multipart_text(field).await?,
             "mapping" => mapping = multipart_text(field).await?,
             "file" => {
-                // The token must come before the file: nothing is written for a forged post.
+                // The token must come before the file: nothing is stored for a forged post,
+                // nor for a request the import would refuse.
                 if !csrf_ok {
                     return Err(AppError::Csrf);
                 }
                 let file_name = field.file_name().unwrap_or("upload").to_string();
-                let path = upload_path(&state, &file_name);
-                save_field(field, &path).await?;
-                saved = Some((path, file_name));
+                let prep = app
+                    .prepare_import(&who, &code, &source, &mapping, &file_name)
+                    .await?;
+                stored = Some((prep, store_field(&app, field).await?));
             }
             _ => {}
         }
@@ -1219,92 +1078,48 @@ async fn upload(
     if !csrf_ok {
         return Err(AppError::Csrf);
     }
-    let (path, file_name) = saved.ok_or_else(|| AppError::invalid("file", "error.import.file"))?;
-    let prepared = async {
-        Ok::<_, AppError>(Prepared {
-            source: parse_source(&source)?,
-            mapping: resolve_mapping(&state, &p, &mapping).await?,
-            path: path.clone(),
-            file_name,
-        })
-    }
-    .await;
-    let prep = match prepared {
-        Ok(x) => x,
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-    };
-    let id = NEXT_JOB.fetch_add(1, Ordering::Relaxed);
-    let user_id = ctx.user()?.id;
-    if let Ok(mut j) = jobs().lock() {
-        j.insert(
-            id,
-            Job {
-                user_id,
-                programme_code: p.code.clone(),
-                state: JobState::Running { bytes: 0, total: 1 },
-            },
-        );
-    }
-    let st = state.clone();
-    tokio::spawn(async move {
-        let r = run_import(st, ctx, p, prep, Some(id)).await;
-        set_job(
-            id,
-            match r {
-                Ok(rep) => JobState::Done {
-                    batch_id: rep.batch_id,
-                },
-                Err(message) => {
-                    tracing::warn!(%message, "import failed");
-                    JobState::Failed { message }
-                }
-            },
-        );
-    });
+    let (prep, file) = stored.ok_or_else(|| AppError::invalid("file", "error.import.file"))?;
+    let id = app.enqueue_import(&who, &prep, file).await?;
     Ok(redirect(&format!("/imports/jobs/{id}")))
 }
 
-async fn job_page(ctx: Ctx, UrlPath(id): UrlPath<u64>) -> Result<Response, AppError> {
-    let user_id = ctx.user()?.id;
-    let job = jobs()
-        .lock()
-        .ok()
-        .and_then(|j| j.get(&id).cloned())
-        .ok_or(AppError::NotFound)?;
-    if job.user_id != user_id {
-        return Err(AppError::NotFound);
+/// The message of a stored failure key (keys of older versions fall back to a generic one).
+fn job_error(ctx: &Ctx, key: Option<&str>) -> &'static str {
+    key.and_then(|k| ctx.lang.t_opt(k))
+        .unwrap_or_else(|| ctx.t("error.import.internal"))
+}
+
+/// `/imports/jobs/{id}`: the job's progress (refreshing itself), its batch when done, its
+/// catalogued error when failed. Read from the job row, so it works from any server.
+async fn job_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Response, AppError> {
+    let job = state.app.clone().job(&ctx.principal()?, id).await?;
+    let code = job.programme_code.clone().unwrap_or_default();
+    if let (JobStatus::Done, Some(batch)) = (job.status, job.batch_id) {
+        return Ok(redirect(&format!("/programs/{code}/imports/{batch}")));
     }
-    if let JobState::Done { batch_id } = job.state {
-        return Ok(redirect(&format!(
-            "/programs/{}/imports/{batch_id}",
-            job.programme_code
-        )));
-    }
-    let body = match &job.state {
-        JobState::Running { bytes, total } => {
-            let pct = if *total > 0 {
-                (*bytes as f64 / *total as f64 * 100.0).min(100.0)
-            } else {
-                0.0
-            };
-            html! {
-                p { (ctx.t("import.running")) }
-                progress max="100" value=(format!("{pct:.0}")) aria-label=(ctx.t("import.progress")) { (format!("{pct:.0} %")) }
-                p { (format!("{pct:.0} %")) }
-            }
-        }
-        JobState::Failed { message } => html! {
-            div.problems role="alert" { p { (ctx.t("import.failed")) } p { code { (message) } } }
-            p { a href={ "/programs/" (job.programme_code) "/imports" } { (ctx.t("control.imports")) } }
+    let pct = job.percent();
+    let body = match job.status {
+        JobStatus::Queued | JobStatus::Running => html! {
+            p { (ctx.t(if job.status == JobStatus::Queued { "import.queued" } else { "import.running" })) }
+            progress max="100" value=(format!("{pct:.0}")) aria-label=(ctx.t("import.progress")) { (format!("{pct:.0} %")) }
+            p { (format!("{pct:.0} %")) }
+            @if job.attempts > 1 { p { (ctx.t("import.resumed")) } }
         },
-        JobState::Done { .. } => html! {},
+        JobStatus::Failed | JobStatus::Done => html! {
+            div.problems role="alert" {
+                p { (ctx.t("import.failed")) }
+                p { (job_error(&ctx, job.error.as_deref())) }
+            }
+            p { a href={ "/programs/" (code) "/imports" } { (ctx.t("control.imports")) } }
+        },
     };
-    let running = matches!(job.state, JobState::Running { .. });
+    let running = !job.status.is_finished();
     let page = layout(&ctx, Section::Control, ctx.t("import.job"), body);
-    // A tiny self-refresh (no JavaScript) while the import runs.
+    // A tiny self-refresh (no JavaScript) while the import waits or runs.
     let html = if running {
         page.into_string().replacen(
             "<head>",
@@ -1315,6 +1130,15 @@ async fn job_page(ctx: Ctx, UrlPath(id): UrlPath<u64>) -> Result<Response, AppEr
         page.into_string()
     };
     Ok(PreEscaped(html).into_response())
+}
+
+/// `GET /api/v1/imports/jobs/{id}`: the job row as JSON (status, progress, batch, error key).
+async fn api_job(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<JobView>, AppError> {
+    Ok(Json(state.app.clone().job(&ctx.principal()?, id).await?))
 }
 
 // --- API -------------------------------------------------------------------------------------
@@ -1387,11 +1211,19 @@ struct ImportParams {
     mapping: String,
     #[serde(default)]
     file_name: String,
+    /// `false`: answer 202 with the queued job at once instead of waiting for the batch.
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Serialize)]
 struct ImportOut {
     batch_id: i64,
+    job_id: i64,
     lines_read: u64,
     imported: u64,
     rejected: u64,
@@ -1400,66 +1232,58 @@ struct ImportOut {
     file_hash: String,
 }
 
-/// `POST /programs/{code}/imports?source=queue-log[&mapping=NAME][&file_name=x]` with the file
-/// as the request body; answers when the batch is committed.
+/// `POST /programs/{code}/imports?source=queue-log[&mapping=NAME][&file_name=x][&wait=false]`
+/// with the file as the request body. The file is stored and queued as a job like an upload.
+/// By default the request runs the job itself (or waits for the worker that took it) and
+/// answers 201 with the committed batch; with `wait=false` it answers 202 at once with the job
+/// (`Location: /api/v1/imports/jobs/{id}`), to be polled.
 async fn api_import(
     State(state): State<AppState>,
     ctx: Ctx,
     UrlPath(code): UrlPath<String>,
     Query(q): Query<ImportParams>,
     body: Body,
-) -> Result<(StatusCode, Json<ImportOut>), AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Update)
-        .await?
-        .programme;
-    let source = parse_source(&q.source)?;
-    let mapping = resolve_mapping(&state, &p, &q.mapping).await?;
+) -> Result<Response, AppError> {
+    let who = ctx.principal()?;
+    let app = state.app.clone();
     let file_name = if q.file_name.is_empty() {
         format!("{}.upload", q.source)
     } else {
         q.file_name.clone()
     };
-    let path = upload_path(&state, &file_name);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    let mut f = tokio::fs::File::create(&path)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| AppError::BadRequest(e.to_string()))?;
-        if let Ok(chunk) = frame.into_data() {
-            f.write_all(&chunk)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+    let prep = app
+        .prepare_import(&who, &code, &q.source, &q.mapping, &file_name)
+        .await?;
+    let file = store_body(&app, body).await?;
+    let id = app.enqueue_import(&who, &prep, file).await?;
+    if !q.wait {
+        let job = app.job(&who, id).await?;
+        let mut res = (StatusCode::ACCEPTED, Json(job)).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("/api/v1/imports/jobs/{id}")) {
+            res.headers_mut().insert(axum::http::header::LOCATION, v);
         }
+        return Ok(res);
     }
-    f.flush()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    drop(f);
-    let prep = Prepared {
-        source,
-        mapping,
-        path,
-        file_name,
+    let job = app.run_job_now(&who, id).await?;
+    let Some(batch_id) = job.batch_id else {
+        return Err(AppError::invalid(
+            "file",
+            rumbo_app::jobs::error_key(job.error.as_deref()),
+        ));
     };
-    let rep = run_import(state, ctx, p, prep, None)
-        .await
-        .map_err(AppError::BadRequest)?;
+    let b = state.store.import_batch(batch_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportOut {
-            batch_id: rep.batch_id,
-            lines_read: rep.lines_read,
-            imported: rep.imported,
-            rejected: rep.rejected,
-            suspicious: rep.suspicious,
-            duplicates: rep.duplicates,
-            file_hash: rep.file_hash,
+            batch_id,
+            job_id: id,
+            lines_read: b.lines_read as u64,
+            imported: b.imported as u64,
+            rejected: b.rejected as u64,
+            suspicious: b.suspicious as u64,
+            duplicates: b.duplicates as u64,
+            file_hash: b.file_hash,
         }),
-    ))
+    )
+        .into_response())
 }
