@@ -24,7 +24,7 @@ fn a_user_logs_in_switches_language_and_creates_a_programme_in_chromium() {
         .current_dir(root.join("tests/browser"))
         .env("RUMBO_URL", &server.url)
         .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)
+        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
         .env("RUMBO_SCREENSHOTS", shots)
         .output()
         .expect("node is needed for the browser test");

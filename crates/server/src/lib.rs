@@ -5,7 +5,6 @@
 //! parse input into domain types, check access with `rumbo_domain::access`, call the store, and
 //! render. Every string a user reads comes from the catalogues in `i18n/`.
 
-pub mod demo;
 pub mod features;
 pub mod http;
 pub mod view;
