@@ -276,3 +276,194 @@ pub fn staffing_plan(b: StaffingBody) -> Result<Value> {
         "total_hires": weeks.iter().map(|w| w.hires).sum::<u32>(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::docs::{ActivityDoc, RiskDoc};
+
+    fn dates() -> ProgrammeDates {
+        ProgrammeDates::new(
+            "2026-03-02".parse().unwrap(),
+            Some("2026-12-31".parse().unwrap()),
+        )
+        .unwrap()
+    }
+
+    fn activity(id: &str, days: u32, deps: &[&str]) -> Activity {
+        let doc: ActivityDoc = serde_json::from_value(json!({
+            "id": id, "name": format!("Actividad {id}"), "duration_days": days,
+            "dependencies": deps.iter().map(|d| json!({ "predecessor": d })).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        doc.parse().unwrap()
+    }
+
+    #[test]
+    fn a_dependency_cycle_is_an_error_naming_the_cycle() {
+        let acts = vec![
+            activity("A", 2, &["C"]),
+            activity("B", 2, &["A"]),
+            activity("C", 2, &["B"]),
+        ];
+        match work_plan(dates(), acts) {
+            Err(Error::Cycle(path)) => {
+                assert!(path.len() >= 3, "{path:?}");
+                for id in ["A", "B", "C"] {
+                    assert!(path.iter().any(|p| p == id), "{path:?}");
+                }
+            }
+            other => panic!("expected a cycle, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_predecessor_is_invalid_not_a_cycle() {
+        let r = work_plan(dates(), vec![activity("A", 2, &["Z"])]);
+        assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+    }
+
+    #[test]
+    fn the_schedule_names_the_longest_chain_as_critical_path() {
+        let plan = work_plan(
+            dates(),
+            vec![
+                activity("A", 3, &[]),
+                activity("B", 5, &["A"]),
+                activity("C", 1, &["A"]),
+                activity("D", 2, &["B", "C"]),
+            ],
+        )
+        .unwrap();
+        let s = schedule_json(&plan, &plan.schedule());
+        assert_eq!(s["critical_path"], json!(["A", "B", "D"]));
+        assert_eq!(s["duration_days"], 10);
+        let c = &s["activities"][2];
+        assert_eq!(c["id"], "C");
+        assert_eq!(c["critical"], false);
+        assert_eq!(c["slack"], 4);
+    }
+
+    #[test]
+    fn the_heat_map_counts_only_active_risks() {
+        let risk = |p: u8, i: u8, status: &str| {
+            let doc: RiskDoc = serde_json::from_value(json!({
+                "cause": "c", "event": "e", "effect": "f", "probability": p, "impact": i,
+                "status": status, "review_date": "2026-06-01", "owner_id": 1,
+            }))
+            .unwrap();
+            (plan_item(), doc.parse().unwrap())
+        };
+        let grid = heat_grid(&[
+            risk(3, 4, "open"),
+            risk(3, 4, "mitigating"),
+            risk(5, 5, "closed"),
+        ]);
+        let j = heat_json(&grid);
+        assert_eq!(j["total"], 2);
+        assert_eq!(j["cells"][3][2], 2, "row impact 4, column probability 3");
+    }
+
+    fn plan_item() -> super::super::PlanItem {
+        super::super::PlanItem {
+            id: 1,
+            programme_id: Some(1),
+            kind: "risk".into(),
+            code: None,
+            data: json!({}),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn follow_ups_become_activities_numbered_by_meeting_and_task() {
+        let meeting = rumbo_domain::plan::coordination::Meeting::try_from(
+            rumbo_domain::plan::coordination::MeetingInput {
+                title: "Comité".into(),
+                date: "2026-03-09".into(),
+                agenda: vec![],
+                attendees: vec![],
+                minutes: None,
+                decisions: vec![],
+                follow_ups: vec![
+                    rumbo_domain::plan::coordination::FollowUpInput {
+                        task: "Contratar agencia".into(),
+                        owner_id: Some(7),
+                        due_date: "2026-03-13".into(),
+                    },
+                    rumbo_domain::plan::coordination::FollowUpInput {
+                        task: "Revisar guion".into(),
+                        owner_id: Some(8),
+                        due_date: "2026-03-16".into(),
+                    },
+                ],
+            },
+        )
+        .unwrap();
+        let acts = follow_up_activities(&meeting, 3).unwrap();
+        let ids: Vec<&str> = acts.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["FU-3.1", "FU-3.2"]);
+        assert_eq!(acts[0].owner_id, Some(7));
+    }
+
+    #[test]
+    fn staffing_needs_volumes_and_a_valid_policy() {
+        let body = |volumes: serde_json::Value, sl: f64| -> StaffingBody {
+            serde_json::from_value(json!({
+                "interval_minutes": 30, "weekly_hours": 42, "starting_headcount": 10,
+                "weekly_attrition": "1,5", "training_days": 10, "aht_s": 260,
+                "service_level": sl, "answer_s": 20, "volumes": volumes,
+            }))
+            .unwrap()
+        };
+        let err = |r: Result<Value>| match r {
+            Err(Error::Invalid(i)) => i.0[0].key,
+            other => panic!("expected invalid, got {other:?}"),
+        };
+        assert_eq!(
+            err(staffing_plan(body(json!([]), 0.8))),
+            "error.staffing.volumes"
+        );
+        let day = json!([{ "date": "2026-03-30", "contacts": [100, 120, 90] }]);
+        assert_eq!(
+            err(staffing_plan(body(day.clone(), 1.5))),
+            "error.staffing.policy"
+        );
+        let plan = staffing_plan(body(day, 0.8)).unwrap();
+        assert_eq!(plan["days"], 1);
+        assert!(plan["peak_positions"].as_u64().unwrap() > 0);
+        assert_eq!(plan["weeks"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn variance_reports_cost_per_contact_only_for_months_with_contacts() {
+        let line = BudgetLine::parse(1, "staff", "Ejecutivos").unwrap();
+        let amount = |month: &str, amount: &str| {
+            LineAmount::try_from(rumbo_domain::plan::budget::LineAmountInput {
+                line_id: 1,
+                month: month.into(),
+                amount: amount.into(),
+                currency: "CLP".into(),
+            })
+            .unwrap()
+        };
+        let mut contacts = BTreeMap::new();
+        contacts.insert(YearMonth::parse("month", "2026-03").unwrap(), 1000);
+        let data = BudgetData {
+            uf_rate: None,
+            lines: vec![line],
+            planned: vec![amount("2026-03", "1000000"), amount("2026-04", "1000000")],
+            actual: vec![amount("2026-03", "1100000"), amount("2026-04", "900000")],
+            contacts,
+        };
+        let v = variance_json(&data, GroupBy::Total).unwrap();
+        assert_eq!(v["rows"][0]["variance"], "0");
+        let cpc = &v["cost_per_contact"];
+        assert_eq!(cpc["by_month"][0]["cost_per_contact"], "1100");
+        assert!(cpc["by_month"][1]["cost_per_contact"].is_null());
+        assert_eq!(cpc["total"], "1100");
+    }
+}

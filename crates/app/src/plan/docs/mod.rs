@@ -151,3 +151,135 @@ fn number(v: f64) -> Value {
 pub fn reparse<T: DeserializeOwned>(data: &Value) -> Option<T> {
     serde_json::from_value(data.clone()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn check() -> Check {
+        Check {
+            programme: ProgrammeDates::new(
+                "2026-03-02".parse().unwrap(),
+                Some("2026-12-31".parse().unwrap()),
+            )
+            .unwrap(),
+            objective_ids: vec![10],
+            person_ids: vec![1, 2],
+            budget_line_ids: vec![5],
+            indicators: vec!["conversion".into()],
+        }
+    }
+
+    fn doc<T: Doc>(v: Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn keys(r: Result<(Option<String>, Value), Invalids>) -> Vec<&'static str> {
+        r.err()
+            .map(|e| e.0.iter().map(|i| i.key).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn numbers_and_chilean_decimals_are_accepted_as_text() {
+        let (_, data) = doc::<CostRateDoc>(json!({
+            "role": "Ejecutivo", "hourly_cost": "5.200", "employer_charges": 24.5
+        }))
+        .check(&check())
+        .unwrap();
+        assert_eq!(data["hourly_cost"], "5200");
+        assert_eq!(data["currency"], "CLP", "pesos unless told otherwise");
+        assert_eq!(data["employer_charges"], "24.50");
+    }
+
+    #[test]
+    fn a_risk_is_stored_canonically_and_shown_with_its_score_and_level() {
+        let (code, mut data) = doc::<RiskDoc>(json!({
+            "cause": "c", "event": "e", "effect": "f", "probability": "4", "impact": 5,
+            "owner_id": 1, "review_date": "2026-06-01",
+        }))
+        .check(&check())
+        .unwrap();
+        assert_eq!(code, None);
+        assert_eq!(data["probability"], 4);
+        assert_eq!(data["status"], "open");
+        RiskDoc::enrich(&mut data);
+        assert_eq!(data["score"], 20);
+        assert_eq!(data["level"], "critical");
+    }
+
+    #[test]
+    fn references_to_unknown_objectives_people_and_lines_are_refused_with_the_other_errors() {
+        let target = doc::<TargetDoc>(json!({
+            "objective_id": 99, "indicator": "conversion", "target": 6, "direction": "higher",
+            "tolerance": 0.5, "granularity": "month", "period_start": "2026-03-30",
+            "period_end": "2026-12-31", "owner_id": 42,
+        }));
+        let k = keys(target.check(&check()));
+        assert!(k.contains(&"error.unknown.objective"), "{k:?}");
+        assert!(k.contains(&"error.unknown.person"), "{k:?}");
+        let amount = doc::<AmountDoc>(json!({
+            "line_id": 6, "month": "2026-03", "kind": "forecast", "amount": 1000
+        }));
+        let k = keys(amount.check(&check()));
+        assert_eq!(k, ["error.budget.line", "error.budget.amount_kind"]);
+    }
+
+    #[test]
+    fn upserted_kinds_are_coded_by_what_makes_them_unique() {
+        let (code, _) = doc::<AmountDoc>(json!({
+            "line_id": 5, "month": "2026-03", "kind": "actual", "amount": "1.000"
+        }))
+        .check(&check())
+        .unwrap();
+        assert_eq!(code.as_deref(), Some("5:2026-03:actual"));
+        let (code, _) = doc::<ContactsDoc>(json!({ "month": "2026-04", "contacts": 900 }))
+            .check(&check())
+            .unwrap();
+        assert_eq!(code.as_deref(), Some("2026-04"));
+        let (code, _) =
+            doc::<RoleDoc>(json!({ "name": "Supervisor", "min_experience_months": 12 }))
+                .check(&check())
+                .unwrap();
+        assert_eq!(code.as_deref(), Some("supervisor"));
+    }
+
+    #[test]
+    fn a_stage_outside_the_programme_is_refused() {
+        let stage = doc::<StageDoc>(json!({
+            "name": "Cierre", "position": 4, "start_date": "2026-12-01", "end_date": "2027-01-15",
+            "entry_criteria": ["Operación terminada"], "exit_criteria": ["Informe entregado"],
+        }));
+        assert_eq!(
+            keys(stage.check(&check())),
+            ["error.stage.outside_programme"]
+        );
+    }
+
+    #[test]
+    fn a_new_change_request_is_always_proposed() {
+        let (_, data) = doc::<ChangeRequestDoc>(json!({
+            "kind": "dates", "reason": "Atraso", "impact": "Dos días", "requested_by": 1,
+            "changes": [{ "key": "activity.A.duration", "value": "5" }],
+            "status": "approved", "decided_by": 2, "decided_on": "2026-04-01",
+        }))
+        .check(&check())
+        .unwrap();
+        assert_eq!(data["status"], "proposed");
+        assert!(data["decided_by"].is_null() && data["decided_on"].is_null());
+    }
+
+    #[test]
+    fn an_activity_is_stored_with_its_duration_never_an_end_date() {
+        let (code, data) = doc::<ActivityDoc>(json!({
+            "id": "A01", "name": "Inicio", "start_date": "2026-03-02", "end_date": "2026-03-06"
+        }))
+        .check(&check())
+        .unwrap();
+        assert_eq!(code.as_deref(), Some("A01"));
+        assert!(data.get("end_date").is_none());
+        assert_eq!(data["duration_days"], 5);
+    }
+}
