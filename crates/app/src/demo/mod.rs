@@ -2,7 +2,7 @@
 //! clients, their programmes, one account per role and the complete plan of `VIDA-2026`, so a
 //! newcomer sees a working app.
 //!
-//! The content is data ([`demo.toml`](../../src/demo/demo.toml), embedded): master data goes
+//! The content is data (`demo.toml` beside this file, embedded): master data goes
 //! straight to the store as the system, the plan goes through the same plan documents and use
 //! cases as the API, written by the demo manager. Demo accounts share [`DEMO_PASSWORD`];
 //! `rumbo serve` prints it when it seeds.

@@ -50,3 +50,46 @@ impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
         Ok(Plan(cx, PhantomData))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::view::i18n::Lang;
+
+    /// Every message key the plan use cases and the demo can return (`"error.…"`,
+    /// `"warning.…"` literals in `rumbo-app`'s plan sources) has a message in both languages.
+    #[test]
+    fn every_message_key_of_the_plan_use_cases_is_in_both_catalogues() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/src/plan");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let src = std::fs::read_to_string(&path).unwrap();
+                for prefix in ["\"error.", "\"warning."] {
+                    for (i, _) in src.match_indices(prefix) {
+                        let rest = &src[i + 1..];
+                        let Some(end) = rest.find('"') else { continue };
+                        let key = &rest[..end];
+                        if key.contains(' ') || key.contains('{') {
+                            continue;
+                        }
+                        seen += 1;
+                        for lang in [Lang::Es, Lang::En] {
+                            if lang.t_opt(key).is_none() {
+                                missing.push(format!("{} ({lang:?}): {key}", path.display()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 20, "found only {seen} keys under {root}");
+        assert!(missing.is_empty(), "keys without a message: {missing:#?}");
+    }
+}
