@@ -205,6 +205,7 @@ async fn approving_a_change_request_applies_it_as_a_new_version_once() {
         Action::Update,
     )
     .await;
+    assert!(!sup_cx.may_decide_changes() && cx.may_decide_changes());
     let r = app.approve_change(&sup, &sup_cx, pending.id).await;
     assert!(
         matches!(r, Err(Error::Forbidden)),

@@ -22,6 +22,7 @@ pub use compute::BudgetData;
 pub use template::TemplateCopy;
 
 use rumbo_domain::access::{decide, Action, Decision};
+use rumbo_domain::plan::coordination::Approver;
 use rumbo_domain::plan::ProgrammeDates;
 use rumbo_domain::Invalid;
 use rumbo_store::plan::{CODE_CONFLICT, VERSION_CONFLICT};
@@ -61,10 +62,16 @@ pub struct PlanCx {
     member: bool,
     user_id: i64,
     may_update: bool,
+    may_decide: bool,
 }
 
 impl PlanCx {
-    fn new(programme: Programme, member: bool, user_id: i64, may_update: bool) -> Result<PlanCx> {
+    fn new(
+        programme: Programme,
+        member: bool,
+        who: &Principal,
+        may_update: bool,
+    ) -> Result<PlanCx> {
         let start = programme
             .start_date
             .parse()
@@ -77,12 +84,18 @@ impl PlanCx {
             None => None,
         };
         let dates = ProgrammeDates::new(start, end).map_err(|e| Error::internal_msg(e.key))?;
+        let approver = Approver {
+            user_id: who.user_id,
+            role: who.role,
+            member,
+        };
         Ok(PlanCx {
             programme,
             dates,
             member,
-            user_id,
+            user_id: who.user_id,
             may_update,
+            may_decide: may_update && approver.may_decide(),
         })
     }
 
@@ -108,6 +121,12 @@ impl PlanCx {
         self.may_update
     }
 
+    /// Whether the principal may approve or reject change requests (the programme's managers
+    /// or an admin).
+    pub fn may_decide_changes(&self) -> bool {
+        self.may_decide
+    }
+
     /// `Forbidden` unless `who` was granted `Update` on this plan.
     fn writable(&self, who: &Principal) -> Result<()> {
         if self.may_update && who.user_id == self.user_id {
@@ -127,7 +146,7 @@ impl App {
             decide(who.role, Action::Update, Some(who.relation(&p))),
             Decision::Allow
         );
-        PlanCx::new(p.programme, p.member, who.user_id, may_update)
+        PlanCx::new(p.programme, p.member, who, may_update)
     }
 }
 

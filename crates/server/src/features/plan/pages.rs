@@ -352,10 +352,7 @@ async fn coordination_section(
     let meetings = state.app.plan_items::<MeetingDoc>(cx).await?;
     let requests = state.app.plan_items::<ChangeRequestDoc>(cx).await?;
     let versions = state.app.plan_versions(cx).await?;
-    let may_decide = ctx.role().is_ok_and(|r| {
-        r == rumbo_domain::access::Role::Admin
-            || (r == rumbo_domain::access::Role::Manager && cx.member())
-    });
+    let may_decide = cx.may_decide_changes();
     Ok(html! {
         section id="coordination" {
             h2 { (ctx.t("plan.coordination")) }
