@@ -1,4 +1,5 @@
-//! A role of the programme with the competencies, languages and experience it needs; the competency and language bodies shared with profiles.
+//! A role of the programme with the competencies, languages and experience it needs, and the
+//! competency and language bodies shared with profiles.
 
 use rumbo_domain::plan::roles::{CompetencyInput, LanguageInput, RoleDef, RoleInput};
 use rumbo_domain::Invalids;
