@@ -22,7 +22,7 @@ fn a_user_logs_in_switches_language_and_creates_a_programme_in_chromium() {
         .env("CHROMIUM", chromium)
         .env("RUMBO_URL", &server.url)
         .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)
+        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
         .env("RUMBO_SCREENSHOTS", shots)
         .output()
         .expect("node is needed for the browser test");

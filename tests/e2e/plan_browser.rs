@@ -17,7 +17,7 @@ fn a_manager_reviews_the_plan_adds_a_risk_and_an_activity_and_approves_a_change_
         .env("CHROMIUM", chromium)
         .env("RUMBO_URL", &server.url)
         .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_server::demo::DEMO_PASSWORD)
+        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
         .env(
             "RUMBO_SCREENSHOTS",
             std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),

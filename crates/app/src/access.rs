@@ -43,7 +43,7 @@ impl Principal {
         }
     }
 
-    fn relation(&self, p: &ProgrammeFor) -> Relation {
+    pub(crate) fn relation(&self, p: &ProgrammeFor) -> Relation {
         Relation {
             member: p.member,
             same_client: self.client_id.is_some_and(|c| c == p.programme.client_id),

@@ -23,6 +23,10 @@ pub enum Error {
     /// The input conflicts with stored data (a duplicate code, a busy resource…).
     #[error("conflict")]
     Conflict(Invalids),
+    /// The work plan's dependencies would form a cycle, listed activity by activity
+    /// (`A → B → C → A`).
+    #[error("dependency cycle")]
+    Cycle(Vec<String>),
     /// Too many attempts; try again later.
     #[error("too many attempts")]
     Throttled,

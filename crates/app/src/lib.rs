@@ -10,10 +10,12 @@
 pub mod access;
 pub mod accounts;
 pub mod credentials;
+pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod mappings;
 pub mod model;
+pub mod plan;
 pub mod programmes;
 
 pub use access::Principal;

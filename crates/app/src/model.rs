@@ -3,5 +3,6 @@
 
 pub use rumbo_store::audit::{Actor, AuditEntry};
 pub use rumbo_store::clients::{Client, Product};
+pub use rumbo_store::plan::{PlanItem, PlanVersion};
 pub use rumbo_store::programmes::{Programme, ProgrammeFor};
 pub use rumbo_store::users::{Person, Session, User};

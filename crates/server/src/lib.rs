@@ -7,7 +7,6 @@
 //! Handlers are thin: they parse input, call one `rumbo_app` use case and render. Every string
 //! a user reads comes from the catalogues in `i18n/`.
 
-pub mod demo;
 pub mod features;
 pub mod http;
 pub mod view;

@@ -564,7 +564,7 @@ pub struct Approver {
 
 impl Approver {
     /// Only the programme's managers (or an admin) approve or reject changes.
-    fn may_decide(&self) -> bool {
+    pub fn may_decide(&self) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Manager => self.member,

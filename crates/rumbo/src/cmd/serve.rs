@@ -50,17 +50,25 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let store = Store::open(db_url).await.with_context(|| format!("opening database {}", redact(db_url)))?;
-        if demo && rumbo_server::demo::seed_if_empty(&store).await? {
-            tracing::info!("seeded the demo programmes");
-            eprintln!(
-                "Demo data created. Log in as jefa@demo.rumbo.cl (or admin@, supervisor@, analista@, cliente@demo.rumbo.cl) \
-                 with password {}",
-                rumbo_server::demo::DEMO_PASSWORD
-            );
-        }
         let data_dir = rumbo_ingest::import::default_data_dir(db_url);
+        let state = AppState::new(
+            store,
+            Config {
+                secure_cookies: secure,
+                data_dir: data_dir.clone(),
+                jobs,
+            },
+        );
         if demo {
-            match rumbo_server::demo::seed_calls(&store, &data_dir).await {
+            if state.app.seed_demo_if_empty().await? {
+                tracing::info!("seeded the demo programmes");
+                eprintln!(
+                    "Demo data created. Log in as jefa@demo.rumbo.cl (or admin@, supervisor@, analista@, cliente@demo.rumbo.cl) \
+                     with password {}",
+                    rumbo_app::demo::DEMO_PASSWORD
+                );
+            }
+            match rumbo_app::demo::seed_calls(state.app.store(), &data_dir).await {
                 Ok(true) => tracing::info!("imported demo call history"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "could not import the demo call history"),
@@ -71,14 +79,6 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
         eprintln!("Rumbo is listening on http://{addr}");
-        let state = AppState::new(
-            store,
-            Config {
-                secure_cookies: secure,
-                data_dir,
-                jobs,
-            },
-        );
         // One signal stops both the HTTP server and the job worker.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {

@@ -146,6 +146,7 @@ impl From<rumbo_app::Error> for AppError {
             E::Invalid(i) => AppError::Invalid(i),
             E::Conflict(i) => AppError::Conflict(i),
             E::Throttled => AppError::Throttled,
+            E::Cycle(_) => AppError::invalid("dependencies", "error.workplan.cycle"),
             E::Internal(source) => AppError::Internal(error_chain(&*source)),
         }
     }

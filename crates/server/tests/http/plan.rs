@@ -9,6 +9,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, Who};
 
+/// The use cases over the test's database (to seed the demo installation).
+fn demo_app(app: &TestApp) -> rumbo_app::App {
+    rumbo_app::App::new(app.store.clone(), rumbo_app::Settings::default())
+}
+
 const P: &str = "/programs/SEG-VIDA";
 
 async fn person(app: &TestApp, who: &Who, name: &str) -> i64 {
@@ -588,7 +593,7 @@ async fn the_risk_form_shows_localised_errors_and_saves_valid_risks() {
 #[tokio::test]
 async fn the_demo_programme_has_a_complete_plan() {
     let app = TestApp::spawn().await;
-    assert!(rumbo_server::demo::seed_if_empty(&app.store).await.unwrap());
+    assert!(demo_app(&app).seed_demo_if_empty().await.unwrap());
     let admin = app.user("root@x.cl", "admin", None).await;
     let get = |path: &'static str| {
         let app = &app;
@@ -639,7 +644,7 @@ async fn the_demo_programme_has_a_complete_plan() {
 #[tokio::test]
 async fn a_new_programme_plan_is_derived_from_a_past_one_or_not_at_all() {
     let app = TestApp::spawn().await;
-    assert!(rumbo_server::demo::seed_if_empty(&app.store).await.unwrap());
+    assert!(demo_app(&app).seed_demo_if_empty().await.unwrap());
     let admin = app.user("root@x.cl", "admin", None).await;
     // VIDA-2027 is shorter than VIDA-2026: shifted milestones fall past its end.
     let short = app

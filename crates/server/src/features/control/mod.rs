@@ -342,20 +342,12 @@ async fn target_checks(
     code: &str,
     v: &KpiView,
 ) -> Result<Vec<TargetCheck>, AppError> {
-    let cx = crate::features::plan::load(state, ctx, code, Action::Read).await?;
-    let check = crate::features::plan::compute::check_cx(state, &cx).await?;
-    let items = state
-        .store
-        .plan_items(Some(cx.programme.id), "target")
+    let cx = state
+        .app
+        .plan(&ctx.principal()?, code, Action::Read)
         .await?;
     let mut out = Vec::new();
-    for item in items {
-        let Some((_, t)) = crate::features::plan::docs::reparse::<
-            crate::features::plan::docs::TargetDoc,
-        >(&item.data)
-        .and_then(|d| d.parse(&check).ok()) else {
-            continue;
-        };
+    for (_, t) in state.app.kpi_targets(&cx).await? {
         let overlaps = match (v.from, v.to) {
             (Some(f), Some(to)) => t.period_start <= to && f <= t.period_end,
             _ => true,

@@ -11,26 +11,13 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rumbo_domain::access::Role;
-use rumbo_domain::plan::budget::GroupBy;
-use rumbo_domain::plan::coordination::{Approver, PlanHistory};
-use rumbo_domain::plan::roles::{
-    assignment_warnings, Person, Raci, RaciEntry, RaciMatrix, RoleDef,
-};
-use rumbo_domain::plan::staffing::{weekly_plan, IntervalNeed, StaffingInput, StaffingParams};
-use rumbo_domain::plan::workplan::{Activity, ActivityId};
-use rumbo_domain::{Invalid, Invalids};
-use rumbo_store::plan::{
-    NewPlanItem, PlanCommit, PlanItem, PlanVersion, CODE_CONFLICT, VERSION_CONFLICT,
-};
-use rumbo_store::StoreError;
+use rumbo_app::plan::compute::{heat_grid, heat_json, schedule_json};
+use rumbo_app::plan::docs::*;
+use rumbo_app::plan::{PlanItem, PlanVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::compute::{self, PlanProblem};
-use super::docs::*;
-use super::{Plan, PlanCx, Read, Update};
-use crate::http::access::MANAGERS;
+use super::{charts, Plan, Read, Update};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::{AppError, AppState};
 
@@ -100,11 +87,11 @@ pub fn router() -> Router<AppState> {
     )
     .route(
         "/api/v1/programs/{code}/meetings",
-        get(list::<MeetingBody>).post(create_meeting),
+        get(list::<MeetingDoc>).post(create_meeting),
     )
     .route(
         "/api/v1/programs/{code}/meetings/{id}",
-        get(read::<MeetingBody>).delete(remove::<MeetingBody>),
+        get(read::<MeetingDoc>).delete(remove::<MeetingDoc>),
     )
     .route("/api/v1/programs/{code}/decision-log", get(decision_log))
     .route(
@@ -146,7 +133,7 @@ pub fn router() -> Router<AppState> {
     .route("/api/v1/programs/{code}/plan/versions", get(versions))
     .route(
         "/api/v1/programs/{code}/plan/from-template",
-        post(super::template::from_template),
+        post(from_template),
     )
     .route("/api/v1/practices", get(practices).post(create_practice))
     .route(
@@ -155,6 +142,38 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+/// A plan change's outcome as a response: a work plan whose dependencies form a cycle is a
+/// problem+json naming the cycle; any other error is rendered as usual.
+fn outcome<T: IntoResponse>(ctx: &Ctx, r: rumbo_app::Result<T>) -> Result<Response, AppError> {
+    match r {
+        Ok(t) => Ok(t.into_response()),
+        Err(rumbo_app::Error::Cycle(path)) => Ok(cycle_problem(ctx, path)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn cycle_problem(ctx: &Ctx, path: Vec<String>) -> Response {
+    let cycle = path.join(" → ");
+    let message = ctx.tf("error.workplan.cycle_path", &[("cycle", &cycle)]);
+    let body = json!({
+        "type": "/problems/validation",
+        "title": ctx.t("error.invalid"),
+        "status": 422,
+        "detail": message,
+        "errors": [{
+            "field": "dependencies",
+            "code": "error.workplan.cycle",
+            "message": message,
+            "cycle": path,
+        }],
+    });
+    let mut res = (StatusCode::UNPROCESSABLE_ENTITY, body.to_string()).into_response();
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    res
+}
 /// A plan item as the API shows it.
 #[derive(Serialize)]
 pub struct PlanItemDto {
@@ -211,60 +230,11 @@ fn dtos<T, D: From<T>>(rows: Vec<T>) -> Vec<D> {
     rows.into_iter().map(D::from).collect()
 }
 
-/// A store error with plan-specific messages for duplicate codes.
-fn store_err(e: StoreError) -> AppError {
-    match e {
-        StoreError::Conflict(c) if c == CODE_CONFLICT => {
-            AppError::Conflict(Invalid::new("code", "error.plan.duplicate_code").into())
-        }
-        StoreError::Conflict(c) if c == VERSION_CONFLICT => {
-            AppError::Conflict(Invalid::new("status", "error.change.concurrent").into())
-        }
-        other => other.into(),
-    }
-}
-
-/// A work plan that does not hold together, as problem+json; a cycle is named in the message.
-fn problem(ctx: &Ctx, p: PlanProblem) -> Response {
-    match p {
-        PlanProblem::Invalid(i) => AppError::Invalid(i).into_response(),
-        PlanProblem::App(e) => e.into_response(),
-        PlanProblem::Cycle(path) => {
-            let cycle = path.join(" → ");
-            let message = ctx.tf("error.workplan.cycle_path", &[("cycle", &cycle)]);
-            let body = json!({
-                "type": "/problems/validation",
-                "title": ctx.t("error.invalid"),
-                "status": 422,
-                "detail": message,
-                "errors": [{
-                    "field": "dependencies",
-                    "code": "error.workplan.cycle",
-                    "message": message,
-                    "cycle": path,
-                }],
-            });
-            let mut res = (StatusCode::UNPROCESSABLE_ENTITY, body.to_string()).into_response();
-            res.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            );
-            res
-        }
-    }
-}
-
-fn enriched<T: Doc>(mut item: PlanItem) -> PlanItemDto {
-    T::enrich(&mut item.data);
-    item.into()
-}
-
 async fn list<T: Doc>(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<PlanItemDto>>, AppError> {
-    let items = state.store.plan_items(Some(cx.id()), T::KIND).await?;
-    Ok(Json(items.into_iter().map(enriched::<T>).collect()))
+    Ok(Json(dtos(state.app.plan_items::<T>(&cx).await?)))
 }
 
 async fn read<T: Doc>(
@@ -272,8 +242,7 @@ async fn read<T: Doc>(
     Plan(cx, ..): Plan<Read>,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<PlanItemDto>, AppError> {
-    let item = state.store.plan_item(Some(cx.id()), T::KIND, id).await?;
-    Ok(Json(enriched::<T>(item)))
+    Ok(Json(state.app.plan_item::<T>(&cx, id).await?.into()))
 }
 
 async fn create<T: Doc>(
@@ -282,22 +251,11 @@ async fn create<T: Doc>(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<T>,
 ) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let (code, data) = body.check(&check)?;
-    let item = NewPlanItem {
-        kind: T::KIND,
-        code,
-        data,
-    };
-    let mut saved = state
-        .store
-        .create_plan_items(&ctx.actor()?, Some(cx.id()), &[item])
-        .await
-        .map_err(store_err)?;
-    let item = saved
-        .pop()
-        .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
-    Ok((StatusCode::CREATED, Json(enriched::<T>(item))))
+    let item = state
+        .app
+        .create_plan_item(&ctx.principal()?, &cx, body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(item.into())))
 }
 
 async fn update<T: Doc>(
@@ -307,21 +265,11 @@ async fn update<T: Doc>(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<T>,
 ) -> Result<Json<PlanItemDto>, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let (code, data) = body.check(&check)?;
     let item = state
-        .store
-        .update_plan_item(
-            &ctx.actor()?,
-            Some(cx.id()),
-            T::KIND,
-            id,
-            code.as_deref(),
-            &data,
-        )
-        .await
-        .map_err(store_err)?;
-    Ok(Json(enriched::<T>(item)))
+        .app
+        .update_plan_item(&ctx.principal()?, &cx, id, body)
+        .await?;
+    Ok(Json(item.into()))
 }
 
 async fn remove<T: Doc>(
@@ -331,8 +279,8 @@ async fn remove<T: Doc>(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, AppError> {
     state
-        .store
-        .delete_plan_item(&ctx.actor()?, Some(cx.id()), T::KIND, id)
+        .app
+        .delete_plan_item::<T>(&ctx.principal()?, &cx, id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -361,27 +309,10 @@ async fn upsert<T: Doc>(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<OneOrMany<T>>,
 ) -> Result<Json<Vec<PlanItemDto>>, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    for b in body.into_vec() {
-        match b.check(&check) {
-            Ok((code, data)) => items.push(NewPlanItem {
-                kind: T::KIND,
-                code,
-                data,
-            }),
-            Err(Invalids(e)) => errors.extend(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Invalids(errors).into());
-    }
     let saved = state
-        .store
-        .upsert_plan_items(&ctx.actor()?, cx.id(), &items)
-        .await
-        .map_err(store_err)?;
+        .app
+        .upsert_plan_items(&ctx.principal()?, &cx, body.into_vec())
+        .await?;
     Ok(Json(dtos(saved)))
 }
 
@@ -389,14 +320,7 @@ async fn methodology(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let items = state.store.plan_items(Some(cx.id()), "methodology").await?;
-    Ok(Json(
-        items
-            .into_iter()
-            .next()
-            .map(|i| i.data)
-            .unwrap_or_else(|| json!({ "text": "" })),
-    ))
+    Ok(Json(state.app.methodology(&cx).await?))
 }
 
 async fn set_methodology(
@@ -405,26 +329,19 @@ async fn set_methodology(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<MethodologyDoc>,
 ) -> Result<Json<Value>, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let (code, data) = body.check(&check)?;
-    let item = NewPlanItem {
-        kind: MethodologyDoc::KIND,
-        code,
-        data,
-    };
-    let mut saved = state
-        .store
-        .upsert_plan_items(&ctx.actor()?, cx.id(), &[item])
+    let data = state
+        .app
+        .set_methodology(&ctx.principal()?, &cx, body)
         .await?;
-    Ok(Json(saved.pop().map(|i| i.data).unwrap_or_default()))
+    Ok(Json(data))
 }
 
 async fn heatmap(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let risks = compute::risks(&state, &cx).await?;
-    Ok(Json(compute::heat_json(&compute::heat_grid(&risks))))
+    let risks = state.app.risks(&cx).await?;
+    Ok(Json(heat_json(&heat_grid(&risks))))
 }
 
 fn svg_response(svg: String) -> Response {
@@ -436,37 +353,8 @@ async fn heatmap_svg(
     ctx: Ctx,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Response, AppError> {
-    let risks = compute::risks(&state, &cx).await?;
-    Ok(svg_response(compute::heat_svg(
-        &ctx,
-        &compute::heat_grid(&risks),
-    )))
-}
-
-/// Parses activity bodies, reporting every problem of every activity.
-fn parse_activities(
-    check: &Check,
-    bodies: Vec<ActivityDoc>,
-) -> Result<Vec<(Option<String>, Value)>, AppError> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for b in bodies {
-        match b.check(check) {
-            Ok(x) => out.push(x),
-            Err(Invalids(e)) => errors.extend(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(Invalids(errors).into())
-    }
-}
-
-fn activity_of(data: &Value) -> Result<Activity, AppError> {
-    reparse::<ActivityDoc>(data)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::Internal("canonical activity does not parse".into()))
+    let risks = state.app.risks(&cx).await?;
+    Ok(svg_response(charts::heat_svg(&ctx, &heat_grid(&risks))))
 }
 
 async fn add_activity(
@@ -475,33 +363,14 @@ async fn add_activity(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<OneOrMany<ActivityDoc>>,
 ) -> Result<Response, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let new = parse_activities(&check, body.into_vec())?;
-    let mut all: Vec<Activity> = compute::activities(&state, &cx)
-        .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
-    for (_, data) in &new {
-        all.push(activity_of(data)?);
-    }
-    if let Err(p) = compute::work_plan(&cx, all) {
-        return Ok(problem(&ctx, p));
-    }
-    let items: Vec<NewPlanItem> = new
-        .into_iter()
-        .map(|(code, data)| NewPlanItem {
-            kind: "activity",
-            code,
-            data,
-        })
-        .collect();
-    let saved = state
-        .store
-        .create_plan_items(&ctx.actor()?, Some(cx.id()), &items)
-        .await
-        .map_err(store_err)?;
-    Ok((StatusCode::CREATED, Json(dtos::<_, PlanItemDto>(saved))).into_response())
+    let r = state
+        .app
+        .add_activities(&ctx.principal()?, &cx, body.into_vec())
+        .await;
+    outcome(
+        &ctx,
+        r.map(|saved| (StatusCode::CREATED, Json(dtos::<_, PlanItemDto>(saved)))),
+    )
 }
 
 async fn replace_activities(
@@ -510,29 +379,11 @@ async fn replace_activities(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<Vec<ActivityDoc>>,
 ) -> Result<Response, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let new = parse_activities(&check, body)?;
-    let all = new
-        .iter()
-        .map(|(_, d)| activity_of(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Err(p) = compute::work_plan(&cx, all) {
-        return Ok(problem(&ctx, p));
-    }
-    let items: Vec<NewPlanItem> = new
-        .into_iter()
-        .map(|(code, data)| NewPlanItem {
-            kind: "activity",
-            code,
-            data,
-        })
-        .collect();
-    let saved = state
-        .store
-        .replace_plan_items(&ctx.actor()?, cx.id(), "activity", &items)
-        .await
-        .map_err(store_err)?;
-    Ok(Json(dtos::<_, PlanItemDto>(saved)).into_response())
+    let r = state
+        .app
+        .replace_activities(&ctx.principal()?, &cx, body)
+        .await;
+    outcome(&ctx, r.map(|v| Json(dtos::<_, PlanItemDto>(v))))
 }
 
 async fn update_activity(
@@ -542,37 +393,11 @@ async fn update_activity(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<ActivityDoc>,
 ) -> Result<Response, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let (new_code, data) = body.check(&check)?;
-    let mut found = false;
-    let mut all = Vec::new();
-    for (item, a) in compute::activities(&state, &cx).await? {
-        if item.id == id {
-            found = true;
-            all.push(activity_of(&data)?);
-        } else {
-            all.push(a);
-        }
-    }
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    if let Err(p) = compute::work_plan(&cx, all) {
-        return Ok(problem(&ctx, p));
-    }
-    let item = state
-        .store
-        .update_plan_item(
-            &ctx.actor()?,
-            Some(cx.id()),
-            "activity",
-            id,
-            new_code.as_deref(),
-            &data,
-        )
-        .await
-        .map_err(store_err)?;
-    Ok(Json(PlanItemDto::from(item)).into_response())
+    let r = state
+        .app
+        .update_activity(&ctx.principal()?, &cx, id, body)
+        .await;
+    outcome(&ctx, r.map(|i| Json(PlanItemDto::from(i))))
 }
 
 async fn delete_activity(
@@ -581,37 +406,20 @@ async fn delete_activity(
     Plan(cx, ..): Plan<Update>,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let acts = compute::activities(&state, &cx).await?;
-    if !acts.iter().any(|(i, _)| i.id == id) {
-        return Err(AppError::NotFound);
-    }
-    let rest: Vec<Activity> = acts
-        .into_iter()
-        .filter(|(i, _)| i.id != id)
-        .map(|(_, a)| a)
-        .collect();
-    // Removing an activity others depend on would leave them pointing at nothing.
-    if let Err(p) = compute::work_plan(&cx, rest) {
-        return Ok(problem(&ctx, p));
-    }
-    state
-        .store
-        .delete_plan_item(&ctx.actor()?, Some(cx.id()), "activity", id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let r = state.app.delete_activity(&ctx.principal()?, &cx, id).await;
+    outcome(&ctx, r.map(|()| StatusCode::NO_CONTENT))
 }
 
+/// The stored work plan, which must hold together (every change to it was checked).
 async fn scheduled(
     state: &AppState,
-    cx: &PlanCx,
+    cx: &super::PlanCx,
 ) -> Result<rumbo_domain::plan::workplan::WorkPlan, AppError> {
-    let acts: Vec<Activity> = compute::activities(state, cx)
+    state
+        .app
+        .work_plan(cx)
         .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
-    compute::work_plan(cx, acts)
-        .map_err(|_| AppError::Internal("stored work plan is inconsistent".into()))
+        .ok_or_else(|| AppError::Internal("stored work plan is inconsistent".into()))
 }
 
 async fn schedule(
@@ -619,7 +427,7 @@ async fn schedule(
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
     let plan = scheduled(&state, &cx).await?;
-    Ok(Json(compute::schedule_json(&plan, &plan.schedule())))
+    Ok(Json(schedule_json(&plan, &plan.schedule())))
 }
 
 async fn gantt(
@@ -628,7 +436,7 @@ async fn gantt(
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Response, AppError> {
     let plan = scheduled(&state, &cx).await?;
-    Ok(svg_response(compute::gantt_svg(
+    Ok(svg_response(charts::gantt_svg(
         &ctx,
         &cx,
         &plan,
@@ -636,33 +444,11 @@ async fn gantt(
     )))
 }
 
-#[derive(Deserialize, Default)]
-struct RaciEntryBody {
-    #[serde(default, deserialize_with = "text")]
-    activity: String,
-    person_id: Option<i64>,
-    #[serde(default, deserialize_with = "text")]
-    role: String,
-}
-
-#[derive(Deserialize, Default)]
-struct RaciBody {
-    #[serde(default)]
-    entries: Vec<RaciEntryBody>,
-}
-
 async fn raci(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let items = state.store.plan_items(Some(cx.id()), "raci").await?;
-    Ok(Json(
-        items
-            .into_iter()
-            .next()
-            .map(|i| i.data)
-            .unwrap_or_else(|| json!({ "entries": [] })),
-    ))
+    Ok(Json(state.app.raci(&cx).await?))
 }
 
 /// Replaces the whole RACI matrix: every activity of the work plan needs exactly one A.
@@ -672,50 +458,9 @@ async fn set_raci(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<RaciBody>,
 ) -> Result<Json<Value>, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let mut errors = Vec::new();
-    let mut entries = Vec::new();
-    for e in body.entries {
-        let activity = ActivityId::parse("activity", &e.activity)
-            .map_err(|x| errors.push(x))
-            .ok();
-        let role = Raci::parse(&e.role).map_err(|x| errors.push(x)).ok();
-        match e.person_id {
-            Some(p) if check.person_ids.contains(&p) => {}
-            _ => errors.push(Invalid::new("person_id", "error.unknown.person")),
-        }
-        if let (Some(activity), Some(role), Some(person_id)) = (activity, role, e.person_id) {
-            entries.push(RaciEntry {
-                activity,
-                person_id,
-                role,
-            });
-        }
-    }
-    if !errors.is_empty() {
-        errors.dedup();
-        return Err(Invalids(errors).into());
-    }
-    let activities: Vec<ActivityId> = compute::activities(&state, &cx)
-        .await?
-        .into_iter()
-        .map(|(_, a)| a.id)
-        .collect();
-    let m = RaciMatrix::new(activities, entries.clone())?;
-    let data = json!({
-        "entries": entries.iter().map(|e| json!({ "activity": e.activity.as_str(), "person_id": e.person_id, "role": e.role.letter().to_string() })).collect::<Vec<_>>(),
-        "people": m.people(),
-    });
-    let item = NewPlanItem {
-        kind: "raci",
-        code: Some("raci".into()),
-        data,
-    };
-    let mut saved = state
-        .store
-        .upsert_plan_items(&ctx.actor()?, cx.id(), &[item])
-        .await?;
-    Ok(Json(saved.pop().map(|i| i.data).unwrap_or_default()))
+    Ok(Json(
+        state.app.set_raci(&ctx.principal()?, &cx, body).await?,
+    ))
 }
 
 /// An assignment is saved even when it raises warnings: the planner decides.
@@ -725,56 +470,7 @@ async fn assign(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<AssignmentDoc>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let (_, data) = body.check(&check)?;
-    let new = reparse::<AssignmentDoc>(&data)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::Internal("canonical assignment".into()))?;
-    let role_items = state.store.plan_items(Some(cx.id()), "role").await?;
-    let role: RoleDef = role_items
-        .iter()
-        .find(|r| r.code.as_deref() == Some(new.role.to_lowercase().as_str()))
-        .and_then(|r| reparse::<RoleDoc>(&r.data))
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::invalid("role", "error.role.unknown"))?;
-    let profile: Person = state
-        .store
-        .plan_items(Some(cx.id()), "profile")
-        .await?
-        .into_iter()
-        .find(|p| p.code.as_deref() == Some(new.person_id.to_string().as_str()))
-        .and_then(|p| reparse::<ProfileDoc>(&p.data))
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(Person {
-            name: String::new(),
-            competencies: vec![],
-            languages: vec![],
-            experience_months: 0,
-        });
-    // Allocation counts across every programme the person works in.
-    let existing: Vec<_> = state
-        .store
-        .plan_items_everywhere("assignment")
-        .await?
-        .into_iter()
-        .filter_map(|i| reparse::<AssignmentDoc>(&i.data).and_then(|d| d.parse().ok()))
-        .collect();
-    let warnings = assignment_warnings(&profile, &role, &new, &existing);
-    let mut saved = state
-        .store
-        .create_plan_items(
-            &ctx.actor()?,
-            Some(cx.id()),
-            &[NewPlanItem {
-                kind: "assignment",
-                code: None,
-                data,
-            }],
-        )
-        .await?;
-    let item = saved
-        .pop()
-        .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
+    let (item, warnings) = state.app.assign(&ctx.principal()?, &cx, body).await?;
     let warnings: Vec<Value> = warnings
         .iter()
         .map(|w| json!({ "code": w.key(), "message": ctx.t(w.key()), "detail": format!("{w:?}") }))
@@ -785,18 +481,6 @@ async fn assign(
     ))
 }
 
-/// A meeting document (the meeting's own kind).
-#[derive(Deserialize, Default)]
-pub struct MeetingBody(MeetingDoc);
-
-impl Doc for MeetingBody {
-    const KIND: &'static str = "meeting";
-    fn check(self, cx: &Check) -> Result<(Option<String>, Value), Invalids> {
-        let m = self.0.parse(cx)?;
-        Ok((None, meeting_json(&m)))
-    }
-}
-
 /// Creates a meeting; its follow-up tasks land in the work plan as activities `FU-<n>.<k>`,
 /// all in one transaction.
 async fn create_meeting(
@@ -805,41 +489,16 @@ async fn create_meeting(
     Plan(cx, ..): Plan<Update>,
     ApiJson(body): ApiJson<MeetingDoc>,
 ) -> Result<Response, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
-    let meeting = body.parse(&check)?;
-    let meetings = state.store.plan_items(Some(cx.id()), "meeting").await?;
-    let acts = compute::activities(&state, &cx).await?;
-    let n = meetings.len() + 1;
-    let mut all: Vec<Activity> = acts.into_iter().map(|(_, a)| a).collect();
-    let mut items = vec![NewPlanItem {
-        kind: "meeting",
-        code: None,
-        data: meeting_json(&meeting),
-    }];
-    for a in compute::follow_up_activities(&meeting, n)? {
-        items.push(NewPlanItem {
-            kind: "activity",
-            code: Some(a.id.to_string()),
-            data: activity_json(&a),
-        });
-        all.push(a);
-    }
-    if let Err(p) = compute::work_plan(&cx, all) {
-        return Ok(problem(&ctx, p));
-    }
-    let saved = state
-        .store
-        .create_plan_items(&ctx.actor()?, Some(cx.id()), &items)
-        .await
-        .map_err(store_err)?;
-    let mut saved = saved.into_iter();
-    let meeting = saved.next().map(PlanItemDto::from);
-    let activities: Vec<PlanItemDto> = saved.map(PlanItemDto::from).collect();
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "meeting": meeting, "follow_up_activities": activities })),
+    let r = state.app.create_meeting(&ctx.principal()?, &cx, body).await;
+    outcome(
+        &ctx,
+        r.map(|(meeting, activities)| {
+            (
+                StatusCode::CREATED,
+                Json(json!({ "meeting": PlanItemDto::from(meeting), "follow_up_activities": dtos::<_, PlanItemDto>(activities) })),
+            )
+        }),
     )
-        .into_response())
 }
 
 /// The decision log: decisions recorded on their own and those taken in meetings, by date.
@@ -847,27 +506,7 @@ async fn decision_log(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<Value>>, AppError> {
-    let mut log: Vec<Value> = state
-        .store
-        .plan_items(Some(cx.id()), "decision")
-        .await?
-        .into_iter()
-        .map(|i| {
-            let mut d = i.data;
-            d["id"] = json!(i.id);
-            d
-        })
-        .collect();
-    for m in state.store.plan_items(Some(cx.id()), "meeting").await? {
-        for d in m.data["decisions"].as_array().into_iter().flatten() {
-            log.push(json!({
-                "date": m.data["date"], "summary": d, "meeting_id": m.id,
-                "meeting": m.data["title"], "decided_by": null, "rationale": "",
-            }));
-        }
-    }
-    log.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
-    Ok(Json(log))
+    Ok(Json(state.app.decision_log(&cx).await?))
 }
 
 #[derive(Deserialize)]
@@ -880,62 +519,19 @@ async fn budget_variance(
     Plan(cx, ..): Plan<Read>,
     Query(q): Query<VarianceQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let by = match q.by.as_deref().unwrap_or("category") {
-        "line" => GroupBy::Line,
-        "month" => GroupBy::Month,
-        "category" => GroupBy::Category,
-        "total" => GroupBy::Total,
-        _ => return Err(AppError::invalid("by", "error.budget.group_by")),
-    };
-    let check = compute::check_cx(&state, &cx).await?;
-    let data = compute::budget(&state, &cx, &check).await?;
-    Ok(Json(compute::variance_json(&data, by)?))
-}
-
-/// Volumes for one local day: contacts per interval from the first interval of the day.
-#[derive(Deserialize)]
-pub(crate) struct DayVolumes {
-    #[serde(default, deserialize_with = "text")]
-    date: String,
-    contacts: Vec<f64>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct StaffingBody {
-    #[serde(default, deserialize_with = "text")]
-    interval_minutes: String,
-    #[serde(default, deserialize_with = "text")]
-    weekly_hours: String,
-    #[serde(default, deserialize_with = "text")]
-    starting_headcount: String,
-    #[serde(default, deserialize_with = "text")]
-    weekly_attrition: String,
-    #[serde(default, deserialize_with = "text")]
-    training_days: String,
-    aht_s: f64,
-    /// Service-level target as a fraction (0.8 for 80 %).
-    service_level: f64,
-    answer_s: f64,
-    #[serde(default = "one")]
-    max_occupancy: f64,
-    #[serde(default)]
-    shrinkage: f64,
-    volumes: Vec<DayVolumes>,
-}
-
-fn one() -> f64 {
-    1.0
+    let by = q.by.as_deref().unwrap_or("category");
+    Ok(Json(state.app.budget_variance(&cx, by).await?))
 }
 
 async fn staffing(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Value>, AppError> {
-    let items = state.store.plan_items(Some(cx.id()), "staffing").await?;
-    items
-        .into_iter()
-        .next()
-        .map(|i| Json(i.data))
+    state
+        .app
+        .staffing(&cx)
+        .await?
+        .map(Json)
         .ok_or(AppError::NotFound)
 }
 
@@ -946,114 +542,9 @@ async fn plan_staffing(
     Plan(cx, ..): Plan<Update>,
     ApiJson(b): ApiJson<StaffingBody>,
 ) -> Result<Json<Value>, AppError> {
-    let data = staffing_plan(b)?;
-    let item = NewPlanItem {
-        kind: "staffing",
-        code: Some("staffing".into()),
-        data,
-    };
-    let mut saved = state
-        .store
-        .upsert_plan_items(&ctx.actor()?, cx.id(), &[item])
-        .await?;
-    Ok(Json(saved.pop().map(|i| i.data).unwrap_or_default()))
-}
-
-/// The staffing plan document for a request.
-pub(crate) fn staffing_plan(b: StaffingBody) -> Result<Value, AppError> {
-    use rumbo_wfm::staffing::{required, Model, Policy, SlDefinition, Target};
-    let params = StaffingParams::try_from(StaffingInput {
-        interval_minutes: b.interval_minutes,
-        weekly_hours: b.weekly_hours,
-        starting_headcount: b.starting_headcount,
-        weekly_attrition: b.weekly_attrition,
-        training_days: b.training_days,
-    })?;
-    let policy = Policy::new(
-        Target::ServiceLevel {
-            answer_s: b.answer_s,
-            fraction: b.service_level,
-            definition: SlDefinition::Offered,
-        },
-        b.max_occupancy,
-        b.shrinkage,
-        Model::ErlangC,
-    )
-    .map_err(|_| AppError::invalid("service_level", "error.staffing.policy"))?;
-    let interval_s = f64::from(params.interval_minutes * 60);
-    let per_day = 24 * 60 / params.interval_minutes as usize;
-    let mut needs = Vec::new();
-    let mut peak = 0u32;
-    for day in &b.volumes {
-        let date = day
-            .date
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("volumes", "error.date.format"))?;
-        if day.contacts.len() > per_day + 4 {
-            return Err(AppError::invalid("volumes", "error.staffing.volumes"));
-        }
-        for c in &day.contacts {
-            let load = rumbo_wfm::Load::new(*c, interval_s, b.aht_s)
-                .map_err(|_| AppError::invalid("volumes", "error.staffing.volumes"))?;
-            let positions = required(&load, &policy).positions;
-            peak = peak.max(positions);
-            needs.push(IntervalNeed { date, positions });
-        }
-    }
-    if needs.is_empty() {
-        return Err(AppError::invalid("volumes", "error.staffing.volumes"));
-    }
-    let weeks = weekly_plan(&needs, &params);
-    Ok(json!({
-        "params": {
-            "interval_minutes": params.interval_minutes, "weekly_hours": params.weekly_hours,
-            "starting_headcount": params.starting_headcount,
-            "weekly_attrition_bp": params.weekly_attrition.basis_points(),
-            "training_days": params.training_days, "aht_s": b.aht_s, "service_level": b.service_level,
-            "answer_s": b.answer_s, "max_occupancy": b.max_occupancy, "shrinkage": b.shrinkage,
-        },
-        "days": b.volumes.len(),
-        "peak_positions": peak,
-        "weeks": weeks.iter().map(|w| json!({
-            "week_start": w.week_start.to_string(), "workload_hours": w.workload_hours,
-            "fte": (w.fte * 100.0).round() / 100.0, "headcount_needed": w.headcount_needed,
-            "headcount_available": w.headcount_available, "hires": w.hires,
-            "training_start": w.training_start.to_string(),
-        })).collect::<Vec<_>>(),
-        "total_hires": weeks.iter().map(|w| w.hires).sum::<u32>(),
-    }))
-}
-
-fn approver(ctx: &Ctx, cx: &PlanCx) -> Result<Approver, AppError> {
-    Ok(Approver {
-        user_id: ctx.user()?.id,
-        role: ctx.role()?,
-        member: cx.member,
-    })
-}
-
-/// The approver rule is an access rule (403); anything else about the request is a 422.
-fn decision_err(e: Invalid) -> AppError {
-    if e.key == "error.change.approver" {
-        AppError::Forbidden
-    } else {
-        AppError::Invalid(e.into())
-    }
-}
-
-async fn stored_request(
-    state: &AppState,
-    cx: &PlanCx,
-    id: i64,
-) -> Result<rumbo_domain::plan::coordination::ChangeRequest, AppError> {
-    let item = state
-        .store
-        .plan_item(Some(cx.id()), "change_request", id)
-        .await?;
-    reparse::<ChangeRequestDoc>(&item.data)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::Internal(format!("stored change request #{id}")))
+    Ok(Json(
+        state.app.plan_staffing(&ctx.principal()?, &cx, b).await?,
+    ))
 }
 
 /// Approves a change request and applies it: the changed items, the request's new status and
@@ -1064,64 +555,13 @@ async fn approve(
     Plan(cx, ..): Plan<Update>,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let approver = approver(&ctx, &cx)?;
-    match apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
-        Ok((cr, version)) => {
-            let version = PlanVersionDto::from(version);
-            Ok(Json(json!({ "change_request": cr, "version": version })).into_response())
-        }
-        Err(p) => Ok(problem(&ctx, p)),
-    }
-}
-
-/// The approval use case, shared by the API, the plan page and the demo seed.
-pub(crate) async fn apply_approval(
-    state: &AppState,
-    actor: &rumbo_store::Actor,
-    cx: &PlanCx,
-    approver: Approver,
-    id: i64,
-) -> Result<(Value, PlanVersion), PlanProblem> {
-    let app = PlanProblem::App;
-    let cr = stored_request(state, cx, id).await.map_err(app)?;
-    let approved = cr
-        .approve(approver, compute::today(cx))
-        .map_err(|e| app(decision_err(e)))?;
-    let check = compute::check_cx(state, cx).await.map_err(app)?;
-    let now_values = compute::current_values(state, cx, &check)
-        .await
-        .map_err(app)?;
-    let stored = state
-        .store
-        .plan_versions(cx.id())
-        .await
-        .map_err(|e| app(e.into()))?;
-    let baseline = stored.is_empty().then(|| compute::values_json(&now_values));
-    let number = stored.last().map_or(2, |v| v.number + 1);
-    let mut history = PlanHistory::new(now_values);
-    let snapshot = history
-        .apply(&approved, id)
-        .map_err(|e| PlanProblem::Invalid(e.into()))?
-        .clone();
-    let (updates, inserts) = compute::item_changes(state, cx, &check, &snapshot.changes).await?;
-    let cr_json = change_request_json(&approved);
-    let commit = PlanCommit {
-        baseline,
-        change_request: (id, cr_json.clone()),
-        updates,
-        inserts,
-        version: (
-            number,
-            compute::values_json(&snapshot.values),
-            compute::changes_json(&snapshot.changes),
-        ),
-    };
-    let version = state
-        .store
-        .commit_plan_change(actor, cx.id(), &commit)
-        .await
-        .map_err(|e| app(store_err(e)))?;
-    Ok((cr_json, version))
+    let r = state.app.approve_change(&ctx.principal()?, &cx, id).await;
+    outcome(
+        &ctx,
+        r.map(|(cr, version)| {
+            Json(json!({ "change_request": cr, "version": PlanVersionDto::from(version) }))
+        }),
+    )
 }
 
 async fn reject(
@@ -1130,37 +570,51 @@ async fn reject(
     Plan(cx, ..): Plan<Update>,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<PlanItemDto>, AppError> {
-    let cr = stored_request(&state, &cx, id).await?;
-    let rejected = cr
-        .reject(approver(&ctx, &cx)?, compute::today(&cx))
-        .map_err(decision_err)?;
-    let item = state
-        .store
-        .update_plan_item(
-            &ctx.actor()?,
-            Some(cx.id()),
-            "change_request",
-            id,
-            None,
-            &change_request_json(&rejected),
-        )
-        .await?;
-    Ok(Json(item.into()))
+    Ok(Json(
+        state
+            .app
+            .reject_change(&ctx.principal()?, &cx, id)
+            .await?
+            .into(),
+    ))
 }
 
 async fn versions(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<PlanVersionDto>>, AppError> {
-    Ok(Json(dtos(state.store.plan_versions(cx.id()).await?)))
+    Ok(Json(dtos(state.app.plan_versions(&cx).await?)))
+}
+
+#[derive(Deserialize)]
+struct TemplateBody {
+    /// Code of the past programme to copy from.
+    source: String,
+}
+
+/// A new programme's plan from a past one: everything fits the new programme, or nothing is
+/// copied.
+async fn from_template(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<TemplateBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let copy = state
+        .app
+        .plan_from_template(&ctx.principal()?, &code, &body.source)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "source": copy.source, "copied": copy.copied })),
+    ))
 }
 
 async fn practices(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<PlanItemDto>>, AppError> {
-    ctx.user()?;
-    Ok(Json(dtos(state.store.plan_items(None, "practice").await?)))
+    Ok(Json(dtos(state.app.practices(&ctx.principal()?).await?)))
 }
 
 async fn create_practice(
@@ -1168,23 +622,7 @@ async fn create_practice(
     ctx: Ctx,
     ApiJson(body): ApiJson<PracticeDoc>,
 ) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
-    ctx.require_role(MANAGERS)?;
-    let (code, data) = body.check(&compute::library_check()?)?;
-    let mut saved = state
-        .store
-        .create_plan_items(
-            &ctx.actor()?,
-            None,
-            &[NewPlanItem {
-                kind: "practice",
-                code,
-                data,
-            }],
-        )
-        .await?;
-    let item = saved
-        .pop()
-        .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
+    let item = state.app.create_practice(&ctx.principal()?, body).await?;
     Ok((StatusCode::CREATED, Json(item.into())))
 }
 
@@ -1193,43 +631,21 @@ async fn adoptions(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<PlanItemDto>>, AppError> {
-    ctx.user()?;
-    state.store.plan_item(None, "practice", id).await?;
-    let all = state.store.plan_items(None, "adoption").await?;
-    Ok(Json(
-        all.into_iter()
-            .filter(|a| a.data["practice_id"].as_i64() == Some(id))
-            .map(PlanItemDto::from)
-            .collect(),
-    ))
+    Ok(Json(dtos(
+        state.app.adoptions(&ctx.principal()?, id).await?,
+    )))
 }
 
 async fn create_adoption(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    ApiJson(mut body): ApiJson<AdoptionDoc>,
+    ApiJson(body): ApiJson<AdoptionDoc>,
 ) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
-    ctx.require_role(&[Role::Admin, Role::Manager, Role::Supervisor])?;
-    state.store.plan_item(None, "practice", id).await?;
-    body.practice_id = Some(id);
-    let (code, data) = body.check(&compute::library_check()?)?;
-    let mut saved = state
-        .store
-        .create_plan_items(
-            &ctx.actor()?,
-            None,
-            &[NewPlanItem {
-                kind: "adoption",
-                code,
-                data,
-            }],
-        )
-        .await
-        .map_err(store_err)?;
-    let item = saved
-        .pop()
-        .ok_or_else(|| AppError::Internal("nothing saved".into()))?;
+    let item = state
+        .app
+        .create_adoption(&ctx.principal()?, id, body)
+        .await?;
     Ok((StatusCode::CREATED, Json(item.into())))
 }
 
@@ -1247,26 +663,13 @@ async fn judge_target(
     Path((_, id)): Path<(String, i64)>,
     Query(q): Query<JudgeQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let item = state.store.plan_item(Some(cx.id()), "target", id).await?;
-    let check = compute::check_cx(&state, &cx).await?;
-    let (_, target) = reparse::<TargetDoc>(&item.data)
-        .and_then(|d| d.parse(&check).ok())
-        .ok_or_else(|| AppError::Internal(format!("stored target #{id}")))?;
-    let actual: f64 = q
-        .actual
-        .trim()
-        .replace(',', ".")
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| AppError::invalid("actual", "error.kpi_target.value"))?;
-    let rag = target.judge(actual);
+    let j = state.app.judge_target(&cx, id, &q.actual).await?;
     Ok(Json(json!({
-        "indicator": target.indicator,
-        "target": item.data["target"],
-        "tolerance": item.data["tolerance"],
-        "actual": actual,
-        "rag": rag.as_str(),
-        "label": ctx.t(&format!("plan.rag.{}", rag.as_str())),
+        "indicator": j.target.indicator,
+        "target": j.item.data["target"],
+        "tolerance": j.item.data["tolerance"],
+        "actual": j.actual,
+        "rag": j.rag.as_str(),
+        "label": ctx.t(&format!("plan.rag.{}", j.rag.as_str())),
     })))
 }

@@ -1,31 +1,23 @@
-//! Programme planning and coordination: the `/api/v1/programs/{code}/…` plan routes and
-//! the plan pages.
+//! Programme planning and coordination: the `/api/v1/programs/{code}/…` plan routes and the plan
+//! pages.
 //!
-//! Handlers follow the server's rule: load the programme through the access matrix (reading the
-//! plan needs `Read`, changing it needs `Update` on the programme), parse the body through
-//! `rumbo-domain` (see [`docs`]), and write through the store, which records audit rows in the
-//! same transaction. Computations (critical path, heat-map, variance, staffing) live in
-//! [`compute`] so the API and the pages show the same figures.
+//! Handlers are thin: the [`Plan`] extractor gets the programme's plan through the access check
+//! (reading the plan needs `Read`, changing it `Update`), and each handler makes one call into
+//! `rumbo_app` (the plan use cases, documents and figures live in `rumbo_app::plan`), then
+//! renders JSON, SVG or a page.
 
 pub mod api;
-pub mod compute;
-pub mod demo;
-pub mod docs;
+mod charts;
 mod pages;
-pub mod template;
-
-use axum::Router;
-use rumbo_app::model::Programme;
-use rumbo_domain::access::Action;
-use rumbo_domain::plan::ProgrammeDates;
 
 use std::marker::PhantomData;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
+use axum::Router;
+pub use rumbo_app::plan::PlanCx;
 
-use crate::http::access::{self, AccessKind, ProgrammeAccess};
-pub use crate::http::access::{Read, Update};
+pub use crate::http::access::{AccessKind, Read, Update};
 use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 
@@ -34,23 +26,8 @@ pub fn router() -> Router<AppState> {
     api::router().merge(pages::router())
 }
 
-/// The programme a plan request is about, after the access check.
-#[derive(Debug, Clone)]
-pub struct PlanCx {
-    pub programme: Programme,
-    pub dates: ProgrammeDates,
-    /// Whether the user is on the programme's team.
-    pub member: bool,
-}
-
-impl PlanCx {
-    pub fn id(&self) -> i64 {
-        self.programme.id
-    }
-}
-
 /// The plan of the programme named by the path's `{code}`, which the user may `A` (the
-/// access check runs before the handler, as for [`ProgrammeAccess`]).
+/// access check runs before the handler, as for `ProgrammeAccess`).
 pub struct Plan<A: AccessKind = Read>(pub PlanCx, PhantomData<A>);
 
 impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
@@ -60,54 +37,59 @@ impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let access = ProgrammeAccess::<A>::from_request_parts(parts, state).await?;
-        Ok(Plan(
-            PlanCx::new(access.programme, access.member)?,
-            PhantomData,
-        ))
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let code = params
+            .iter()
+            .find(|(k, _)| *k == "code")
+            .map(|(_, v)| v.to_string())
+            .ok_or(AppError::NotFound)?;
+        let cx = state.app.plan(&ctx.principal()?, &code, A::ACTION).await?;
+        Ok(Plan(cx, PhantomData))
     }
 }
 
-impl PlanCx {
-    /// The plan context of a programme the user may reach.
-    pub fn new(programme: Programme, member: bool) -> Result<PlanCx, AppError> {
-        let dates = ProgrammeDates::new(programme.start_date, programme.end_date)
-            .map_err(|e| AppError::Internal(e.key.into()))?;
-        Ok(PlanCx {
-            member,
-            programme,
-            dates,
-        })
+#[cfg(test)]
+mod tests {
+    use crate::view::i18n::Lang;
+
+    /// Every message key the plan use cases and the demo can return (`"error.…"`,
+    /// `"warning.…"` literals in `rumbo-app`'s plan sources) has a message in both languages.
+    #[test]
+    fn every_message_key_of_the_plan_use_cases_is_in_both_catalogues() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/src/plan");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let src = std::fs::read_to_string(&path).unwrap();
+                for prefix in ["\"error.", "\"warning."] {
+                    for (i, _) in src.match_indices(prefix) {
+                        let rest = &src[i + 1..];
+                        let Some(end) = rest.find('"') else { continue };
+                        let key = &rest[..end];
+                        if key.contains(' ') || key.contains('{') {
+                            continue;
+                        }
+                        seen += 1;
+                        for lang in [Lang::Es, Lang::En] {
+                            if lang.t_opt(key).is_none() {
+                                missing.push(format!("{} ({lang:?}): {key}", path.display()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 20, "found only {seen} keys under {root}");
+        assert!(missing.is_empty(), "keys without a message: {missing:#?}");
     }
 }
-
-/// Loads programme `code` if the user may do `action` on it (404 when they may not see it).
-pub async fn load(
-    state: &AppState,
-    ctx: &Ctx,
-    code: &str,
-    action: Action,
-) -> Result<PlanCx, AppError> {
-    let p = access::programme(state, ctx, code, action).await?;
-    PlanCx::new(p.programme, p.member)
-}
-
-/// Indicators a KPI target may name (the KPI registry's indicators).
-pub const INDICATORS: &[&str] = &[
-    "service_level",
-    "asa",
-    "aht",
-    "abandon_rate",
-    "occupancy",
-    "adherence",
-    "conformance",
-    "fcr",
-    "conversion",
-    "sph",
-    "qa_score",
-    "csat",
-    "nps",
-    "cost_per_contact",
-    "contacts_handled",
-    "sales",
-];

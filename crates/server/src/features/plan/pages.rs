@@ -9,21 +9,20 @@ use axum::routing::get;
 use axum::Router;
 use jiff::civil::Date;
 use maud::{html, Markup};
-use rumbo_domain::access::Action;
-use rumbo_domain::plan::budget::GroupBy;
-use rumbo_domain::plan::workplan::Activity;
+use rumbo_app::model::Person;
+use rumbo_app::plan::compute::heat_grid;
+use rumbo_app::plan::docs::{
+    ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc, RiskDoc, StageDoc, TargetDoc,
+};
 use rumbo_domain::Invalid;
-use rumbo_store::plan::NewPlanItem;
 use serde_json::Value;
 
-use super::compute;
-use super::docs::{Doc, RiskDoc};
-use super::{load, Plan, PlanCx, Read, Update};
+use super::charts;
+use super::{Plan, PlanCx, Read, Update};
 use crate::http::ctx::{Ctx, Form};
 use crate::view::i18n::Lang;
 use crate::view::{csrf_field, field_errors, input, layout, svg, Section};
 use crate::{AppError, AppState};
-use rumbo_store::users::Person;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,9 +97,9 @@ async fn overview(
     ctx: Ctx,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Markup, AppError> {
-    let title = ctx.tf("plan.title", &[("code", &cx.programme.code)]);
+    let title = ctx.tf("plan.title", &[("code", &cx.programme().code)]);
     let body = html! {
-        p { a href={ "/programs/" (cx.programme.code) } { (cx.programme.name) } }
+        p { a href={ "/programs/" (cx.programme().code) } { (cx.programme().name) } }
         nav aria-label=(ctx.t("plan.sections")) {
             ul.inline {
                 @for (anchor, key) in SECTIONS {
@@ -126,9 +125,9 @@ const SECTIONS: [(&str, &str); 5] = [
 ];
 
 async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
-    let objectives = state.store.plan_items(Some(cx.id()), "objective").await?;
-    let targets = state.store.plan_items(Some(cx.id()), "target").await?;
-    let milestones = state.store.plan_items(Some(cx.id()), "milestone").await?;
+    let objectives = state.app.plan_items::<ObjectiveDoc>(cx).await?;
+    let targets = state.app.plan_items::<TargetDoc>(cx).await?;
+    let milestones = state.app.plan_items::<MilestoneDoc>(cx).await?;
     Ok(html! {
         section id="objectives" {
             h2 { (ctx.t("plan.objectives")) }
@@ -168,12 +167,10 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
 }
 
 async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
-    let stages = state.store.plan_items(Some(cx.id()), "stage").await?;
-    let risks = compute::risks(state, cx).await?;
-    let grid = compute::heat_grid(&risks);
-    let can_edit = load(state, ctx, &cx.programme.code, Action::Update)
-        .await
-        .is_ok();
+    let stages = state.app.plan_items::<StageDoc>(cx).await?;
+    let risks = state.app.risks(cx).await?;
+    let grid = heat_grid(&risks);
+    let can_edit = cx.may_update();
     Ok(html! {
         section id="strategy" {
             h2 { (ctx.t("plan.strategy")) }
@@ -192,10 +189,10 @@ async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Ma
             } } }
             h3 { (ctx.t("plan.risks")) }
             @if can_edit {
-                div.actions { a.button href={ "/programs/" (cx.programme.code) "/plan/risks/new" } { (ctx.t("plan.risk.new")) } }
+                div.actions { a.button href={ "/programs/" (cx.programme().code) "/plan/risks/new" } { (ctx.t("plan.risk.new")) } }
             }
             div.grid {
-                figure { (svg(compute::heat_svg(ctx, &grid))) }
+                figure { (svg(charts::heat_svg(ctx, &grid))) }
                 table {
                     caption.sr { (ctx.t("plan.risks")) }
                     thead { tr {
@@ -217,24 +214,17 @@ async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Ma
 }
 
 async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
-    let acts: Vec<Activity> = compute::activities(state, cx)
-        .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
-    let plan = compute::work_plan(cx, acts).ok();
-    let can_edit = load(state, ctx, &cx.programme.code, Action::Update)
-        .await
-        .is_ok();
-    let staffing = state.store.plan_items(Some(cx.id()), "staffing").await?;
-    let raci = state.store.plan_items(Some(cx.id()), "raci").await?;
-    let people = state.store.people().await?;
-    let (raci_people, raci_rows) = raci_table(raci.first().map(|r| &r.data), &people);
+    let plan = state.app.work_plan(cx).await?;
+    let can_edit = cx.may_update();
+    let staffing = state.app.staffing(cx).await?;
+    let raci = state.app.raci(cx).await?;
+    let people = state.app.plan_people(cx).await?;
+    let (raci_people, raci_rows) = raci_table(&raci, &people);
     Ok(html! {
         section id="work-plan" {
             h2 { (ctx.t("plan.work_plan")) }
             @if can_edit {
-                div.actions { a.button href={ "/programs/" (cx.programme.code) "/plan/activities/new" } { (ctx.t("plan.activity.new")) } }
+                div.actions { a.button href={ "/programs/" (cx.programme().code) "/plan/activities/new" } { (ctx.t("plan.activity.new")) } }
             }
             @match &plan {
                 None => p.error { (ctx.t("plan.work_plan.inconsistent")) },
@@ -248,7 +238,7 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                             ("path", &sched.critical_path().iter().map(|i| i.as_str()).collect::<Vec<_>>().join(" → ")),
                         ]))
                     }
-                    figure.wide { (svg(compute::gantt_svg(ctx, cx, p, &sched))) }
+                    figure.wide { (svg(charts::gantt_svg(ctx, cx, p, &sched))) }
                     table {
                         caption.sr { (ctx.t("plan.work_plan")) }
                         thead { tr {
@@ -270,7 +260,7 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                     }
                 }
             }
-            @if let Some(st) = staffing.first() {
+            @if let Some(st) = &staffing {
                 h3 { (ctx.t("plan.staffing")) }
                 table {
                     caption.sr { (ctx.t("plan.staffing")) }
@@ -282,7 +272,7 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                         th.num scope="col" { (ctx.t("plan.staffing.hires")) }
                         th scope="col" { (ctx.t("plan.staffing.training_start")) }
                     } }
-                    tbody { @for w in st.data["weeks"].as_array().into_iter().flatten() { tr {
+                    tbody { @for w in st["weeks"].as_array().into_iter().flatten() { tr {
                         td { (s(&w["week_start"])) }
                         td.num { (s(&w["fte"])) }
                         td.num { (s(&w["headcount_needed"])) }
@@ -311,9 +301,7 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
 }
 
 async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
-    let check = compute::check_cx(state, cx).await?;
-    let data = compute::budget(state, cx, &check).await?;
-    let v = compute::variance_json(&data, GroupBy::Category)?;
+    let v = state.app.budget_variance(cx, "category").await?;
     let empty = vec![];
     let rows = v["rows"].as_array().unwrap_or(&empty);
     let cpc = v["cost_per_contact"]["by_month"]
@@ -361,16 +349,10 @@ async fn coordination_section(
     ctx: &Ctx,
     cx: &PlanCx,
 ) -> Result<Markup, AppError> {
-    let meetings = state.store.plan_items(Some(cx.id()), "meeting").await?;
-    let requests = state
-        .store
-        .plan_items(Some(cx.id()), "change_request")
-        .await?;
-    let versions = state.store.plan_versions(cx.id()).await?;
-    let may_decide = ctx.role().is_ok_and(|r| {
-        r == rumbo_domain::access::Role::Admin
-            || (r == rumbo_domain::access::Role::Manager && cx.member)
-    });
+    let meetings = state.app.plan_items::<MeetingDoc>(cx).await?;
+    let requests = state.app.plan_items::<ChangeRequestDoc>(cx).await?;
+    let versions = state.app.plan_versions(cx).await?;
+    let may_decide = cx.may_decide_changes();
     Ok(html! {
         section id="coordination" {
             h2 { (ctx.t("plan.coordination")) }
@@ -396,7 +378,7 @@ async fn coordination_section(
                 @if may_decide && r.data["status"] == "proposed" {
                     @for (action, key) in [("approve", "plan.change.approve"), ("reject", "plan.change.reject")] {
                         " "
-                        form.inline method="post" action={ "/programs/" (cx.programme.code) "/plan/change-requests/" (r.id) "/" (action) } {
+                        form.inline method="post" action={ "/programs/" (cx.programme().code) "/plan/change-requests/" (r.id) "/" (action) } {
                             (csrf_field(ctx))
                             button type="submit" { (ctx.t(key)) }
                         }
@@ -443,7 +425,7 @@ fn risk_form_markup(
                 ul { @for e in errors { li { (ctx.t(e.key)) } } }
             }
         }
-        form method="post" action={ "/programs/" (cx.programme.code) "/plan/risks/new" } novalidate {
+        form method="post" action={ "/programs/" (cx.programme().code) "/plan/risks/new" } novalidate {
             (csrf_field(ctx))
             @for (name, label, kind) in fields {
                 (input(ctx, errors, name, label, kind, f.get(name), !matches!(name, "mitigation" | "contingency")))
@@ -467,7 +449,7 @@ async fn risk_form(
         risk_form_markup(
             &ctx,
             &cx,
-            &state.store.people().await?,
+            &state.app.plan_people(&cx).await?,
             &Default::default(),
             &[],
         ),
@@ -480,7 +462,6 @@ async fn add_risk(
     Plan(cx, ..): Plan<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
-    let check = compute::check_cx(&state, &cx).await?;
     let doc = RiskDoc {
         cause: f.get("cause").into(),
         event: f.get("event").into(),
@@ -493,62 +474,43 @@ async fn add_risk(
         status: None,
         review_date: f.get("review_date").into(),
     };
-    match doc.check(&check) {
-        Ok((code, data)) => {
-            state
-                .store
-                .create_plan_items(
-                    &ctx.actor()?,
-                    Some(cx.id()),
-                    &[NewPlanItem {
-                        kind: "risk",
-                        code,
-                        data,
-                    }],
-                )
-                .await?;
-            Ok(axum::response::Redirect::to(&format!(
-                "/programs/{}/plan#strategy",
-                cx.programme.code
-            ))
-            .into_response())
-        }
-        Err(e) => {
+    match state
+        .app
+        .create_plan_item(&ctx.principal()?, &cx, doc)
+        .await
+    {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!(
+            "/programs/{}/plan#strategy",
+            cx.programme().code
+        ))
+        .into_response()),
+        Err(rumbo_app::Error::Invalid(e)) => {
             let title = ctx.t("plan.risk.new");
             let page = layout(
                 &ctx,
                 Section::Planning,
                 title,
-                risk_form_markup(&ctx, &cx, &state.store.people().await?, &f, &e.0),
+                risk_form_markup(&ctx, &cx, &state.app.plan_people(&cx).await?, &f, &e.0),
             );
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
-fn approver(
-    ctx: &Ctx,
-    cx: &PlanCx,
-) -> Result<rumbo_domain::plan::coordination::Approver, AppError> {
-    Ok(rumbo_domain::plan::coordination::Approver {
-        user_id: ctx.user()?.id,
-        role: ctx.role()?,
-        member: cx.member,
-    })
-}
-
-/// Problems of a plan change as a page: the messages, and the way back to the plan.
-fn problem_page(ctx: &Ctx, cx: &PlanCx, p: compute::PlanProblem) -> Response {
-    let messages: Vec<String> = match p {
-        compute::PlanProblem::App(e) => return e.into_response(),
-        compute::PlanProblem::Invalid(i) => i.0.iter().map(|e| ctx.t(e.key).to_string()).collect(),
-        compute::PlanProblem::Cycle(path) => {
+/// Problems of a plan change as a page (the messages, and the way back to the plan); other
+/// errors as usual.
+fn problem_page(ctx: &Ctx, cx: &PlanCx, e: rumbo_app::Error) -> Response {
+    let messages: Vec<String> = match e {
+        rumbo_app::Error::Invalid(i) => i.0.iter().map(|e| ctx.t(e.key).to_string()).collect(),
+        rumbo_app::Error::Cycle(path) => {
             vec![ctx.tf("error.workplan.cycle_path", &[("cycle", &path.join(" → "))])]
         }
+        other => return AppError::from(other).into_response(),
     };
     let body = html! {
         div.problems role="alert" { ul { @for m in &messages { li { (m) } } } }
-        p { a href={ "/programs/" (cx.programme.code) "/plan" } { (ctx.t("plan.back")) } }
+        p { a href={ "/programs/" (cx.programme().code) "/plan" } { (ctx.t("plan.back")) } }
     };
     let page = layout(ctx, Section::Planning, ctx.t("error.invalid"), body);
     (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
@@ -561,14 +523,13 @@ async fn approve_change(
     Path((_, id)): Path<(String, i64)>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    let approver = approver(&ctx, &cx)?;
-    match super::api::apply_approval(&state, &ctx.actor()?, &cx, approver, id).await {
+    match state.app.approve_change(&ctx.principal()?, &cx, id).await {
         Ok(_) => Ok(axum::response::Redirect::to(&format!(
             "/programs/{}/plan#coordination",
-            cx.programme.code
+            cx.programme().code
         ))
         .into_response()),
-        Err(p) => Ok(problem_page(&ctx, &cx, p)),
+        Err(e) => Ok(problem_page(&ctx, &cx, e)),
     }
 }
 
@@ -579,36 +540,10 @@ async fn reject_change(
     Path((_, id)): Path<(String, i64)>,
     Form(_): Form,
 ) -> Result<Response, AppError> {
-    let item = state
-        .store
-        .plan_item(Some(cx.id()), "change_request", id)
-        .await?;
-    let cr = super::docs::reparse::<super::docs::ChangeRequestDoc>(&item.data)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::Internal(format!("stored change request #{id}")))?;
-    let rejected = cr
-        .reject(approver(&ctx, &cx)?, compute::today(&cx))
-        .map_err(|e| {
-            if e.key == "error.change.approver" {
-                AppError::Forbidden
-            } else {
-                AppError::Invalid(e.into())
-            }
-        })?;
-    state
-        .store
-        .update_plan_item(
-            &ctx.actor()?,
-            Some(cx.id()),
-            "change_request",
-            id,
-            None,
-            &super::docs::change_request_json(&rejected),
-        )
-        .await?;
+    state.app.reject_change(&ctx.principal()?, &cx, id).await?;
     Ok(axum::response::Redirect::to(&format!(
         "/programs/{}/plan#coordination",
-        cx.programme.code
+        cx.programme().code
     ))
     .into_response())
 }
@@ -637,7 +572,7 @@ fn activity_form_markup(
                 ul { @for e in errors { li { (ctx.t(e.key)) } } }
             }
         }
-        form method="post" action={ "/programs/" (cx.programme.code) "/plan/activities/new" } novalidate {
+        form method="post" action={ "/programs/" (cx.programme().code) "/plan/activities/new" } novalidate {
             (csrf_field(ctx))
             @for (name, label, kind, required) in fields {
                 (input(ctx, errors, name, label, kind, f.get(name), required))
@@ -664,7 +599,7 @@ async fn activity_form(
         Section::Planning,
         ctx.t("plan.activity.new"),
         activity_form_markup(
-            &state.store.people().await?,
+            &state.app.plan_people(&cx).await?,
             &ctx,
             &cx,
             &Default::default(),
@@ -680,8 +615,7 @@ async fn add_activity(
     Plan(cx, ..): Plan<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
-    use super::docs::{activity_json, ActivityDoc, DependencyBody};
-    let check = compute::check_cx(&state, &cx).await?;
+    use rumbo_app::plan::docs::{ActivityDoc, DependencyBody};
     let doc = ActivityDoc {
         id: f.get("id").into(),
         name: f.get("name").into(),
@@ -702,66 +636,36 @@ async fn add_activity(
         progress: f.opt("progress"),
         milestone: f.get("milestone") == "1",
     };
-    let people = state.store.people().await?;
-    let page_with = |errors: &[Invalid]| {
-        let page = layout(
-            &ctx,
-            Section::Planning,
-            ctx.t("plan.activity.new"),
-            activity_form_markup(&people, &ctx, &cx, &f, errors),
-        );
-        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-    };
-    let (item_code, data) = match doc.check(&check) {
-        Ok(x) => x,
-        Err(e) => return Ok(page_with(&e.0)),
-    };
-    let new = super::docs::reparse::<ActivityDoc>(&data)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| AppError::Internal("canonical activity".into()))?;
-    let mut all: Vec<Activity> = compute::activities(&state, &cx)
-        .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
-    all.push(new.clone());
-    if let Err(p) = compute::work_plan(&cx, all) {
-        return Ok(problem_page(&ctx, &cx, p));
-    }
     let saved = state
-        .store
-        .create_plan_items(
-            &ctx.actor()?,
-            Some(cx.id()),
-            &[NewPlanItem {
-                kind: "activity",
-                code: item_code,
-                data: activity_json(&new),
-            }],
-        )
+        .app
+        .add_activities(&ctx.principal()?, &cx, vec![doc])
         .await;
-    match saved {
-        Ok(_) => Ok(axum::response::Redirect::to(&format!(
-            "/programs/{}/plan#work-plan",
-            cx.programme.code
-        ))
-        .into_response()),
-        Err(rumbo_store::StoreError::Conflict(_)) => Ok(page_with(&[Invalid::new(
-            "id",
-            "error.plan.duplicate_code",
-        )])),
-        Err(e) => Err(e.into()),
-    }
+    let errors = match saved {
+        Ok(_) => {
+            return Ok(axum::response::Redirect::to(&format!(
+                "/programs/{}/plan#work-plan",
+                cx.programme().code
+            ))
+            .into_response())
+        }
+        Err(rumbo_app::Error::Invalid(e)) => e.0,
+        Err(rumbo_app::Error::Conflict(_)) => {
+            vec![Invalid::new("id", "error.plan.duplicate_code")]
+        }
+        Err(e) => return Ok(problem_page(&ctx, &cx, e)),
+    };
+    let people = state.app.plan_people(&cx).await?;
+    let page = layout(
+        &ctx,
+        Section::Planning,
+        ctx.t("plan.activity.new"),
+        activity_form_markup(&people, &ctx, &cx, &f, &errors),
+    );
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// The RACI matrix as column headers (people's names) and rows (activity, letter per person).
-fn raci_table(
-    data: Option<&Value>,
-    people: &[rumbo_store::users::Person],
-) -> (Vec<String>, Vec<(String, Vec<String>)>) {
-    let Some(data) = data else {
-        return (Vec::new(), Vec::new());
-    };
+fn raci_table(data: &Value, people: &[Person]) -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let ids: Vec<i64> = data["people"]
         .as_array()
         .into_iter()
