@@ -112,7 +112,8 @@ fn db_url_for(dir: &Path) -> Option<String> {
         .ok()
         .filter(|u| u.starts_with("postgres"))?;
     let name = format!(
-        "rumbo_t_e2e_{}",
+        "{}e2e_{}",
+        rumbo_store::testing::test_db_prefix(),
         dir.file_name()
             .unwrap()
             .to_string_lossy()

@@ -1,12 +1,28 @@
 //! Fresh, migrated databases for tests (zero2prod's `spawn_app` idea).
 //!
 //! `DATABASE_URL` chooses the backend: unset or `sqlite…` gives a new SQLite file in the temp
-//! folder; `postgres://…/db` gives a new database `rumbo_t_<random>` on that server, created
-//! through the given database. CI drops the `rumbo_t_%` databases when the run ends.
+//! folder; `postgres://…/db` gives a new database `<prefix><random>` on that server, created
+//! through the given database. The prefix is `RUMBO_TEST_DB_PREFIX` (lower-case letters, digits
+//! and `_`; default `rumbo_t_`): `.ci/run` sets one of its own and drops exactly its databases
+//! when the run ends, so runs sharing a server never drop each other's.
 
 use rand::Rng;
 
 use crate::{Result, Store};
+
+/// The prefix of test database names (see the module documentation).
+pub fn test_db_prefix() -> String {
+    std::env::var("RUMBO_TEST_DB_PREFIX")
+        .ok()
+        .filter(|p| {
+            !p.is_empty()
+                && p.len() <= 40
+                && p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .unwrap_or_else(|| "rumbo_t_".into())
+}
 
 /// The URL a test store should use: a fresh database every call.
 pub async fn fresh_url() -> Result<String> {
@@ -14,7 +30,7 @@ pub async fn fresh_url() -> Result<String> {
     let base = std::env::var("DATABASE_URL").unwrap_or_default();
     if base.starts_with("postgres") {
         sqlx::any::install_default_drivers();
-        let name = format!("rumbo_t_{suffix:016x}");
+        let name = format!("{}{suffix:016x}", test_db_prefix());
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await?;
         sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
