@@ -15,6 +15,7 @@ pub mod imports;
 mod migrate;
 pub mod plan;
 pub mod programmes;
+pub mod raw;
 pub mod settings;
 pub mod testing;
 pub mod users;
