@@ -9,6 +9,8 @@
 
 pub mod access;
 pub mod error;
+pub mod imports;
+pub mod kpis;
 
 pub use access::Principal;
 pub use error::{Error, Result};
@@ -41,7 +43,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, settings: Settings) -> App {
+    /// The application over `store`; the data folder is made absolute, so every command and
+    /// the server agree on it whatever their working directory.
+    pub fn new(store: Store, mut settings: Settings) -> App {
+        settings.data_dir = imports::absolute(&settings.data_dir);
         App {
             store,
             settings: Arc::new(settings),

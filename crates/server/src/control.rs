@@ -24,11 +24,11 @@ use axum::{Json, Router};
 use http_body_util::BodyExt;
 use jiff::tz::TimeZone;
 use maud::{html, Markup, PreEscaped};
+use rumbo_app::imports::{ImportReport, ImportRequest, Source};
+use rumbo_app::kpis::{CallsBehind, CallsQuery, KpiQuery};
 use rumbo_charts::{bar_chart, line_chart, BarChart, BarSeries, Frame, LineChart, Series};
 use rumbo_domain::access::Action;
-use rumbo_ingest::import::{import_file, installation_secret, ImportRequest, Source};
 use rumbo_ingest::mapping::Mapping;
-use rumbo_ingest::report::{programme_kpis, KpiQuery};
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use rumbo_store::imports::{Batch, IssueRow};
 use rumbo_store::programmes::Programme;
@@ -198,18 +198,15 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
             return Err(AppError::invalid("to", "error.period.end_before_start"));
         }
     }
-    let k = programme_kpis(
-        &state.store,
-        KpiQuery {
+    let k = crate::use_cases(state)
+        .programme_kpis(KpiQuery {
             programme_code: &p.code,
             definition: &definition,
             granularity,
             from,
             to,
-        },
-    )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+        })
+        .await?;
     let def_label = definition.id().to_string();
     let queue_filter = q.queue.trim();
     let mut total_agg = rumbo_kpi::Agg::default();
@@ -668,97 +665,23 @@ pub struct DrillParams {
     pub definition: String,
 }
 
-/// One call as shown in a drill-down.
-#[derive(Debug, Clone, Serialize)]
-pub struct CallOut {
-    pub call_id: String,
-    pub queue: String,
-    pub enter_ts: i64,
-    pub wait_s: f64,
-    pub talk_s: f64,
-    pub hold_s: f64,
-    pub wrap_s: f64,
-    pub outcome: &'static str,
-    pub batch_id: i64,
-}
-
-/// At most this many calls are listed (the counts always cover all of them).
-const DRILL_LIMIT: usize = 2000;
-
-struct Drill {
-    calls: Vec<CallOut>,
-    total: usize,
-    answered: usize,
-    abandoned: usize,
-}
-
-async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Drill, AppError> {
+async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<CallsBehind, AppError> {
     let start = q
         .start
         .ok_or_else(|| AppError::invalid("start", "error.kpi.start"))?;
-    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-    let def = definition_of(&q.definition)?;
-    let g = granularity_of(&q.by)?;
-    let mut bucketer = rumbo_kpi::Bucketer::new(g, tz);
-    let batches = state.store.import_batches(p.id).await?;
-    let mut out = Drill {
-        calls: Vec::new(),
-        total: 0,
-        answered: 0,
-        abandoned: 0,
-    };
-    for b in batches
-        .iter()
-        .filter(|b| matches!(b.source.as_str(), "queue-log" | "cdr" | "calls"))
-    {
-        let Some(path) = &b.data_path else { continue };
-        let Ok(file) = std::fs::File::open(path) else {
-            tracing::warn!(batch = b.id, "batch data file missing");
-            continue;
-        };
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(file).split(b'\n');
-        let Some(Ok(header)) = lines.next() else {
-            continue;
-        };
-        let Ok(layout) = rumbo_ingest::std_calls::Layout::from_header(&header) else {
-            continue;
-        };
-        for line in lines.map_while(Result::ok) {
-            let Ok(c) = layout.parse_line(&line) else {
-                continue;
-            };
-            if !q.queue.is_empty() && c.queue.as_ref() != q.queue.as_bytes() {
-                continue;
-            }
-            let ts = rumbo_kpi::attribution_ts(&def, &c.facts);
-            if bucketer.start_of(ts).ok() != Some(start) {
-                continue;
-            }
-            out.total += 1;
-            let answered = c.facts.outcome == rumbo_kpi::Outcome::Answered;
-            if answered {
-                out.answered += 1
-            } else {
-                out.abandoned += 1
-            }
-            if out.calls.len() < DRILL_LIMIT {
-                out.calls.push(CallOut {
-                    call_id: String::from_utf8_lossy(&c.call_id).into_owned(),
-                    queue: String::from_utf8_lossy(&c.queue).into_owned(),
-                    enter_ts: c.facts.enter_ts,
-                    wait_s: c.facts.wait_s,
-                    talk_s: c.facts.talk_s,
-                    hold_s: c.facts.hold_s,
-                    wrap_s: c.facts.wrap_s,
-                    outcome: if answered { "answered" } else { "abandoned" },
-                    batch_id: b.id,
-                });
-            }
-        }
-    }
-    out.calls.sort_by_key(|c| c.enter_ts);
-    Ok(out)
+    let definition = definition_of(&q.definition)?;
+    let granularity = granularity_of(&q.by)?;
+    Ok(crate::use_cases(state)
+        .calls_behind(
+            p,
+            CallsQuery {
+                queue: &q.queue,
+                start,
+                granularity,
+                definition: &definition,
+            },
+        )
+        .await?)
 }
 
 async fn calls_page(
@@ -1105,12 +1028,9 @@ async fn run_import(
     p: Programme,
     prep: Prepared,
     job: Option<u64>,
-) -> Result<rumbo_ingest::import::ImportReport, String> {
-    let secret = installation_secret(&state.store)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<ImportReport, AppError> {
     let total = std::fs::metadata(&prep.path).map(|m| m.len()).unwrap_or(0);
-    let actor = ctx.actor().map_err(|e| e.to_string())?;
+    let actor = ctx.actor()?;
     let (mapping_name, mapping) = match prep.mapping {
         Some((n, m)) => (Some(n), Some(m)),
         None => (None, None),
@@ -1119,18 +1039,17 @@ async fn run_import(
     let unique_dir = prep.path.with_extension("d");
     let _ = std::fs::create_dir_all(&unique_dir);
     let final_path = unique_dir.join(safe_name(&prep.file_name));
-    std::fs::rename(&prep.path, &final_path).map_err(|e| e.to_string())?;
+    std::fs::rename(&prep.path, &final_path).map_err(|e| AppError::Internal(e.to_string()))?;
     let req = ImportRequest {
         programme_code: &p.code,
         path: &final_path,
         source: prep.source,
         mapping,
         mapping_name,
-        data_dir: &state.config.data_dir,
-        secret: &secret,
         actor,
     };
-    let fut = import_file(&state.store, req, |bytes| {
+    let app = crate::use_cases(&state);
+    let fut = app.import_file(req, |bytes| {
         if let Some(id) = job {
             set_job(id, JobState::Running { bytes, total });
         }
@@ -1143,7 +1062,7 @@ async fn run_import(
         }
         _ => fut.await,
     }
-    .map_err(|e| e.to_string());
+    .map_err(AppError::from);
     let _ = std::fs::remove_file(&final_path);
     let _ = std::fs::remove_dir(&unique_dir);
     result
@@ -1255,14 +1174,26 @@ async fn upload(
                 Ok(rep) => JobState::Done {
                     batch_id: rep.batch_id,
                 },
-                Err(message) => {
-                    tracing::warn!(%message, "import failed");
-                    JobState::Failed { message }
+                Err(e) => {
+                    tracing::warn!(error = ?e, "import failed");
+                    JobState::Failed {
+                        message: failure_key(&e).to_string(),
+                    }
                 }
             },
         );
     });
     Ok(redirect(&format!("/imports/jobs/{id}")))
+}
+
+/// The catalogue key telling why an import failed (the first problem, or "internal").
+fn failure_key(e: &AppError) -> &'static str {
+    match e {
+        AppError::Invalid(i) | AppError::Conflict(i) => {
+            i.0.first().map_or("error.internal", |i| i.key)
+        }
+        _ => "error.internal",
+    }
 }
 
 async fn job_page(ctx: Ctx, UrlPath(id): UrlPath<u64>) -> Result<Response, AppError> {
@@ -1295,7 +1226,7 @@ async fn job_page(ctx: Ctx, UrlPath(id): UrlPath<u64>) -> Result<Response, AppEr
             }
         }
         JobState::Failed { message } => html! {
-            div.problems role="alert" { p { (ctx.t("import.failed")) } p { code { (message) } } }
+            div.problems role="alert" { p { (ctx.t("import.failed")) } p { (ctx.t(message)) } }
             p { a href={ "/programs/" (job.programme_code) "/imports" } { (ctx.t("control.imports")) } }
         },
         JobState::Done { .. } => html! {},
@@ -1445,9 +1376,7 @@ async fn api_import(
         path,
         file_name,
     };
-    let rep = run_import(state, ctx, p, prep, None)
-        .await
-        .map_err(AppError::BadRequest)?;
+    let rep = run_import(state, ctx, p, prep, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportOut {

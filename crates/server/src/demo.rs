@@ -186,22 +186,23 @@ pub async fn seed_calls(store: &Store, data_dir: &std::path::Path) -> Result<boo
     std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
     let path = data_dir.join("demo-llamadas-retencion.csv");
     std::fs::write(&path, csv).map_err(|e| e.to_string())?;
-    let secret = rumbo_ingest::import::installation_secret(store)
-        .await
-        .map_err(|e| e.to_string())?;
-    let req = rumbo_ingest::import::ImportRequest {
+    let app = rumbo_app::App::new(
+        store.clone(),
+        rumbo_app::Settings {
+            data_dir: data_dir.to_path_buf(),
+        },
+    );
+    let req = rumbo_app::imports::ImportRequest {
         programme_code: &p.code,
         path: &path,
-        source: rumbo_ingest::import::Source::Calls,
+        source: rumbo_app::imports::Source::Calls,
         mapping: None,
         mapping_name: None,
-        data_dir,
-        secret: &secret,
         actor: Actor::system("demo"),
     };
-    let r = rumbo_ingest::import::import_file(store, req, |_| {}).await;
+    let r = app.import_file(req, |_| {}).await;
     let _ = std::fs::remove_file(&path);
-    r.map(|_| true).map_err(|e| e.to_string())
+    r.map(|_| true).map_err(|e| format!("{e:?}"))
 }
 
 /// A seeded standard call CSV: two queues, 09:00–21:00 local, a midday peak, weekends lighter,

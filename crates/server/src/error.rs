@@ -136,6 +136,30 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<rumbo_app::Error> for AppError {
+    fn from(e: rumbo_app::Error) -> Self {
+        use rumbo_app::Error as E;
+        match e {
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden => AppError::Forbidden,
+            E::NotFound => AppError::NotFound,
+            E::Invalid(i) => AppError::Invalid(i),
+            E::Conflict(i) => AppError::Conflict(i),
+            E::Throttled => AppError::Throttled,
+            E::Internal(cause) => {
+                let mut text = cause.to_string();
+                let mut src = cause.source();
+                while let Some(s) = src {
+                    text.push_str(": ");
+                    text.push_str(&s.to_string());
+                    src = s.source();
+                }
+                AppError::Internal(text)
+            }
+        }
+    }
+}
+
 /// Marker placed in a response's extensions; the context middleware renders it.
 #[derive(Clone)]
 pub struct ErrorMarker(pub Arc<AppError>);

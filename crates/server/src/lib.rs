@@ -55,6 +55,16 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
+/// The use cases over this state's store and data folder.
+pub fn use_cases(state: &AppState) -> rumbo_app::App {
+    rumbo_app::App::new(
+        state.store.clone(),
+        rumbo_app::Settings {
+            data_dir: state.config.data_dir.clone(),
+        },
+    )
+}
+
 /// The whole application as a router (tests drive it with `oneshot`).
 pub fn app(state: AppState) -> Router {
     Router::new()

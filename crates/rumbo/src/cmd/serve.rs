@@ -1,6 +1,6 @@
 //! `rumbo serve` and `rumbo backup`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -22,7 +22,12 @@ pub struct ServeArgs {
     pub secure_cookies: bool,
 }
 
-pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
+pub fn serve(
+    db_url: &str,
+    data_dir: &Path,
+    file: &FileConfig,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let bind = args
         .bind
         .or(file.bind.clone())
@@ -40,7 +45,7 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
                 rumbo_server::demo::DEMO_PASSWORD
             );
         }
-        let data_dir = rumbo_ingest::import::default_data_dir(db_url);
+        let data_dir = data_dir.to_path_buf();
         if demo {
             match rumbo_server::demo::seed_calls(&store, &data_dir).await {
                 Ok(true) => tracing::info!("imported demo call history"),
@@ -107,9 +112,17 @@ pub struct BackupArgs {
     pub file: PathBuf,
 }
 
-pub fn backup(db_url: &str, args: BackupArgs) -> anyhow::Result<()> {
+/// Copies the database (`VACUUM INTO`) and then the data folder's raw records beside it, as
+/// `FILE` and `FILE`'s default data folder (`x.db` → `x-data/`), so the pair can be restored
+/// together. Committed raw files never change, so copying them after the database gives
+/// every batch of the copy its records (newer files are orphans, removed by a later import).
+pub fn backup(db_url: &str, data_dir: &Path, args: BackupArgs) -> anyhow::Result<()> {
     if args.file.exists() {
         anyhow::bail!("{} already exists; choose a new file", args.file.display());
+    }
+    let data_copy = rumbo_app::imports::default_data_dir(&args.file.to_string_lossy());
+    if data_copy.exists() {
+        anyhow::bail!("{} already exists; choose a new file", data_copy.display());
     }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -120,8 +133,42 @@ pub fn backup(db_url: &str, args: BackupArgs) -> anyhow::Result<()> {
             .context("online backup (SQLite only; use pg_dump for PostgreSQL)")?;
         store.close().await;
         eprintln!("Backup written to {}", args.file.display());
-        Ok(())
-    })
+        anyhow::Ok(())
+    })?;
+    let files = copy_data(data_dir, &data_copy)
+        .with_context(|| format!("copying {} to {}", data_dir.display(), data_copy.display()))?;
+    eprintln!(
+        "Data folder copied to {} ({files} files)",
+        data_copy.display()
+    );
+    Ok(())
+}
+
+/// Copies a data folder except work in progress (`spool/`) and pending uploads (`uploads/`).
+fn copy_data(from: &Path, to: &Path) -> std::io::Result<u64> {
+    fn walk(from: &Path, to: &Path, top: bool) -> std::io::Result<u64> {
+        let mut n = 0;
+        std::fs::create_dir_all(to)?;
+        let Ok(entries) = std::fs::read_dir(from) else {
+            return Ok(0);
+        };
+        for e in entries {
+            let e = e?;
+            let name = e.file_name();
+            if top && (name == "spool" || name == "uploads") {
+                continue;
+            }
+            let (src, dst) = (e.path(), to.join(&name));
+            if e.file_type()?.is_dir() {
+                n += walk(&src, &dst, false)?;
+            } else {
+                std::fs::copy(&src, &dst)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    walk(from, to, true)
 }
 
 #[cfg(test)]
