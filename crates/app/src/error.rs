@@ -75,6 +75,7 @@ impl From<StoreError> for Error {
             StoreError::NotFound => Error::NotFound,
             StoreError::Conflict(what) => {
                 let (field, key) = match what {
+                    "job.claim" => ("job", crate::jobs::CLAIM_LOST),
                     "programme.code" => ("code", "error.conflict.programme_code"),
                     "client.rut" => ("rut", "error.conflict.client_rut"),
                     "user.email" => ("email", "error.conflict.user_email"),

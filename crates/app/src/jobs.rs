@@ -15,10 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::imports::{ImportReport, ImportRequest, Source};
 use rumbo_domain::access::Action;
-use rumbo_ingest::import::{ImportError, ImportReport, Source};
 use rumbo_ingest::mapping::{Mapping, RecordKind};
-use rumbo_ingest::IngestError;
 use rumbo_store::jobs::{Job, JobFence, JobFile, JobFileWriter, JobStatus, NewJob};
 use rumbo_store::{now, StoreError};
 use serde::{Deserialize, Serialize};
@@ -191,6 +190,9 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
+/// The key of the conflict a commit meets when its job was taken over by another worker.
+pub const CLAIM_LOST: &str = "error.job.claim_lost";
+
 /// Every key a failed job may carry.
 pub const ERROR_KEYS: &[&str] = &[
     "error.import.internal",
@@ -200,6 +202,9 @@ pub const ERROR_KEYS: &[&str] = &[
     "error.import.empty",
     "error.import.unreadable",
     "error.import.mapping_kind",
+    "error.import.mapping_invalid",
+    "error.import.mapping_required",
+    "error.import.time",
     "error.import.file_gone",
     "error.job.payload",
     "error.job.kind",
@@ -216,19 +221,14 @@ pub fn error_key(stored: Option<&str>) -> &'static str {
 }
 
 /// The catalogue key of an import failure, and whether trying again may help.
-fn outcome_of(e: &ImportError) -> Outcome {
+fn outcome_of(e: &Error) -> Outcome {
     match e {
-        ImportError::Store(StoreError::Conflict("job.claim")) => Outcome::Lost,
-        ImportError::Store(_) => Outcome::Retry("error.import.internal"),
-        ImportError::Ingest(IngestError::Io(_)) => Outcome::Retry("error.import.internal"),
-        ImportError::Ingest(IngestError::MissingColumn(_)) => {
-            Outcome::Fail("error.import.missing_column")
-        }
-        ImportError::Ingest(IngestError::Mapping(_)) => Outcome::Fail("error.import.bad_mapping"),
-        ImportError::Ingest(IngestError::Xlsx(_)) => Outcome::Fail("error.import.spreadsheet"),
-        ImportError::Ingest(IngestError::Empty) => Outcome::Fail("error.import.empty"),
-        ImportError::Ingest(_) => Outcome::Fail("error.import.unreadable"),
-        ImportError::Invalid(_) => Outcome::Fail("error.import.mapping_kind"),
+        Error::Conflict(i) if i.0.iter().any(|x| x.key == CLAIM_LOST) => Outcome::Lost,
+        // A concurrent import kept winning the commit: later it will not.
+        Error::Conflict(_) => Outcome::Retry("error.import.internal"),
+        Error::Invalid(i) => Outcome::Fail(error_key(i.0.first().map(|x| x.key))),
+        Error::Internal(_) => Outcome::Retry("error.import.internal"),
+        _ => Outcome::Fail("error.import.internal"),
     }
 }
 
@@ -251,7 +251,6 @@ struct ImportInput {
     source: Source,
     mapping: Option<Mapping>,
     mapping_name: Option<String>,
-    data_dir: PathBuf,
     actor: rumbo_store::Actor,
     job: JobFence,
 }
@@ -259,29 +258,24 @@ struct ImportInput {
 /// The one call into the import pipeline. Parsing is CPU-bound and synchronous inside it, so it
 /// runs on a blocking thread and never holds an async worker.
 async fn import(
-    store: rumbo_store::Store,
+    app: App,
     input: ImportInput,
     progress: Arc<AtomicU64>,
     slow: Option<Duration>,
-) -> Result<Result<ImportReport, ImportError>> {
-    let secret = rumbo_ingest::import::installation_secret(&store)
-        .await
-        .map_err(Error::internal)?;
+) -> Result<Result<ImportReport>> {
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         handle.block_on(async move {
-            let req = rumbo_ingest::import::ImportRequest {
+            let req = ImportRequest {
                 programme_code: &input.programme_code,
                 path: &input.path,
                 source: input.source,
                 mapping: input.mapping,
                 mapping_name: input.mapping_name,
-                data_dir: &input.data_dir,
-                secret: &secret,
                 actor: input.actor,
                 job: Some(input.job),
             };
-            rumbo_ingest::import::import_file(&store, req, |done| {
+            app.import_file(req, |done| {
                 progress.store(done, Ordering::Relaxed);
                 if let Some(pause) = slow {
                     std::thread::sleep(pause);
@@ -652,7 +646,6 @@ impl App {
             source,
             mapping,
             mapping_name: payload.mapping_name,
-            data_dir: self.settings.data_dir.clone(),
             actor: rumbo_store::Actor {
                 user_id: job.created_by,
                 label: payload.actor,
@@ -660,7 +653,7 @@ impl App {
             job: fence.clone(),
         };
         let result = import(
-            self.store.clone(),
+            self.clone(),
             input,
             progress,
             self.settings.jobs.slow_import,

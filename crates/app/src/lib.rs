@@ -12,7 +12,9 @@ pub mod accounts;
 pub mod credentials;
 pub mod demo;
 pub mod error;
+pub mod imports;
 pub mod jobs;
+pub mod kpis;
 pub mod mappings;
 pub mod model;
 pub mod plan;
@@ -52,7 +54,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, settings: Settings) -> App {
+    /// The application over `store`; the data folder is made absolute, so every command and
+    /// the server agree on it whatever their working directory.
+    pub fn new(store: Store, mut settings: Settings) -> App {
+        settings.data_dir = imports::absolute(&settings.data_dir);
         App {
             store,
             settings: Arc::new(settings),

@@ -11,7 +11,6 @@
 
 pub mod cdr;
 mod error;
-pub mod import;
 pub mod issue;
 pub mod kpi_file;
 pub mod mapping;
@@ -19,7 +18,6 @@ pub mod numparse;
 pub mod occupancy;
 pub mod privacy;
 pub mod queue_log;
-pub mod report;
 pub mod std_calls;
 pub mod values;
 pub mod xlsx;

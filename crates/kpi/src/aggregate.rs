@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::definition::{Attribution, DefinitionId, KpiDefinition, SlDenominator, SlNumerator};
 use crate::exact::ExactSum;
+use crate::fxhash::FxBuildHasher;
 use crate::interval::Bucketer;
 use crate::record::{CallFacts, CallRecord, Outcome};
 use crate::KpiError;
@@ -339,12 +340,15 @@ pub fn attribution_ts(def: &KpiDefinition, c: &CallFacts) -> i64 {
 /// Key of an aggregate row: queue name and interval start (epoch seconds).
 pub type AggKey = (String, i64);
 
-/// A convenience aggregation of call records per (queue, interval) under one definition.
+/// An aggregation of call records (and agent time, QA, surveys, sales) per (queue, interval)
+/// under one definition. Queues are interned, so adding a call allocates nothing once its
+/// (queue, interval) row exists: the import pipeline and the report both build on it.
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     def: KpiDefinition,
     bucketer: Bucketer,
-    rows: HashMap<AggKey, Agg>,
+    queues: HashMap<String, u32, FxBuildHasher>,
+    rows: HashMap<(u32, i64), (AggKey, Agg), FxBuildHasher>,
 }
 
 impl Aggregator {
@@ -353,13 +357,19 @@ impl Aggregator {
         Aggregator {
             def,
             bucketer,
-            rows: HashMap::new(),
+            queues: HashMap::default(),
+            rows: HashMap::default(),
         }
     }
 
     /// The definition used.
     pub fn definition(&self) -> &KpiDefinition {
         &self.def
+    }
+
+    /// Start of the interval containing `ts` at this aggregation's granularity.
+    pub fn start_of(&mut self, ts: i64) -> Result<i64, KpiError> {
+        self.bucketer.start_of(ts)
     }
 
     /// Adds one call record.
@@ -369,47 +379,84 @@ impl Aggregator {
 
     /// Adds one call given its queue and facts.
     pub fn add_facts(&mut self, queue: &str, facts: &CallFacts) -> Result<(), KpiError> {
+        self.add_call(queue, facts).map(|_| ())
+    }
+
+    /// Adds one call given its queue and facts; returns the start of the interval the
+    /// definition's attribution puts it in.
+    pub fn add_call(&mut self, queue: &str, facts: &CallFacts) -> Result<i64, KpiError> {
         let start = self.bucketer.start_of(attribution_ts(&self.def, facts))?;
         let def = &self.def;
-        match self.rows.get_mut(&(queue.to_string(), start)) {
-            Some(a) => a.add_call(def, facts),
-            None => {
-                let mut a = Agg::default();
-                a.add_call(def, facts);
-                self.rows.insert((queue.to_string(), start), a);
-            }
-        }
-        Ok(())
+        let q = intern(&mut self.queues, queue);
+        self.rows
+            .entry((q, start))
+            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
+            .1
+            .add_call(def, facts);
+        Ok(start)
     }
 
     /// The aggregate row for a key, created empty if missing (for agent time, QA, surveys).
     pub fn row_mut(&mut self, queue: &str, ts: i64) -> Result<&mut Agg, KpiError> {
         let start = self.bucketer.start_of(ts)?;
-        Ok(self.rows.entry((queue.to_string(), start)).or_default())
+        Ok(self.row_at(queue, start))
+    }
+
+    /// The aggregate row of an interval start (as returned by [`Aggregator::add_call`]),
+    /// created empty if missing.
+    pub fn row_at(&mut self, queue: &str, start: i64) -> &mut Agg {
+        let q = intern(&mut self.queues, queue);
+        &mut self
+            .rows
+            .entry((q, start))
+            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
+            .1
     }
 
     /// Merges another aggregation built with the same definition and granularity.
     pub fn merge(&mut self, other: &Aggregator) {
-        for (k, v) in &other.rows {
-            self.rows.entry(k.clone()).or_default().merge(v);
+        for (k, v) in other.rows.values() {
+            self.merge_row(k.clone(), v);
         }
     }
 
     /// Merges one already-built row.
     pub fn merge_row(&mut self, key: AggKey, agg: &Agg) {
-        self.rows.entry(key).or_default().merge(agg);
+        let (queue, start) = key;
+        self.row_at(&queue, start).merge(agg);
+    }
+
+    /// Number of (queue, interval) rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// All rows sorted by queue name (bytewise) then interval start.
     pub fn sorted_rows(&self) -> Vec<(&AggKey, &Agg)> {
-        let mut v: Vec<_> = self.rows.iter().collect();
+        let mut v: Vec<_> = self.rows.values().map(|(k, a)| (k, a)).collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         v
     }
 
     /// Consumes the aggregation into its rows.
     pub fn into_rows(self) -> HashMap<AggKey, Agg> {
-        self.rows
+        self.rows.into_values().collect()
+    }
+}
+
+fn intern(queues: &mut HashMap<String, u32, FxBuildHasher>, queue: &str) -> u32 {
+    match queues.get(queue) {
+        Some(&q) => q,
+        None => {
+            let q = queues.len() as u32;
+            queues.insert(queue.to_string(), q);
+            q
+        }
     }
 }
 

@@ -23,6 +23,10 @@ struct Cli {
     /// Configuration file (default: ./rumbo.toml when present).
     #[arg(long, global = true, env = "RUMBO_CONFIG")]
     config: Option<std::path::PathBuf>,
+    /// Data folder for raw import records and uploads (default: beside an SQLite database,
+    /// `x.db` → `x-data/`, else ./rumbo-data).
+    #[arg(long, global = true, env = "RUMBO_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
     /// Log format: text or json.
     #[arg(long, global = true, env = "RUMBO_LOG_FORMAT")]
     log_format: Option<String>,
@@ -73,15 +77,16 @@ fn main() -> ExitCode {
         .clone()
         .or(file.database_url.clone())
         .unwrap_or_else(|| config::DEFAULT_DATABASE_URL.to_string());
+    let data = file.data_dir(cli.data_dir.as_deref(), &db);
     let result = match cli.command {
-        Command::Serve(a) => cmd::serve::serve(&db, &file, a),
-        Command::Backup(a) => cmd::serve::backup(&db, a),
+        Command::Serve(a) => cmd::serve::serve(&db, &data, &file, a),
+        Command::Backup(a) => cmd::serve::backup(&db, &data, a),
         Command::User(c) => cmd::admin::user(&db, c),
         Command::Token(c) => cmd::admin::token(&db, c),
         Command::Programs(c) => cmd::admin::programs(&db, c),
         Command::Wfm(c) => cmd::wfm::run(c),
-        Command::Import(c) => cmd::import::run(&db, c),
-        Command::Kpi(c) => cmd::kpi::run(&db, c),
+        Command::Import(c) => cmd::import::run(&db, &data, c),
+        Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {

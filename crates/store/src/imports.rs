@@ -14,7 +14,47 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Actor, Change};
 use crate::jobs::{self, JobFence};
-use crate::{col, now, Result, Store, StoreError};
+use crate::raw::{insert_segments, RawBatch};
+use crate::{col, now, Backend, Result, Store, StoreError};
+
+/// Keys per `import_keys` blob (16 MB).
+const KEYS_PER_BLOB: usize = 1 << 20;
+
+fn pack_keys(keys: &[u128]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(keys.len() * 16);
+    for k in keys {
+        out.extend_from_slice(&k.to_be_bytes());
+    }
+    out
+}
+
+fn unpack_keys(blob: &[u8], mut f: impl FnMut(u128)) -> Result<()> {
+    if !blob.len().is_multiple_of(16) {
+        return Err(StoreError::Corrupt("import key blob length".into()));
+    }
+    for c in blob.chunks_exact(16) {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(c);
+        f(u128::from_be_bytes(b));
+    }
+    Ok(())
+}
+
+/// Serialises the commits of imports into one programme. SQLite: the write lock that
+/// `write_tx` takes (`BEGIN IMMEDIATE`) already serialises every writer.
+async fn lock_programme_imports(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    programme_id: i64,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7301, CAST($1 AS INTEGER))")
+            .bind(programme_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
 
 /// One data-quality finding of a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,7 +99,7 @@ pub struct NewBatch {
     pub duplicates: i64,
     /// Retained raw records (batch file beside the database).
     pub data_path: Option<String>,
-    /// Sorted natural-key hashes of the imported records.
+    /// Sorted natural-key hashes of the imported records (batches from before `import_keys`).
     pub keys_path: Option<String>,
     pub min_ts: Option<i64>,
     pub max_ts: Option<i64>,
@@ -68,6 +108,14 @@ pub struct NewBatch {
     /// The job running this import, if any: it is marked done (result `{"batch_id": N}`) in
     /// the batch's own transaction, and the commit is refused if the job's claim was lost.
     pub job: Option<JobFence>,
+    /// The 128-bit natural keys of the imported records, sorted and unique.
+    pub keys: Vec<u128>,
+    /// The newest batch of the programme whose keys the import skipped (0 for none): the
+    /// commit refuses with `Conflict("import.keys")` when a batch committed after it holds any
+    /// of `keys`, so the import can be redone against the new state.
+    pub after_batch: i64,
+    /// The retained raw records (replaces `data_path` when set).
+    pub raw: Option<RawBatch>,
 }
 
 /// A committed batch.
@@ -90,6 +138,8 @@ pub struct Batch {
     pub max_ts: Option<i64>,
     pub created_at: i64,
     pub actor: String,
+    /// CSV header of the raw records (`None` for batches from before the segment index).
+    pub raw_header: Option<String>,
 }
 
 /// A stored aggregate as read back.
@@ -128,6 +178,7 @@ fn batch_row(r: &AnyRow) -> Result<Batch> {
         max_ts: col(r, "max_ts")?,
         created_at: col(r, "created_at")?,
         actor: col(r, "actor")?,
+        raw_header: col(r, "raw_header")?,
     })
 }
 
@@ -184,11 +235,48 @@ impl Store {
     /// Commits a batch with its issues and aggregates in one transaction; returns its id.
     /// With `b.job`, fails with `Conflict("job.claim")` and commits nothing when that job is no
     /// longer held by its fence (another worker took it over).
+    ///
+    /// Exactly once: under a per-programme lock, the keys of every batch committed after
+    /// `b.after_batch` are compared with `b.keys`; any overlap refuses the commit with
+    /// `StoreError::Conflict("import.keys")` (nothing is written) and the caller redoes the
+    /// import against the new state.
     pub async fn commit_import(&self, actor: &Actor, b: &NewBatch) -> Result<i64> {
         let mut tx = self.write_tx().await?;
+        lock_programme_imports(&mut tx, self.backend(), b.programme_id).await?;
+        if !b.keys.is_empty() {
+            let newer: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM import_batches WHERE programme_id = $1 AND id > $2 ORDER BY id",
+            )
+            .bind(b.programme_id)
+            .bind(b.after_batch)
+            .fetch_all(&mut *tx)
+            .await?;
+            for batch in newer {
+                let blobs: Vec<Vec<u8>> = sqlx::query_scalar(
+                    "SELECT keys FROM import_keys WHERE batch_id = $1 ORDER BY seq",
+                )
+                .bind(batch)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut clash = false;
+                for blob in &blobs {
+                    unpack_keys(blob, |k| clash |= b.keys.binary_search(&k).is_ok())?;
+                }
+                if clash {
+                    return Err(StoreError::Conflict("import.keys"));
+                }
+            }
+        }
+        let data_path = match &b.raw {
+            Some(raw) if self.backend() == Backend::Sqlite => {
+                Some(raw.relative.to_string_lossy().into_owned())
+            }
+            Some(_) => None,
+            None => b.data_path.clone(),
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor, raw_header, raw_max_span)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         )
         .bind(b.programme_id)
         .bind(&b.source)
@@ -200,12 +288,14 @@ impl Store {
         .bind(b.rejected)
         .bind(b.suspicious)
         .bind(b.duplicates)
-        .bind(&b.data_path)
+        .bind(&data_path)
         .bind(&b.keys_path)
         .bind(b.min_ts)
         .bind(b.max_ts)
         .bind(now())
         .bind(&actor.label)
+        .bind(b.raw.as_ref().map(|r| r.header.clone()))
+        .bind(b.raw.as_ref().map(|r| r.max_span))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -244,6 +334,18 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         insert_aggregates(&mut tx, id, b.programme_id, &b.aggregates).await?;
+        for (seq, keys) in b.keys.chunks(KEYS_PER_BLOB).enumerate() {
+            sqlx::query("INSERT INTO import_keys (batch_id, seq, n, keys) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(seq as i64)
+                .bind(keys.len() as i64)
+                .bind(pack_keys(keys))
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(raw) = &b.raw {
+            insert_segments(&mut tx, self.backend(), id, b.programme_id, raw).await?;
+        }
         audit::record(
             &mut tx,
             actor,
@@ -267,6 +369,40 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The newest batch of a programme (0 when none): an import's snapshot.
+    pub async fn newest_batch(&self, programme_id: i64) -> Result<i64> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM import_batches WHERE programme_id = $1")
+                .bind(programme_id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Calls `f` with every natural key stored for a batch; returns how many there were.
+    /// Reads one blob (at most 1M keys) at a time.
+    pub async fn for_each_batch_key(&self, batch_id: i64, mut f: impl FnMut(u128)) -> Result<u64> {
+        let seqs: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM import_keys WHERE batch_id = $1 ORDER BY seq")
+                .bind(batch_id)
+                .fetch_all(self.pool())
+                .await?;
+        let mut n = 0;
+        for seq in seqs {
+            let blob: Vec<u8> =
+                sqlx::query_scalar("SELECT keys FROM import_keys WHERE batch_id = $1 AND seq = $2")
+                    .bind(batch_id)
+                    .bind(seq)
+                    .fetch_one(self.pool())
+                    .await?;
+            unpack_keys(&blob, |k| {
+                n += 1;
+                f(k)
+            })?;
+        }
+        Ok(n)
     }
 
     /// Adds aggregates of a (new) definition version to an existing batch (recomputation).

@@ -16,6 +16,7 @@ pub mod jobs;
 mod migrate;
 pub mod plan;
 pub mod programmes;
+pub mod raw;
 pub mod settings;
 pub mod testing;
 pub mod users;

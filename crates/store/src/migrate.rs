@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0003_imports.sql"),
     ),
     (
+        4,
+        "import_keys_raw_segments",
+        include_str!("../migrations/sqlite/0004_import_keys_raw_segments.sql"),
+        include_str!("../migrations/postgres/0004_import_keys_raw_segments.sql"),
+    ),
+    (
         5,
         "jobs",
         include_str!("../migrations/sqlite/0005_jobs.sql"),
@@ -55,6 +61,9 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
                 .fetch_optional(&mut *tx)
                 .await?;
         if done.is_some() {
+            // Release the advisory lock now: a dropped transaction is rolled back only when
+            // its connection is next used, and the next migration may take another one.
+            tx.rollback().await?;
             continue;
         }
         let sql = match store.backend() {

@@ -53,3 +53,18 @@ pub async fn fresh_url() -> Result<String> {
 pub async fn fresh_store() -> Result<Store> {
     Store::open(&fresh_url().await?).await
 }
+
+/// Makes a batch's raw records unreadable: its segments lose their bytes and its file is
+/// gone. Tests use it to prove that a read (the drill-down) never touches that batch.
+pub async fn break_raw_records(store: &Store, batch_id: i64) -> Result<()> {
+    sqlx::query("UPDATE raw_segments SET data = NULL WHERE batch_id = $1")
+        .bind(batch_id)
+        .execute(store.pool())
+        .await?;
+    sqlx::query("UPDATE import_batches SET data_path = $2 WHERE id = $1")
+        .bind(batch_id)
+        .bind("missing/raw-records.raw")
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}

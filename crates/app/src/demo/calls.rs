@@ -1,48 +1,44 @@
 //! The demo call history: 14 days of realistic inbound calls for `RET-TC-2026`, imported through
 //! the real import pipeline so the Control page has figures on first start.
 
-use rumbo_store::{Actor, Store, StoreError};
+use rumbo_store::{Actor, StoreError};
 
-/// Seeds 14 days of realistic inbound call history (ending yesterday) into `RET-TC-2026`
-/// through the real import pipeline, so the Control page has figures on first start.
-/// Does nothing if the programme already has import batches.
-pub async fn seed_calls(store: &Store, data_dir: &std::path::Path) -> Result<bool, String> {
-    let p = match store.programme_for("RET-TC-2026", None).await {
-        Ok(p) => p.programme,
-        Err(StoreError::NotFound) => return Ok(false),
-        Err(e) => return Err(e.to_string()),
-    };
-    if !store
-        .import_batches(p.id)
-        .await
-        .map_err(|e| e.to_string())?
-        .is_empty()
-    {
-        return Ok(false);
+use crate::imports::{ImportRequest, Source};
+use crate::{App, Error, Result};
+
+impl App {
+    /// Seeds 14 days of realistic inbound call history (ending yesterday) into `RET-TC-2026`
+    /// through the real import pipeline, so the Control page has figures on first start.
+    /// Does nothing if the programme is missing or already has import batches.
+    pub async fn seed_demo_calls(&self) -> Result<bool> {
+        let p = match self.store.programme_for("RET-TC-2026", None).await {
+            Ok(p) => p.programme,
+            Err(StoreError::NotFound) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        if !self.store.import_batches(p.id).await?.is_empty() {
+            return Ok(false);
+        }
+        let tz = jiff::tz::TimeZone::get(&p.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+        let csv = demo_call_csv(today, &tz, 14, 2026);
+        let dir = self.settings.data_dir.join("demo");
+        std::fs::create_dir_all(&dir).map_err(Error::internal)?;
+        let path = dir.join("demo-llamadas-retencion.csv");
+        std::fs::write(&path, csv).map_err(Error::internal)?;
+        let req = ImportRequest {
+            programme_code: &p.code,
+            path: &path,
+            source: Source::Calls,
+            mapping: None,
+            mapping_name: None,
+            actor: Actor::system("demo"),
+            job: None,
+        };
+        let r = self.import_file(req, |_| {}).await;
+        let _ = std::fs::remove_file(&path);
+        r.map(|_| true)
     }
-    let tz = jiff::tz::TimeZone::get(&p.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
-    let csv = demo_call_csv(today, &tz, 14, 2026);
-    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
-    let path = data_dir.join("demo-llamadas-retencion.csv");
-    std::fs::write(&path, csv).map_err(|e| e.to_string())?;
-    let secret = rumbo_ingest::import::installation_secret(store)
-        .await
-        .map_err(|e| e.to_string())?;
-    let req = rumbo_ingest::import::ImportRequest {
-        job: None,
-        programme_code: &p.code,
-        path: &path,
-        source: rumbo_ingest::import::Source::Calls,
-        mapping: None,
-        mapping_name: None,
-        data_dir,
-        secret: &secret,
-        actor: Actor::system("demo"),
-    };
-    let r = rumbo_ingest::import::import_file(store, req, |_| {}).await;
-    let _ = std::fs::remove_file(&path);
-    r.map(|_| true).map_err(|e| e.to_string())
 }
 
 /// A seeded standard call CSV: two queues, 09:00–21:00 local, a midday peak, weekends lighter,

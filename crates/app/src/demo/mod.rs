@@ -9,7 +9,7 @@
 
 mod calls;
 
-pub use calls::{demo_call_csv, seed_calls};
+pub use calls::demo_call_csv;
 
 use std::collections::HashMap;
 

@@ -73,26 +73,6 @@ async fn rumbo_store_open(db_url: &str) -> anyhow::Result<rumbo_app::Store> {
     Ok(rumbo_app::Store::open(db_url).await?)
 }
 
-/// A use-case error as a sentence for the terminal (catalogue messages, English).
-pub fn explain(e: rumbo_app::Error) -> anyhow::Error {
-    match &e {
-        rumbo_app::Error::Invalid(i) | rumbo_app::Error::Conflict(i) => {
-            let lines: Vec<String> =
-                i.0.iter()
-                    .map(|x| {
-                        format!(
-                            "{}: {}",
-                            x.field,
-                            rumbo_server::view::i18n::Lang::En.t(x.key)
-                        )
-                    })
-                    .collect();
-            anyhow::anyhow!("{}", lines.join("\n"))
-        }
-        _ => anyhow::Error::new(e),
-    }
-}
-
 pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let app = open_app(db_url).await?;
@@ -138,14 +118,14 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                         },
                     )
                     .await
-                    .map_err(explain)?;
+                    .map_err(super::app_error)?;
                 println!("created user {} ({}) with id {}", u.email, u.role, u.id);
                 if show {
                     println!("password: {password}");
                 }
             }
             UserCmd::List => {
-                for u in app.users_for_operator().await.map_err(explain)? {
+                for u in app.users_for_operator().await.map_err(super::app_error)? {
                     println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
                 }
             }
@@ -164,7 +144,7 @@ pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
             .await
             .map_err(|e| match e {
                 rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
-                other => explain(other),
+                other => super::app_error(other),
             })?;
         println!("{token}");
         app.close().await;
@@ -176,7 +156,10 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let app = open_app(db_url).await?;
         let ProgramsCmd::List { format } = cmd;
-        let rows = app.programmes_for_operator().await.map_err(explain)?;
+        let rows = app
+            .programmes_for_operator()
+            .await
+            .map_err(super::app_error)?;
         match format {
             Format::Json => {
                 let json: Vec<ProgrammeDto> = rows.iter().map(ProgrammeDto::from).collect();

@@ -276,9 +276,10 @@ print(time.time() - t)
 }
 
 fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
+    use rumbo_app::imports::{ImportRequest, Source};
+    use rumbo_app::{App, Settings};
     use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
     use rumbo_domain::rut::Rut;
-    use rumbo_ingest::import::{import_file, ImportRequest, Source};
     use rumbo_store::{Actor, Store};
 
     let file = a.dir.join(format!("calls-{}-seed{}.csv", a.rows, a.seed));
@@ -308,25 +309,30 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
         })
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         store.create_programme(&sys, &p).await?;
-        let data = work.join("data");
+        let app = App::new(
+            store.clone(),
+            Settings {
+                data_dir: work.join("data"),
+                ..Settings::default()
+            },
+        );
         for label in ["import", "re-import"] {
             let t = Instant::now();
-            let r = import_file(
-                &store,
-                ImportRequest {
-                    programme_code: "BENCH",
-                    path: &file,
-                    source: Source::Calls,
-                    mapping: None,
-                    mapping_name: None,
-                    data_dir: &data,
-                    secret: b"bench",
-                    actor: sys.clone(),
-                    job: None,
-                },
-                |_| {},
-            )
-            .await?;
+            let r = app
+                .import_file(
+                    ImportRequest {
+                        programme_code: "BENCH",
+                        path: &file,
+                        source: Source::Calls,
+                        mapping: None,
+                        mapping_name: None,
+                        actor: sys.clone(),
+                        job: None,
+                    },
+                    |_| {},
+                )
+                .await
+                .map_err(super::app_error)?;
             println!(
                 "{label}: {:.2} s ({} imported, {} duplicates, {} rejected), peak RSS so far {:.0} MB",
                 t.elapsed().as_secs_f64(),

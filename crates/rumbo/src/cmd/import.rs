@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use rumbo_ingest::import::{
-    default_data_dir, import_file, installation_secret, ImportRequest, Source,
-};
+use rumbo_app::imports::{ImportRequest, Source};
+use rumbo_app::{App, Settings};
 use rumbo_ingest::mapping::Mapping;
 use rumbo_store::imports::SavedMapping;
 use rumbo_store::{Actor, Store, StoreError};
@@ -48,9 +47,6 @@ pub struct ImportArgs {
     /// Saved mapping name, or a path to a mapping file (.toml/.json).
     #[arg(long)]
     mapping: Option<String>,
-    /// Folder for retained batch files (default: beside the SQLite database, or ./rumbo-data).
-    #[arg(long, env = "RUMBO_DATA_DIR")]
-    data_dir: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -73,7 +69,7 @@ fn parse_mapping_file(path: &Path) -> anyhow::Result<Mapping> {
     }
 }
 
-pub fn run(db: &str, cmd: ImportCmd) -> anyhow::Result<()> {
+pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
     let (source, args) = match cmd {
         ImportCmd::QueueLog(a) => (Source::QueueLog, a),
         ImportCmd::Cdr(a) => (Source::Cdr, a),
@@ -106,8 +102,7 @@ pub fn run(db: &str, cmd: ImportCmd) -> anyhow::Result<()> {
                 Some(serde_json::from_str::<Mapping>(&saved.mapping_json).context("stored mapping is invalid")?)
             }
         };
-        let data_dir = args.data_dir.clone().unwrap_or_else(|| default_data_dir(db));
-        let secret = installation_secret(&store).await?;
+        let app = App::new(store.clone(), Settings { data_dir: data_dir.to_path_buf(), ..Settings::default() });
         let len = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
         let bar = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(len) };
         bar.set_style(
@@ -122,13 +117,14 @@ pub fn run(db: &str, cmd: ImportCmd) -> anyhow::Result<()> {
             source,
             mapping,
             mapping_name: args.mapping.clone(),
-            data_dir: &data_dir,
-            secret: &secret,
             actor: Actor::system("cli"),
             job: None,
         };
         let t = std::time::Instant::now();
-        let report = import_file(&store, req, |done| bar.set_position(done)).await?;
+        let report = app
+            .import_file(req, |done| bar.set_position(done))
+            .await
+            .map_err(super::app_error)?;
         bar.finish_and_clear();
         println!(
             "batch {}: {} lines read, {} imported, {} duplicates skipped, {} rejected, {} suspicious ({:.2} s)",

@@ -5,7 +5,7 @@
 //! `rumbo kpi --program CODE …` (no subcommand) reads imported data from the store.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -91,7 +91,7 @@ struct FileArgs {
     strict: bool,
 }
 
-pub fn run(db: &str, args: KpiArgs) -> anyhow::Result<()> {
+pub fn run(db: &str, data_dir: &Path, args: KpiArgs) -> anyhow::Result<()> {
     match args.command {
         Some(KpiCmd::File(f)) => run_file(f),
         Some(KpiCmd::Definitions) => {
@@ -100,7 +100,7 @@ pub fn run(db: &str, args: KpiArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        None => run_store(db, args.store),
+        None => run_store(db, data_dir, args.store),
     }
 }
 
@@ -112,7 +112,7 @@ fn resolve_definition(spec: Option<&str>) -> anyhow::Result<KpiDefinition> {
     })
 }
 
-fn run_store(db: &str, a: StoreArgs) -> anyhow::Result<()> {
+fn run_store(db: &str, data_dir: &Path, a: StoreArgs) -> anyhow::Result<()> {
     let Some(program) = a.program else {
         bail!("use `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE` (see --help)");
     };
@@ -120,8 +120,9 @@ fn run_store(db: &str, a: StoreArgs) -> anyhow::Result<()> {
     let granularity = Granularity::parse(&a.by)?;
     let day = |s: &Option<String>, name: &str| {
         s.as_deref()
-            .map(rumbo_ingest::report::parse_day)
+            .map(rumbo_app::kpis::parse_day)
             .transpose()
+            .map_err(super::app_error)
             .with_context(|| format!("--{name}"))
     };
     let from = day(&a.from, "from")?;
@@ -133,17 +134,23 @@ fn run_store(db: &str, a: StoreArgs) -> anyhow::Result<()> {
         let store = rumbo_store::Store::open(db)
             .await
             .context("opening the database")?;
-        let k = rumbo_ingest::report::programme_kpis(
-            &store,
-            rumbo_ingest::report::KpiQuery {
+        let app = rumbo_app::App::new(
+            store.clone(),
+            rumbo_app::Settings {
+                data_dir: data_dir.to_path_buf(),
+                ..rumbo_app::Settings::default()
+            },
+        );
+        let k = app
+            .programme_kpis(rumbo_app::kpis::KpiQuery {
                 programme_code: &program,
                 definition: &def,
                 granularity,
                 from,
                 to,
-            },
-        )
-        .await?;
+            })
+            .await
+            .map_err(super::app_error)?;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         write_table(&mut out, &k.aggregation, a.format)?;
         out.flush()?;
@@ -319,7 +326,7 @@ mod tests {
             out.to_str().unwrap(),
         ])
         .unwrap();
-        run("sqlite::memory:", args).unwrap();
+        run("sqlite::memory:", Path::new("unused-data"), args).unwrap();
         let got = std::fs::read(&out).unwrap();
         let expected = std::fs::read(EXPECTED).unwrap();
         assert!(
@@ -334,6 +341,7 @@ mod tests {
         let out = dir.path().join("kpi.json");
         run(
             "sqlite::memory:",
+            Path::new("unused-data"),
             parse(&[
                 "file",
                 CALLS,
@@ -359,13 +367,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("t.db").display());
         let a = parse(&["--program", "ACME", "--by", "day", "--format", "json"]).unwrap();
-        assert!(run(&db, a).is_err());
+        assert!(run(&db, Path::new("unused-data"), a).is_err());
         assert!(parse(&["--program", "ACME", "file", "x.csv"]).is_err());
     }
 
     #[test]
     fn unknown_interval_is_refused() {
         let a = parse(&["file", CALLS, "--by", "7m"]).unwrap();
-        assert!(run("sqlite::memory:", a).is_err());
+        assert!(run("sqlite::memory:", Path::new("unused-data"), a).is_err());
     }
 }

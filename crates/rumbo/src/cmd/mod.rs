@@ -5,3 +5,21 @@ pub mod import;
 pub mod kpi;
 pub mod serve;
 pub mod wfm;
+
+/// A use-case error for the terminal: refusals in English from the catalogue (the same text
+/// the web pages show), anything else with its cause chain.
+pub fn app_error(e: rumbo_app::Error) -> anyhow::Error {
+    use rumbo_server::view::i18n::Lang;
+    match &e {
+        rumbo_app::Error::Invalid(list) | rumbo_app::Error::Conflict(list) => {
+            let text: Vec<String> = list
+                .0
+                .iter()
+                .map(|i| format!("{}: {}", i.field, Lang::En.t(i.key)))
+                .collect();
+            anyhow::anyhow!("{}", text.join("\n"))
+        }
+        rumbo_app::Error::NotFound => anyhow::anyhow!("not found"),
+        _ => anyhow::Error::new(e),
+    }
+}

@@ -1,12 +1,12 @@
 //! `rumbo serve` and `rumbo backup`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use rumbo_app::jobs::JobSettings;
 use rumbo_server::{AppState, Config};
 use rumbo_store::Store;
-use std::time::Duration;
 
 use crate::config::{FileConfig, DEFAULT_BIND};
 
@@ -34,7 +34,12 @@ pub struct ServeArgs {
     pub test_slow_import_ms: Option<u64>,
 }
 
-pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result<()> {
+pub fn serve(
+    db_url: &str,
+    data_dir: &Path,
+    file: &FileConfig,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let bind = args
         .bind
         .or(file.bind.clone())
@@ -50,7 +55,7 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let store = Store::open(db_url).await.with_context(|| format!("opening database {}", redact(db_url)))?;
-        let data_dir = rumbo_ingest::import::default_data_dir(db_url);
+        let data_dir = data_dir.to_path_buf();
         let state = AppState::new(
             store,
             Config {
@@ -68,7 +73,7 @@ pub fn serve(db_url: &str, file: &FileConfig, args: ServeArgs) -> anyhow::Result
                     rumbo_app::demo::DEMO_PASSWORD
                 );
             }
-            match rumbo_app::demo::seed_calls(state.app.store(), &data_dir).await {
+            match state.app.seed_demo_calls().await {
                 Ok(true) => tracing::info!("imported demo call history"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "could not import the demo call history"),
@@ -143,9 +148,17 @@ pub struct BackupArgs {
     pub file: PathBuf,
 }
 
-pub fn backup(db_url: &str, args: BackupArgs) -> anyhow::Result<()> {
+/// Copies the database (`VACUUM INTO`) and then the data folder's raw records beside it, as
+/// `FILE` and `FILE`'s default data folder (`x.db` → `x-data/`), so the pair can be restored
+/// together. Committed raw files never change, so copying them after the database gives
+/// every batch of the copy its records (newer files are orphans, removed by a later import).
+pub fn backup(db_url: &str, data_dir: &Path, args: BackupArgs) -> anyhow::Result<()> {
     if args.file.exists() {
         anyhow::bail!("{} already exists; choose a new file", args.file.display());
+    }
+    let data_copy = rumbo_app::imports::default_data_dir(&args.file.to_string_lossy());
+    if data_copy.exists() {
+        anyhow::bail!("{} already exists; choose a new file", data_copy.display());
     }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -156,8 +169,42 @@ pub fn backup(db_url: &str, args: BackupArgs) -> anyhow::Result<()> {
             .context("online backup (SQLite only; use pg_dump for PostgreSQL)")?;
         store.close().await;
         eprintln!("Backup written to {}", args.file.display());
-        Ok(())
-    })
+        anyhow::Ok(())
+    })?;
+    let files = copy_data(data_dir, &data_copy)
+        .with_context(|| format!("copying {} to {}", data_dir.display(), data_copy.display()))?;
+    eprintln!(
+        "Data folder copied to {} ({files} files)",
+        data_copy.display()
+    );
+    Ok(())
+}
+
+/// Copies a data folder except work in progress (`spool/`) and pending uploads (`uploads/`).
+fn copy_data(from: &Path, to: &Path) -> std::io::Result<u64> {
+    fn walk(from: &Path, to: &Path, top: bool) -> std::io::Result<u64> {
+        let mut n = 0;
+        std::fs::create_dir_all(to)?;
+        let Ok(entries) = std::fs::read_dir(from) else {
+            return Ok(0);
+        };
+        for e in entries {
+            let e = e?;
+            let name = e.file_name();
+            if top && (name == "spool" || name == "uploads") {
+                continue;
+            }
+            let (src, dst) = (e.path(), to.join(&name));
+            if e.file_type()?.is_dir() {
+                n += walk(&src, &dst, false)?;
+            } else {
+                std::fs::copy(&src, &dst)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    walk(from, to, true)
 }
 
 #[cfg(test)]

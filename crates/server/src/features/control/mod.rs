@@ -25,9 +25,9 @@ use http_body_util::BodyExt;
 use jiff::tz::TimeZone;
 use maud::{html, Markup, PreEscaped};
 use rumbo_app::jobs::JobView;
+use rumbo_app::kpis::{CallsBehind, CallsQuery, KpiQuery};
 use rumbo_charts::{bar_chart, line_chart, BarChart, BarSeries, Frame, LineChart, Series};
 use rumbo_domain::access::Action;
-use rumbo_ingest::report::{programme_kpis, KpiQuery};
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use rumbo_store::imports::{Batch, IssueRow};
 use rumbo_store::jobs::JobStatus;
@@ -199,18 +199,17 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
             return Err(AppError::invalid("to", "error.period.end_before_start"));
         }
     }
-    let k = programme_kpis(
-        &state.store,
-        KpiQuery {
+    let k = state
+        .app
+        .clone()
+        .programme_kpis(KpiQuery {
             programme_code: &p.code,
             definition: &definition,
             granularity,
             from,
             to,
-        },
-    )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+        })
+        .await?;
     let def_label = definition.id().to_string();
     let queue_filter = q.queue.trim();
     let mut total_agg = rumbo_kpi::Agg::default();
@@ -662,97 +661,25 @@ pub struct DrillParams {
     pub definition: String,
 }
 
-/// One call as shown in a drill-down.
-#[derive(Debug, Clone, Serialize)]
-pub struct CallOut {
-    pub call_id: String,
-    pub queue: String,
-    pub enter_ts: i64,
-    pub wait_s: f64,
-    pub talk_s: f64,
-    pub hold_s: f64,
-    pub wrap_s: f64,
-    pub outcome: &'static str,
-    pub batch_id: i64,
-}
-
-/// At most this many calls are listed (the counts always cover all of them).
-const DRILL_LIMIT: usize = 2000;
-
-struct Drill {
-    calls: Vec<CallOut>,
-    total: usize,
-    answered: usize,
-    abandoned: usize,
-}
-
-async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Drill, AppError> {
+async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<CallsBehind, AppError> {
     let start = q
         .start
         .ok_or_else(|| AppError::invalid("start", "error.kpi.start"))?;
-    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-    let def = definition_of(&q.definition)?;
-    let g = granularity_of(&q.by)?;
-    let mut bucketer = rumbo_kpi::Bucketer::new(g, tz);
-    let batches = state.store.import_batches(p.id).await?;
-    let mut out = Drill {
-        calls: Vec::new(),
-        total: 0,
-        answered: 0,
-        abandoned: 0,
-    };
-    for b in batches
-        .iter()
-        .filter(|b| matches!(b.source.as_str(), "queue-log" | "cdr" | "calls"))
-    {
-        let Some(path) = &b.data_path else { continue };
-        let Ok(file) = std::fs::File::open(path) else {
-            tracing::warn!(batch = b.id, "batch data file missing");
-            continue;
-        };
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(file).split(b'\n');
-        let Some(Ok(header)) = lines.next() else {
-            continue;
-        };
-        let Ok(layout) = rumbo_ingest::std_calls::Layout::from_header(&header) else {
-            continue;
-        };
-        for line in lines.map_while(Result::ok) {
-            let Ok(c) = layout.parse_line(&line) else {
-                continue;
-            };
-            if !q.queue.is_empty() && c.queue.as_ref() != q.queue.as_bytes() {
-                continue;
-            }
-            let ts = rumbo_kpi::attribution_ts(&def, &c.facts);
-            if bucketer.start_of(ts).ok() != Some(start) {
-                continue;
-            }
-            out.total += 1;
-            let answered = c.facts.outcome == rumbo_kpi::Outcome::Answered;
-            if answered {
-                out.answered += 1
-            } else {
-                out.abandoned += 1
-            }
-            if out.calls.len() < DRILL_LIMIT {
-                out.calls.push(CallOut {
-                    call_id: String::from_utf8_lossy(&c.call_id).into_owned(),
-                    queue: String::from_utf8_lossy(&c.queue).into_owned(),
-                    enter_ts: c.facts.enter_ts,
-                    wait_s: c.facts.wait_s,
-                    talk_s: c.facts.talk_s,
-                    hold_s: c.facts.hold_s,
-                    wrap_s: c.facts.wrap_s,
-                    outcome: if answered { "answered" } else { "abandoned" },
-                    batch_id: b.id,
-                });
-            }
-        }
-    }
-    out.calls.sort_by_key(|c| c.enter_ts);
-    Ok(out)
+    let definition = definition_of(&q.definition)?;
+    let granularity = granularity_of(&q.by)?;
+    Ok(state
+        .app
+        .clone()
+        .calls_behind(
+            p,
+            CallsQuery {
+                queue: &q.queue,
+                start,
+                granularity,
+                definition: &definition,
+            },
+        )
+        .await?)
 }
 
 async fn calls_page(

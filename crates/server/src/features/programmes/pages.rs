@@ -5,10 +5,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use rumbo_app::model::Programme;
 use rumbo_domain::access::{decide, Action, Decision, Relation};
 use rumbo_domain::programme::{Channel, ProgrammeInput, Status, DEFAULT_TIME_ZONE};
 use rumbo_domain::Invalid;
-use rumbo_app::model::Programme;
 
 use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{Ctx, Form, FormData};

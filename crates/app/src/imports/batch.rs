@@ -1,0 +1,357 @@
+//! Accumulates the accepted records of one import pass: dedup by natural key, the 15-minute
+//! aggregation (a `rumbo_kpi::Aggregator` under the standard definition) and the raw records.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use jiff::tz::TimeZone;
+use rumbo_ingest::issue::{Issue, IssueKind};
+use rumbo_ingest::mapping::MappedRecord;
+use rumbo_ingest::queue_log::AgentSession;
+use rumbo_ingest::std_calls::StdCall;
+use rumbo_kpi::fxhash::FxBuildHasher;
+use rumbo_kpi::{Aggregator, Bucketer, CallFacts, CallRecord, Granularity, KpiDefinition};
+use rumbo_store::raw::{RawBatch, RawStore, RawWriter};
+
+use super::{io_error, natural_key, time_error};
+use crate::Result;
+
+/// Header of retained call records built from parsed calls (queue_log, CDR, mapped files).
+pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue";
+
+/// Keep at most this many issues per batch.
+const MAX_ISSUES: usize = 100_000;
+
+pub(super) struct BatchWriter<'a> {
+    existing: &'a HashSet<u128, FxBuildHasher>,
+    seen: HashSet<u128, FxBuildHasher>,
+    aggregation: Aggregator,
+    raw_store: &'a RawStore,
+    programme_id: i64,
+    name: &'a str,
+    raw: Option<RawWriter>,
+    imported: u64,
+    duplicates: u64,
+    min_ts: Option<i64>,
+    max_ts: Option<i64>,
+    pub(super) issues: Vec<Issue>,
+    last_by_caller: HashMap<u128, (i64, String, i64), FxBuildHasher>,
+    line: String,
+    sessions: Bucketer,
+}
+
+/// What a finished pass produced.
+pub(super) struct Finished {
+    pub aggregation: Aggregator,
+    pub keys: Vec<u128>,
+    pub raw: Option<RawBatch>,
+    pub imported: u64,
+    pub duplicates: u64,
+    pub min_ts: Option<i64>,
+    pub max_ts: Option<i64>,
+    pub issues: Vec<Issue>,
+}
+
+/// How far after entry a call can be attributed (answer or end), in whole seconds.
+fn span(f: &CallFacts) -> i64 {
+    (f.wait_s + f.talk_s + f.hold_s).max(0.0).ceil() as i64
+}
+
+fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    rumbo_kpi::format::csv_field(s)
+}
+
+fn opt_text(s: &Option<String>) -> std::borrow::Cow<'_, str> {
+    csv_text(s.as_deref().unwrap_or(""))
+}
+
+impl<'a> BatchWriter<'a> {
+    pub(super) fn new(
+        existing: &'a HashSet<u128, FxBuildHasher>,
+        expected: usize,
+        tz: TimeZone,
+        raw_store: &'a RawStore,
+        programme_id: i64,
+        name: &'a str,
+    ) -> Self {
+        let mut seen = HashSet::default();
+        seen.reserve(expected);
+        BatchWriter {
+            existing,
+            sessions: Bucketer::new(Granularity::Minutes(15), tz.clone()),
+            seen,
+            aggregation: Aggregator::new(
+                KpiDefinition::standard(),
+                Bucketer::new(Granularity::Minutes(15), tz),
+            ),
+            raw_store,
+            programme_id,
+            name,
+            raw: None,
+            imported: 0,
+            duplicates: 0,
+            min_ts: None,
+            max_ts: None,
+            issues: Vec::new(),
+            last_by_caller: HashMap::default(),
+            line: String::with_capacity(256),
+        }
+    }
+
+    fn accept(&mut self, namespace: &str, id: &[u8], line: u64) -> bool {
+        let k = natural_key(namespace, id);
+        if self.existing.contains(&k) {
+            self.duplicates += 1;
+            return false;
+        }
+        if !self.seen.insert(k) {
+            self.duplicates += 1;
+            if self.issues.len() < MAX_ISSUES {
+                self.issues.push(Issue::suspicious(
+                    line,
+                    IssueKind::DuplicateKey,
+                    format!(
+                        "{namespace} {} appears twice in the file; second skipped",
+                        String::from_utf8_lossy(id)
+                    ),
+                ));
+            }
+            return false;
+        }
+        self.imported += 1;
+        true
+    }
+
+    fn ts(&mut self, ts: i64) {
+        self.min_ts = Some(self.min_ts.map_or(ts, |m| m.min(ts)));
+        self.max_ts = Some(self.max_ts.map_or(ts, |m| m.max(ts)));
+    }
+
+    /// Retains one record in its (queue, 15-minute interval) segment.
+    fn retain(
+        &mut self,
+        header: &str,
+        queue: &str,
+        start: i64,
+        span: i64,
+        record: &[u8],
+    ) -> Result<()> {
+        let w = self.raw.get_or_insert_with(|| {
+            RawWriter::new(self.raw_store, self.programme_id, self.name, header)
+        });
+        w.push(queue, start, span, record).map_err(io_error)
+    }
+
+    /// A standard-layout line: aggregated from its parsed facts and retained verbatim.
+    pub(super) fn add_std_line(
+        &mut self,
+        line: u64,
+        c: &StdCall<'_>,
+        raw: &[u8],
+        header: &str,
+    ) -> Result<()> {
+        if !self.accept("call", &c.call_id, line) {
+            return Ok(());
+        }
+        let f = c.facts;
+        self.ts(f.enter_ts);
+        let queue = String::from_utf8_lossy(&c.queue);
+        // The standard definition attributes calls to their entry interval, which is also
+        // the interval the raw records are indexed by.
+        let start = self.aggregation.add_call(&queue, &f).map_err(time_error)?;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        self.retain(header, &queue, start, span(&f), raw)
+    }
+
+    /// First-contact resolution within the batch: every call from an identified caller is
+    /// a contact; the caller's previous call is marked repeated when this one comes within
+    /// the definition's window (input in time order, as queue_log and CDR files are).
+    fn fcr(&mut self, caller_hash: &str, queue: &str, start: i64, enter_ts: i64) {
+        self.aggregation.row_at(queue, start).fcr_contacts += 1;
+        let ck = natural_key("caller", caller_hash.as_bytes());
+        let window = self.aggregation.definition().fcr_window_s;
+        if let Some((prev_ts, prev_queue, prev_start)) = self.last_by_caller.get(&ck).cloned() {
+            if enter_ts >= prev_ts && enter_ts - prev_ts <= window {
+                self.aggregation.row_at(&prev_queue, prev_start).fcr_repeats += 1;
+            }
+        }
+        self.last_by_caller
+            .insert(ck, (enter_ts, queue.to_string(), start));
+    }
+
+    pub(super) fn add_call(&mut self, line: u64, r: &CallRecord) -> Result<()> {
+        if !self.accept("call", r.call_id.as_bytes(), line) {
+            return Ok(());
+        }
+        let f = r.facts;
+        self.ts(f.enter_ts);
+        let start = self
+            .aggregation
+            .add_call(&r.queue, &f)
+            .map_err(time_error)?;
+        if let Some(h) = &r.caller_hash {
+            self.fcr(h, &r.queue, start, f.enter_ts);
+        }
+        let o = opt_text;
+        let mut text = std::mem::take(&mut self.line);
+        text.clear();
+        let _ = write!(
+            text,
+            "{},{},{},{:?},{:?},{:?},{:?},{},{},{},{},{},{},{},{}",
+            csv_text(&r.call_id),
+            csv_text(&r.queue),
+            f.enter_ts,
+            f.wait_s,
+            f.talk_s,
+            f.hold_s,
+            f.wrap_s,
+            f.outcome.as_str(),
+            o(&r.agent),
+            o(&r.caller_hash),
+            o(&r.caller_masked),
+            o(&r.disposition),
+            u8::from(f.sale),
+            r.stints,
+            o(&r.first_queue)
+        );
+        let result = self.retain(CALL_HEADER, &r.queue, start, span(&f), text.as_bytes());
+        self.line = text;
+        result
+    }
+
+    pub(super) fn add_session(&mut self, s: &AgentSession, file_end: i64) -> Result<()> {
+        let id = format!("{}@{}", s.agent, s.login_ts);
+        if !self.accept("session", id.as_bytes(), s.login_line) {
+            return Ok(());
+        }
+        let mut parts = BTreeMap::new();
+        rumbo_ingest::occupancy::add_session(s, file_end, &mut self.sessions, &mut parts)
+            .map_err(time_error)?;
+        for (iv, t) in parts {
+            self.aggregation
+                .row_at("", iv)
+                .add_agent_time(t.staffed_s, t.paused_s, t.busy_s);
+        }
+        // Sessions are not retained row by row (their natural keys are): their agent time is
+        // stored in the aggregates, which no KPI definition changes.
+        Ok(())
+    }
+
+    /// A non-call record retained under its own header, in the segment of its time.
+    fn retain_other(&mut self, header: &str, queue: &str, ts: i64) -> Result<()> {
+        let start = self.aggregation.start_of(ts).map_err(time_error)?;
+        let text = std::mem::take(&mut self.line);
+        let result = self.retain(header, queue, start, 0, text.as_bytes());
+        self.line = text;
+        result
+    }
+
+    pub(super) fn add_mapped(&mut self, line: u64, r: &MappedRecord) -> Result<()> {
+        match r {
+            MappedRecord::Call(c) => self.add_call(line, c)?,
+            MappedRecord::Quality(q) => {
+                if self.accept("qa", q.key.as_bytes(), line) {
+                    self.ts(q.ts);
+                    let queue = q.queue.as_deref().unwrap_or("");
+                    self.aggregation
+                        .row_mut(queue, q.ts)
+                        .map_err(time_error)?
+                        .add_qa(q.score);
+                    self.line.clear();
+                    let _ = write!(
+                        self.line,
+                        "{},{},{},{},{},{:?}",
+                        csv_text(&q.key),
+                        q.ts,
+                        csv_text(&q.agent),
+                        csv_text(queue),
+                        csv_text(q.call_id.as_deref().unwrap_or("")),
+                        q.score
+                    );
+                    self.retain_other("key,ts,agent,queue,call_id,score", queue, q.ts)?;
+                }
+            }
+            MappedRecord::Survey(s) => {
+                if self.accept("survey", s.key.as_bytes(), line) {
+                    self.ts(s.ts);
+                    let queue = s.queue.as_deref().unwrap_or("");
+                    let def = KpiDefinition::standard();
+                    let a = self.aggregation.row_mut(queue, s.ts).map_err(time_error)?;
+                    if let Some(c) = s.csat {
+                        a.add_csat(&def, c);
+                    }
+                    if let Some(n) = s.nps {
+                        a.add_nps(&def, n);
+                    }
+                    let n = |v: Option<u8>| v.map(|x| x.to_string()).unwrap_or_default();
+                    self.line.clear();
+                    let _ = write!(
+                        self.line,
+                        "{},{},{},{},{},{},{}",
+                        csv_text(&s.key),
+                        s.ts,
+                        csv_text(queue),
+                        csv_text(s.call_id.as_deref().unwrap_or("")),
+                        csv_text(s.agent.as_deref().unwrap_or("")),
+                        n(s.csat),
+                        n(s.nps)
+                    );
+                    self.retain_other("key,ts,queue,call_id,agent,csat,nps", queue, s.ts)?;
+                }
+            }
+            MappedRecord::Sale(s) => {
+                if self.accept("sale", s.key.as_bytes(), line) {
+                    self.ts(s.ts);
+                    let queue = s.queue.as_deref().unwrap_or("");
+                    self.aggregation
+                        .row_mut(queue, s.ts)
+                        .map_err(time_error)?
+                        .add_sales(u64::from(s.count));
+                    self.line.clear();
+                    let _ = write!(
+                        self.line,
+                        "{},{},{},{},{},{},{}",
+                        csv_text(&s.key),
+                        s.ts,
+                        csv_text(queue),
+                        csv_text(s.call_id.as_deref().unwrap_or("")),
+                        csv_text(s.agent.as_deref().unwrap_or("")),
+                        s.count,
+                        s.amount.map(|v| format!("{v:?}")).unwrap_or_default()
+                    );
+                    self.retain_other("key,ts,queue,call_id,agent,count,amount", queue, s.ts)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops a failed pass: removes what was written.
+    pub(super) fn abandon(self) {
+        if let Some(w) = self.raw {
+            let path = w.path().to_path_buf();
+            drop(w);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Makes the raw records durable and returns everything the commit needs.
+    pub(super) fn finish(self) -> Result<Finished> {
+        let raw = match self.raw {
+            Some(w) => w.finish().map_err(io_error)?,
+            None => None,
+        };
+        let mut keys: Vec<u128> = self.seen.into_iter().collect();
+        keys.sort_unstable();
+        Ok(Finished {
+            aggregation: self.aggregation,
+            keys,
+            raw,
+            imported: self.imported,
+            duplicates: self.duplicates,
+            min_ts: self.min_ts,
+            max_ts: self.max_ts,
+            issues: self.issues,
+        })
+    }
+}

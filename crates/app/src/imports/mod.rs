@@ -1,0 +1,672 @@
+//! Importing a file into a programme: parse, skip what is already imported, retain the raw
+//! records, aggregate, and commit the batch in one transaction, exactly once.
+//!
+//! Every record has a 128-bit natural key (SHA-256 of its family and id: call id, agent
+//! session, evaluation, survey or sale id). An import takes a snapshot of the programme (its
+//! newest batch), skips every record whose key a batch up to the snapshot holds, and commits
+//! its own keys with the batch. The commit is serialised per programme and refuses when a
+//! batch committed after the snapshot holds any of the new keys; the import is then redone
+//! against the new state (a bounded number of times). So two imports of the same file at the
+//! same time — two CLI processes, several web uploads, on SQLite or PostgreSQL — store each
+//! record once.
+//!
+//! Raw records go through the store's raw seam ([`rumbo_store::raw`]): grouped by (queue,
+//! 15-minute interval of entry), in a batch file under the data folder (SQLite) or in the
+//! database (PostgreSQL), indexed so the drill-down reads only the interval it shows. The
+//! records are written before the commit; a crash before it leaves an unreferenced file (an
+//! orphan, deleted by a later import) and no batch; after it, the whole batch.
+
+mod batch;
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+use rumbo_domain::Invalid;
+use rumbo_ingest::cdr::CdrReader;
+use rumbo_ingest::mapping::{MappedCsv, MappedRow, Mapping, RecordKind};
+use rumbo_ingest::privacy::CallerHasher;
+use rumbo_ingest::queue_log::{QueueLogItem, QueueLogOptions, QueueLogParser};
+use rumbo_ingest::{IngestError, Severity};
+use rumbo_kpi::fxhash::FxBuildHasher;
+use rumbo_kpi::KpiDefinition;
+use rumbo_store::imports::{AggRow, Batch, IssueRow, NewBatch};
+use rumbo_store::raw::RawStore;
+use rumbo_store::{Actor, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::{App, Error, Result};
+use batch::BatchWriter;
+
+/// What kind of file is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Asterisk queue_log (file or DB export).
+    QueueLog,
+    /// Asterisk CDR CSV.
+    Cdr,
+    /// Call CSV/XLSX: the standard layout without a mapping, any layout with one.
+    Calls,
+    /// QA evaluations (mapped CSV/XLSX).
+    Quality,
+    /// CSAT/NPS answers (mapped CSV/XLSX).
+    Survey,
+    /// Sales results (mapped CSV/XLSX).
+    Sales,
+}
+
+impl Source {
+    /// The CLI / storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::QueueLog => "queue-log",
+            Source::Cdr => "cdr",
+            Source::Calls => "calls",
+            Source::Quality => "quality",
+            Source::Survey => "survey",
+            Source::Sales => "sales",
+        }
+    }
+
+    /// The source of a stored batch (its `source` column).
+    pub fn from_stored(s: &str) -> Source {
+        match s {
+            "queue-log" => Source::QueueLog,
+            "cdr" => Source::Cdr,
+            "quality" => Source::Quality,
+            "survey" => Source::Survey,
+            "sales" => Source::Sales,
+            _ => Source::Calls,
+        }
+    }
+
+    fn record_kind(self) -> Option<RecordKind> {
+        match self {
+            Source::Calls => Some(RecordKind::Calls),
+            Source::Quality => Some(RecordKind::Quality),
+            Source::Survey => Some(RecordKind::Survey),
+            Source::Sales => Some(RecordKind::Sales),
+            _ => None,
+        }
+    }
+
+    /// The record family, which namespaces natural keys.
+    fn family(self) -> &'static str {
+        match self {
+            Source::QueueLog | Source::Cdr | Source::Calls => "call",
+            Source::Quality => "qa",
+            Source::Survey => "survey",
+            Source::Sales => "sale",
+        }
+    }
+}
+
+/// Stored sources whose batches hold calls.
+pub const CALL_SOURCES: &[&str] = &["queue-log", "cdr", "calls"];
+
+/// Parameters of one import.
+pub struct ImportRequest<'a> {
+    /// Programme code.
+    pub programme_code: &'a str,
+    /// File to import.
+    pub path: &'a Path,
+    /// What it contains.
+    pub source: Source,
+    /// Column mapping (required for quality/survey/sales and for non-standard call files).
+    pub mapping: Option<Mapping>,
+    /// Name of the saved mapping, recorded with the batch.
+    pub mapping_name: Option<String>,
+    /// Who imports.
+    pub actor: Actor,
+    /// The job running this import, if any: marked done in the batch's transaction.
+    pub job: Option<rumbo_store::jobs::JobFence>,
+}
+
+/// Outcome of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    /// The committed batch.
+    pub batch_id: i64,
+    /// Lines read.
+    pub lines_read: u64,
+    /// Records imported.
+    pub imported: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Suspicious findings.
+    pub suspicious: u64,
+    /// Records skipped because their natural key was already imported.
+    pub duplicates: u64,
+    /// SHA-256 of the file.
+    pub file_hash: String,
+    /// How many times the import was redone because a concurrent import of overlapping
+    /// records committed first.
+    pub retries: u32,
+}
+
+/// How many times an import is redone when concurrent imports keep committing overlapping
+/// records first.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The 128-bit natural key of a record: the first 16 bytes of SHA-256 over its family
+/// (namespace), a separator and its id.
+pub fn natural_key(namespace: &str, id: &[u8]) -> u128 {
+    let mut h = Sha256::new();
+    h.update(namespace.as_bytes());
+    h.update([0x1f]);
+    h.update(id);
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    u128::from_be_bytes(b)
+}
+
+/// Where the data folder is by default: beside an SQLite database (`x.db` → `x-data/`), else
+/// `./rumbo-data`; always absolute.
+pub fn default_data_dir(database_url: &str) -> PathBuf {
+    let u = database_url.trim();
+    let path = if let Some(rest) = u.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        rest.split('?').next().unwrap_or(rest)
+    } else if !u.contains("://") && !u.is_empty() {
+        u
+    } else {
+        return absolute(Path::new("rumbo-data"));
+    };
+    let p = Path::new(path);
+    let stem = p
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rumbo".into());
+    absolute(&p.with_file_name(format!("{stem}-data")))
+}
+
+/// `p` made absolute against the current directory (unchanged if that fails).
+pub fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Reads while hashing and reporting progress.
+struct Tracked<R, F: FnMut(u64)> {
+    inner: R,
+    sha: Sha256,
+    done: u64,
+    progress: F,
+}
+
+impl<R: Read, F: FnMut(u64)> Read for Tracked<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sha.update(&buf[..n]);
+        self.done += n as u64;
+        (self.progress)(self.done);
+        Ok(n)
+    }
+}
+
+/// A parse error that stops the whole file, as a user-facing problem (or an internal one).
+pub(crate) fn ingest_error(e: IngestError) -> Error {
+    let key = match &e {
+        IngestError::MissingColumn(_) => "error.import.missing_column",
+        IngestError::Empty => "error.import.empty",
+        IngestError::Mapping(_) => "error.import.mapping_invalid",
+        IngestError::Xlsx(_) => "error.import.unreadable",
+        _ => return Error::internal(e),
+    };
+    tracing::info!(error = %e, "import refused");
+    Error::invalid("file", key)
+}
+
+pub(crate) fn io_error(e: std::io::Error) -> Error {
+    Error::internal(e)
+}
+
+/// A time the bucketer cannot place (far outside the supported range).
+pub(crate) fn time_error(e: rumbo_kpi::KpiError) -> Error {
+    tracing::info!(error = %e, "import refused");
+    Error::invalid("file", "error.import.time")
+}
+
+/// What one pass over the file produced.
+struct Parsed {
+    batch: NewBatch,
+    report: ImportReport,
+}
+
+impl App {
+    /// The installation secret for caller-number hashing, created on first use.
+    pub async fn installation_secret(&self) -> Result<Vec<u8>> {
+        let hex_secret = self
+            .store
+            .setting_or_init("caller_hash_secret", || {
+                let mut h = Sha256::new();
+                h.update(rumbo_store::now().to_le_bytes());
+                h.update(std::process::id().to_le_bytes());
+                if let Ok(mut f) = File::open("/dev/urandom") {
+                    let mut b = [0u8; 32];
+                    if f.read_exact(&mut b).is_ok() {
+                        h.update(b);
+                    }
+                }
+                hex::encode(h.finalize())
+            })
+            .await?;
+        Ok(hex_secret.into_bytes())
+    }
+
+    /// Where this installation keeps raw records.
+    pub fn raw_store(&self) -> RawStore {
+        self.store.raw_store(&self.settings.data_dir)
+    }
+
+    /// Imports a file into a programme; see the module documentation. `progress` is called
+    /// with the number of bytes read so far (from zero again if the import is redone).
+    /// Parsing is synchronous CPU work inside this future.
+    pub async fn import_file(
+        &self,
+        req: ImportRequest<'_>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<ImportReport> {
+        let prog = self
+            .store
+            .programme_for(req.programme_code, None)
+            .await?
+            .programme;
+        if req.source.record_kind().is_some()
+            && req.source != Source::Calls
+            && req.mapping.is_none()
+        {
+            return Err(Error::invalid("mapping", "error.import.mapping_required"));
+        }
+        if let Some(m) = &req.mapping {
+            if req.source.record_kind() != Some(m.kind) {
+                return Err(Error::invalid("mapping", "error.import.mapping_kind"));
+            }
+        }
+        let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
+        let secret = self.installation_secret().await?;
+        let raw = self.raw_store();
+        remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
+        let family = req.source.family();
+        let mut existing: HashSet<u128, FxBuildHasher> = HashSet::default();
+        let mut loaded_upto = 0;
+        for attempt in 0..MAX_ATTEMPTS {
+            let snapshot = self.store.newest_batch(prog.id).await?;
+            self.load_keys(prog.id, family, loaded_upto, snapshot, &mut existing)
+                .await?;
+            loaded_upto = snapshot;
+            let parsed = parse_file(
+                &req,
+                &prog,
+                &tz,
+                &secret,
+                &existing,
+                &raw,
+                snapshot,
+                &mut progress,
+            )?;
+            let committed = self.store.commit_import(&req.actor, &parsed.batch).await;
+            let spool = parsed.batch.raw.as_ref();
+            match committed {
+                Ok(batch_id) => {
+                    if matches!(raw, RawStore::Database { .. }) {
+                        if let Some(r) = spool {
+                            r.discard();
+                        }
+                    }
+                    return Ok(ImportReport {
+                        batch_id,
+                        retries: attempt,
+                        ..parsed.report
+                    });
+                }
+                Err(StoreError::Conflict("import.keys")) => {
+                    if let Some(r) = spool {
+                        r.discard();
+                    }
+                    tracing::info!(
+                        programme = prog.id,
+                        attempt,
+                        "a concurrent import committed overlapping records first; redoing"
+                    );
+                }
+                Err(e) => {
+                    if let Some(r) = spool {
+                        r.discard();
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(Error::Conflict(
+            Invalid::new("file", "error.import.busy").into(),
+        ))
+    }
+
+    /// Adds to `out` the natural keys of the programme's batches of `family` with ids in
+    /// `(after, upto]`.
+    async fn load_keys(
+        &self,
+        programme_id: i64,
+        family: &str,
+        after: i64,
+        upto: i64,
+        out: &mut HashSet<u128, FxBuildHasher>,
+    ) -> Result<()> {
+        if upto <= after {
+            return Ok(());
+        }
+        for b in self.store.import_batches(programme_id).await? {
+            if b.id <= after || b.id > upto || Source::from_stored(&b.source).family() != family {
+                continue;
+            }
+            let n = self
+                .store
+                .for_each_batch_key(b.id, |k| {
+                    out.insert(k);
+                })
+                .await?;
+            if n == 0 && b.raw_header.is_none() && b.imported > 0 {
+                self.legacy_keys(&b, family, out).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keys of a batch from before `import_keys` (its 64-bit `.keys` file cannot give
+    /// 128-bit keys): recomputed from its retained records. Agent sessions were not
+    /// retained, so they are not among them.
+    async fn legacy_keys(
+        &self,
+        b: &Batch,
+        family: &str,
+        out: &mut HashSet<u128, FxBuildHasher>,
+    ) -> Result<()> {
+        let Some(records) = self.store.raw_batch(&self.settings.data_dir, b.id).await? else {
+            return Ok(());
+        };
+        for line in records.bytes.split(|&c| c == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            if let Ok(fields) = rumbo_ingest::std_calls::split_quoted(line) {
+                if let Some(id) = fields.first() {
+                    out.insert(natural_key(family, id));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Deletes raw files in `dir` that no committed batch references and that are older than an
+/// hour (left by a crashed import; younger ones may belong to a running import).
+async fn remove_orphans(store: &rumbo_store::Store, data_dir: &Path, dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let known: HashSet<String> = store
+        .import_file_paths()
+        .await?
+        .into_iter()
+        .map(|p| data_dir.join(p).to_string_lossy().into_owned())
+        .collect();
+    for e in entries.flatten() {
+        let p = e.path();
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d.as_secs() > 3600);
+        if old && !known.contains(&p.to_string_lossy().into_owned()) {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+    Ok(())
+}
+
+/// One pass over the file against the keys in `existing`.
+#[allow(clippy::too_many_arguments)]
+fn parse_file(
+    req: &ImportRequest<'_>,
+    prog: &rumbo_store::programmes::Programme,
+    tz: &TimeZone,
+    secret: &[u8],
+    existing: &HashSet<u128, FxBuildHasher>,
+    raw: &RawStore,
+    snapshot: i64,
+    progress: &mut impl FnMut(u64),
+) -> Result<Parsed> {
+    let unique = format!(
+        "{}-{}-{}-{:08x}",
+        req.source.as_str(),
+        rumbo_store::now(),
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    let len = std::fs::metadata(req.path).map(|m| m.len()).unwrap_or(0);
+    let mut w = BatchWriter::new(
+        existing,
+        ((len / 48) as usize).min(50_000_000),
+        tz.clone(),
+        raw,
+        prog.id,
+        &unique,
+    );
+    let file = File::open(req.path).map_err(io_error)?;
+    let mut tracked = Tracked {
+        inner: file,
+        sha: Sha256::new(),
+        done: 0,
+        progress,
+    };
+    let hasher = CallerHasher::new(secret);
+    let is_xlsx = req
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let mut lines_read: u64 = 0;
+    let outcome = (|| -> Result<()> {
+        match (req.source, &req.mapping) {
+            (Source::QueueLog, _) => {
+                let opts = QueueLogOptions {
+                    tz: tz.clone(),
+                    hasher: Some(hasher),
+                    ..QueueLogOptions::default()
+                };
+                let mut parser =
+                    QueueLogParser::new(BufReader::with_capacity(1 << 20, &mut tracked), opts);
+                let mut sessions = Vec::new();
+                let mut last_ts = i64::MIN;
+                for item in parser.by_ref() {
+                    match item {
+                        QueueLogItem::Call(c) => {
+                            last_ts = last_ts.max(c.record.facts.enter_ts);
+                            w.add_call(c.first_line, &c.record)?;
+                        }
+                        QueueLogItem::Session(s) => sessions.push(s),
+                        QueueLogItem::Issue(i) => w.issues.push(i),
+                    }
+                }
+                lines_read = parser.summary().lines;
+                for s in &sessions {
+                    let end = s.logoff_ts.unwrap_or(last_ts.max(s.login_ts));
+                    w.add_session(s, end)?;
+                }
+            }
+            (Source::Cdr, _) => {
+                for r in CdrReader::new(
+                    BufReader::with_capacity(1 << 20, &mut tracked),
+                    tz.clone(),
+                    Some(hasher),
+                ) {
+                    lines_read += 1;
+                    match r {
+                        Ok((line, rec)) => w.add_call(line, &rec)?,
+                        Err(i) => w.issues.push(i),
+                    }
+                }
+            }
+            (Source::Calls, None) => {
+                lines_read = import_standard_calls(&mut tracked, &mut w)?;
+            }
+            (_, Some(m)) => {
+                let rows: Box<dyn Iterator<Item = MappedRow>> = if is_xlsx {
+                    let mut bytes = Vec::new();
+                    tracked.read_to_end(&mut bytes).map_err(io_error)?;
+                    Box::new(
+                        rumbo_ingest::xlsx::read_xlsx(std::io::Cursor::new(bytes), m, Some(hasher))
+                            .map_err(ingest_error)?
+                            .into_iter(),
+                    )
+                } else {
+                    Box::new(
+                        MappedCsv::new(
+                            BufReader::with_capacity(1 << 20, &mut tracked),
+                            m,
+                            Some(hasher),
+                        )
+                        .map_err(ingest_error)?,
+                    )
+                };
+                for r in rows {
+                    lines_read += 1;
+                    match r {
+                        Ok((line, rec)) => w.add_mapped(line, &rec)?,
+                        Err(i) => w.issues.push(i),
+                    }
+                }
+            }
+            (_, None) => return Err(Error::invalid("mapping", "error.import.mapping_required")),
+        }
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        w.abandon();
+        return Err(e);
+    }
+    let file_hash = hex::encode(tracked.sha.finalize());
+    let done = w.finish()?;
+    let rejected = done
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Rejected)
+        .count() as u64;
+    let suspicious = done.issues.len() as u64 - rejected;
+    let def_id = KpiDefinition::standard().id().clone();
+    let report = ImportReport {
+        batch_id: 0,
+        lines_read,
+        imported: done.imported,
+        rejected,
+        suspicious,
+        duplicates: done.duplicates,
+        file_hash: file_hash.clone(),
+        retries: 0,
+    };
+    let batch = NewBatch {
+        programme_id: prog.id,
+        source: req.source.as_str().to_string(),
+        file_name: req
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        file_hash,
+        mapping_name: req.mapping_name.clone(),
+        lines_read: lines_read as i64,
+        imported: done.imported as i64,
+        rejected: rejected as i64,
+        suspicious: suspicious as i64,
+        duplicates: done.duplicates as i64,
+        data_path: None,
+        keys_path: None,
+        min_ts: done.min_ts,
+        max_ts: done.max_ts,
+        issues: done
+            .issues
+            .iter()
+            .map(|i| IssueRow {
+                line: i.line as i64,
+                severity: i.severity.as_str().into(),
+                kind: i.kind.code().into(),
+                message: i.message.clone(),
+            })
+            .collect(),
+        aggregates: done
+            .aggregation
+            .into_rows()
+            .into_iter()
+            .map(|((queue, interval_start), agg)| AggRow {
+                definition: def_id.clone(),
+                queue,
+                interval_start,
+                agg,
+            })
+            .collect(),
+        keys: done.keys,
+        after_batch: snapshot,
+        raw: done.raw,
+        job: req.job.clone(),
+    };
+    Ok(Parsed { batch, report })
+}
+
+fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Result<u64> {
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(io_error)?;
+    while header.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
+        header.pop();
+    }
+    if header.is_empty() {
+        return Err(ingest_error(IngestError::Empty));
+    }
+    let layout = rumbo_ingest::std_calls::Layout::from_header(&header).map_err(ingest_error)?;
+    let header_text = String::from_utf8_lossy(&header).into_owned();
+    let mut line_no: u64 = 1;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut failure: Option<Error> = None;
+    loop {
+        let buf = reader.fill_buf().map_err(io_error)?;
+        let at_end = buf.is_empty();
+        let n = buf.len();
+        carry.extend_from_slice(buf);
+        reader.consume(n);
+        let cut = if at_end {
+            carry.len()
+        } else {
+            carry.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)
+        };
+        if cut > 0 {
+            let chunk = &carry[..cut];
+            let issues = rumbo_ingest::std_calls::parse_chunk_raw(
+                &layout,
+                chunk,
+                line_no + 1,
+                |ln, c, raw| {
+                    if failure.is_some() {
+                        return;
+                    }
+                    if let Err(e) = w.add_std_line(ln, &c, raw, &header_text) {
+                        failure = Some(e);
+                    }
+                },
+            );
+            w.issues.extend(issues);
+            line_no += rumbo_ingest::std_calls::count_lines(chunk);
+            carry.drain(..cut);
+        }
+        if let Some(e) = failure.take() {
+            return Err(e);
+        }
+        if at_end {
+            break;
+        }
+    }
+    Ok(line_no - 1)
+}

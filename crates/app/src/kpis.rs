@@ -1,0 +1,360 @@
+//! KPIs from stored imports: merge the per-batch aggregates of a programme into figures per
+//! (queue, interval), recomputing from retained records when a definition version has no
+//! aggregates yet; and the calls behind one figure.
+//!
+//! Aggregates are stored per batch at 15-minute resolution in the programme's time zone;
+//! 30-minute, hourly, daily, weekly and monthly figures merge them (every real time-zone
+//! offset is a multiple of 15 minutes, so 15-minute intervals nest exactly). Each output row
+//! lists the batches it comes from.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::tz::TimeZone;
+use rumbo_ingest::std_calls::{parse_chunk, Layout};
+use rumbo_kpi::{
+    attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, Granularity, KpiDefinition,
+    Outcome,
+};
+use rumbo_store::imports::{AggRow, Batch};
+use rumbo_store::programmes::Programme;
+use serde::Serialize;
+
+use crate::imports::{time_error, CALL_SOURCES};
+use crate::{App, Error, Result};
+
+/// KPIs of a programme under one definition version.
+#[derive(Debug)]
+pub struct ProgrammeKpis {
+    /// Aggregates per (queue, interval); the queue `""` holds programme-level agent time.
+    pub aggregation: Aggregator,
+    /// Batches contributing to each row (drill-down to the data-quality reports).
+    pub batches: BTreeMap<AggKey, BTreeSet<i64>>,
+}
+
+/// Query parameters.
+pub struct KpiQuery<'a> {
+    /// Programme code.
+    pub programme_code: &'a str,
+    /// Definition (its name and version are looked up in the stored aggregates).
+    pub definition: &'a KpiDefinition,
+    /// Output interval.
+    pub granularity: Granularity,
+    /// First day (inclusive), programme time zone.
+    pub from: Option<jiff::civil::Date>,
+    /// Last day (inclusive), programme time zone.
+    pub to: Option<jiff::civil::Date>,
+}
+
+/// Parses a `YYYY-MM-DD` day (for `--from` / `--to` and page filters).
+pub fn parse_day(s: &str) -> Result<jiff::civil::Date> {
+    s.trim()
+        .parse()
+        .map_err(|_| Error::invalid("day", "error.date.format"))
+}
+
+fn day_start(d: jiff::civil::Date, tz: &TimeZone) -> Result<i64> {
+    d.to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_second())
+        .map_err(|_| Error::invalid("day", "error.date.format"))
+}
+
+/// The calls behind one figure.
+pub struct CallsQuery<'a> {
+    /// Queue of the row (empty: every queue).
+    pub queue: &'a str,
+    /// Interval start (epoch seconds) as the KPI row gives it.
+    pub start: i64,
+    /// Interval of the row.
+    pub granularity: Granularity,
+    /// Definition whose attribution placed the calls in the interval.
+    pub definition: &'a KpiDefinition,
+}
+
+/// One call as shown in a drill-down.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallOut {
+    pub call_id: String,
+    pub queue: String,
+    pub enter_ts: i64,
+    pub wait_s: f64,
+    pub talk_s: f64,
+    pub hold_s: f64,
+    pub wrap_s: f64,
+    pub outcome: &'static str,
+    pub batch_id: i64,
+}
+
+/// The calls behind a figure: counts of all of them, the first [`CALLS_LIMIT`] listed in
+/// entry order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallsBehind {
+    pub calls: Vec<CallOut>,
+    pub total: usize,
+    pub answered: usize,
+    pub abandoned: usize,
+}
+
+/// At most this many calls are listed (the counts always cover all of them).
+pub const CALLS_LIMIT: usize = 2000;
+
+/// The raw records are indexed by the 15-minute interval of entry.
+const SEGMENT_S: i64 = 900;
+
+impl App {
+    /// Reads the stored aggregates of a programme, recomputing missing definition versions
+    /// first.
+    pub async fn programme_kpis(&self, q: KpiQuery<'_>) -> Result<ProgrammeKpis> {
+        let prog = self
+            .store
+            .programme_for(q.programme_code, None)
+            .await?
+            .programme;
+        let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
+        self.ensure_definition(prog.id, &tz, q.definition).await?;
+        let from = q.from.map(|d| day_start(d, &tz)).transpose()?;
+        let to = match q.to {
+            Some(d) => Some(day_start(
+                d.tomorrow()
+                    .map_err(|_| Error::invalid("to", "error.date.format"))?,
+                &tz,
+            )?),
+            None => None,
+        };
+        let rows = self
+            .store
+            .kpi_aggregates(prog.id, q.definition.id(), from, to)
+            .await?;
+        let mut bucketer = Bucketer::new(q.granularity, tz);
+        let mut aggregation = Aggregator::new(q.definition.clone(), bucketer.clone());
+        let mut batches: BTreeMap<AggKey, BTreeSet<i64>> = BTreeMap::new();
+        for r in rows {
+            let start = bucketer.start_of(r.interval_start).map_err(time_error)?;
+            let key = (r.queue, start);
+            batches.entry(key.clone()).or_default().insert(r.batch_id);
+            aggregation.merge_row(key, &r.agg);
+        }
+        Ok(ProgrammeKpis {
+            aggregation,
+            batches,
+        })
+    }
+
+    /// Makes sure every batch of the programme has aggregates under `def`: call batches are
+    /// recomputed from their retained records; agent time, QA, survey and sales parts (which
+    /// no service-level choice changes) are carried over from the batch's standard
+    /// aggregates.
+    pub async fn ensure_definition(
+        &self,
+        programme_id: i64,
+        tz: &TimeZone,
+        def: &KpiDefinition,
+    ) -> Result<()> {
+        let base = KpiDefinition::standard();
+        if def.id() == base.id() {
+            return Ok(());
+        }
+        for batch in self
+            .store
+            .batches_without_definition(programme_id, def.id())
+            .await?
+        {
+            let mut rows: BTreeMap<(String, i64), Agg> = BTreeMap::new();
+            for r in self.store.batch_aggregates(batch.id, base.id()).await? {
+                let mut carried = r.agg;
+                clear_call_fields(&mut carried, !is_call_batch(&batch));
+                rows.insert((r.queue, r.interval_start), carried);
+            }
+            if is_call_batch(&batch) {
+                if let Some(records) = self
+                    .store
+                    .raw_batch(&self.settings.data_dir, batch.id)
+                    .await?
+                {
+                    recompute_calls(&records.header, &records.bytes, def, tz, &mut rows)?;
+                }
+            }
+            let out: Vec<AggRow> = rows
+                .into_iter()
+                .map(|((queue, interval_start), agg)| AggRow {
+                    definition: def.id().clone(),
+                    queue,
+                    interval_start,
+                    agg,
+                })
+                .collect();
+            self.store.add_aggregates(&batch, &out).await?;
+        }
+        Ok(())
+    }
+
+    /// The calls behind one figure of `programme`: those of `q.queue` (or every queue) that
+    /// `q.definition`'s attribution puts in the `q.granularity` interval starting at
+    /// `q.start`. Reads only the raw segments of that interval through the index (widened by
+    /// the longest call when the attribution is not the entry time).
+    pub async fn calls_behind(
+        &self,
+        programme: &Programme,
+        q: CallsQuery<'_>,
+    ) -> Result<CallsBehind> {
+        let tz = TimeZone::get(&programme.time_zone).unwrap_or(TimeZone::UTC);
+        let mut bucketer = Bucketer::new(q.granularity, tz);
+        let (start, end) = bucketer.interval_of(q.start).map_err(time_error)?;
+        let mut out = CallsBehind::default();
+        if start != q.start {
+            return Ok(out);
+        }
+        let margin = match q.definition.attribution {
+            Attribution::Enter => 0,
+            _ => self.store.raw_max_span(programme.id).await?,
+        };
+        let segments = self
+            .store
+            .raw_segments(
+                &self.settings.data_dir,
+                programme.id,
+                CALL_SOURCES,
+                q.queue,
+                start - margin - SEGMENT_S + 1,
+                end,
+            )
+            .await?;
+        let mut layouts: HashMap<String, Option<Layout>> = HashMap::new();
+        for s in &segments {
+            let layout = layouts
+                .entry(s.header.clone())
+                .or_insert_with(|| Layout::from_header(s.header.as_bytes()).ok());
+            let Some(layout) = layout.as_ref() else {
+                tracing::warn!(batch = s.batch_id, "raw records with an unknown header");
+                continue;
+            };
+            collect(
+                layout,
+                &s.bytes,
+                s.batch_id,
+                &q,
+                &mut bucketer,
+                start,
+                &mut out,
+            );
+        }
+        // Batches from before the segment index: read whole (there is no index to use).
+        for b in self.store.import_batches(programme.id).await? {
+            if b.raw_header.is_some() || !is_call_batch(&b) || b.data_path.is_none() {
+                continue;
+            }
+            match self.store.raw_batch(&self.settings.data_dir, b.id).await {
+                Ok(Some(r)) => {
+                    if let Ok(layout) = Layout::from_header(r.header.as_bytes()) {
+                        collect(&layout, &r.bytes, b.id, &q, &mut bucketer, start, &mut out);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(batch = b.id, error = %e, "batch records unreadable"),
+            }
+        }
+        out.calls.sort_by_key(|c| c.enter_ts);
+        Ok(out)
+    }
+}
+
+fn collect(
+    layout: &Layout,
+    bytes: &[u8],
+    batch_id: i64,
+    q: &CallsQuery<'_>,
+    bucketer: &mut Bucketer,
+    start: i64,
+    out: &mut CallsBehind,
+) {
+    for line in bytes.split(|&c| c == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let Ok(c) = layout.parse_line(line) else {
+            continue;
+        };
+        if !q.queue.is_empty() && c.queue.as_ref() != q.queue.as_bytes() {
+            continue;
+        }
+        let ts = attribution_ts(q.definition, &c.facts);
+        if bucketer.start_of(ts).ok() != Some(start) {
+            continue;
+        }
+        out.total += 1;
+        let answered = c.facts.outcome == Outcome::Answered;
+        if answered {
+            out.answered += 1
+        } else {
+            out.abandoned += 1
+        }
+        if out.calls.len() < CALLS_LIMIT {
+            out.calls.push(CallOut {
+                call_id: String::from_utf8_lossy(&c.call_id).into_owned(),
+                queue: String::from_utf8_lossy(&c.queue).into_owned(),
+                enter_ts: c.facts.enter_ts,
+                wait_s: c.facts.wait_s,
+                talk_s: c.facts.talk_s,
+                hold_s: c.facts.hold_s,
+                wrap_s: c.facts.wrap_s,
+                outcome: if answered { "answered" } else { "abandoned" },
+                batch_id,
+            });
+        }
+    }
+}
+
+fn is_call_batch(b: &Batch) -> bool {
+    CALL_SOURCES.contains(&b.source.as_str())
+}
+
+fn clear_call_fields(a: &mut Agg, keep_sales: bool) {
+    let keep = Agg {
+        sales: if keep_sales { a.sales } else { 0 },
+        staffed: a.staffed,
+        paused: a.paused,
+        busy: a.busy,
+        fcr_contacts: a.fcr_contacts,
+        fcr_repeats: a.fcr_repeats,
+        qa_count: a.qa_count,
+        qa_sum: a.qa_sum,
+        csat_answers: a.csat_answers,
+        csat_top: a.csat_top,
+        nps_answers: a.nps_answers,
+        nps_promoters: a.nps_promoters,
+        nps_detractors: a.nps_detractors,
+        ..Agg::default()
+    };
+    // Sales from sales files stay; sales flagged on calls are recounted with the calls.
+    *a = keep;
+}
+
+fn recompute_calls(
+    header: &str,
+    body: &[u8],
+    def: &KpiDefinition,
+    tz: &TimeZone,
+    rows: &mut BTreeMap<(String, i64), Agg>,
+) -> Result<()> {
+    let layout = Layout::from_header(header.as_bytes()).map_err(Error::internal)?;
+    let mut bucketer = Bucketer::new(Granularity::Minutes(15), tz.clone());
+    let mut err = None;
+    let issues = parse_chunk(&layout, body, 2, |_, c| {
+        let ts = attribution_ts(def, &c.facts);
+        match bucketer.start_of(ts) {
+            Ok(start) => rows
+                .entry((String::from_utf8_lossy(&c.queue).into_owned(), start))
+                .or_default()
+                .add_call(def, &c.facts),
+            Err(e) => err = Some(e),
+        }
+    });
+    if let Some(e) = err {
+        return Err(Error::internal(e));
+    }
+    if let Some(i) = issues.first() {
+        return Err(Error::internal_msg(format!(
+            "retained raw records are damaged: {i}"
+        )));
+    }
+    Ok(())
+}

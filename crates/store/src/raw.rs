@@ -1,0 +1,502 @@
+//! Raw import records behind one seam.
+//!
+//! An import keeps every accepted record (as a CSV line under a header) so that figures can
+//! be recomputed under another KPI definition and a figure can be drilled down to its calls.
+//! Records are grouped by (queue, 15-minute interval) into *segments*, and every segment is
+//! indexed in `raw_segments` by (programme, interval, queue); the drill-down reads only the
+//! segments of the interval it shows.
+//!
+//! Where the bytes live depends on the backend ([`RawStore`]): with SQLite (the embedded
+//! default) in one file per batch under the data folder, the index row giving the byte range;
+//! with PostgreSQL in the index row itself, so no server needs a shared disk. Either way the
+//! pipeline writes through a [`RawWriter`] (a spool file grouped by segment), hands the
+//! finished [`RawBatch`] to [`Store::commit_import`](crate::Store::commit_import), and reads
+//! back with [`Store::raw_segments`] and [`Store::raw_batch`].
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use sqlx::{Any, Transaction};
+
+use crate::{col, Backend, Result, Store, StoreError};
+
+/// Where raw records are kept. Batch files are recorded relative to the data folder, so the
+/// folder can be moved or restored from a backup elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawStore {
+    /// One file per batch under `<data_dir>/raw/<programme>/` (SQLite).
+    Files { data_dir: PathBuf },
+    /// In the database (PostgreSQL); `<data_dir>/spool/<programme>/` holds a batch's records
+    /// until its commit.
+    Database { data_dir: PathBuf },
+}
+
+impl RawStore {
+    /// The raw store for a backend, with the data folder of the installation.
+    pub fn new(backend: Backend, data_dir: &Path) -> RawStore {
+        let data_dir = data_dir.to_path_buf();
+        match backend {
+            Backend::Sqlite => RawStore::Files { data_dir },
+            Backend::Postgres => RawStore::Database { data_dir },
+        }
+    }
+
+    /// The installation's data folder.
+    pub fn data_dir(&self) -> &Path {
+        match self {
+            RawStore::Files { data_dir } | RawStore::Database { data_dir } => data_dir,
+        }
+    }
+
+    /// A programme's folder for batches being written, relative to the data folder.
+    fn relative_dir(&self, programme_id: i64) -> PathBuf {
+        let top = match self {
+            RawStore::Files { .. } => "raw",
+            RawStore::Database { .. } => "spool",
+        };
+        Path::new(top).join(programme_id.to_string())
+    }
+
+    /// The folder a programme's batches are written to before they are committed.
+    pub fn spool_dir(&self, programme_id: i64) -> PathBuf {
+        self.data_dir().join(self.relative_dir(programme_id))
+    }
+}
+
+/// One written segment: the records of one (queue, interval) in a byte range of the spool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPiece {
+    pub queue: String,
+    /// 15-minute interval start (epoch seconds) of the records' entry time.
+    pub interval_start: i64,
+    /// Number of records.
+    pub n: i64,
+    pub offset: i64,
+    pub len: i64,
+}
+
+/// The raw records of a batch, written and durable, ready to be committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBatch {
+    /// The spool file (with SQLite, the batch's file for good).
+    pub path: PathBuf,
+    /// The same, relative to the data folder (as recorded with the batch).
+    pub relative: PathBuf,
+    /// CSV header the records are written under.
+    pub header: String,
+    pub pieces: Vec<RawPiece>,
+    /// Longest wait + talk + hold of the batch's calls, in seconds.
+    pub max_span: i64,
+}
+
+/// Flush the buffered segments once they hold this many bytes.
+const FLUSH_BYTES: usize = 16 << 20;
+
+/// Writes records grouped by (queue, interval) into a spool file.
+pub struct RawWriter {
+    path: PathBuf,
+    relative: PathBuf,
+    out: Option<BufWriter<File>>,
+    header: String,
+    queues: HashMap<String, u32>,
+    names: Vec<String>,
+    open: HashMap<(u32, i64), (i64, Vec<u8>)>,
+    buffered: usize,
+    written: i64,
+    pieces: Vec<RawPiece>,
+    max_span: i64,
+}
+
+impl RawWriter {
+    /// A writer for a new batch of `programme_id`; `name` must be unique (the file's stem).
+    pub fn new(raw: &RawStore, programme_id: i64, name: &str, header: &str) -> RawWriter {
+        let relative = raw.relative_dir(programme_id).join(format!("{name}.raw"));
+        RawWriter {
+            path: raw.data_dir().join(&relative),
+            relative,
+            out: None,
+            header: header.to_string(),
+            queues: HashMap::new(),
+            names: Vec::new(),
+            open: HashMap::new(),
+            buffered: 0,
+            written: 0,
+            pieces: Vec::new(),
+            max_span: 0,
+        }
+    }
+
+    /// The spool file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The header the records are written under.
+    pub fn header(&self) -> &str {
+        &self.header
+    }
+
+    /// Adds one record (a CSV line without its newline) to its (queue, interval) segment;
+    /// `span` is how far after entry the call ended (wait + talk + hold, seconds).
+    pub fn push(
+        &mut self,
+        queue: &str,
+        interval_start: i64,
+        span: i64,
+        record: &[u8],
+    ) -> std::io::Result<()> {
+        let q = match self.queues.get(queue) {
+            Some(&q) => q,
+            None => {
+                let q = self.names.len() as u32;
+                self.queues.insert(queue.to_string(), q);
+                self.names.push(queue.to_string());
+                q
+            }
+        };
+        let seg = self.open.entry((q, interval_start)).or_default();
+        seg.0 += 1;
+        seg.1.extend_from_slice(record);
+        seg.1.push(b'\n');
+        self.buffered += record.len() + 1;
+        self.max_span = self.max_span.max(span);
+        if self.buffered >= FLUSH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.open.is_empty() {
+            return Ok(());
+        }
+        if self.out.is_none() {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            self.out = Some(BufWriter::with_capacity(1 << 20, File::create(&self.path)?));
+        }
+        let Some(out) = self.out.as_mut() else {
+            return Ok(());
+        };
+        let mut segs: Vec<_> = self.open.drain().collect();
+        segs.sort_by(|a, b| {
+            (&self.names[a.0 .0 as usize], a.0 .1).cmp(&(&self.names[b.0 .0 as usize], b.0 .1))
+        });
+        for ((q, start), (n, bytes)) in segs {
+            out.write_all(&bytes)?;
+            self.pieces.push(RawPiece {
+                queue: self.names[q as usize].clone(),
+                interval_start: start,
+                n,
+                offset: self.written,
+                len: bytes.len() as i64,
+            });
+            self.written += bytes.len() as i64;
+        }
+        self.buffered = 0;
+        Ok(())
+    }
+
+    /// Writes what is buffered and makes the file durable; `None` when nothing was pushed.
+    pub fn finish(mut self) -> std::io::Result<Option<RawBatch>> {
+        self.flush()?;
+        let Some(mut out) = self.out.take() else {
+            return Ok(None);
+        };
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        Ok(Some(RawBatch {
+            path: self.path,
+            relative: self.relative,
+            header: self.header,
+            pieces: self.pieces,
+            max_span: self.max_span,
+        }))
+    }
+}
+
+impl RawBatch {
+    /// Removes the spool file (after a PostgreSQL commit, or when an import is abandoned).
+    pub fn discard(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Rows per multi-row INSERT (see `imports::CHUNK`).
+const CHUNK: usize = 50;
+
+/// Indexes (and on PostgreSQL stores) a batch's raw records inside its commit transaction.
+pub(crate) async fn insert_segments(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    batch_id: i64,
+    programme_id: i64,
+    raw: &RawBatch,
+) -> Result<()> {
+    let in_db = backend == Backend::Postgres;
+    let mut file = if in_db {
+        Some(std::io::BufReader::with_capacity(
+            1 << 20,
+            File::open(&raw.path).map_err(io_corrupt)?,
+        ))
+    } else {
+        None
+    };
+    for chunk in raw.pieces.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO raw_segments (batch_id, programme_id, queue, interval_start, n, byte_offset, byte_len, data) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            let data: Option<Vec<u8>> = match file.as_mut() {
+                Some(f) => {
+                    let mut buf = vec![0u8; p.len as usize];
+                    f.read_exact(&mut buf).map_err(io_corrupt)?;
+                    Some(buf)
+                }
+                None => None,
+            };
+            q = q
+                .bind(batch_id)
+                .bind(programme_id)
+                .bind(p.queue.clone())
+                .bind(p.interval_start)
+                .bind(p.n)
+                .bind(p.offset)
+                .bind(p.len)
+                .bind(data);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn io_corrupt(e: std::io::Error) -> StoreError {
+    StoreError::Corrupt(format!("raw records: {e}"))
+}
+
+/// The raw records of one segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSegment {
+    pub batch_id: i64,
+    /// Source of the batch (`queue-log`, `calls`, …).
+    pub source: String,
+    pub queue: String,
+    pub interval_start: i64,
+    /// CSV header of the records.
+    pub header: String,
+    /// Records, one per line.
+    pub bytes: Vec<u8>,
+}
+
+/// All raw records of one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecords {
+    pub header: String,
+    pub bytes: Vec<u8>,
+}
+
+fn read_range(path: &Path, offset: i64, len: i64) -> Result<Vec<u8>> {
+    let mut f = File::open(path).map_err(io_corrupt)?;
+    f.seek(SeekFrom::Start(offset as u64)).map_err(io_corrupt)?;
+    let mut buf = vec![0u8; len.max(0) as usize];
+    f.read_exact(&mut buf).map_err(io_corrupt)?;
+    Ok(buf)
+}
+
+impl Store {
+    /// The raw store of this database with the installation's data folder.
+    pub fn raw_store(&self, data_dir: &Path) -> RawStore {
+        RawStore::new(self.backend(), data_dir)
+    }
+
+    /// Raw segments of a programme's batches from `sources` with a 15-minute interval start
+    /// in `[from, to)`, of one queue (or all when `queue` is empty): read through the index,
+    /// never by scanning batches.
+    pub async fn raw_segments(
+        &self,
+        data_dir: &Path,
+        programme_id: i64,
+        sources: &[&str],
+        queue: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RawSegment>> {
+        let rows = sqlx::query(
+            "SELECT s.batch_id, s.queue, s.interval_start, s.byte_offset, s.byte_len, s.data,
+                    b.source, b.data_path, b.raw_header
+             FROM raw_segments s JOIN import_batches b ON b.id = s.batch_id
+             WHERE s.programme_id = $1 AND s.interval_start >= $2 AND s.interval_start < $3
+               AND ($4 = '' OR s.queue = $4)
+             ORDER BY s.batch_id, s.byte_offset",
+        )
+        .bind(programme_id)
+        .bind(from)
+        .bind(to)
+        .bind(queue)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let source: String = col(r, "source")?;
+            if !sources.contains(&source.as_str()) {
+                continue;
+            }
+            let data: Option<Vec<u8>> = col(r, "data")?;
+            let bytes = match data {
+                Some(d) => d,
+                None => {
+                    let path: Option<String> = col(r, "data_path")?;
+                    let path = path.ok_or_else(|| {
+                        StoreError::Corrupt("raw segment without data or file".into())
+                    })?;
+                    read_range(
+                        &data_dir.join(path),
+                        col(r, "byte_offset")?,
+                        col(r, "byte_len")?,
+                    )?
+                }
+            };
+            out.push(RawSegment {
+                batch_id: col(r, "batch_id")?,
+                source,
+                queue: col(r, "queue")?,
+                interval_start: col(r, "interval_start")?,
+                header: col::<Option<String>>(r, "raw_header")?.unwrap_or_default(),
+                bytes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every raw record of a batch (for recomputing it under another definition), or `None`
+    /// when the batch retained none. Batches from before the segment index (a CSV file with
+    /// its header line) are read too. Relative batch files are under `data_dir`.
+    pub async fn raw_batch(&self, data_dir: &Path, batch_id: i64) -> Result<Option<RawRecords>> {
+        let b = sqlx::query("SELECT data_path, raw_header FROM import_batches WHERE id = $1")
+            .bind(batch_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let path: Option<String> = col(&b, "data_path")?;
+        let header: Option<String> = col(&b, "raw_header")?;
+        match (header, path) {
+            (Some(header), Some(path)) => Ok(Some(RawRecords {
+                header,
+                bytes: tokio::fs::read(data_dir.join(path))
+                    .await
+                    .map_err(io_corrupt)?,
+            })),
+            (Some(header), None) => {
+                let rows = sqlx::query(
+                    "SELECT data FROM raw_segments WHERE batch_id = $1 ORDER BY byte_offset",
+                )
+                .bind(batch_id)
+                .fetch_all(self.pool())
+                .await?;
+                let mut bytes = Vec::new();
+                for r in &rows {
+                    let d: Option<Vec<u8>> = col(r, "data")?;
+                    bytes.extend_from_slice(&d.unwrap_or_default());
+                }
+                Ok(Some(RawRecords { header, bytes }))
+            }
+            (None, Some(path)) => {
+                let mut bytes = tokio::fs::read(data_dir.join(path))
+                    .await
+                    .map_err(io_corrupt)?;
+                let end = bytes
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .unwrap_or(bytes.len());
+                let header = String::from_utf8_lossy(&bytes[..end])
+                    .trim_end_matches('\r')
+                    .to_string();
+                bytes.drain(..(end + 1).min(bytes.len()));
+                Ok(Some(RawRecords { header, bytes }))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The longest wait + talk + hold of any call of the programme (seconds): how far an
+    /// attribution other than entry can move a call from its entry interval.
+    pub async fn raw_max_span(&self, programme_id: i64) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(raw_max_span) FROM import_batches WHERE programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_grouped_by_queue_and_interval_with_byte_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawStore::Files {
+            data_dir: dir.path().to_path_buf(),
+        };
+        let mut w = RawWriter::new(&raw, 7, "b1", "call_id,queue");
+        w.push("Q2", 900, 10, b"a,Q2").unwrap();
+        w.push("Q1", 900, 30, b"b,Q1").unwrap();
+        w.push("Q2", 0, 5, b"c,Q2").unwrap();
+        w.push("Q2", 900, 1, b"d,Q2").unwrap();
+        let b = w.finish().unwrap().unwrap();
+        let file = std::fs::read(&b.path).unwrap();
+        assert_eq!(file, b"b,Q1\nc,Q2\na,Q2\nd,Q2\n");
+        let got: Vec<_> = b
+            .pieces
+            .iter()
+            .map(|p| (p.queue.as_str(), p.interval_start, p.n, p.offset, p.len))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Q1", 900, 1, 0, 5),
+                ("Q2", 0, 1, 5, 5),
+                ("Q2", 900, 2, 10, 10)
+            ]
+        );
+        assert_eq!(b.max_span, 30);
+        assert_eq!(b.relative, Path::new("raw/7/b1.raw"));
+        assert_eq!(b.path, dir.path().join("raw/7/b1.raw"));
+    }
+
+    #[test]
+    fn a_writer_without_records_writes_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawStore::Database {
+            data_dir: dir.path().to_path_buf(),
+        };
+        let w = RawWriter::new(&raw, 1, "empty", "h");
+        let path = w.path().to_path_buf();
+        assert!(w.finish().unwrap().is_none());
+        assert!(!path.exists());
+    }
+}
