@@ -288,6 +288,26 @@ async fn import(
     .map_err(Error::internal)
 }
 
+/// An upload being stored, chunk by chunk.
+pub struct UploadWriter(JobFileWriter);
+
+impl UploadWriter {
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.0.size()
+    }
+
+    /// Appends a chunk.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        Ok(self.0.write(bytes).await?)
+    }
+
+    /// Completes the upload.
+    pub async fn finish(self) -> Result<JobFile> {
+        Ok(self.0.finish().await?)
+    }
+}
+
 impl App {
     /// Checks that `who` may import a `source` file into programme `code` with the saved
     /// mapping named `mapping` (empty: none), before anything is stored.
@@ -333,12 +353,14 @@ impl App {
         })
     }
 
-    /// Starts storing an upload (see [`JobFileWriter`]).
-    pub async fn upload_writer(&self) -> Result<JobFileWriter> {
-        Ok(self
-            .store
-            .create_job_file(&self.settings.data_dir.join("uploads"))
-            .await?)
+    /// Starts storing an upload (in the database on PostgreSQL, under the data folder on
+    /// SQLite).
+    pub async fn upload_writer(&self) -> Result<UploadWriter> {
+        Ok(UploadWriter(
+            self.store
+                .create_job_file(&self.settings.data_dir.join("uploads"))
+                .await?,
+        ))
     }
 
     /// Queues the import of a stored upload; returns the job id.

@@ -9,6 +9,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod batches;
+pub mod calls_file;
 pub mod credentials;
 pub mod demo;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod jobs;
 pub mod kpis;
 pub mod mappings;
 pub mod model;
+pub mod operator;
 pub mod plan;
 pub mod programmes;
 
@@ -54,6 +57,13 @@ pub struct App {
 }
 
 impl App {
+    /// Opens (creating if needed) the database at `database_url` (`sqlite://PATH` or
+    /// `postgres://…`), applies pending migrations, and returns the application over it.
+    pub async fn open(database_url: &str, settings: Settings) -> Result<App> {
+        let store = Store::open(database_url).await?;
+        Ok(App::new(store, settings))
+    }
+
     /// The application over `store`; the data folder is made absolute, so every command and
     /// the server agree on it whatever their working directory.
     pub fn new(store: Store, mut settings: Settings) -> App {
@@ -76,6 +86,12 @@ impl App {
     /// Is the database reachable? (readiness probes)
     pub async fn ping(&self) -> Result<()> {
         Ok(self.store.ping().await?)
+    }
+
+    /// A consistent online copy of an SQLite database into `dest` (`VACUUM INTO`); the data
+    /// folder is copied by the caller after it.
+    pub async fn backup_database_to(&self, dest: &std::path::Path) -> Result<()> {
+        Ok(self.store.backup_to(dest).await?)
     }
 
     /// Closes every database connection (graceful shutdown; lets SQLite checkpoint its WAL).

@@ -3,6 +3,8 @@
 
 pub use rumbo_store::audit::{Actor, AuditEntry};
 pub use rumbo_store::clients::{Client, Product};
+pub use rumbo_store::imports::{Batch, IssueRow};
+pub use rumbo_store::jobs::{JobFile, JobStatus};
 pub use rumbo_store::plan::{PlanItem, PlanVersion};
 pub use rumbo_store::programmes::{Programme, ProgrammeFor};
 pub use rumbo_store::users::{Person, Session, User};

@@ -65,12 +65,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Opens the application on `db_url` (the data folder is not needed by these commands).
 async fn open_app(db_url: &str) -> anyhow::Result<App> {
-    let store = rumbo_store_open(db_url).await?;
-    Ok(App::new(store, Settings::default()))
-}
-
-async fn rumbo_store_open(db_url: &str) -> anyhow::Result<rumbo_app::Store> {
-    Ok(rumbo_app::Store::open(db_url).await?)
+    App::open(db_url, Settings::default())
+        .await
+        .map_err(super::app_error)
 }
 
 pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {

@@ -277,10 +277,9 @@ print(time.time() - t)
 
 fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
     use rumbo_app::imports::{ImportRequest, Source};
+    use rumbo_app::model::Actor;
     use rumbo_app::{App, Settings};
-    use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
-    use rumbo_domain::rut::Rut;
-    use rumbo_store::{Actor, Store};
+    use rumbo_domain::programme::ProgrammeInput;
 
     let file = a.dir.join(format!("calls-{}-seed{}.csv", a.rows, a.seed));
     if !file.exists() {
@@ -294,28 +293,29 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        let store = Store::open(&db).await?;
-        let sys = Actor::system("bench");
-        let client = store
-            .create_client(&sys, "Bench", Rut::parse("76.086.428-5").map_err(|e| anyhow::anyhow!("{e:?}"))?)
-            .await?;
-        let p = NewProgramme::try_from(ProgrammeInput {
-            code: "BENCH".into(),
-            name: "Benchmark".into(),
-            client_id: Some(client.id),
-            channels: vec!["voice_inbound".into()],
-            start_date: "2026-01-01".into(),
-            ..Default::default()
-        })
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        store.create_programme(&sys, &p).await?;
-        let app = App::new(
-            store.clone(),
+        let app = App::open(
+            &db,
             Settings {
                 data_dir: work.join("data"),
                 ..Settings::default()
             },
-        );
+        )
+        .await
+        .map_err(super::app_error)?;
+        let sys = Actor::system("bench");
+        app.create_programme_as_operator(
+            "Bench",
+            "76.086.428-5",
+            ProgrammeInput {
+                code: "BENCH".into(),
+                name: "Benchmark".into(),
+                channels: vec!["voice_inbound".into()],
+                start_date: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(super::app_error)?;
         for label in ["import", "re-import"] {
             let t = Instant::now();
             let r = app
@@ -342,7 +342,7 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
                 super::kpi::peak_rss_kb().unwrap_or(0) as f64 / 1024.0
             );
         }
-        store.close().await;
+        app.close().await;
         anyhow::Ok(())
     });
     let _ = std::fs::remove_dir_all(&work);

@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use rumbo_app::imports::{ImportRequest, Source};
+use rumbo_app::imports::Source;
+use rumbo_app::mappings::Mapping;
+use rumbo_app::operator::MappingChoice;
 use rumbo_app::{App, Settings};
-use rumbo_ingest::mapping::Mapping;
-use rumbo_store::imports::SavedMapping;
-use rumbo_store::{Actor, Store, StoreError};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ImportCmd {
@@ -83,27 +82,24 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
             program,
         } => return save_mapping(db, &name, &file, program.as_deref()),
     };
+    let mapping = match &args.mapping {
+        None => MappingChoice::None,
+        Some(m) if Path::new(m).is_file() => MappingChoice::Given {
+            name: m.clone(),
+            mapping: parse_mapping_file(Path::new(m))?,
+        },
+        Some(m) => MappingChoice::Saved(m.clone()),
+    };
+    let len = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?
+        .len();
     runtime()?.block_on(async {
-        let store = Store::open(db).await.context("opening the database")?;
-        let prog = match store.programme_for(&args.program, None).await {
-            Ok(p) => p.programme,
-            Err(StoreError::NotFound) => bail!("no programme with code {:?}", args.program),
-            Err(e) => return Err(e.into()),
+        let settings = Settings { data_dir: data_dir.to_path_buf(), ..Settings::default() };
+        let app = App::open(db, settings).await.map_err(super::app_error).context("opening the database")?;
+        match app.programme_for_operator(&args.program).await {
+            Err(rumbo_app::Error::NotFound) => bail!("no programme with code {:?}", args.program),
+            other => other.map_err(super::app_error)?,
         };
-        let mapping = match &args.mapping {
-            None => None,
-            Some(m) if Path::new(m).is_file() => Some(parse_mapping_file(Path::new(m))?),
-            Some(m) => {
-                let saved = match store.mapping(prog.id, m).await {
-                    Ok(s) => s,
-                    Err(StoreError::NotFound) => bail!("no saved mapping {m:?} (save one with `rumbo import save-mapping`)"),
-                    Err(e) => return Err(e.into()),
-                };
-                Some(serde_json::from_str::<Mapping>(&saved.mapping_json).context("stored mapping is invalid")?)
-            }
-        };
-        let app = App::new(store.clone(), Settings { data_dir: data_dir.to_path_buf(), ..Settings::default() });
-        let len = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
         let bar = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(len) };
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
@@ -111,21 +107,13 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
                 .progress_chars("=> "),
         );
         bar.set_message(format!("importing {}", args.file.display()));
-        let req = ImportRequest {
-            programme_code: &prog.code,
-            path: &args.file,
-            source,
-            mapping,
-            mapping_name: args.mapping.clone(),
-            actor: Actor::system("cli"),
-            job: None,
-        };
         let t = std::time::Instant::now();
-        let report = app
-            .import_file(req, |done| bar.set_position(done))
+        let done = app
+            .import_as_operator(&args.program, &args.file, source, mapping, |done| bar.set_position(done))
             .await
             .map_err(super::app_error)?;
         bar.finish_and_clear();
+        let report = done.report;
         println!(
             "batch {}: {} lines read, {} imported, {} duplicates skipped, {} rejected, {} suspicious ({:.2} s)",
             report.batch_id,
@@ -136,7 +124,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
             report.suspicious,
             t.elapsed().as_secs_f64()
         );
-        let issues = store.import_issues(report.batch_id, 0, 20).await?;
+        let issues = done.first_issues;
         for i in &issues {
             println!("  line {}: {} ({}): {}", i.line, i.severity, i.kind, i.message);
         }
@@ -144,7 +132,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
         if total > issues.len() as u64 {
             println!("  ... {} more in the batch's data-quality report", total - issues.len() as u64);
         }
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }
@@ -152,31 +140,19 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
 fn save_mapping(db: &str, name: &str, file: &Path, program: Option<&str>) -> anyhow::Result<()> {
     let mapping = parse_mapping_file(file)?;
     runtime()?.block_on(async {
-        let store = Store::open(db).await.context("opening the database")?;
-        let pid = match program {
-            Some(code) => Some(
-                store
-                    .programme_for(code, None)
-                    .await
-                    .with_context(|| format!("programme {code:?}"))?
-                    .programme
-                    .id,
-            ),
-            None => None,
-        };
-        let saved = SavedMapping {
-            name: name.to_string(),
-            kind: serde_json::to_value(mapping.kind)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            mapping_json: serde_json::to_string(&mapping)?,
-        };
-        store
-            .save_mapping(&Actor::system("cli"), pid, &saved)
-            .await?;
+        let app = App::open(db, Settings::default())
+            .await
+            .map_err(super::app_error)
+            .context("opening the database")?;
+        app.save_mapping_as_operator(program, name, &mapping)
+            .await
+            .map_err(super::app_error)
+            .with_context(|| match program {
+                Some(code) => format!("saving mapping {name:?} for programme {code:?}"),
+                None => format!("saving mapping {name:?}"),
+            })?;
         println!("saved mapping {name:?}");
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }

@@ -1,7 +1,7 @@
 //! `rumbo kpi …`: KPI figures per (queue, interval) from a call file or the store.
 //!
 //! `rumbo kpi file CALLS.csv --by 15m` needs no database: it reads the standard
-//! call CSV with the multi-threaded parser of `rumbo_ingest::kpi_file`.
+//! call CSV with the multi-threaded parser behind `rumbo_app::calls_file`.
 //! `rumbo kpi --program CODE …` (no subcommand) reads imported data from the store.
 
 use std::io::Write;
@@ -131,16 +131,16 @@ fn run_store(db: &str, data_dir: &Path, a: StoreArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let store = rumbo_store::Store::open(db)
-            .await
-            .context("opening the database")?;
-        let app = rumbo_app::App::new(
-            store.clone(),
+        let app = rumbo_app::App::open(
+            db,
             rumbo_app::Settings {
                 data_dir: data_dir.to_path_buf(),
                 ..rumbo_app::Settings::default()
             },
-        );
+        )
+        .await
+        .map_err(super::app_error)
+        .context("opening the database")?;
         let k = app
             .programme_kpis(rumbo_app::kpis::KpiQuery {
                 programme_code: &program,
@@ -154,7 +154,7 @@ fn run_store(db: &str, data_dir: &Path, a: StoreArgs) -> anyhow::Result<()> {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         write_table(&mut out, &k.aggregation, a.format)?;
         out.flush()?;
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }
@@ -167,7 +167,8 @@ fn run_file(a: FileArgs) -> anyhow::Result<()> {
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let k = rumbo_ingest::kpi_file::aggregate_file(&a.calls, &def, &bucketer, threads)
+    let k = rumbo_app::calls_file::kpis_of_file(&a.calls, &def, &bucketer, threads)
+        .map_err(super::app_error)
         .with_context(|| format!("reading {}", a.calls.display()))?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
@@ -198,7 +199,7 @@ fn run_file(a: FileArgs) -> anyhow::Result<()> {
 }
 
 /// Prints up to 20 issues and a count to standard error.
-pub fn report_issues(issues: &[rumbo_ingest::Issue]) {
+pub fn report_issues(issues: &[rumbo_app::calls_file::Issue]) {
     for i in issues.iter().take(20) {
         eprintln!("{i}");
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rumbo_app::jobs::JobSettings;
+use rumbo_app::{App, Settings};
 use rumbo_server::{AppState, Config};
-use rumbo_store::Store;
 
 use crate::config::{FileConfig, DEFAULT_BIND};
 
@@ -54,16 +54,12 @@ pub fn serve(
     jobs.slow_import = args.test_slow_import_ms.map(Duration::from_millis);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let store = Store::open(db_url).await.with_context(|| format!("opening database {}", redact(db_url)))?;
-        let data_dir = data_dir.to_path_buf();
-        let state = AppState::new(
-            store,
-            Config {
-                secure_cookies: secure,
-                data_dir: data_dir.clone(),
-                jobs,
-            },
-        );
+        let settings = Settings { data_dir: data_dir.to_path_buf(), jobs };
+        let app = App::open(db_url, settings)
+            .await
+            .map_err(super::app_error)
+            .with_context(|| format!("opening database {}", redact(db_url)))?;
+        let state = AppState::new(app, Config { secure_cookies: secure });
         if demo {
             if state.app.seed_demo_if_empty().await? {
                 tracing::info!("seeded the demo programmes");
@@ -162,12 +158,14 @@ pub fn backup(db_url: &str, data_dir: &Path, args: BackupArgs) -> anyhow::Result
     }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let store = Store::open(db_url).await?;
-        store
-            .backup_to(&args.file)
+        let app = App::open(db_url, Settings::default())
             .await
+            .map_err(super::app_error)?;
+        app.backup_database_to(&args.file)
+            .await
+            .map_err(super::app_error)
             .context("online backup (SQLite only; use pg_dump for PostgreSQL)")?;
-        store.close().await;
+        app.close().await;
         eprintln!("Backup written to {}", args.file.display());
         anyhow::Ok(())
     })?;

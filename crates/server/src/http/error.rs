@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rumbo_domain::{Invalid, Invalids};
-use rumbo_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -104,35 +103,6 @@ impl From<Invalids> for AppError {
 impl From<Invalid> for AppError {
     fn from(i: Invalid) -> Self {
         AppError::Invalid(i.into())
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(what) => {
-                let (field, key) = match what {
-                    "programme.code" => ("code", "error.conflict.programme_code"),
-                    "client.rut" => ("rut", "error.conflict.client_rut"),
-                    "user.email" => ("email", "error.conflict.user_email"),
-                    "person.email" => ("email", "error.conflict.user_email"),
-                    "product.name" => ("name", "error.conflict.product_name"),
-                    _ => ("", "error.conflict"),
-                };
-                AppError::Conflict(Invalid::new(field, key).into())
-            }
-            StoreError::UnknownReference(what) => {
-                let (field, key) = match what {
-                    "client" => ("client_id", "error.unknown.client"),
-                    "product" => ("product_id", "error.unknown.product"),
-                    "person" => ("person_id", "error.unknown.person"),
-                    _ => ("", "error.unknown.reference"),
-                };
-                AppError::Invalid(Invalid::new(field, key).into())
-            }
-            other => AppError::Internal(other.to_string()),
-        }
     }
 }
 

@@ -117,18 +117,20 @@ impl TestApp {
             .await
             .unwrap();
         let state = AppState::new(
-            store.clone(),
-            Config {
-                data_dir: std::env::temp_dir().join(format!(
-                    "rumbo-test-data-{}",
-                    rumbo_app::credentials::new_token().get(..16).unwrap_or("x")
-                )),
-                jobs: rumbo_app::jobs::JobSettings {
-                    poll: std::time::Duration::from_millis(20),
-                    ..Default::default()
+            rumbo_app::App::new(
+                store.clone(),
+                rumbo_app::Settings {
+                    data_dir: std::env::temp_dir().join(format!(
+                        "rumbo-test-data-{}",
+                        rumbo_app::credentials::new_token().get(..16).unwrap_or("x")
+                    )),
+                    jobs: rumbo_app::jobs::JobSettings {
+                        poll: std::time::Duration::from_millis(20),
+                        ..Default::default()
+                    },
                 },
-                ..Config::default()
-            },
+            ),
+            Config::default(),
         );
         // Uploads are queued as jobs: run a worker, as `rumbo serve` does.
         tokio::spawn({

@@ -26,12 +26,10 @@ use jiff::tz::TimeZone;
 use maud::{html, Markup, PreEscaped};
 use rumbo_app::jobs::JobView;
 use rumbo_app::kpis::{CallsBehind, CallsQuery, KpiQuery};
+use rumbo_app::model::{Batch, IssueRow, JobFile, JobStatus, Programme};
 use rumbo_charts::{bar_chart, line_chart, BarChart, BarSeries, Frame, LineChart, Series};
 use rumbo_domain::access::Action;
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
-use rumbo_store::imports::{Batch, IssueRow};
-use rumbo_store::jobs::JobStatus;
-use rumbo_store::programmes::Programme;
 use serde::{Deserialize, Serialize};
 
 use crate::http::access;
@@ -191,7 +189,7 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     };
     let (mut from, mut to) = (day(&q.from, "from")?, day(&q.to, "to")?);
     if from.is_none() && to.is_none() {
-        let batches = state.store.import_batches(p.id).await?;
+        let batches = state.app.import_batches(p).await?;
         (from, to) = default_period(&batches, &tz);
     }
     if let (Some(f), Some(t)) = (from, to) {
@@ -808,8 +806,8 @@ async fn imports_page(
         .await
         .is_ok();
     let p = pf.programme;
-    let batches = state.store.import_batches(p.id).await?;
-    let mappings = state.store.mappings(p.id).await?;
+    let batches = state.app.import_batches(&p).await?;
+    let mappings = state.app.mappings(&p).await?;
     Ok(layout(
         &ctx,
         Section::Control,
@@ -866,14 +864,11 @@ async fn batch_page(
     let p = access::programme(&state, &ctx, &code, Action::Read)
         .await?
         .programme;
-    let b = state.store.import_batch(id).await?;
-    if b.programme_id != p.id {
-        return Err(AppError::NotFound);
-    }
+    let b = state.app.import_batch(&p, id).await?;
     let page = pq.page.max(0);
     let issues = state
-        .store
-        .import_issues(b.id, page * ISSUES_PER_PAGE, ISSUES_PER_PAGE + 1)
+        .app
+        .import_issues(&b, page * ISSUES_PER_PAGE, ISSUES_PER_PAGE + 1)
         .await?;
     let more = issues.len() as i64 > ISSUES_PER_PAGE;
     let issues: Vec<&IssueRow> = issues.iter().take(ISSUES_PER_PAGE as usize).collect();
@@ -927,7 +922,7 @@ async fn batch_page(
 async fn store_field(
     app: &rumbo_app::App,
     mut field: axum::extract::multipart::Field<'_>,
-) -> Result<rumbo_store::jobs::JobFile, AppError> {
+) -> Result<JobFile, AppError> {
     let mut w = app.upload_writer().await?;
     while let Some(chunk) = field
         .chunk()
@@ -940,10 +935,7 @@ async fn store_field(
 }
 
 /// Streams a request body into the store; returns the stored file.
-async fn store_body(
-    app: &rumbo_app::App,
-    mut body: Body,
-) -> Result<rumbo_store::jobs::JobFile, AppError> {
+async fn store_body(app: &rumbo_app::App, mut body: Body) -> Result<JobFile, AppError> {
     let mut w = app.upload_writer().await?;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -1082,7 +1074,7 @@ async fn api_batches(
     let p = access::programme(&state, &ctx, &code, Action::Read)
         .await?
         .programme;
-    Ok(Json(state.store.import_batches(p.id).await?))
+    Ok(Json(state.app.import_batches(&p).await?))
 }
 
 #[derive(Serialize)]
@@ -1108,14 +1100,11 @@ async fn api_batch(
     let p = access::programme(&state, &ctx, &code, Action::Read)
         .await?
         .programme;
-    let batch = state.store.import_batch(id).await?;
-    if batch.programme_id != p.id {
-        return Err(AppError::NotFound);
-    }
+    let batch = state.app.import_batch(&p, id).await?;
     let issues = state
-        .store
+        .app
         .import_issues(
-            id,
+            &batch,
             q.offset.max(0),
             q.limit.unwrap_or(1000).clamp(1, 10_000),
         )
@@ -1190,7 +1179,11 @@ async fn api_import(
             rumbo_app::jobs::error_key(job.error.as_deref()),
         ));
     };
-    let b = state.store.import_batch(batch_id).await?;
+    let p = app
+        .programme_for(&who, &code, Action::Read)
+        .await?
+        .programme;
+    let b = app.import_batch(&p, batch_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportOut {
