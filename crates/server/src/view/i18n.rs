@@ -166,6 +166,34 @@ mod tests {
         }
     }
 
+    /// Issue rows show a catalogued reason per kind and a word per severity.
+    #[test]
+    fn every_issue_kind_and_severity_has_a_message_in_both_languages() {
+        use rumbo_ingest::issue::{IssueKind, Severity};
+        let keys = IssueKind::ALL
+            .iter()
+            .map(|k| format!("import.issue.{}", k.code()))
+            .chain(
+                Severity::ALL
+                    .iter()
+                    .map(|s| format!("import.severity.{}", s.as_str())),
+            );
+        assert_keys(keys);
+    }
+
+    /// Fails naming every key of `keys` that one of the catalogues lacks.
+    fn assert_keys(keys: impl IntoIterator<Item = String>) {
+        let mut missing = Vec::new();
+        for k in keys {
+            for l in Lang::ALL {
+                if l.t_opt(&k).is_none() {
+                    missing.push(format!("{k} ({})", l.code()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:#?}");
+    }
+
     /// Every literal key passed to `t("…")`/`tf("…"` in this crate's sources exists.
     #[test]
     fn every_key_used_in_the_sources_exists() {

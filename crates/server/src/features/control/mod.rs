@@ -973,13 +973,13 @@ async fn batch_page(
                         th.num scope="col" { (ctx.t("import.line")) }
                         th scope="col" { (ctx.t("import.severity")) }
                         th scope="col" { (ctx.t("import.reason")) }
-                        th scope="col" { (ctx.t("import.detail")) }
+                        th scope="col" { (ctx.t("import.excerpt")) }
                     } }
                     tbody { @for i in &issues { tr {
                         td.num { (b.file_name) ":" (i.line) }
                         td { (ctx.t(&format!("import.severity.{}", i.severity))) }
-                        td { code { (i.kind) } }
-                        td { (i.message) }
+                        td { (issue_reason(ctx.lang, &i.kind)) }
+                        td { @if let Some(x) = excerpt(&i.message) { code { (x) } } }
                     } } }
                 }
                 div.actions {
@@ -989,6 +989,30 @@ async fn batch_page(
             }
         },
     ))
+}
+
+/// The catalogued reason of an issue kind (kinds are `rumbo_ingest::issue::IssueKind` codes).
+fn issue_reason(lang: Lang, kind: &str) -> &'static str {
+    lang.t(&format!("import.issue.{kind}"))
+}
+
+/// At most a short excerpt of the offending value: the first quoted part of the parser's
+/// detail (which is English and for the log and machines), cut to 40 characters.
+fn excerpt(detail: &str) -> Option<String> {
+    let (start, quote) = detail
+        .char_indices()
+        .find(|(_, c)| matches!(c, '"' | '\''))?;
+    let rest = &detail[start + 1..];
+    let inner = &rest[..rest.find(quote)?];
+    let inner = inner.trim();
+    if inner.is_empty() {
+        return None;
+    }
+    let mut x: String = inner.chars().take(40).collect();
+    if inner.chars().count() > 40 {
+        x.push('…');
+    }
+    Some(x)
 }
 
 // --- import jobs -----------------------------------------------------------------------------
@@ -1161,7 +1185,33 @@ async fn api_batches(
 #[derive(Serialize)]
 struct BatchDetail {
     batch: Batch,
-    issues: Vec<IssueRow>,
+    issues: Vec<IssueOut>,
+}
+
+/// One data-quality issue as the API shows it: the catalogued `message` of its `kind` in the
+/// caller's language, the offending value's `excerpt` if any, and the parser's `detail` (English,
+/// for machines and support).
+#[derive(Serialize)]
+struct IssueOut {
+    line: i64,
+    severity: String,
+    kind: String,
+    message: &'static str,
+    excerpt: Option<String>,
+    detail: String,
+}
+
+impl IssueOut {
+    fn new(lang: Lang, i: IssueRow) -> IssueOut {
+        IssueOut {
+            message: issue_reason(lang, &i.kind),
+            excerpt: excerpt(&i.message),
+            line: i.line,
+            severity: i.severity,
+            kind: i.kind,
+            detail: i.message,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -1193,6 +1243,10 @@ async fn api_batch(
             q.limit.unwrap_or(1000).clamp(1, 10_000),
         )
         .await?;
+    let issues = issues
+        .into_iter()
+        .map(|i| IssueOut::new(ctx.lang, i))
+        .collect();
     Ok(Json(BatchDetail { batch, issues }))
 }
 
