@@ -181,6 +181,18 @@ mod tests {
         assert_keys(keys);
     }
 
+    /// The Control page names and describes every built-in KPI definition from the catalogues.
+    #[test]
+    fn every_kpi_definition_has_a_name_and_a_service_level_rule_in_both_languages() {
+        let defs = rumbo_kpi::Registry::builtin();
+        assert_keys(defs.all().iter().flat_map(|d| {
+            [
+                format!("kpi.definition.{}", d.id()),
+                format!("kpi.definition.{}.sl", d.id()),
+            ]
+        }));
+    }
+
     /// Fails naming every key of `keys` that one of the catalogues lacks.
     fn assert_keys(keys: impl IntoIterator<Item = String>) {
         let mut missing = Vec::new();

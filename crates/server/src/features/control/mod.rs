@@ -574,7 +574,7 @@ async fn control_page(
                     label for="definition" { (ctx.t("control.definition")) }
                     select id="definition" name="definition" {
                         @for d in definitions().all() {
-                            option value=(d.id().to_string()) selected[view.as_ref().is_some_and(|v| v.definition.id() == d.id())] { (d.id().to_string()) }
+                            option value=(d.id().to_string()) selected[view.as_ref().is_some_and(|v| v.definition.id() == d.id())] { (definition_label(ctx.lang, d)) }
                         }
                     }
                 }
@@ -586,7 +586,7 @@ async fn control_page(
             button type="submit" { (ctx.t("control.show")) }
         }
         @if let Some(v) = &view {
-            p.notice { (ctx.t("control.definition_used")) " " code { (v.definition.id().to_string()) } ": " (v.definition.describe()) }
+            p.notice { (ctx.t("control.definition_used")) " " strong { (definition_label(ctx.lang, &v.definition)) } ": " (definition_description(ctx.lang, &v.definition)) }
             @if v.rows.is_empty() {
                 p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }
             } @else {
@@ -637,6 +637,49 @@ async fn control_page(
         }
     };
     Ok((status, layout(&ctx, Section::Control, &title, body)).into_response())
+}
+
+/// A definition's catalogued name with its version (`kpi.definition.<name>@v<n>`).
+fn definition_label(lang: Lang, d: &KpiDefinition) -> String {
+    format!(
+        "{} (v{})",
+        lang.t(&format!("kpi.definition.{}", d.id())),
+        d.id().version
+    )
+}
+
+/// Every choice of a definition in words: its service-level rule from the catalogue (per name and
+/// version), then the choices all definitions make, with this definition's values.
+fn definition_description(lang: Lang, d: &KpiDefinition) -> String {
+    use rumbo_kpi::definition::Attribution;
+    let n = |v: f64| fmt_dec(lang, v, 0);
+    let sl = lang.tf(
+        &format!("kpi.definition.{}.sl", d.id()),
+        &[("t", &n(d.sl_threshold_s)), ("s", &n(d.short_abandon_s))],
+    );
+    let attribution = match d.attribution {
+        Attribution::Enter => "kpi.attribution.enter",
+        Attribution::Answer => "kpi.attribution.answer",
+        Attribution::End => "kpi.attribution.end",
+    };
+    let hold = if d.aht_includes_hold {
+        "kpi.aht.with_hold"
+    } else {
+        "kpi.aht.without_hold"
+    };
+    let rest = lang.tf(
+        "kpi.definition.choices",
+        &[
+            ("attribution", lang.t(attribution)),
+            ("aht", lang.t(hold)),
+            ("fcr", &n(d.fcr_window_s as f64 / 3600.0)),
+            ("csat_min", &d.csat_top_box_min.to_string()),
+            ("csat_max", &d.csat_scale_max.to_string()),
+            ("promoter", &d.nps_promoter_min.to_string()),
+            ("detractor", &d.nps_detractor_max.to_string()),
+        ],
+    );
+    format!("{sl} {rest}")
 }
 
 fn drill_href(code: &str, r: &KpiRow, by: &str, def: &KpiDefinition) -> String {
@@ -904,7 +947,7 @@ async fn imports_page(
                         label for="mapping" { (ctx.t("import.mapping")) }
                         select id="mapping" name="mapping" {
                             option value="" { (ctx.t("import.no_mapping")) }
-                            @for m in &mappings { option value=(m.name) { (m.name) " (" (m.kind) ")" } }
+                            @for m in &mappings { option value=(m.name) { (m.name) " (" (ctx.t(&format!("mapping.kind.{}", m.kind))) ")" } }
                         }
                         a href={ "/programs/" (p.code) "/mappings" } { (ctx.t("mapping.manage")) }
                     }
