@@ -12,7 +12,8 @@ use maud::{html, Markup};
 use rumbo_app::model::Person;
 use rumbo_app::plan::compute::heat_grid;
 use rumbo_app::plan::docs::{
-    ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc, RiskDoc, StageDoc, TargetDoc,
+    AssignmentDoc, BudgetLineDoc, ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc,
+    RiskDoc, StageDoc, TargetDoc,
 };
 use rumbo_domain::Invalid;
 use serde_json::Value;
@@ -20,8 +21,9 @@ use serde_json::Value;
 use super::charts;
 use super::{Plan, PlanCx, Read, Update};
 use crate::http::ctx::{Ctx, Form};
+use crate::view::changes::{plan_changes, PlanNames};
 use crate::view::i18n::Lang;
-use crate::view::{csrf_field, field_errors, input, layout, svg, Section};
+use crate::view::{csrf_field, field_errors, input, layout, money_text, svg, Section};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -58,29 +60,6 @@ pub fn short_date(ctx: &Ctx, d: Date) -> String {
     match ctx.lang {
         Lang::Es => d.strftime("%d-%m").to_string(),
         Lang::En => d.strftime("%m-%d").to_string(),
-    }
-}
-
-/// An amount in pesos with Chilean grouping (`$1.234.567`) or English grouping.
-fn money_text(ctx: &Ctx, plain: &str) -> String {
-    let (sign, digits) = match plain.strip_prefix('-') {
-        Some(d) => ("-", d),
-        None => ("", plain),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let sep = if ctx.lang == Lang::Es { '.' } else { ',' };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(sep);
-        }
-        grouped.push(c);
-    }
-    let dec = if ctx.lang == Lang::Es { ',' } else { '.' };
-    if frac.is_empty() {
-        format!("{sign}${grouped}")
-    } else {
-        format!("{sign}${grouped}{dec}{frac}")
     }
 }
 
@@ -353,6 +332,7 @@ async fn coordination_section(
     let requests = state.app.plan_items::<ChangeRequestDoc>(cx).await?;
     let versions = state.app.plan_versions(cx).await?;
     let may_decide = cx.may_decide_changes();
+    let names = plan_names(state, ctx, cx).await?;
     Ok(html! {
         section id="coordination" {
             h2 { (ctx.t("plan.coordination")) }
@@ -375,6 +355,7 @@ async fn coordination_section(
                 strong { (ctx.t(&format!("plan.change.kind.{}", s(&r.data["kind"])))) } " · "
                 (s(&r.data["reason"])) " · "
                 span.badge { (ctx.t(&format!("plan.change.status.{}", s(&r.data["status"])))) }
+                (plan_changes(ctx, &r.data["changes"], &names))
                 @if may_decide && r.data["status"] == "proposed" {
                     @for (action, key) in [("approve", "plan.change.approve"), ("reject", "plan.change.reject")] {
                         " "
@@ -389,15 +370,40 @@ async fn coordination_section(
             @if versions.is_empty() { p { (ctx.t("plan.versions.none")) } }
             ol { @for v in &versions { li {
                 (ctx.tf("plan.version.item", &[("n", &v.number.to_string()), ("changes", &v.changes.as_array().map_or(0, |c| c.len()).to_string())]))
-                @if let Some(changes) = v.changes.as_array() {
-                    @if !changes.is_empty() {
-                        ul { @for c in changes { li {
-                            code { (s(&c["key"])) } ": " (s(&c["before"])) " → " (s(&c["after"]))
-                        } } }
-                    }
-                }
+                (plan_changes(ctx, &v.changes, &names))
             } } }
         }
+    })
+}
+
+/// What the ids in plan keys stand for: milestone and budget-line names, targets by indicator,
+/// assignments by role.
+async fn plan_names(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<PlanNames, AppError> {
+    let by_id = |items: Vec<rumbo_app::model::PlanItem>, field: &str| {
+        items
+            .into_iter()
+            .map(|i| (i.id, s(&i.data[field])))
+            .collect()
+    };
+    let targets = state.app.plan_items::<TargetDoc>(cx).await?;
+    Ok(PlanNames {
+        milestones: by_id(state.app.plan_items::<MilestoneDoc>(cx).await?, "name"),
+        budget_lines: by_id(
+            state.app.plan_items::<BudgetLineDoc>(cx).await?,
+            "description",
+        ),
+        assignments: by_id(state.app.plan_items::<AssignmentDoc>(cx).await?, "role"),
+        targets: targets
+            .into_iter()
+            .map(|t| {
+                let ind = s(&t.data["indicator"]);
+                let label = ctx
+                    .lang
+                    .t_opt(&format!("kpi.{ind}"))
+                    .map_or(ind, str::to_string);
+                (t.id, label)
+            })
+            .collect(),
     })
 }
 
