@@ -193,6 +193,60 @@ mod tests {
         }));
     }
 
+    /// Every key family built at run time, enumerated from the values that build it.
+    #[test]
+    fn every_dynamic_key_family_has_every_member_in_both_languages() {
+        use rumbo_domain::access::Role;
+        use rumbo_domain::plan::budget::Category;
+        use rumbo_domain::plan::coordination::{ChangeKind, ChangeStatus};
+        use rumbo_domain::plan::objectives::{Direction, Rag};
+        use rumbo_domain::plan::strategy::{RiskLevel, RiskStatus};
+        use rumbo_domain::programme::{Channel, Status};
+        fn family<T: std::fmt::Display>(
+            prefix: &str,
+            all: impl IntoIterator<Item = T>,
+        ) -> Vec<String> {
+            all.into_iter().map(|v| format!("{prefix}.{v}")).collect()
+        }
+        let mut keys = Vec::new();
+        keys.extend(family("status", Status::ALL));
+        keys.extend(family("channel", Channel::ALL));
+        keys.extend(family("role", Role::ALL));
+        keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
+        keys.extend(family("control.rag", Rag::ALL));
+        keys.extend(family("plan.rag", Rag::ALL));
+        keys.extend(family("plan.direction", Direction::ALL));
+        keys.extend(family("plan.risk.level", RiskLevel::ALL));
+        keys.extend(family("plan.risk.status", RiskStatus::ALL));
+        keys.extend(family("plan.change.kind", ChangeKind::ALL));
+        keys.extend(family("plan.change.status", ChangeStatus::ALL));
+        keys.extend(family("plan.category", Category::ALL));
+        keys.extend(family("control.outcome", ["answered", "abandoned"]));
+        keys.extend(family("audit.action", ["create", "update", "delete"]));
+        for (kind, name) in rumbo_app::mappings::KINDS {
+            keys.push(format!("mapping.kind.{name}"));
+            let (required, optional) = kind.fields();
+            keys.extend(family("mapping.field", required.iter().chain(optional)));
+        }
+        keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
+        use crate::http::error::AppError;
+        for e in [
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::Invalid(rumbo_domain::Invalids(vec![])),
+            AppError::Conflict(rumbo_domain::Invalids(vec![])),
+            AppError::Csrf,
+            AppError::Throttled,
+            AppError::BadRequest(String::new()),
+            AppError::Internal(String::new()),
+        ] {
+            keys.push(e.title_key().to_string());
+            keys.push(format!("{}.detail", e.title_key()));
+        }
+        assert_keys(keys);
+    }
+
     /// Fails naming every key of `keys` that one of the catalogues lacks.
     fn assert_keys(keys: impl IntoIterator<Item = String>) {
         let mut missing = Vec::new();

@@ -382,7 +382,7 @@ fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
                     th scope="col" { (ctx.t("control.status")) }
                 } }
                 tbody { @for c in checks { tr {
-                    td { (ctx.lang.t_opt(&format!("plan.indicator.{}", c.indicator)).unwrap_or(c.indicator.as_str())) }
+                    td { (ctx.t(&format!("kpi.{}", c.indicator))) }
                     td.num { (if c.direction_higher { "≥ " } else { "≤ " }) (fmt_dec(l, c.target, 2)) " (± " (fmt_dec(l, c.tolerance, 2)) ")" }
                     td.num { (c.actual.map(|a| fmt_dec(l, a, 2)).unwrap_or_else(|| "—".into())) }
                     td { @match c.rag {
