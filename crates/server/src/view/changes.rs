@@ -136,7 +136,7 @@ fn value_text(ctx: &ViewCx, entity: &str, field: &str, v: &Value) -> String {
 }
 
 /// A number without a useless fraction, in the language's style.
-fn number_text(ctx: &ViewCx, x: f64) -> String {
+pub fn number_text(ctx: &ViewCx, x: f64) -> String {
     if x.fract() == 0.0 {
         fmt_dec(ctx.lang, x, 0)
     } else {
@@ -240,7 +240,7 @@ pub fn plan_key_label(ctx: &ViewCx, key: &str, names: &PlanNames) -> String {
 }
 
 /// A month `2026-05` as `05-2026` in Spanish (as dates are), unchanged in English.
-fn month_text(ctx: &ViewCx, m: &str) -> String {
+pub fn month_text(ctx: &ViewCx, m: &str) -> String {
     match (ctx.lang, m.split_once('-')) {
         (super::i18n::Lang::Es, Some((y, mm))) => format!("{mm}-{y}"),
         _ => m.to_string(),

@@ -212,6 +212,7 @@ mod tests {
         keys.extend(family("status", Status::ALL));
         keys.extend(family("channel", Channel::ALL));
         keys.extend(family("role", Role::ALL));
+        keys.extend(family("lang", Lang::ALL));
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
         keys.extend(family("plan.rag", Rag::ALL));

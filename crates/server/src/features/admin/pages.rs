@@ -109,7 +109,7 @@ async fn render(
                 h2 { (ctx.t("admin.users")) }
                 table {
                     thead { tr { th { (ctx.t("user.email")) } th { (ctx.t("user.name")) } th { (ctx.t("user.role")) } th { (ctx.t("user.lang")) } } }
-                    tbody { @for u in &users { tr { td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (u.lang) } } } }
+                    tbody { @for u in &users { tr { td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (ctx.t(&format!("lang.{}", u.lang))) } } } }
                 }
                 form method="post" action="/admin/users" {
                     (csrf_field(ctx))

@@ -395,6 +395,26 @@ fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
     }
 }
 
+/// An interval label (`2026-04-15 13:00`, `2026-04-15`, `2026-04`) in the language's date
+/// order: `15-04-2026 13:00`, `15-04-2026`, `04-2026` in Spanish; as it is in English.
+fn interval_text(l: Lang, label: &str) -> String {
+    if l == Lang::En {
+        return label.to_string();
+    }
+    let (date, time) = label.split_once(' ').unwrap_or((label, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    let date = match parts.as_slice() {
+        [y, m, d] => format!("{d}-{m}-{y}"),
+        [y, m] => format!("{m}-{y}"),
+        _ => date.to_string(),
+    };
+    if time.is_empty() {
+        date
+    } else {
+        format!("{date} {time}")
+    }
+}
+
 fn opt_pct(l: Lang, v: Option<f64>) -> String {
     v.map(|v| fmt_pct(l, v)).unwrap_or_else(|| "—".into())
 }
@@ -430,17 +450,17 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
         .enumerate()
         .map(|(i, s)| (*s, i as f64))
         .collect();
-    let labels: BTreeMap<i64, &str> = v
+    let labels: BTreeMap<i64, String> = v
         .rows
         .iter()
-        .map(|r| (r.interval_start, r.interval_label.as_str()))
+        .map(|r| (r.interval_start, interval_text(ctx.lang, &r.interval_label)))
         .collect();
     let step = (starts.len() / 12).max(1);
     let x_ticks: Vec<(f64, String)> = starts
         .iter()
         .enumerate()
         .filter(|(i, _)| i % step == 0)
-        .map(|(i, s)| (i as f64, labels.get(s).copied().unwrap_or("").to_string()))
+        .map(|(i, s)| (i as f64, labels.get(s).cloned().unwrap_or_default()))
         .collect();
     let mut by_queue: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut offered = vec![0.0; starts.len()];
@@ -480,7 +500,7 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
     });
     let cats: Vec<String> = starts
         .iter()
-        .map(|s| labels.get(s).copied().unwrap_or("").to_string())
+        .map(|s| labels.get(s).cloned().unwrap_or_default())
         .collect();
     let volume_chart = bar_chart(&BarChart {
         frame: frame(
@@ -618,7 +638,7 @@ async fn control_page(
                     } }
                     tbody { @for r in &v.rows { tr {
                         td { @if r.queue.is_empty() { (ctx.t("control.programme_level")) } @else { (r.queue) } }
-                        td { (r.interval_label) }
+                        td { (interval_text(l, &r.interval_label)) }
                         td.num { a href=(drill_href(&p.code, r, &by, &v.definition)) aria-label=(ctx.t("control.drill")) { (r.offered) } }
                         td.num { (r.answered) }
                         td.num { (r.abandoned) }
@@ -1039,14 +1059,13 @@ fn issue_reason(lang: Lang, kind: &str) -> &'static str {
     lang.t(&format!("import.issue.{kind}"))
 }
 
-/// At most a short excerpt of the offending value: the first quoted part of the parser's
-/// detail (which is English and for the log and machines), cut to 40 characters.
+/// At most a short excerpt of the offending value: the parsers quote values as Rust strings
+/// (`bad timestamp "abc"`), so the first double-quoted part of the detail (which is English, for
+/// the log and machines), cut to 40 characters.
 fn excerpt(detail: &str) -> Option<String> {
-    let (start, quote) = detail
-        .char_indices()
-        .find(|(_, c)| matches!(c, '"' | '\''))?;
+    let start = detail.find('"')?;
     let rest = &detail[start + 1..];
-    let inner = &rest[..rest.find(quote)?];
+    let inner = &rest[..rest.find('"')?];
     let inner = inner.trim();
     if inner.is_empty() {
         return None;

@@ -63,6 +63,24 @@ pub fn short_date(ctx: &Ctx, d: Date) -> String {
     }
 }
 
+/// A stored ISO date as people read it (`30-03-2026` in Spanish); other text as it is.
+fn day(ctx: &Ctx, v: &Value) -> String {
+    let text = s(v);
+    match text.parse::<Date>() {
+        Ok(d) => date_text(ctx, d),
+        Err(_) => text,
+    }
+}
+
+/// A stored number (JSON number or decimal text) with the language's decimal separator.
+fn num(ctx: &Ctx, v: &Value) -> String {
+    let text = s(v);
+    match text.parse::<f64>() {
+        Ok(x) => crate::view::changes::number_text(ctx, x),
+        Err(_) => text,
+    }
+}
+
 fn s(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -129,9 +147,9 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
                             } }
                             tbody { @for t in mine { tr {
                                 td { (ctx.t(&format!("kpi.{}", s(&t.data["indicator"])))) }
-                                td { (ctx.t(&format!("plan.direction.{}", s(&t.data["direction"])))) " " (s(&t.data["target"])) }
-                                td { "± " (s(&t.data["tolerance"])) }
-                                td { (s(&t.data["period_start"])) " – " (s(&t.data["period_end"])) }
+                                td { (ctx.t(&format!("plan.direction.{}", s(&t.data["direction"])))) " " (num(ctx, &t.data["target"])) }
+                                td { "± " (num(ctx, &t.data["tolerance"])) }
+                                td { (day(ctx, &t.data["period_start"])) " – " (day(ctx, &t.data["period_end"])) }
                             } } }
                         }
                     }
@@ -139,7 +157,7 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
             }
             @if !milestones.is_empty() {
                 h3 { (ctx.t("plan.milestones")) }
-                ul { @for m in &milestones { li { strong { (s(&m.data["date"])) } " · " (s(&m.data["name"])) } } }
+                ul { @for m in &milestones { li { strong { (day(ctx, &m.data["date"])) } " · " (s(&m.data["name"])) } } }
             }
         }
     })
@@ -252,12 +270,12 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                         th scope="col" { (ctx.t("plan.staffing.training_start")) }
                     } }
                     tbody { @for w in st["weeks"].as_array().into_iter().flatten() { tr {
-                        td { (s(&w["week_start"])) }
-                        td.num { (s(&w["fte"])) }
+                        td { (day(ctx, &w["week_start"])) }
+                        td.num { (num(ctx, &w["fte"])) }
                         td.num { (s(&w["headcount_needed"])) }
                         td.num { (s(&w["headcount_available"])) }
                         td.num { (s(&w["hires"])) }
-                        td { (s(&w["training_start"])) }
+                        td { (day(ctx, &w["training_start"])) }
                     } } }
                 }
             }
@@ -313,7 +331,7 @@ async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Mark
                         th.num scope="col" { (ctx.t("plan.budget.cost_per_contact")) }
                     } }
                     tbody { @for r in cpc { tr {
-                        td { (s(&r["month"])) }
+                        td { (crate::view::changes::month_text(ctx, &s(&r["month"]))) }
                         td.num { (s(&r["contacts"])) }
                         td.num { @if r["cost_per_contact"].is_null() { "—" } @else { (money_text(ctx, &s(&r["cost_per_contact"]))) } }
                     } } }
@@ -340,7 +358,7 @@ async fn coordination_section(
             @if meetings.is_empty() { p { (ctx.t("plan.empty")) } }
             @for m in &meetings {
                 article.card {
-                    h4 { (s(&m.data["date"])) " · " (s(&m.data["title"])) }
+                    h4 { (day(ctx, &m.data["date"])) " · " (s(&m.data["title"])) }
                     @if let Some(d) = m.data["decisions"].as_array() {
                         @if !d.is_empty() {
                             p { strong { (ctx.t("plan.decisions")) } }
