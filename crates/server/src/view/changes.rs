@@ -149,6 +149,8 @@ fn family(entity: &str, field: &str) -> Option<&'static str> {
     Some(match (entity, field) {
         ("programme", "status") => "status",
         ("programme", "channels") => "channel",
+        ("user", "role") => "role",
+        ("user", "lang") => "lang",
         ("plan.change_request", "status") => "plan.change.status",
         ("plan.change_request", "kind") => "plan.change.kind",
         ("plan.risk", "status") => "plan.risk.status",

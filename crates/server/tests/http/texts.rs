@@ -278,8 +278,15 @@ async fn the_demo_programme_pages_show_only_catalogued_text_in_both_languages() 
         "the bad timestamp is quoted: {detail}"
     );
 
+    let start = detail["batch"]["min_ts"].as_i64().unwrap();
     let pages = [
         "/programs".to_string(),
+        "/planning".to_string(),
+        "/planning/staffing".to_string(),
+        "/control".to_string(),
+        "/reports".to_string(),
+        "/programs/VIDA-2026/mappings".to_string(),
+        format!("/programs/VIDA-2026/control/calls?queue=ventas&by=day&start={start}"),
         "/programs/VIDA-2026".to_string(),
         "/programs/VIDA-2026/plan".to_string(),
         "/programs/VIDA-2026/control?by=day&from=2026-04-01&to=2026-04-30".to_string(),
@@ -297,6 +304,43 @@ async fn the_demo_programme_pages_show_only_catalogued_text_in_both_languages() 
         let page = app.get_page(Some(&admin), "/admin").await;
         assert_eq!(page.status, StatusCode::OK, "/admin ({lang})");
         assert_clean("/admin", lang, &page.body);
+    }
+    // Every field any stored snapshot holds has a label, and every audited action and entity a
+    // name: the demo's audit log (every plan kind, programme, people, batch) is the inventory.
+    for lang in rumbo_server::view::i18n::Lang::ALL {
+        let cx = rumbo_server::view::ViewCx {
+            lang,
+            ..Default::default()
+        };
+        let missing = lang.t("i18n.missing");
+        let mut unlabelled = std::collections::BTreeSet::new();
+        for a in app.store.audit_recent(100_000).await.unwrap() {
+            let what = rumbo_server::view::changes::audit_what(&cx, &a.action, &a.entity, "");
+            assert!(
+                !what.contains(missing),
+                "{} {} ({lang:?})",
+                a.action,
+                a.entity
+            );
+            for side in [a.before.as_ref(), a.after.as_ref()].into_iter().flatten() {
+                // Listing a snapshot against nothing labels each of its fields.
+                for f in rumbo_server::view::changes::audit_changes(
+                    &cx,
+                    &a.entity,
+                    "update",
+                    None,
+                    Some(side),
+                ) {
+                    if f.label == missing {
+                        unlabelled.insert(format!("{}: {}", a.entity, side));
+                    }
+                }
+            }
+        }
+        assert!(
+            unlabelled.is_empty(),
+            "unlabelled fields ({lang:?}): {unlabelled:#?}"
+        );
     }
     // The plan's approved change reads in words on the plan page and in the history.
     let es = demo_login(&app, "jefa@demo.rumbo.cl", "es").await;
