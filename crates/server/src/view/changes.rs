@@ -39,6 +39,39 @@ pub fn audit_what(ctx: &ViewCx, action: &str, entity: &str, entity_id: &str) -> 
     )
 }
 
+/// What an entry is about, in its own words: a plan item's code, name, title or event (from its
+/// snapshot) rather than its row number; other entities by their id (a programme's code, a
+/// version's number, a batch's number).
+pub fn audit_subject_of(
+    entity: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> String {
+    if !entity.starts_with("plan.") || entity == "plan.version" {
+        return entity_id.to_string();
+    }
+    let snapshot = after.or(before);
+    let data = snapshot.map(|s| &s["data"]);
+    fn text(v: Option<&Value>) -> Option<&str> {
+        v.and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+    let found = text(snapshot.map(|s| &s["code"]))
+        .filter(|c| !matches!(*c, "raci" | "staffing" | "methodology"))
+        .or_else(|| {
+            ["name", "title", "event", "description", "task", "text"]
+                .into_iter()
+                .find_map(|f| text(data.map(|d| &d[f])))
+        });
+    match found {
+        Some(t) if t.chars().count() > 60 => format!("{}…", t.chars().take(60).collect::<String>()),
+        Some(t) => t.to_string(),
+        None => entity_id.to_string(),
+    }
+}
+
 /// One changed field: its label, the old and the new value as text.
 pub struct FieldChange {
     pub label: &'static str,
@@ -422,5 +455,17 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].after.as_deref(), Some("Cerrado"));
         assert!(audit_changes(&es, "programme", "create", None, Some(&after)).is_empty());
+        let activity =
+            serde_json::json!({ "id": 160, "code": "A11", "data": { "name": "Piloto" } });
+        assert_eq!(
+            audit_subject_of("plan.activity", "160", None, Some(&activity)),
+            "A11"
+        );
+        let risk = serde_json::json!({ "id": 9, "code": null, "data": { "event": "Atraso" } });
+        assert_eq!(
+            audit_subject_of("plan.risk", "9", Some(&risk), None),
+            "Atraso"
+        );
+        assert_eq!(audit_subject_of("plan.version", "2", None, None), "2");
     }
 }
