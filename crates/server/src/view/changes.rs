@@ -72,6 +72,18 @@ pub fn audit_subject_of(
     }
 }
 
+/// Who did it: a user's email as stored; a system actor (the command line, the demo seeding, an
+/// import) by its catalogued name, never its internal label.
+pub fn audit_actor(ctx: &ViewCx, label: &str) -> String {
+    if label.contains('@') {
+        return label.to_string();
+    }
+    ctx.lang
+        .t_opt(&format!("audit.actor.{label}"))
+        .unwrap_or_else(|| ctx.t("audit.actor.system"))
+        .to_string()
+}
+
 /// One changed field: its label, the old and the new value as text.
 pub struct FieldChange {
     pub label: &'static str,
@@ -467,5 +479,8 @@ mod tests {
             "Atraso"
         );
         assert_eq!(audit_subject_of("plan.version", "2", None, None), "2");
+        assert_eq!(audit_actor(&es, "jefa@demo.rumbo.cl"), "jefa@demo.rumbo.cl");
+        assert_eq!(audit_actor(&es, "cli"), "Sistema (línea de comandos)");
+        assert_eq!(audit_actor(&es, "bench"), "Sistema");
     }
 }

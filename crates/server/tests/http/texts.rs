@@ -301,6 +301,19 @@ async fn the_demo_programme_pages_show_only_catalogued_text_in_both_languages() 
             assert_eq!(page.status, StatusCode::OK, "{path} ({lang})");
             assert_clean(path, lang, &page.body);
         }
+        let login = app
+            .send(
+                Request::get("/login")
+                    .header(
+                        header::COOKIE,
+                        format!("{}={lang}", rumbo_server::http::auth::LANG_COOKIE),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "/login ({lang})");
+        assert_clean("/login", lang, &login.body);
         let page = app.get_page(Some(&admin), "/admin").await;
         assert_eq!(page.status, StatusCode::OK, "/admin ({lang})");
         assert_clean("/admin", lang, &page.body);

@@ -1022,7 +1022,7 @@ async fn batch_page(
             (batch_table(&ctx, &p, std::slice::from_ref(&b)))
             dl.facts {
                 dt { (ctx.t("import.hash")) } dd { code { (b.file_hash) } }
-                dt { (ctx.t("import.by")) } dd { (b.actor) }
+                dt { (ctx.t("import.by")) } dd { (crate::view::changes::audit_actor(&ctx, &b.actor)) }
                 @if let (Some(a), Some(z)) = (b.min_ts, b.max_ts) {
                     dt { (ctx.t("import.period")) } dd { (fmt_instant(&ctx, a, &p.time_zone)) " – " (fmt_instant(&ctx, z, &p.time_zone)) }
                 }

@@ -13,7 +13,7 @@ use rumbo_store::programmes::Programme;
 use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
-use crate::view::changes::{audit_diff, audit_subject_of, audit_what};
+use crate::view::changes::{audit_actor, audit_diff, audit_subject_of, audit_what};
 use crate::view::redirect;
 use crate::view::{
     csrf_field, field_errors, fmt_date, fmt_instant, input, layout, status_badge, Section,
@@ -314,7 +314,7 @@ async fn show(
                     @for a in &history {
                         tr {
                             td { (fmt_instant(&ctx, a.at, &p.time_zone)) }
-                            td { (a.actor) }
+                            td { (audit_actor(&ctx, &a.actor)) }
                             td { (audit_what(&ctx, &a.action, &a.entity, &audit_subject_of(&a.entity, &a.entity_id, a.before.as_ref(), a.after.as_ref()))) }
                             td { (audit_diff(&ctx, &a.entity, &a.action, a.before.as_ref(), a.after.as_ref())) }
                         }
