@@ -17,6 +17,9 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity (reports and catalogues enumerate them).
+    pub const ALL: [Severity; 2] = [Severity::Rejected, Severity::Suspicious];
+
     /// Lower-case name for reports and storage.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,6 +57,22 @@ pub enum IssueKind {
 }
 
 impl IssueKind {
+    /// Every kind, in declaration order: the catalogues hold a reason per kind, and a test
+    /// there enumerates this list.
+    pub const ALL: [IssueKind; 11] = [
+        IssueKind::Unparseable,
+        IssueKind::InvalidValue,
+        IssueKind::TimeBackwards,
+        IssueKind::UnknownEvent,
+        IssueKind::CallNeverEnded,
+        IssueKind::OrphanEvent,
+        IssueKind::TransferWithoutDestination,
+        IssueKind::AttendedTransfer,
+        IssueKind::SessionNeverClosed,
+        IssueKind::SessionUnmatched,
+        IssueKind::DuplicateKey,
+    ];
+
     /// Stable snake_case code for storage.
     pub fn code(self) -> &'static str {
         match self {
@@ -117,5 +136,39 @@ impl fmt::Display for Issue {
             self.kind.code(),
             self.message
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` lists every kind once: adding a variant breaks this match until it is listed.
+    #[test]
+    fn every_kind_is_listed_once_with_a_distinct_code() {
+        let listed = |k: IssueKind| IssueKind::ALL.iter().filter(|&&x| x == k).count();
+        for k in IssueKind::ALL {
+            let declared = match k {
+                IssueKind::Unparseable
+                | IssueKind::InvalidValue
+                | IssueKind::TimeBackwards
+                | IssueKind::UnknownEvent
+                | IssueKind::CallNeverEnded
+                | IssueKind::OrphanEvent
+                | IssueKind::TransferWithoutDestination
+                | IssueKind::AttendedTransfer
+                | IssueKind::SessionNeverClosed
+                | IssueKind::SessionUnmatched
+                | IssueKind::DuplicateKey => true,
+            };
+            assert!(declared && listed(k) == 1, "{k:?}");
+        }
+        let mut codes: Vec<_> = IssueKind::ALL.iter().map(|k| k.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), IssueKind::ALL.len());
+        for s in Severity::ALL {
+            assert!(matches!(s, Severity::Rejected | Severity::Suspicious));
+        }
     }
 }

@@ -177,13 +177,57 @@ pub async fn context_layer(
     let res = next.run(req).await;
     match res.extensions().get::<ErrorMarker>() {
         Some(ErrorMarker(err)) => render_error(&state, &ctx, err),
+        None if is_rejection(&res) => {
+            // An extractor's rejection (bad path, query, body or multipart) carries axum's
+            // English text: log it, answer with the catalogued message and the same status.
+            let status = res.status();
+            let text = axum::body::to_bytes(res.into_body(), 4096)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let mut out = render_error(&state, &ctx, &AppError::BadRequest(text));
+            if ctx.is_api {
+                out = with_status(out, status).await;
+            } else {
+                *out.status_mut() = status;
+            }
+            out
+        }
         None => res,
     }
 }
 
+/// Whether a response is an extractor rejection: a client error in plain text. Handlers answer
+/// errors through `AppError`, so plain text in a 4xx comes only from axum.
+fn is_rejection(res: &Response) -> bool {
+    res.status().is_client_error()
+        && res
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+}
+
+/// A problem+json response with another status (in the header and the body's `status`).
+async fn with_status(res: Response, status: StatusCode) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if json.is_object() {
+        json["status"] = status.as_u16().into();
+    }
+    parts.status = status;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(json.to_string()))
+}
+
 fn render_error(state: &AppState, ctx: &Ctx, err: &AppError) -> Response {
-    if let AppError::Internal(cause) = err {
-        tracing::error!(%cause, "request failed");
+    match err {
+        AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
+        AppError::BadRequest(cause) => tracing::info!(%cause, "bad request"),
+        _ => {}
     }
     if ctx.is_api {
         let invalid: Vec<_> = err
@@ -194,7 +238,6 @@ fn render_error(state: &AppState, ctx: &Ctx, err: &AppError) -> Response {
             )
             .collect();
         let detail = match err {
-            AppError::BadRequest(msg) => msg.clone(),
             _ if !invalid.is_empty() => err
                 .invalids()
                 .iter()

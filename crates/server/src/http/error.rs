@@ -29,7 +29,8 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled,
-    /// Malformed request (bad JSON, missing body…); the string is safe to show.
+    /// Malformed request (bad JSON, broken multipart…). The string is the parser's detail: it is
+    /// logged, never shown; users read the catalogued "could not be read".
     #[error("bad request: {0}")]
     BadRequest(String),
     /// Anything else; the string is logged, never shown.

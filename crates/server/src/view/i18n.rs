@@ -166,6 +166,101 @@ mod tests {
         }
     }
 
+    /// Issue rows show a catalogued reason per kind and a word per severity.
+    #[test]
+    fn every_issue_kind_and_severity_has_a_message_in_both_languages() {
+        use rumbo_ingest::issue::{IssueKind, Severity};
+        let keys = IssueKind::ALL
+            .iter()
+            .map(|k| format!("import.issue.{}", k.code()))
+            .chain(
+                Severity::ALL
+                    .iter()
+                    .map(|s| format!("import.severity.{}", s.as_str())),
+            );
+        assert_keys(keys);
+    }
+
+    /// The Control page names and describes every built-in KPI definition from the catalogues.
+    #[test]
+    fn every_kpi_definition_has_a_name_and_a_service_level_rule_in_both_languages() {
+        let defs = rumbo_kpi::Registry::builtin();
+        assert_keys(defs.all().iter().flat_map(|d| {
+            [
+                format!("kpi.definition.{}", d.id()),
+                format!("kpi.definition.{}.sl", d.id()),
+            ]
+        }));
+    }
+
+    /// Every key family built at run time, enumerated from the values that build it.
+    #[test]
+    fn every_dynamic_key_family_has_every_member_in_both_languages() {
+        use rumbo_domain::access::Role;
+        use rumbo_domain::plan::budget::Category;
+        use rumbo_domain::plan::coordination::{ChangeKind, ChangeStatus};
+        use rumbo_domain::plan::objectives::{Direction, Rag};
+        use rumbo_domain::plan::strategy::{RiskLevel, RiskStatus};
+        use rumbo_domain::programme::{Channel, Status};
+        fn family<T: std::fmt::Display>(
+            prefix: &str,
+            all: impl IntoIterator<Item = T>,
+        ) -> Vec<String> {
+            all.into_iter().map(|v| format!("{prefix}.{v}")).collect()
+        }
+        let mut keys = Vec::new();
+        keys.extend(family("status", Status::ALL));
+        keys.extend(family("channel", Channel::ALL));
+        keys.extend(family("role", Role::ALL));
+        keys.extend(family("lang", Lang::ALL));
+        keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
+        keys.extend(family("control.rag", Rag::ALL));
+        keys.extend(family("plan.rag", Rag::ALL));
+        keys.extend(family("plan.direction", Direction::ALL));
+        keys.extend(family("plan.risk.level", RiskLevel::ALL));
+        keys.extend(family("plan.risk.status", RiskStatus::ALL));
+        keys.extend(family("plan.change.kind", ChangeKind::ALL));
+        keys.extend(family("plan.change.status", ChangeStatus::ALL));
+        keys.extend(family("plan.category", Category::ALL));
+        keys.extend(family("control.outcome", ["answered", "abandoned"]));
+        keys.extend(family("audit.action", ["create", "update", "delete"]));
+        for (kind, name) in rumbo_app::mappings::KINDS {
+            keys.push(format!("mapping.kind.{name}"));
+            let (required, optional) = kind.fields();
+            keys.extend(family("mapping.field", required.iter().chain(optional)));
+        }
+        keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
+        use crate::http::error::AppError;
+        for e in [
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::Invalid(rumbo_domain::Invalids(vec![])),
+            AppError::Conflict(rumbo_domain::Invalids(vec![])),
+            AppError::Csrf,
+            AppError::Throttled,
+            AppError::BadRequest(String::new()),
+            AppError::Internal(String::new()),
+        ] {
+            keys.push(e.title_key().to_string());
+            keys.push(format!("{}.detail", e.title_key()));
+        }
+        assert_keys(keys);
+    }
+
+    /// Fails naming every key of `keys` that one of the catalogues lacks.
+    fn assert_keys(keys: impl IntoIterator<Item = String>) {
+        let mut missing = Vec::new();
+        for k in keys {
+            for l in Lang::ALL {
+                if l.t_opt(&k).is_none() {
+                    missing.push(format!("{k} ({})", l.code()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:#?}");
+    }
+
     /// Every literal key passed to `t("…")`/`tf("…"` in this crate's sources exists.
     #[test]
     fn every_key_used_in_the_sources_exists() {

@@ -1,6 +1,7 @@
 //! Server-rendered pages (maud). Each page is a function of the request context and view data;
 //! every visible string comes from the catalogues.
 
+pub mod changes;
 pub mod i18n;
 
 use axum::http::header::CONTENT_TYPE;
@@ -221,12 +222,28 @@ pub fn fmt_dec(lang: Lang, v: f64, digits: usize) -> String {
     }
 }
 
-/// The name of an audited entity (`entity.<name>` in the catalogue, else the name itself).
-pub fn entity_label(ctx: &ViewCx, entity: &str) -> String {
-    ctx.lang
-        .t_opt(&format!("entity.{entity}"))
-        .map(str::to_string)
-        .unwrap_or_else(|| entity.replace(['_', '.'], " "))
+/// An amount given as plain decimal text (`-1234567.5`) in pesos with the language's grouping:
+/// `$1.234.567,5` in Spanish, `$1,234,567.5` in English.
+pub fn money_text(ctx: &ViewCx, plain: &str) -> String {
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", plain),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let sep = if ctx.lang == Lang::Es { '.' } else { ',' };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(sep);
+        }
+        grouped.push(c);
+    }
+    let dec = if ctx.lang == Lang::Es { ',' } else { '.' };
+    if frac.is_empty() {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}{dec}{frac}")
+    }
 }
 
 /// A programme status as a badge (word and colour).

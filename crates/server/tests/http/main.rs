@@ -5,5 +5,6 @@ mod control;
 mod helpers;
 mod plan;
 mod security;
+mod texts;
 mod validation;
 mod wire;

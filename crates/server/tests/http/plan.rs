@@ -841,7 +841,11 @@ async fn the_plan_page_adds_activities_and_approves_changes() {
     let done = app.post_form(Some(&m), &approve, &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = app.get_page(Some(&m), "/programs/SEG-VIDA/plan").await;
-    assert!(page.body.contains("activity.B.duration"));
+    assert!(
+        page.body.contains("Duración de la actividad B") && page.body.contains("5 días"),
+        "the version names the change in words"
+    );
+    assert!(!page.body.contains("activity.B.duration"));
     assert!(page.body.contains("Versión 2"));
     let sched = app
         .api(Some(&m), Method::GET, &format!("{P}/schedule"), None)

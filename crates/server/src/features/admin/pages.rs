@@ -11,6 +11,7 @@ use rumbo_domain::Invalid;
 use crate::http::access::{ADMINS, MANAGERS};
 use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
+use crate::view::changes::{audit_actor, audit_diff, audit_subject_of, audit_what};
 use crate::view::redirect;
 use crate::view::{csrf_field, field_errors, fmt_instant, input, layout, Section};
 use crate::AppState;
@@ -108,7 +109,7 @@ async fn render(
                 h2 { (ctx.t("admin.users")) }
                 table {
                     thead { tr { th { (ctx.t("user.email")) } th { (ctx.t("user.name")) } th { (ctx.t("user.role")) } th { (ctx.t("user.lang")) } } }
-                    tbody { @for u in &users { tr { td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (u.lang) } } } }
+                    tbody { @for u in &users { tr { td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (ctx.t(&format!("lang.{}", u.lang))) } } } }
                 }
                 form method="post" action="/admin/users" {
                     (csrf_field(ctx))
@@ -133,11 +134,12 @@ async fn render(
                 }
                 h2 { (ctx.t("admin.audit")) }
                 table {
-                    thead { tr { th { (ctx.t("audit.when")) } th { (ctx.t("audit.who")) } th { (ctx.t("audit.what")) } } }
+                    thead { tr { th { (ctx.t("audit.when")) } th { (ctx.t("audit.who")) } th { (ctx.t("audit.what")) } th { (ctx.t("audit.changes")) } } }
                     tbody { @for a in &audit { tr {
                         td { (fmt_instant(ctx, a.at, rumbo_domain::programme::DEFAULT_TIME_ZONE)) }
-                        td { (a.actor) }
-                        td { (ctx.t(&format!("audit.action.{}", a.action))) " " (crate::view::entity_label(ctx, &a.entity)) " " (a.entity_id) }
+                        td { (audit_actor(ctx, &a.actor)) }
+                        td { (audit_what(ctx, &a.action, &a.entity, &audit_subject_of(&a.entity, &a.entity_id, a.before.as_ref(), a.after.as_ref()))) }
+                        td { (audit_diff(ctx, &a.entity, &a.action, a.before.as_ref(), a.after.as_ref())) }
                     } } }
                 }
             }

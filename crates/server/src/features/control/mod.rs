@@ -379,7 +379,7 @@ fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
                     th scope="col" { (ctx.t("control.status")) }
                 } }
                 tbody { @for c in checks { tr {
-                    td { (ctx.lang.t_opt(&format!("plan.indicator.{}", c.indicator)).unwrap_or(c.indicator.as_str())) }
+                    td { (ctx.t(&format!("kpi.{}", c.indicator))) }
                     td.num { (if c.direction_higher { "≥ " } else { "≤ " }) (fmt_dec(l, c.target, 2)) " (± " (fmt_dec(l, c.tolerance, 2)) ")" }
                     td.num { (c.actual.map(|a| fmt_dec(l, a, 2)).unwrap_or_else(|| "—".into())) }
                     td { @match c.rag {
@@ -389,6 +389,26 @@ fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
                 } } }
             }
         }
+    }
+}
+
+/// An interval label (`2026-04-15 13:00`, `2026-04-15`, `2026-04`) in the language's date
+/// order: `15-04-2026 13:00`, `15-04-2026`, `04-2026` in Spanish; as it is in English.
+fn interval_text(l: Lang, label: &str) -> String {
+    if l == Lang::En {
+        return label.to_string();
+    }
+    let (date, time) = label.split_once(' ').unwrap_or((label, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    let date = match parts.as_slice() {
+        [y, m, d] => format!("{d}-{m}-{y}"),
+        [y, m] => format!("{m}-{y}"),
+        _ => date.to_string(),
+    };
+    if time.is_empty() {
+        date
+    } else {
+        format!("{date} {time}")
     }
 }
 
@@ -427,17 +447,17 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
         .enumerate()
         .map(|(i, s)| (*s, i as f64))
         .collect();
-    let labels: BTreeMap<i64, &str> = v
+    let labels: BTreeMap<i64, String> = v
         .rows
         .iter()
-        .map(|r| (r.interval_start, r.interval_label.as_str()))
+        .map(|r| (r.interval_start, interval_text(ctx.lang, &r.interval_label)))
         .collect();
     let step = (starts.len() / 12).max(1);
     let x_ticks: Vec<(f64, String)> = starts
         .iter()
         .enumerate()
         .filter(|(i, _)| i % step == 0)
-        .map(|(i, s)| (i as f64, labels.get(s).copied().unwrap_or("").to_string()))
+        .map(|(i, s)| (i as f64, labels.get(s).cloned().unwrap_or_default()))
         .collect();
     let mut by_queue: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut offered = vec![0.0; starts.len()];
@@ -477,7 +497,7 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
     });
     let cats: Vec<String> = starts
         .iter()
-        .map(|s| labels.get(s).copied().unwrap_or("").to_string())
+        .map(|s| labels.get(s).cloned().unwrap_or_default())
         .collect();
     let volume_chart = bar_chart(&BarChart {
         frame: frame(
@@ -571,7 +591,7 @@ async fn control_page(
                     label for="definition" { (ctx.t("control.definition")) }
                     select id="definition" name="definition" {
                         @for d in definitions().all() {
-                            option value=(d.id().to_string()) selected[view.as_ref().is_some_and(|v| v.definition.id() == d.id())] { (d.id().to_string()) }
+                            option value=(d.id().to_string()) selected[view.as_ref().is_some_and(|v| v.definition.id() == d.id())] { (definition_label(ctx.lang, d)) }
                         }
                     }
                 }
@@ -583,7 +603,7 @@ async fn control_page(
             button type="submit" { (ctx.t("control.show")) }
         }
         @if let Some(v) = &view {
-            p.notice { (ctx.t("control.definition_used")) " " code { (v.definition.id().to_string()) } ": " (v.definition.describe()) }
+            p.notice { (ctx.t("control.definition_used")) " " strong { (definition_label(ctx.lang, &v.definition)) } ": " (definition_description(ctx.lang, &v.definition)) }
             @if v.rows.is_empty() {
                 p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }
             } @else {
@@ -615,7 +635,7 @@ async fn control_page(
                     } }
                     tbody { @for r in &v.rows { tr {
                         td { @if r.queue.is_empty() { (ctx.t("control.programme_level")) } @else { (r.queue) } }
-                        td { (r.interval_label) }
+                        td { (interval_text(l, &r.interval_label)) }
                         td.num { a href=(drill_href(&p.code, r, &by, &v.definition)) aria-label=(ctx.t("control.drill")) { (r.offered) } }
                         td.num { (r.answered) }
                         td.num { (r.abandoned) }
@@ -634,6 +654,49 @@ async fn control_page(
         }
     };
     Ok((status, layout(&ctx, Section::Control, &title, body)).into_response())
+}
+
+/// A definition's catalogued name with its version (`kpi.definition.<name>@v<n>`).
+fn definition_label(lang: Lang, d: &KpiDefinition) -> String {
+    format!(
+        "{} (v{})",
+        lang.t(&format!("kpi.definition.{}", d.id())),
+        d.id().version
+    )
+}
+
+/// Every choice of a definition in words: its service-level rule from the catalogue (per name and
+/// version), then the choices all definitions make, with this definition's values.
+fn definition_description(lang: Lang, d: &KpiDefinition) -> String {
+    use rumbo_kpi::definition::Attribution;
+    let n = |v: f64| fmt_dec(lang, v, 0);
+    let sl = lang.tf(
+        &format!("kpi.definition.{}.sl", d.id()),
+        &[("t", &n(d.sl_threshold_s)), ("s", &n(d.short_abandon_s))],
+    );
+    let attribution = match d.attribution {
+        Attribution::Enter => "kpi.attribution.enter",
+        Attribution::Answer => "kpi.attribution.answer",
+        Attribution::End => "kpi.attribution.end",
+    };
+    let hold = if d.aht_includes_hold {
+        "kpi.aht.with_hold"
+    } else {
+        "kpi.aht.without_hold"
+    };
+    let rest = lang.tf(
+        "kpi.definition.choices",
+        &[
+            ("attribution", lang.t(attribution)),
+            ("aht", lang.t(hold)),
+            ("fcr", &n(d.fcr_window_s as f64 / 3600.0)),
+            ("csat_min", &d.csat_top_box_min.to_string()),
+            ("csat_max", &d.csat_scale_max.to_string()),
+            ("promoter", &d.nps_promoter_min.to_string()),
+            ("detractor", &d.nps_detractor_max.to_string()),
+        ],
+    );
+    format!("{sl} {rest}")
 }
 
 fn drill_href(code: &str, r: &KpiRow, by: &str, def: &KpiDefinition) -> String {
@@ -829,7 +892,7 @@ async fn imports_page(
                         label for="mapping" { (ctx.t("import.mapping")) }
                         select id="mapping" name="mapping" {
                             option value="" { (ctx.t("import.no_mapping")) }
-                            @for m in &mappings { option value=(m.name) { (m.name) " (" (m.kind) ")" } }
+                            @for m in &mappings { option value=(m.name) { (m.name) " (" (ctx.t(&format!("mapping.kind.{}", m.kind))) ")" } }
                         }
                         a href={ "/programs/" (p.code) "/mappings" } { (ctx.t("mapping.manage")) }
                     }
@@ -881,7 +944,7 @@ async fn batch_page(
             (batch_table(&ctx, &p, std::slice::from_ref(&b)))
             dl.facts {
                 dt { (ctx.t("import.hash")) } dd { code { (b.file_hash) } }
-                dt { (ctx.t("import.by")) } dd { (b.actor) }
+                dt { (ctx.t("import.by")) } dd { (crate::view::changes::audit_actor(&ctx, &b.actor)) }
                 @if let (Some(a), Some(z)) = (b.min_ts, b.max_ts) {
                     dt { (ctx.t("import.period")) } dd { (fmt_instant(&ctx, a, &p.time_zone)) " – " (fmt_instant(&ctx, z, &p.time_zone)) }
                 }
@@ -895,13 +958,13 @@ async fn batch_page(
                         th.num scope="col" { (ctx.t("import.line")) }
                         th scope="col" { (ctx.t("import.severity")) }
                         th scope="col" { (ctx.t("import.reason")) }
-                        th scope="col" { (ctx.t("import.detail")) }
+                        th scope="col" { (ctx.t("import.excerpt")) }
                     } }
                     tbody { @for i in &issues { tr {
                         td.num { (b.file_name) ":" (i.line) }
                         td { (ctx.t(&format!("import.severity.{}", i.severity))) }
-                        td { code { (i.kind) } }
-                        td { (i.message) }
+                        td { (issue_reason(ctx.lang, &i.kind)) }
+                        td { @if let Some(x) = excerpt(&i.message) { code { (x) } } }
                     } } }
                 }
                 div.actions {
@@ -911,6 +974,29 @@ async fn batch_page(
             }
         },
     ))
+}
+
+/// The catalogued reason of an issue kind (kinds are `rumbo_ingest::issue::IssueKind` codes).
+fn issue_reason(lang: Lang, kind: &str) -> &'static str {
+    lang.t(&format!("import.issue.{kind}"))
+}
+
+/// At most a short excerpt of the offending value: the parsers quote values as Rust strings
+/// (`bad timestamp "abc"`), so the first double-quoted part of the detail (which is English, for
+/// the log and machines), cut to 40 characters.
+fn excerpt(detail: &str) -> Option<String> {
+    let start = detail.find('"')?;
+    let rest = &detail[start + 1..];
+    let inner = &rest[..rest.find('"')?];
+    let inner = inner.trim();
+    if inner.is_empty() {
+        return None;
+    }
+    let mut x: String = inner.chars().take(40).collect();
+    if inner.chars().count() > 40 {
+        x.push('…');
+    }
+    Some(x)
 }
 
 // --- import jobs -----------------------------------------------------------------------------
@@ -1080,7 +1166,33 @@ async fn api_batches(
 #[derive(Serialize)]
 struct BatchDetail {
     batch: Batch,
-    issues: Vec<IssueRow>,
+    issues: Vec<IssueOut>,
+}
+
+/// One data-quality issue as the API shows it: the catalogued `message` of its `kind` in the
+/// caller's language, the offending value's `excerpt` if any, and the parser's `detail` (English,
+/// for machines and support).
+#[derive(Serialize)]
+struct IssueOut {
+    line: i64,
+    severity: String,
+    kind: String,
+    message: &'static str,
+    excerpt: Option<String>,
+    detail: String,
+}
+
+impl IssueOut {
+    fn new(lang: Lang, i: IssueRow) -> IssueOut {
+        IssueOut {
+            message: issue_reason(lang, &i.kind),
+            excerpt: excerpt(&i.message),
+            line: i.line,
+            severity: i.severity,
+            kind: i.kind,
+            detail: i.message,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -1109,6 +1221,10 @@ async fn api_batch(
             q.limit.unwrap_or(1000).clamp(1, 10_000),
         )
         .await?;
+    let issues = issues
+        .into_iter()
+        .map(|i| IssueOut::new(ctx.lang, i))
+        .collect();
     Ok(Json(BatchDetail { batch, issues }))
 }
 

@@ -12,7 +12,8 @@ use maud::{html, Markup};
 use rumbo_app::model::Person;
 use rumbo_app::plan::compute::heat_grid;
 use rumbo_app::plan::docs::{
-    ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc, RiskDoc, StageDoc, TargetDoc,
+    AssignmentDoc, BudgetLineDoc, ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc,
+    RiskDoc, StageDoc, TargetDoc,
 };
 use rumbo_domain::Invalid;
 use serde_json::Value;
@@ -20,8 +21,9 @@ use serde_json::Value;
 use super::charts;
 use super::{Plan, PlanCx, Read, Update};
 use crate::http::ctx::{Ctx, Form};
+use crate::view::changes::{plan_changes, PlanNames};
 use crate::view::i18n::Lang;
-use crate::view::{csrf_field, field_errors, input, layout, svg, Section};
+use crate::view::{csrf_field, field_errors, input, layout, money_text, svg, Section};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -61,26 +63,21 @@ pub fn short_date(ctx: &Ctx, d: Date) -> String {
     }
 }
 
-/// An amount in pesos with Chilean grouping (`$1.234.567`) or English grouping.
-fn money_text(ctx: &Ctx, plain: &str) -> String {
-    let (sign, digits) = match plain.strip_prefix('-') {
-        Some(d) => ("-", d),
-        None => ("", plain),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let sep = if ctx.lang == Lang::Es { '.' } else { ',' };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(sep);
-        }
-        grouped.push(c);
+/// A stored ISO date as people read it (`30-03-2026` in Spanish); other text as it is.
+fn day(ctx: &Ctx, v: &Value) -> String {
+    let text = s(v);
+    match text.parse::<Date>() {
+        Ok(d) => date_text(ctx, d),
+        Err(_) => text,
     }
-    let dec = if ctx.lang == Lang::Es { ',' } else { '.' };
-    if frac.is_empty() {
-        format!("{sign}${grouped}")
-    } else {
-        format!("{sign}${grouped}{dec}{frac}")
+}
+
+/// A stored number (JSON number or decimal text) with the language's decimal separator.
+fn num(ctx: &Ctx, v: &Value) -> String {
+    let text = s(v);
+    match text.parse::<f64>() {
+        Ok(x) => crate::view::changes::number_text(ctx, x),
+        Err(_) => text,
     }
 }
 
@@ -150,9 +147,9 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
                             } }
                             tbody { @for t in mine { tr {
                                 td { (ctx.t(&format!("kpi.{}", s(&t.data["indicator"])))) }
-                                td { (ctx.t(&format!("plan.direction.{}", s(&t.data["direction"])))) " " (s(&t.data["target"])) }
-                                td { "± " (s(&t.data["tolerance"])) }
-                                td { (s(&t.data["period_start"])) " – " (s(&t.data["period_end"])) }
+                                td { (ctx.t(&format!("plan.direction.{}", s(&t.data["direction"])))) " " (num(ctx, &t.data["target"])) }
+                                td { "± " (num(ctx, &t.data["tolerance"])) }
+                                td { (day(ctx, &t.data["period_start"])) " – " (day(ctx, &t.data["period_end"])) }
                             } } }
                         }
                     }
@@ -160,7 +157,7 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
             }
             @if !milestones.is_empty() {
                 h3 { (ctx.t("plan.milestones")) }
-                ul { @for m in &milestones { li { strong { (s(&m.data["date"])) } " · " (s(&m.data["name"])) } } }
+                ul { @for m in &milestones { li { strong { (day(ctx, &m.data["date"])) } " · " (s(&m.data["name"])) } } }
             }
         }
     })
@@ -273,12 +270,12 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                         th scope="col" { (ctx.t("plan.staffing.training_start")) }
                     } }
                     tbody { @for w in st["weeks"].as_array().into_iter().flatten() { tr {
-                        td { (s(&w["week_start"])) }
-                        td.num { (s(&w["fte"])) }
+                        td { (day(ctx, &w["week_start"])) }
+                        td.num { (num(ctx, &w["fte"])) }
                         td.num { (s(&w["headcount_needed"])) }
                         td.num { (s(&w["headcount_available"])) }
                         td.num { (s(&w["hires"])) }
-                        td { (s(&w["training_start"])) }
+                        td { (day(ctx, &w["training_start"])) }
                     } } }
                 }
             }
@@ -334,7 +331,7 @@ async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Mark
                         th.num scope="col" { (ctx.t("plan.budget.cost_per_contact")) }
                     } }
                     tbody { @for r in cpc { tr {
-                        td { (s(&r["month"])) }
+                        td { (crate::view::changes::month_text(ctx, &s(&r["month"]))) }
                         td.num { (s(&r["contacts"])) }
                         td.num { @if r["cost_per_contact"].is_null() { "—" } @else { (money_text(ctx, &s(&r["cost_per_contact"]))) } }
                     } } }
@@ -353,6 +350,7 @@ async fn coordination_section(
     let requests = state.app.plan_items::<ChangeRequestDoc>(cx).await?;
     let versions = state.app.plan_versions(cx).await?;
     let may_decide = cx.may_decide_changes();
+    let names = plan_names(state, ctx, cx).await?;
     Ok(html! {
         section id="coordination" {
             h2 { (ctx.t("plan.coordination")) }
@@ -360,7 +358,7 @@ async fn coordination_section(
             @if meetings.is_empty() { p { (ctx.t("plan.empty")) } }
             @for m in &meetings {
                 article.card {
-                    h4 { (s(&m.data["date"])) " · " (s(&m.data["title"])) }
+                    h4 { (day(ctx, &m.data["date"])) " · " (s(&m.data["title"])) }
                     @if let Some(d) = m.data["decisions"].as_array() {
                         @if !d.is_empty() {
                             p { strong { (ctx.t("plan.decisions")) } }
@@ -375,6 +373,7 @@ async fn coordination_section(
                 strong { (ctx.t(&format!("plan.change.kind.{}", s(&r.data["kind"])))) } " · "
                 (s(&r.data["reason"])) " · "
                 span.badge { (ctx.t(&format!("plan.change.status.{}", s(&r.data["status"])))) }
+                (plan_changes(ctx, &r.data["changes"], &names))
                 @if may_decide && r.data["status"] == "proposed" {
                     @for (action, key) in [("approve", "plan.change.approve"), ("reject", "plan.change.reject")] {
                         " "
@@ -389,15 +388,40 @@ async fn coordination_section(
             @if versions.is_empty() { p { (ctx.t("plan.versions.none")) } }
             ol { @for v in &versions { li {
                 (ctx.tf("plan.version.item", &[("n", &v.number.to_string()), ("changes", &v.changes.as_array().map_or(0, |c| c.len()).to_string())]))
-                @if let Some(changes) = v.changes.as_array() {
-                    @if !changes.is_empty() {
-                        ul { @for c in changes { li {
-                            code { (s(&c["key"])) } ": " (s(&c["before"])) " → " (s(&c["after"]))
-                        } } }
-                    }
-                }
+                (plan_changes(ctx, &v.changes, &names))
             } } }
         }
+    })
+}
+
+/// What the ids in plan keys stand for: milestone and budget-line names, targets by indicator,
+/// assignments by role.
+async fn plan_names(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<PlanNames, AppError> {
+    let by_id = |items: Vec<rumbo_app::model::PlanItem>, field: &str| {
+        items
+            .into_iter()
+            .map(|i| (i.id, s(&i.data[field])))
+            .collect()
+    };
+    let targets = state.app.plan_items::<TargetDoc>(cx).await?;
+    Ok(PlanNames {
+        milestones: by_id(state.app.plan_items::<MilestoneDoc>(cx).await?, "name"),
+        budget_lines: by_id(
+            state.app.plan_items::<BudgetLineDoc>(cx).await?,
+            "description",
+        ),
+        assignments: by_id(state.app.plan_items::<AssignmentDoc>(cx).await?, "role"),
+        targets: targets
+            .into_iter()
+            .map(|t| {
+                let ind = s(&t.data["indicator"]);
+                let label = ctx
+                    .lang
+                    .t_opt(&format!("kpi.{ind}"))
+                    .map_or(ind, str::to_string);
+                (t.id, label)
+            })
+            .collect(),
     })
 }
 

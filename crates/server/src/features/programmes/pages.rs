@@ -13,6 +13,7 @@ use rumbo_domain::Invalid;
 use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
+use crate::view::changes::{audit_actor, audit_diff, audit_subject_of, audit_what};
 use crate::view::redirect;
 use crate::view::{
     csrf_field, field_errors, fmt_date, fmt_instant, input, layout, status_badge, Section,
@@ -313,53 +314,15 @@ async fn show(
                     @for a in &history {
                         tr {
                             td { (fmt_instant(&ctx, a.at, &p.time_zone)) }
-                            td { (a.actor) }
-                            td { (ctx.t(&format!("audit.action.{}", a.action))) " " (crate::view::entity_label(&ctx, &a.entity)) " " (a.entity_id) }
-                            td { (diff(a.before.as_ref(), a.after.as_ref())) }
+                            td { (audit_actor(&ctx, &a.actor)) }
+                            td { (audit_what(&ctx, &a.action, &a.entity, &audit_subject_of(&a.entity, &a.entity_id, a.before.as_ref(), a.after.as_ref()))) }
+                            td { (audit_diff(&ctx, &a.entity, &a.action, a.before.as_ref(), a.after.as_ref())) }
                         }
                     }
                 }
             }
         },
     ))
-}
-
-/// The fields that changed between two JSON snapshots, as `field: old → new`.
-fn diff(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> Markup {
-    let empty = serde_json::Map::new();
-    let b = before.and_then(|v| v.as_object()).unwrap_or(&empty);
-    let a = after.and_then(|v| v.as_object()).unwrap_or(&empty);
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let changed: Vec<_> = keys
-        .into_iter()
-        .filter(|k| !matches!(k.as_str(), "updated_at" | "created_at" | "id"))
-        .filter(|k| b.get(*k) != a.get(*k))
-        .collect();
-    html! {
-        ul.diff {
-            @for k in changed {
-                li {
-                    code { (k) } ": "
-                    @if let Some(old) = b.get(k) { del { (short(old)) } " → " }
-                    @if let Some(new) = a.get(k) { ins { (short(new)) } }
-                }
-            }
-        }
-    }
-}
-
-fn short(v: &serde_json::Value) -> String {
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(80).collect::<String>())
-    } else {
-        s
-    }
 }
 
 fn facts(ctx: &Ctx, p: &Programme) -> Markup {
