@@ -146,3 +146,37 @@ impl IntoResponse for AppError {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::i18n::Lang;
+
+    #[test]
+    fn every_error_title_and_detail_is_in_both_catalogues() {
+        for e in [
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::Invalid(Invalids(vec![])),
+            AppError::Conflict(Invalids(vec![])),
+            AppError::Csrf,
+            AppError::Throttled,
+            AppError::BadRequest(String::new()),
+            AppError::Internal(String::new()),
+        ] {
+            for lang in Lang::ALL {
+                for key in [
+                    e.title_key().to_string(),
+                    format!("{}.detail", e.title_key()),
+                ] {
+                    assert!(
+                        lang.t_opt(&key).is_some(),
+                        "{key} missing in {}",
+                        lang.code()
+                    );
+                }
+            }
+        }
+    }
+}

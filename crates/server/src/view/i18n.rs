@@ -169,7 +169,7 @@ mod tests {
     /// Issue rows show a catalogued reason per kind and a word per severity.
     #[test]
     fn every_issue_kind_and_severity_has_a_message_in_both_languages() {
-        use rumbo_ingest::issue::{IssueKind, Severity};
+        use rumbo_app::model::{IssueKind, Severity};
         let keys = IssueKind::ALL
             .iter()
             .map(|k| format!("import.issue.{}", k.code()))
@@ -230,21 +230,6 @@ mod tests {
             keys.extend(family("mapping.field", required.iter().chain(optional)));
         }
         keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
-        use crate::http::error::AppError;
-        for e in [
-            AppError::Unauthenticated,
-            AppError::Forbidden,
-            AppError::NotFound,
-            AppError::Invalid(rumbo_domain::Invalids(vec![])),
-            AppError::Conflict(rumbo_domain::Invalids(vec![])),
-            AppError::Csrf,
-            AppError::Throttled,
-            AppError::BadRequest(String::new()),
-            AppError::Internal(String::new()),
-        ] {
-            keys.push(e.title_key().to_string());
-            keys.push(format!("{}.detail", e.title_key()));
-        }
         assert_keys(keys);
     }
 
