@@ -236,22 +236,16 @@ struct Parsed {
 }
 
 impl App {
-    /// The installation secret for caller-number hashing, created on first use.
+    /// The installation secret for caller-number hashing, created on first use from the OS
+    /// random source (no fallback).
     pub async fn installation_secret(&self) -> Result<Vec<u8>> {
+        // From the operating system's random source, or not at all: a guessable key would
+        // let anyone with the data recover caller numbers from their hashes.
+        let mut fresh = [0u8; 32];
+        rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut fresh).map_err(Error::internal)?;
         let hex_secret = self
             .store
-            .setting_or_init("caller_hash_secret", || {
-                let mut h = Sha256::new();
-                h.update(rumbo_store::now().to_le_bytes());
-                h.update(std::process::id().to_le_bytes());
-                if let Ok(mut f) = File::open("/dev/urandom") {
-                    let mut b = [0u8; 32];
-                    if f.read_exact(&mut b).is_ok() {
-                        h.update(b);
-                    }
-                }
-                hex::encode(h.finalize())
-            })
+            .setting_or_init("caller_hash_secret", || hex::encode(fresh))
             .await?;
         Ok(hex_secret.into_bytes())
     }
