@@ -1,6 +1,7 @@
 //! Import jobs across servers: two `rumbo serve` processes on one PostgreSQL database share the
-//! queue; an import runs exactly once, any server shows it, and a `kill -9` of the server
-//! running it leaves the import resumed by the other, never half-applied.
+//! queue; an import runs exactly once, any server shows it and answers the drill-down behind
+//! its figures, and a `kill -9` of the server running it leaves the import resumed by the
+//! other, never half-applied.
 
 use std::time::{Duration, Instant};
 
@@ -135,6 +136,14 @@ fn two_servers_on_one_postgres_share_imports_and_a_killed_servers_import_is_resu
     assert_eq!(batches.as_array().unwrap().len(), 1, "{batches}");
     assert_eq!(batches[0]["id"], done["batch_id"]);
     assert_eq!(batches[0]["imported"], 500);
+    // The drill-down behind a figure answers the same from either server (the raw records
+    // live in the database on PostgreSQL: no shared disk).
+    let drill = "/api/v1/programs/JOBS-1/kpis/calls?queue=ventas&by=15m&start=1767261600";
+    let from_a = get(&a, &auth, drill);
+    let from_b = get(&b, &auth, drill);
+    assert_eq!(from_a["offered"], 300, "{from_a}");
+    assert_eq!(from_a["answered"], 300, "{from_a}");
+    assert_eq!(from_a, from_b);
 
     // 2. Only A runs workers now; a large import starts there.
     assert!(b.stop_gracefully().success());

@@ -242,7 +242,8 @@ impl App {
         // From the operating system's random source, or not at all: a guessable key would
         // let anyone with the data recover caller numbers from their hashes.
         let mut fresh = [0u8; 32];
-        rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut fresh).map_err(Error::internal)?;
+        rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut fresh)
+            .map_err(Error::internal)?;
         let hex_secret = self
             .store
             .setting_or_init("caller_hash_secret", || hex::encode(fresh))
