@@ -32,7 +32,7 @@ use rumbo_domain::access::Action;
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use serde::{Deserialize, Serialize};
 
-use crate::http::access;
+use crate::http::access::{self, ProgrammeAccess, Read};
 use crate::http::ctx::{csrf_matches, multipart_text, Ctx};
 use crate::http::error::AppError;
 use crate::view::i18n::Lang;
@@ -529,12 +529,9 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
 async fn control_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     Query(q): Query<KpiParams>,
 ) -> Result<Response, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let view = match kpi_view(&state, &p, &q).await {
         Ok(v) => Ok(v),
         Err(e @ AppError::Invalid(_)) => Err(e),
@@ -746,12 +743,9 @@ async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Calls
 async fn calls_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     Query(q): Query<DrillParams>,
 ) -> Result<Markup, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let d = drill(&state, &p, &q).await?;
     let l = ctx.lang;
     Ok(layout(
@@ -799,13 +793,9 @@ async fn calls_page(
 
 async fn api_calls(
     State(state): State<AppState>,
-    ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     Query(q): Query<DrillParams>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let d = drill(&state, &p, &q).await?;
     Ok(Json(serde_json::json!({
         "offered": d.total, "answered": d.answered, "abandoned": d.abandoned,
@@ -862,13 +852,12 @@ fn source_label(ctx: &Ctx, s: &str) -> &'static str {
 async fn imports_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     UrlPath(code): UrlPath<String>,
 ) -> Result<Markup, AppError> {
-    let pf = access::programme(&state, &ctx, &code, Action::Read).await?;
     let can_import = access::programme(&state, &ctx, &code, Action::Update)
         .await
         .is_ok();
-    let p = pf.programme;
     let batches = state.app.import_batches(&p).await?;
     let mappings = state.app.mappings(&p).await?;
     Ok(layout(
@@ -921,12 +910,10 @@ const ISSUES_PER_PAGE: i64 = 200;
 async fn batch_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath((code, id)): UrlPath<(String, i64)>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
     Query(pq): Query<PageQuery>,
 ) -> Result<Markup, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let b = state.app.import_batch(&p, id).await?;
     let page = pq.page.max(0);
     let issues = state
@@ -1142,24 +1129,16 @@ async fn api_job(
 
 async fn api_kpis(
     State(state): State<AppState>,
-    ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     Query(q): Query<KpiParams>,
 ) -> Result<Json<Vec<KpiRow>>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     Ok(Json(kpi_view(&state, &p, &q).await?.rows))
 }
 
 async fn api_batches(
     State(state): State<AppState>,
-    ctx: Ctx,
-    UrlPath(code): UrlPath<String>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
 ) -> Result<Json<Vec<Batch>>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     Ok(Json(state.app.import_batches(&p).await?))
 }
 
@@ -1206,12 +1185,10 @@ struct IssuePage {
 async fn api_batch(
     State(state): State<AppState>,
     ctx: Ctx,
-    UrlPath((code, id)): UrlPath<(String, i64)>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
     Query(q): Query<IssuePage>,
 ) -> Result<Json<BatchDetail>, AppError> {
-    let p = access::programme(&state, &ctx, &code, Action::Read)
-        .await?
-        .programme;
     let batch = state.app.import_batch(&p, id).await?;
     let issues = state
         .app
