@@ -4,6 +4,7 @@
 mod architecture;
 mod browser;
 mod cli;
+mod exactly_once;
 mod jobs;
 mod plan_browser;
 mod tidy;
