@@ -8,7 +8,6 @@
 //! batches' aggregates, so every figure names its definition version and batches.
 
 use rumbo_kpi::{Agg, DefinitionId};
-use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -57,7 +56,7 @@ async fn lock_programme_imports(
 }
 
 /// One data-quality finding of a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueRow {
     /// 1-based line in the source file.
     pub line: i64,
@@ -119,7 +118,7 @@ pub struct NewBatch {
 }
 
 /// A committed batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     pub id: i64,
     pub programme_id: i64,
@@ -152,7 +151,7 @@ pub struct StoredAgg {
 }
 
 /// A saved column mapping (JSON of `rumbo_ingest::mapping::Mapping`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedMapping {
     pub name: String,
     pub kind: String,

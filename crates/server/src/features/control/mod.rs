@@ -1138,14 +1138,57 @@ async fn api_kpis(
 async fn api_batches(
     State(state): State<AppState>,
     ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
-) -> Result<Json<Vec<Batch>>, AppError> {
-    Ok(Json(state.app.import_batches(&p).await?))
+) -> Result<Json<Vec<BatchOut>>, AppError> {
+    let batches = state.app.import_batches(&p).await?;
+    Ok(Json(batches.into_iter().map(BatchOut::from).collect()))
 }
 
 #[derive(Serialize)]
 struct BatchDetail {
-    batch: Batch,
+    batch: BatchOut,
     issues: Vec<IssueOut>,
+}
+
+/// An import batch as the API shows it (where its raw records are stored stays inside).
+#[derive(Serialize)]
+struct BatchOut {
+    id: i64,
+    programme_id: i64,
+    source: String,
+    file_name: String,
+    file_hash: String,
+    mapping_name: Option<String>,
+    lines_read: i64,
+    imported: i64,
+    rejected: i64,
+    suspicious: i64,
+    duplicates: i64,
+    min_ts: Option<i64>,
+    max_ts: Option<i64>,
+    created_at: i64,
+    actor: String,
+}
+
+impl From<Batch> for BatchOut {
+    fn from(b: Batch) -> Self {
+        BatchOut {
+            id: b.id,
+            programme_id: b.programme_id,
+            source: b.source,
+            file_name: b.file_name,
+            file_hash: b.file_hash,
+            mapping_name: b.mapping_name,
+            lines_read: b.lines_read,
+            imported: b.imported,
+            rejected: b.rejected,
+            suspicious: b.suspicious,
+            duplicates: b.duplicates,
+            min_ts: b.min_ts,
+            max_ts: b.max_ts,
+            created_at: b.created_at,
+            actor: b.actor,
+        }
+    }
 }
 
 /// One data-quality issue as the API shows it: the catalogued `message` of its `kind` in the
@@ -1202,7 +1245,10 @@ async fn api_batch(
         .into_iter()
         .map(|i| IssueOut::new(ctx.lang, i))
         .collect();
-    Ok(Json(BatchDetail { batch, issues }))
+    Ok(Json(BatchDetail {
+        batch: batch.into(),
+        issues,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
