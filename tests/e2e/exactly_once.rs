@@ -6,49 +6,16 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::util::{http, Dir};
+use crate::util::{admin_bearer, create_programme, http, Dir};
 
 const CODE: &str = "ONCE-1";
 
 #[test]
 fn two_cli_and_three_web_imports_of_one_file_at_once_store_each_call_once() {
     let dir = Dir::new();
-    dir.run_ok(&[
-        "user",
-        "add",
-        "ops@bpo.cl",
-        "--role",
-        "admin",
-        "--generate-password",
-    ]);
-    let token = dir
-        .run_ok(&["token", "create", "ops@bpo.cl"])
-        .trim()
-        .to_string();
-    let auth = format!("Bearer {token}");
+    let auth = admin_bearer(&dir);
     let server = dir.serve(&["--no-demo", "--job-workers", "2"]);
-    let json = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let (status, body) = http(
-        &server.url,
-        "POST",
-        "/api/v1/clients",
-        &json,
-        Some(r#"{"name":"Banco","rut":"76.086.428-5"}"#),
-    );
-    assert_eq!(status, 201, "{body}");
-    let client: Value = serde_json::from_str(&body).unwrap();
-    let programme = serde_json::json!({ "code": CODE, "name": "Once", "client_id": client["id"], "channels": ["voice_inbound"], "start_date": "2026-01-01" });
-    let (status, body) = http(
-        &server.url,
-        "POST",
-        "/api/v1/programs",
-        &json,
-        Some(&programme.to_string()),
-    );
-    assert_eq!(status, 201, "{body}");
+    create_programme(&server.url, &auth, CODE);
 
     // 50,000 calls in the standard layout, one every 3 s from 2026-01-05 12:00 UTC.
     let rows = 50_000u64;

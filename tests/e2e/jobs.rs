@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{http, Dir, Server};
+use crate::util::{admin_bearer, create_programme, http, Dir, Server};
 
 /// A queue_log of `calls` answered calls with ids from `first`, one every 3 seconds from
 /// 2026-01-01 10:00 UTC.
@@ -77,19 +77,7 @@ fn two_servers_on_one_postgres_share_imports_and_a_killed_servers_import_is_resu
         return;
     }
     let dir = Dir::new();
-    dir.run_ok(&[
-        "user",
-        "add",
-        "ops@bpo.cl",
-        "--role",
-        "admin",
-        "--generate-password",
-    ]);
-    let token = dir
-        .run_ok(&["token", "create", "ops@bpo.cl"])
-        .trim()
-        .to_string();
-    let auth = format!("Bearer {token}");
+    let auth = admin_bearer(&dir);
     // A reads its imports slowly (a pause per 1 MiB block), so it can be killed mid-import;
     // both take a job over after 2 s without a heartbeat.
     let slow = [
@@ -103,28 +91,7 @@ fn two_servers_on_one_postgres_share_imports_and_a_killed_servers_import_is_resu
     let a = dir.serve(&slow);
     let b = dir.serve(&fast);
 
-    let json = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let (status, body) = http(
-        &a.url,
-        "POST",
-        "/api/v1/clients",
-        &json,
-        Some(r#"{"name":"Banco","rut":"76.086.428-5"}"#),
-    );
-    assert_eq!(status, 201, "{body}");
-    let client: Value = serde_json::from_str(&body).unwrap();
-    let programme = serde_json::json!({ "code": "JOBS-1", "name": "Jobs", "client_id": client["id"], "channels": ["voice_inbound"], "start_date": "2026-01-01" });
-    let (status, body) = http(
-        &b.url,
-        "POST",
-        "/api/v1/programs",
-        &json,
-        Some(&programme.to_string()),
-    );
-    assert_eq!(status, 201, "{body}");
+    create_programme(&b.url, &auth, "JOBS-1");
 
     // 1. Uploaded to A, visible from B, run exactly once by whichever worker claimed it.
     let small = queue_log(1_000_000, 500);

@@ -346,3 +346,44 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|o| o.status.success() && o.stdout.trim_ascii() == b"0")
 }
+
+/// Creates an admin account in `dir`'s database and returns an API `Authorization` header
+/// value for it.
+pub fn admin_bearer(dir: &Dir) -> String {
+    dir.run_ok(&[
+        "user",
+        "add",
+        "ops@bpo.cl",
+        "--role",
+        "admin",
+        "--generate-password",
+    ]);
+    let token = dir.run_ok(&["token", "create", "ops@bpo.cl"]);
+    format!("Bearer {}", token.trim())
+}
+
+/// Creates a client and a voice programme `code` for it through the API of the server at `url`.
+pub fn create_programme(url: &str, auth: &str, code: &str) {
+    let json = [
+        ("Authorization", auth),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, body) = http(
+        url,
+        "POST",
+        "/api/v1/clients",
+        &json,
+        Some(r#"{"name":"Banco","rut":"76.086.428-5"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let client: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let programme = serde_json::json!({ "code": code, "name": code, "client_id": client["id"], "channels": ["voice_inbound"], "start_date": "2026-01-01" });
+    let (status, body) = http(
+        url,
+        "POST",
+        "/api/v1/programs",
+        &json,
+        Some(&programme.to_string()),
+    );
+    assert_eq!(status, 201, "{body}");
+}
