@@ -42,6 +42,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             http::ctx::context_layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::headers::security_headers,
+        ))
         .with_state(state)
 }
 

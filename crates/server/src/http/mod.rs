@@ -6,4 +6,5 @@ pub mod access;
 pub mod auth;
 pub mod ctx;
 pub mod error;
+pub mod headers;
 pub mod state;

@@ -304,3 +304,31 @@ async fn every_documented_get_path_answers() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_private_ones_are_not_cached() {
+    let app = TestApp::spawn().await;
+    let who = app.user("a@x.cl", "analyst", None).await;
+    for res in [
+        app.get_page(None, "/login").await,
+        app.get_page(Some(&who), "/programs").await,
+        app.get_page(Some(&who), "/no/such/page").await,
+        app.api(Some(&who), Method::GET, "/me", None).await,
+    ] {
+        let h = &res.headers;
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
+        assert!(!csp.contains("unsafe-eval"));
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert_eq!(h["cache-control"], "no-store");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "HSTS only behind TLS"
+        );
+    }
+    let css = app.get_page(None, "/static/app.css").await;
+    assert!(css.headers.get("cache-control").is_none());
+    assert_eq!(css.headers["x-content-type-options"], "nosniff");
+}
