@@ -30,6 +30,9 @@ pub enum Error {
     /// Too many attempts; try again later.
     #[error("too many attempts")]
     Throttled,
+    /// The database did not answer in time; the caller may try again shortly.
+    #[error("temporarily unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// Anything else: a database, file or worker failure. Logged with its chain, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -94,6 +97,7 @@ impl From<StoreError> for Error {
                 };
                 Error::Invalid(Invalid::new(field, key).into())
             }
+            e @ StoreError::Unavailable(_) => Error::Unavailable(Box::new(e)),
             other => Error::internal(other),
         }
     }

@@ -227,7 +227,7 @@ fn outcome_of(e: &Error) -> Outcome {
         // A concurrent import kept winning the commit: later it will not.
         Error::Conflict(_) => Outcome::Retry("error.import.internal"),
         Error::Invalid(i) => Outcome::Fail(error_key(i.0.first().map(|x| x.key))),
-        Error::Internal(_) => Outcome::Retry("error.import.internal"),
+        Error::Internal(_) | Error::Unavailable(_) => Outcome::Retry("error.import.internal"),
         _ => Outcome::Fail("error.import.internal"),
     }
 }

@@ -58,6 +58,10 @@ pub enum StoreError {
     /// A file the store keeps beside the database (an upload) could not be read or written.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The database did not answer in time (down, restarting, or every connection busy):
+    /// worth trying again shortly.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbError),
 }
 
 /// A database driver error: printable and a [`std::error::Error`] for logs, opaque otherwise,
@@ -82,7 +86,12 @@ impl std::error::Error for DbError {
 #[doc(hidden)]
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Db(DbError(Box::new(e)))
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(DbError(Box::new(e)))
+            }
+            e => StoreError::Db(DbError(Box::new(e))),
+        }
     }
 }
 
@@ -94,6 +103,9 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How long a caller waits for a database connection before `StoreError::Unavailable`.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]
@@ -120,6 +132,9 @@ impl Store {
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // A request waits at most this long for a connection: an outage or a saturated
+            // pool answers "unavailable, try again" quickly instead of hanging.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -5,7 +5,9 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION};
+use axum::http::header::{
+    ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -227,8 +229,19 @@ fn render_error(state: &AppState, ctx: &Ctx, err: &AppError) -> Response {
     match err {
         AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
         AppError::BadRequest(cause) => tracing::info!(%cause, "bad request"),
+        AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
         _ => {}
     }
+    let mut res = render_error_body(ctx, err);
+    if matches!(err, AppError::Unavailable(_)) {
+        res.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    let _ = state;
+    res
+}
+
+fn render_error_body(ctx: &Ctx, err: &AppError) -> Response {
     if ctx.is_api {
         let invalid: Vec<_> = err
             .invalids()
@@ -271,7 +284,6 @@ fn render_error(state: &AppState, ctx: &Ctx, err: &AppError) -> Response {
             .insert(LOCATION, HeaderValue::from_static("/login"));
         res
     } else {
-        let _ = state;
         let html = crate::view::error_page(ctx, err.title_key(), err.invalids());
         (err.status(), html).into_response()
     }

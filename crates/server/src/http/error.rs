@@ -29,6 +29,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled,
+    /// The database did not answer in time (503 with `Retry-After`); the string is logged.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Malformed request (bad JSON, broken multipart…). The string is the parser's detail: it is
     /// logged, never shown; users read the catalogued "could not be read".
     #[error("bad request: {0}")]
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,6 +66,7 @@ impl AppError {
             AppError::Conflict(_) => "error.conflict",
             AppError::Csrf => "error.csrf",
             AppError::Throttled => "error.throttled",
+            AppError::Unavailable(_) => "error.unavailable",
             AppError::BadRequest(_) => "error.bad_request",
             AppError::Internal(_) => "error.internal",
         }
@@ -77,6 +82,7 @@ impl AppError {
             AppError::Conflict(_) => "/problems/conflict",
             AppError::Csrf => "/problems/csrf",
             AppError::Throttled => "/problems/throttled",
+            AppError::Unavailable(_) => "/problems/unavailable",
             AppError::BadRequest(_) => "/problems/bad-request",
             AppError::Internal(_) => "/problems/internal",
         }
@@ -117,6 +123,7 @@ impl From<rumbo_app::Error> for AppError {
             E::Invalid(i) => AppError::Invalid(i),
             E::Conflict(i) => AppError::Conflict(i),
             E::Throttled => AppError::Throttled,
+            E::Unavailable(source) => AppError::Unavailable(error_chain(&*source)),
             E::Cycle(_) => AppError::invalid("dependencies", "error.workplan.cycle"),
             E::Internal(source) => AppError::Internal(error_chain(&*source)),
         }
@@ -162,6 +169,7 @@ mod tests {
             AppError::Conflict(Invalids(vec![])),
             AppError::Csrf,
             AppError::Throttled,
+            AppError::Unavailable(String::new()),
             AppError::BadRequest(String::new()),
             AppError::Internal(String::new()),
         ] {

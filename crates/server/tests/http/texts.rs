@@ -8,11 +8,13 @@ use axum::http::{header, Method, Request, StatusCode};
 use crate::helpers::TestApp;
 
 /// Catalogued titles and details of the errors these tests provoke.
-const CATALOGUED: [&str; 4] = [
+const CATALOGUED: [&str; 6] = [
     "Solicitud mal formada",
     "La solicitud no se pudo leer.",
     "Algo salió mal",
     "Ocurrió un error inesperado. Ya quedó registrado; inténtelo de nuevo en unos minutos.",
+    "Servicio no disponible por un momento",
+    "La base de datos no respondió a tiempo. Inténtelo de nuevo en unos segundos.",
 ];
 
 /// Fails if a problem+json body holds text other than the catalogue's.
@@ -93,17 +95,19 @@ async fn malformed_requests_answer_with_catalogued_messages_only() {
 }
 
 #[tokio::test]
-async fn an_internal_failure_shows_the_catalogued_message_and_hides_the_cause() {
+async fn an_unreachable_database_answers_503_with_retry_after_and_hides_the_cause() {
     let app = TestApp::spawn().await;
     let m = app.user("jefa@x.cl", "manager", None).await;
     // A closed database: every query fails with the driver's own words.
     app.store.close().await;
     let res = app.api(Some(&m), Method::GET, "/programs", None).await;
-    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers["retry-after"], "2");
     assert_catalogued_problem("closed database (API)", &res.body);
     let page = app.get_page(Some(&m), "/programs").await;
-    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(page.body.contains("Algo salió mal"), "{}", page.body);
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers["retry-after"], "2");
+    assert!(page.body.contains("no disponible"), "{}", page.body);
     for raw in ["pool", "closed", "sqlx", "Pool", "database"] {
         assert!(!page.body.contains(raw), "{raw} shown: {}", page.body);
         assert!(
