@@ -135,7 +135,7 @@ async fn switch_lang(
     }
     let back = form
         .opt("back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| is_local_path(b))
         .unwrap_or_else(|| {
             if ctx.user.is_some() {
                 "/programs".into()
@@ -157,4 +157,37 @@ async fn switch_lang(
             .map_err(|_| AppError::Internal("cookie".into()))?,
     );
     Ok(res)
+}
+
+/// A path on this site only: `/…`, never `//host`, a backslash (browsers read it as a slash,
+/// so `/\host` is another host), a scheme, or control characters, so the language switch
+/// cannot redirect elsewhere.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.starts_with("/\\")
+        && !p.chars().any(|c| c.is_control() || c == '\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn the_language_switch_returns_only_to_local_paths() {
+        for ok in ["/programs", "/programs/X/plan?x=1", "/"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\\b",
+            "/x\r\nLocation: http://evil",
+            "",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }
