@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod imports;
 mod plan_browser;
 mod tidy;
 mod util;
