@@ -547,3 +547,38 @@ async fn the_calls_behind_a_figure_come_from_the_index_without_reading_other_bat
     }
     assert_eq!(seen, 3 * calls.len());
 }
+
+#[tokio::test]
+async fn a_call_repeated_inside_a_file_is_counted_once_and_reported() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.csv");
+    let t = 1_767_268_800;
+    write_calls(
+        &file,
+        &[
+            ("x1".into(), "Q1", t, 3.0, 60.0),
+            ("x2".into(), "Q1", t + 10, 4.0, 0.0),
+            ("x1".into(), "Q1", t + 20, 5.0, 70.0),
+            ("x3".into(), "Q2", t + 30, 6.0, 80.0),
+        ],
+    );
+    let r = app(&store, dir.path())
+        .import_file(request(&code, &file, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates, r.suspicious), (3, 1, 1));
+    let issues = store.import_issues(r.batch_id, 0, 10).await.unwrap();
+    assert_eq!(
+        issues
+            .iter()
+            .map(|i| (i.line, i.kind.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(4, "duplicate_key")]
+    );
+    let t = totals(&store, &code).await;
+    assert_eq!((t.offered, t.answered, t.abandoned), (3, 2, 1));
+    assert_eq!(stored_keys(&store, &code).await, 3);
+    assert_eq!(retained_records(&store, dir.path(), &code).await, 3);
+}
