@@ -645,9 +645,7 @@ fn parse_file(
                 message: i.message.clone(),
             })
             .collect(),
-        aggregates: done
-            .aggregation
-            .into_rows()
+        aggregates: sorted_rows(done.aggregation)
             .into_iter()
             .map(|((queue, interval_start), agg)| AggRow {
                 definition: def_id.clone(),
@@ -661,6 +659,14 @@ fn parse_file(
         raw: done.raw,
     };
     Ok(Pass::Done(Box::new(Parsed { batch, report })))
+}
+
+/// The rows in key order: inserting them in index order keeps the database's B-trees
+/// appending instead of splitting pages all over (several times faster for a year of rows).
+fn sorted_rows(a: rumbo_kpi::Aggregator) -> Vec<(rumbo_kpi::AggKey, rumbo_kpi::Agg)> {
+    let mut rows: Vec<_> = a.into_rows().into_iter().collect();
+    rows.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    rows
 }
 
 fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Result<u64> {
