@@ -549,3 +549,105 @@ async fn the_calls_behind_a_figure_come_from_the_index_without_reading_other_bat
     }
     assert_eq!(seen, 3 * calls.len());
 }
+
+#[tokio::test]
+async fn a_call_repeated_inside_a_file_is_counted_once_and_reported() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.csv");
+    let t = 1_767_268_800;
+    write_calls(
+        &file,
+        &[
+            ("x1".into(), "Q1", t, 3.0, 60.0),
+            ("x2".into(), "Q1", t + 10, 4.0, 0.0),
+            ("x1".into(), "Q1", t + 20, 5.0, 70.0),
+            ("x3".into(), "Q2", t + 30, 6.0, 80.0),
+        ],
+    );
+    let r = app(&store, dir.path())
+        .import_file(request(&code, &file, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates, r.suspicious), (3, 1, 1));
+    let issues = store.import_issues(r.batch_id, 0, 10).await.unwrap();
+    assert_eq!(
+        issues
+            .iter()
+            .map(|i| (i.line, i.kind.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(4, "duplicate_key")]
+    );
+    let t = totals(&store, &code).await;
+    assert_eq!((t.offered, t.answered, t.abandoned), (3, 2, 1));
+    assert_eq!(stored_keys(&store, &code).await, 3);
+    assert_eq!(retained_records(&store, dir.path(), &code).await, 3);
+}
+
+#[tokio::test]
+async fn batches_from_before_the_key_table_still_stop_duplicates_and_answer_drill_downs() {
+    use rumbo_app::kpis::CallsQuery;
+    use rumbo_kpi::{Granularity, KpiDefinition};
+    use rumbo_store::imports::NewBatch;
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    // An old batch: its records in a CSV file with its header, no stored keys, no segments.
+    let t = 1_767_268_800;
+    let old_file = dir.path().join("old.csv");
+    std::fs::write(
+        &old_file,
+        format!(
+            "call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\nold1,Q1,{t},3,60,5,answered\nold2,Q1,{},4,0,0,abandoned\n",
+            t + 60
+        ),
+    )
+    .unwrap();
+    store
+        .commit_import(
+            &Actor::system("test"),
+            &NewBatch {
+                programme_id: prog.id,
+                source: "calls".into(),
+                file_name: "old.csv".into(),
+                file_hash: "h".into(),
+                lines_read: 2,
+                imported: 2,
+                data_path: Some(old_file.to_string_lossy().into_owned()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let new_file = dir.path().join("new.csv");
+    write_calls(
+        &new_file,
+        &[
+            ("old2".into(), "Q1", t + 60, 4.0, 0.0),
+            ("new1".into(), "Q1", t + 120, 5.0, 70.0),
+        ],
+    );
+    let app = app(&store, &dir.path().join("data"));
+    let r = app
+        .import_file(request(&code, &new_file, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (1, 1));
+    let d = app
+        .calls_behind(
+            &prog,
+            CallsQuery {
+                queue: "Q1",
+                start: t - t % 900,
+                granularity: Granularity::Minutes(15),
+                definition: &KpiDefinition::standard(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<_> = d.calls.iter().map(|c| c.call_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec!["new1", "old1", "old2"]);
+}

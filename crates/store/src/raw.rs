@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use rumbo_kpi::fxhash::FxBuildHasher;
 use sqlx::{Any, Transaction};
 
 use crate::{col, Backend, Result, Store, StoreError};
@@ -100,9 +101,9 @@ pub struct RawWriter {
     relative: PathBuf,
     out: Option<BufWriter<File>>,
     header: String,
-    queues: HashMap<String, u32>,
+    queues: HashMap<String, u32, FxBuildHasher>,
     names: Vec<String>,
-    open: HashMap<(u32, i64), (i64, Vec<u8>)>,
+    open: HashMap<(u32, i64), (i64, Vec<u8>), FxBuildHasher>,
     buffered: usize,
     written: i64,
     pieces: Vec<RawPiece>,
@@ -118,9 +119,9 @@ impl RawWriter {
             relative,
             out: None,
             header: header.to_string(),
-            queues: HashMap::new(),
+            queues: HashMap::default(),
             names: Vec::new(),
-            open: HashMap::new(),
+            open: HashMap::default(),
             buffered: 0,
             written: 0,
             pieces: Vec::new(),

@@ -24,7 +24,12 @@ const MAX_ISSUES: usize = 100_000;
 
 pub(super) struct BatchWriter<'a> {
     existing: &'a HashSet<u128, FxBuildHasher>,
-    seen: HashSet<u128, FxBuildHasher>,
+    /// Keys of the accepted records, in file order. Duplicates inside the file are found by
+    /// sorting at the end (cheaper than a set over every key); the pass is then redone
+    /// knowing them (`repeated`), so the second and later occurrences are skipped.
+    keys: Vec<u128>,
+    repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
+    repeated_seen: HashSet<u128, FxBuildHasher>,
     aggregation: Aggregator,
     raw_store: &'a RawStore,
     programme_id: i64,
@@ -42,6 +47,8 @@ pub(super) struct BatchWriter<'a> {
 
 /// What a finished pass produced.
 pub(super) struct Finished {
+    /// Keys that occur more than once in the file (the pass must be redone knowing them).
+    pub repeated: HashSet<u128, FxBuildHasher>,
     pub aggregation: Aggregator,
     pub keys: Vec<u128>,
     pub raw: Option<RawBatch>,
@@ -68,18 +75,19 @@ fn opt_text(s: &Option<String>) -> std::borrow::Cow<'_, str> {
 impl<'a> BatchWriter<'a> {
     pub(super) fn new(
         existing: &'a HashSet<u128, FxBuildHasher>,
+        repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
         expected: usize,
         tz: TimeZone,
         raw_store: &'a RawStore,
         programme_id: i64,
         name: &'a str,
     ) -> Self {
-        let mut seen = HashSet::default();
-        seen.reserve(expected);
         BatchWriter {
             existing,
+            keys: Vec::with_capacity(expected),
+            repeated,
+            repeated_seen: HashSet::default(),
             sessions: Bucketer::new(Granularity::Minutes(15), tz.clone()),
-            seen,
             aggregation: Aggregator::new(
                 KpiDefinition::standard(),
                 Bucketer::new(Granularity::Minutes(15), tz),
@@ -104,7 +112,7 @@ impl<'a> BatchWriter<'a> {
             self.duplicates += 1;
             return false;
         }
-        if !self.seen.insert(k) {
+        if self.repeated.is_some_and(|r| r.contains(&k)) && !self.repeated_seen.insert(k) {
             self.duplicates += 1;
             if self.issues.len() < MAX_ISSUES {
                 self.issues.push(Issue::suspicious(
@@ -118,6 +126,7 @@ impl<'a> BatchWriter<'a> {
             }
             return false;
         }
+        self.keys.push(k);
         self.imported += 1;
         true
     }
@@ -341,9 +350,16 @@ impl<'a> BatchWriter<'a> {
             Some(w) => w.finish().map_err(io_error)?,
             None => None,
         };
-        let mut keys: Vec<u128> = self.seen.into_iter().collect();
+        let mut keys = self.keys;
         keys.sort_unstable();
+        let mut repeated = HashSet::default();
+        for w in keys.windows(2) {
+            if w[0] == w[1] {
+                repeated.insert(w[0]);
+            }
+        }
         Ok(Finished {
+            repeated,
             aggregation: self.aggregation,
             keys,
             raw,

@@ -235,6 +235,13 @@ struct Parsed {
     report: ImportReport,
 }
 
+/// A pass either produced a batch, or found records repeated inside the file (their keys),
+/// which a second pass knowing them skips.
+enum Pass {
+    Done(Box<Parsed>),
+    Repeated(HashSet<u128, FxBuildHasher>),
+}
+
 impl App {
     /// The installation secret for caller-number hashing, created on first use from the OS
     /// random source (no fallback).
@@ -292,17 +299,46 @@ impl App {
             self.load_keys(prog.id, family, loaded_upto, snapshot, &mut existing)
                 .await?;
             loaded_upto = snapshot;
-            let parsed = parse_file(
+            let t = std::time::Instant::now();
+            let mut pass = parse_file(
                 &req,
                 &prog,
                 &tz,
                 &secret,
                 &existing,
+                None,
                 &raw,
                 snapshot,
                 &mut progress,
             )?;
+            if let Pass::Repeated(repeated) = pass {
+                pass = parse_file(
+                    &req,
+                    &prog,
+                    &tz,
+                    &secret,
+                    &existing,
+                    Some(&repeated),
+                    &raw,
+                    snapshot,
+                    &mut progress,
+                )?;
+            }
+            let Pass::Done(parsed) = pass else {
+                return Err(Error::internal_msg(
+                    "records repeated in a file were not skipped",
+                ));
+            };
+            let parsed = *parsed;
+            let parse_s = t.elapsed().as_secs_f64();
             let committed = self.store.commit_import(&req.actor, &parsed.batch).await;
+            tracing::info!(
+                programme = prog.id,
+                records = parsed.report.imported,
+                parse_s,
+                commit_s = t.elapsed().as_secs_f64() - parse_s,
+                "import pass"
+            );
             let spool = parsed.batch.raw.as_ref();
             match committed {
                 Ok(batch_id) => {
@@ -424,7 +460,8 @@ async fn remove_orphans(store: &rumbo_store::Store, data_dir: &Path, dir: &Path)
     Ok(())
 }
 
-/// One pass over the file against the keys in `existing`.
+/// One pass over the file against the keys in `existing`, skipping all but the first
+/// occurrence of the keys in `repeated`.
 #[allow(clippy::too_many_arguments)]
 fn parse_file(
     req: &ImportRequest<'_>,
@@ -432,10 +469,11 @@ fn parse_file(
     tz: &TimeZone,
     secret: &[u8],
     existing: &HashSet<u128, FxBuildHasher>,
+    repeated: Option<&HashSet<u128, FxBuildHasher>>,
     raw: &RawStore,
     snapshot: i64,
     progress: &mut impl FnMut(u64),
-) -> Result<Parsed> {
+) -> Result<Pass> {
     let unique = format!(
         "{}-{}-{}-{:08x}",
         req.source.as_str(),
@@ -446,6 +484,7 @@ fn parse_file(
     let len = std::fs::metadata(req.path).map(|m| m.len()).unwrap_or(0);
     let mut w = BatchWriter::new(
         existing,
+        repeated,
         ((len / 48) as usize).min(50_000_000),
         tz.clone(),
         raw,
@@ -546,6 +585,17 @@ fn parse_file(
     }
     let file_hash = hex::encode(tracked.sha.finalize());
     let done = w.finish()?;
+    if !done.repeated.is_empty() {
+        if let Some(r) = &done.raw {
+            r.discard();
+        }
+        if repeated.is_some() {
+            return Err(Error::internal_msg(
+                "records repeated in a file were not skipped",
+            ));
+        }
+        return Ok(Pass::Repeated(done.repeated));
+    }
     let rejected = done
         .issues
         .iter()
@@ -592,9 +642,7 @@ fn parse_file(
                 message: i.message.clone(),
             })
             .collect(),
-        aggregates: done
-            .aggregation
-            .into_rows()
+        aggregates: sorted_rows(done.aggregation)
             .into_iter()
             .map(|((queue, interval_start), agg)| AggRow {
                 definition: def_id.clone(),
@@ -608,7 +656,15 @@ fn parse_file(
         raw: done.raw,
         job: req.job.clone(),
     };
-    Ok(Parsed { batch, report })
+    Ok(Pass::Done(Box::new(Parsed { batch, report })))
+}
+
+/// The rows in key order: inserting them in index order keeps the database's B-trees
+/// appending instead of splitting pages all over (several times faster for a year of rows).
+fn sorted_rows(a: rumbo_kpi::Aggregator) -> Vec<(rumbo_kpi::AggKey, rumbo_kpi::Agg)> {
+    let mut rows: Vec<_> = a.into_rows().into_iter().collect();
+    rows.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    rows
 }
 
 fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Result<u64> {
