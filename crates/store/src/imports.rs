@@ -192,26 +192,11 @@ async fn insert_aggregates(
     rows: &[AggRow],
 ) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
-        let mut sql = String::from(
+        let sql = crate::multi_row_insert(
             "INSERT INTO kpi_aggregates (batch_id, programme_id, definition, definition_version, queue, interval_start, counts, sums) VALUES ",
+            chunk.len(),
+            8,
         );
-        for i in 0..chunk.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
         let mut q = sqlx::query(&sql);
         for r in chunk {
             let (c, s) = r.agg.encode();

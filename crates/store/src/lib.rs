@@ -217,6 +217,27 @@ fn normalise_url(url: &str) -> Result<(Backend, String)> {
     }
 }
 
+/// `head` (an `INSERT … VALUES `) followed by `rows` groups of `cols` numbered placeholders:
+/// `($1,$2),($3,$4)…`, for multi-row inserts.
+pub(crate) fn multi_row_insert(head: &str, rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * cols * 5);
+    sql.push_str(head);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", r * cols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Reads a column, turning a type mismatch into [`StoreError::Corrupt`].
 pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
 where
@@ -314,6 +335,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn multi_row_inserts_number_their_placeholders_in_order() {
+        assert_eq!(
+            multi_row_insert("INSERT INTO t (a, b) VALUES ", 2, 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
     }
 
     #[test]

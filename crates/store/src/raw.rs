@@ -247,26 +247,11 @@ pub(crate) async fn insert_segments(
         None
     };
     for chunk in raw.pieces.chunks(CHUNK) {
-        let mut sql = String::from(
+        let sql = crate::multi_row_insert(
             "INSERT INTO raw_segments (batch_id, programme_id, queue, interval_start, n, byte_offset, byte_len, data) VALUES ",
+            chunk.len(),
+            8,
         );
-        for i in 0..chunk.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
         let mut q = sqlx::query(&sql);
         for p in chunk {
             let data: Option<Vec<u8>> = match file.as_mut() {
