@@ -196,6 +196,42 @@ async fn read_only_roles_cannot_import_and_bad_parameters_are_explained() {
     );
 }
 
+#[tokio::test]
+async fn extreme_or_malformed_periods_are_refused_never_a_server_error() {
+    let (app, m) = setup().await;
+    import(&app, &m, "CTRL1", QUEUE_LOG).await;
+    for query in [
+        "from=2026-01-01&to=9999-12-31",
+        "from=-009999-01-01&to=2026-01-01",
+        "from=2026-02-30",
+        "to=2026-13-01",
+        "from=2026-03-01&to=2026-01-01",
+        "from=yesterday",
+        "start=99999999999999999999",
+    ] {
+        for path in [
+            format!("/programs/CTRL1/kpis?by=day&{query}"),
+            format!("/programs/CTRL1/kpis/calls?by=15m&{query}"),
+        ] {
+            let api = app.api(Some(&m), Method::GET, &path, None).await;
+            assert!(
+                api.status.is_success() || api.status.is_client_error(),
+                "{path}: {} {}",
+                api.status,
+                api.body
+            );
+            let page = app
+                .get_page(Some(&m), &format!("/programs/CTRL1/control?by=day&{query}"))
+                .await;
+            assert!(
+                page.status.is_success() || page.status.is_client_error(),
+                "control page with {query}: {}",
+                page.status
+            );
+        }
+    }
+}
+
 fn multipart(csrf: &str, source: &str, file: &str) -> (String, String) {
     let b = "XxRumboBoundaryxX";
     let mut body = String::new();
