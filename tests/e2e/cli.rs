@@ -180,3 +180,65 @@ fn backup_writes_a_consistent_copy_that_opens() {
     let listed = dir.run_ok(&["--database-url", "sqlite://copy.db", "user", "list"]);
     assert!(listed.contains("a@b.cl"), "{listed}");
 }
+
+#[test]
+fn a_demo_installation_refuses_to_listen_beyond_this_machine_until_its_passwords_change() {
+    use std::io::BufRead;
+    let dir = Dir::new();
+    let out = dir.run(&["serve", "--bind", "0.0.0.0:0"]);
+    assert!(!out.status.success(), "it listened on every interface");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to listen") && err.contains("jefa@demo.rumbo.cl"),
+        "{err}"
+    );
+    for email in [
+        "admin@demo.rumbo.cl",
+        "jefa@demo.rumbo.cl",
+        "supervisor@demo.rumbo.cl",
+        "analista@demo.rumbo.cl",
+        "cliente@demo.rumbo.cl",
+    ] {
+        let out = dir.run_with_stdin(
+            &["user", "password", email, "--password-stdin"],
+            "otra-clave-larga-2026\n",
+        );
+        assert!(out.status.success(), "{out:?}");
+    }
+    let mut child = dir
+        .cmd(&["serve", "--bind", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut listening = false;
+    for line in lines.map_while(Result::ok).take(50) {
+        if line.contains("listening on http://") {
+            listening = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        listening,
+        "it did not start once the passwords were changed"
+    );
+    // The new password works and the old one does not.
+    let server = dir.serve(&[]);
+    let form = |password: &str| format!("email=jefa%40demo.rumbo.cl&password={password}&_csrf=x");
+    for (password, ok) in [("rumbo-demo-2026", false), ("otra-clave-larga-2026", true)] {
+        let (status, _) = http(
+            &server.url,
+            "POST",
+            "/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", "rumbo_csrf=x"),
+            ],
+            Some(&form(password)),
+        );
+        assert_eq!(status == 303, ok, "{password}: {status}");
+    }
+}

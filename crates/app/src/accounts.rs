@@ -201,6 +201,25 @@ impl App {
         Ok(token)
     }
 
+    /// Sets a new password for the account `email`, as the operator at the console
+    /// (`rumbo user password`): the same length rule as new accounts; every session of the
+    /// account ends.
+    pub async fn set_password_as_operator(&self, email: &str, password: &str) -> Result<()> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(Error::invalid("password", "error.user.password_short"));
+        }
+        let u = self
+            .store
+            .user_by_email(&email.trim().to_ascii_lowercase())
+            .await?;
+        let hash = credentials::hash_password(password)
+            .map_err(|e| Error::internal_msg(format!("hashing a password: {e}")))?;
+        self.store.set_password_hash(u.user.id, &hash).await?;
+        self.store.delete_sessions_of(u.user.id).await?;
+        tracing::info!(user_id = u.user.id, "password set at the console");
+        Ok(())
+    }
+
     /// Remembers the user's language.
     pub async fn set_language(&self, user_id: i64, lang: &str) -> Result<()> {
         Ok(self.store.set_user_lang(user_id, lang).await?)

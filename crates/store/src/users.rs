@@ -172,6 +172,15 @@ impl Store {
 
     // --- sessions -------------------------------------------------------------------------
 
+    /// Ends every session of a user (after a password change).
+    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn create_session(
         &self,
         token_hash: &str,

@@ -205,6 +205,24 @@ impl Refs {
 }
 
 impl App {
+    /// The demo accounts that still exist, are active and still accept the published
+    /// [`DEMO_PASSWORD`]: while there is one, the installation must not listen beyond this
+    /// machine.
+    pub async fn accounts_with_demo_password(&self) -> Result<Vec<String>> {
+        let demo: Demo = toml::from_str(DEMO).map_err(bad)?;
+        let mut out = Vec::new();
+        for u in &demo.users {
+            if let Ok(found) = self.store.user_by_email(&u.email).await {
+                if found.user.active
+                    && crate::credentials::verify_password(DEMO_PASSWORD, &found.password_hash)
+                {
+                    out.push(u.email.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Seeds the demo installation if the database has no programme and no user yet. Returns
     /// whether it did.
     pub async fn seed_demo_if_empty(&self) -> Result<bool> {

@@ -28,8 +28,42 @@ pub enum UserCmd {
         #[arg(long)]
         generate_password: bool,
     },
+    /// Set a new password for an account (ends its sessions). Asks on a terminal, reads it
+    /// from stdin with `--password-stdin`, or generates and prints one.
+    Password {
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Generate a random password and print it.
+        #[arg(long)]
+        generate_password: bool,
+    },
     /// List user accounts.
     List,
+}
+
+/// The password for `user add` / `user password`: from stdin, asked on a terminal, or
+/// generated (then it is shown once).
+fn read_password(password_stdin: bool, generate: bool) -> anyhow::Result<(String, bool)> {
+    Ok(if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else if !generate && std::io::stdin().is_terminal() {
+        eprint!("Password (at least 10 characters; empty to generate one): ");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        if p.is_empty() {
+            (credentials::generate_password(), true)
+        } else {
+            (p, false)
+        }
+    } else {
+        (credentials::generate_password(), true)
+    })
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -82,24 +116,7 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                 password_stdin,
                 generate_password,
             } => {
-                let (password, show) = if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_string(), false)
-                } else if !generate_password && std::io::stdin().is_terminal() {
-                    eprint!("Password (at least 10 characters; empty to generate one): ");
-                    std::io::stderr().flush()?;
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    let p = line.trim_end_matches(['\r', '\n']).to_string();
-                    if p.is_empty() {
-                        (credentials::generate_password(), true)
-                    } else {
-                        (p, false)
-                    }
-                } else {
-                    (credentials::generate_password(), true)
-                };
+                let (password, show) = read_password(password_stdin, generate_password)?;
                 let name =
                     name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
                 let u = app
@@ -117,6 +134,23 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     .await
                     .map_err(super::app_error)?;
                 println!("created user {} ({}) with id {}", u.email, u.role, u.id);
+                if show {
+                    println!("password: {password}");
+                }
+            }
+            UserCmd::Password {
+                email,
+                password_stdin,
+                generate_password,
+            } => {
+                let (password, show) = read_password(password_stdin, generate_password)?;
+                app.set_password_as_operator(&email, &password)
+                    .await
+                    .map_err(|e| match e {
+                        rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
+                        other => super::app_error(other),
+                    })?;
+                println!("password changed for {email}");
                 if show {
                     println!("password: {password}");
                 }

@@ -75,6 +75,21 @@ pub fn serve(
                 Err(e) => tracing::warn!(error = %e, "could not import the demo call history"),
             }
         }
+        if !is_loopback(&bind) {
+            let exposed = state
+                .app
+                .accounts_with_demo_password()
+                .await
+                .map_err(super::app_error)?;
+            if !exposed.is_empty() {
+                anyhow::bail!(
+                    "refusing to listen on {bind}: the demo accounts {} still accept the published \
+                     demo password. Change each with `rumbo user password EMAIL`, or listen on \
+                     127.0.0.1 only",
+                    exposed.join(", ")
+                );
+            }
+        }
         let listener = tokio::net::TcpListener::bind(&bind)
             .await
             .with_context(|| format!("binding {bind}"))?;
@@ -100,6 +115,16 @@ pub fn serve(
         }
         Ok(())
     })
+}
+
+/// Whether `bind` (`HOST:PORT`) only listens on this machine.
+fn is_loopback(bind: &str) -> bool {
+    match bind.parse::<std::net::SocketAddr>() {
+        Ok(a) => a.ip().is_loopback(),
+        Err(_) => bind
+            .rsplit_once(':')
+            .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost")),
+    }
 }
 
 async fn shutdown_signal() {
@@ -203,6 +228,32 @@ fn copy_data(from: &Path, to: &Path) -> std::io::Result<u64> {
         Ok(n)
     }
     walk(from, to, true)
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_loopback_addresses_count_as_this_machine() {
+        for ok in [
+            "127.0.0.1:8080",
+            "[::1]:80",
+            "localhost:8080",
+            "127.0.0.2:1",
+        ] {
+            assert!(is_loopback(ok), "{ok}");
+        }
+        for bad in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "10.0.0.5:80",
+            "example.cl:80",
+            "nonsense",
+        ] {
+            assert!(!is_loopback(bad), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]
