@@ -242,3 +242,26 @@ fn a_demo_installation_refuses_to_listen_beyond_this_machine_until_its_passwords
         assert_eq!(status == 303, ok, "{password}: {status}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_its_data_folder_and_backups_are_private_to_their_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        return; // the database is the server's; the files below are SQLite's
+    }
+    let server = dir.serve(&[]);
+    assert!(server.stop_gracefully().success());
+    let mode = |p: &str| {
+        std::fs::metadata(dir.path().join(p))
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("rumbo.db"), 0o600);
+    assert_eq!(mode("rumbo-data"), 0o700);
+    dir.run_ok(&["backup", "copia.db"]);
+    assert_eq!(mode("copia.db"), 0o600);
+}

@@ -62,7 +62,15 @@ enum Command {
     Dev(cmd::dev::DevCmd),
 }
 
+/// Every file and folder this process creates is readable by its user only (mode 0600 / 0700):
+/// the database and the raw records hold personal data.
+fn private_files() {
+    #[cfg(unix)]
+    let _previous = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 fn main() -> ExitCode {
+    private_files();
     let cli = Cli::parse();
     let file = match config::FileConfig::load(cli.config.as_deref()) {
         Ok(f) => f,
