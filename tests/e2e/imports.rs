@@ -103,3 +103,45 @@ fn two_import_processes_of_one_file_at_the_same_time_store_each_call_once() {
     let copy = ["--database-url", "sqlite://copy.db"];
     assert_eq!(offered(&dir, &copy, "offered-sl"), rows);
 }
+
+#[test]
+fn an_upload_over_the_size_limit_answers_413_and_leaves_nothing_stored() {
+    let dir = Dir::new();
+    let auth = crate::util::admin_bearer(&dir);
+    let server = dir.serve(&["--no-demo", "--max-upload-mb", "1"]);
+    crate::util::create_programme(&server.url, &auth, "BIG-1");
+    let mut big = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");
+    let mut i = 0u64;
+    while big.len() < (1 << 20) + 4096 {
+        big.push_str(&format!(
+            "big-{i},BIG,{},5,60,10,answered\n",
+            1_767_614_400 + i
+        ));
+        i += 1;
+    }
+    let path = "/api/v1/programs/BIG-1/imports?source=calls&file_name=big.csv";
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "text/csv"),
+    ];
+    let (status, body) = http(&server.url, "POST", path, &headers, Some(&big));
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("/problems/too-large"), "{body}");
+    let (status, body) = http(
+        &server.url,
+        "GET",
+        "/api/v1/programs/BIG-1/imports",
+        &[("Authorization", auth.as_str())],
+        None,
+    );
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        let uploads = dir.path().join("rumbo-data/uploads");
+        let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "an aborted upload stayed in {}", uploads.display());
+    }
+    // A file within the limit still imports.
+    let small: String = big.lines().take(1000).map(|l| format!("{l}\n")).collect();
+    let (status, body) = http(&server.url, "POST", path, &headers, Some(&small));
+    assert_eq!(status, 201, "{body}");
+}

@@ -306,6 +306,11 @@ impl UploadWriter {
     pub async fn finish(self) -> Result<JobFile> {
         Ok(self.0.finish().await?)
     }
+
+    /// Gives the upload up and removes what was written.
+    pub async fn abort(self) -> Result<()> {
+        Ok(self.0.abort().await?)
+    }
 }
 
 impl App {

@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub demo: Option<bool>,
     pub log_format: Option<String>,
+    /// The largest import file accepted, in MiB.
+    pub max_upload_mb: Option<u64>,
     /// Import jobs this server runs at once (0: none; other servers run them).
     pub job_workers: Option<usize>,
     /// Seconds without a heartbeat after which another server takes a running job over.

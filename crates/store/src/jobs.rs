@@ -600,6 +600,14 @@ impl JobFileWriter {
     }
 
     /// Makes the stored file durable and complete.
+    /// Gives the upload up: whatever was written is removed (file or chunks) at once.
+    pub async fn abort(self) -> Result<()> {
+        let id = self.id;
+        let store = self.store.clone();
+        drop(self.sink);
+        store.delete_job_file(id).await
+    }
+
     pub async fn finish(mut self) -> Result<JobFile> {
         match &mut self.sink {
             Sink::Disk { file, path } => {

@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// (default 30; use the same value on every server of one database).
     #[arg(long, env = "RUMBO_JOB_STALE_SECS")]
     pub job_stale_secs: Option<u64>,
+    /// The largest import file accepted, in MiB (default 1024); larger uploads answer 413.
+    #[arg(long, env = "RUMBO_MAX_UPLOAD_MB")]
+    pub max_upload_mb: Option<u64>,
     /// Test only: pause this many milliseconds after each block an import reads, so crash
     /// tests can stop a server mid-import.
     #[arg(long, env = "RUMBO_TEST_SLOW_IMPORT_MS", hide = true)]
@@ -59,7 +62,18 @@ pub fn serve(
             .await
             .map_err(super::app_error)
             .with_context(|| format!("opening database {}", redact(db_url)))?;
-        let state = AppState::new(app, Config { secure_cookies: secure });
+        let max_upload_bytes = args
+            .max_upload_mb
+            .or(file.max_upload_mb)
+            .map(|mb| mb.saturating_mul(1 << 20))
+            .unwrap_or(rumbo_server::http::state::DEFAULT_MAX_UPLOAD_BYTES);
+        let state = AppState::new(
+            app,
+            Config {
+                secure_cookies: secure,
+                max_upload_bytes,
+            },
+        );
         if demo {
             if state.app.seed_demo_if_empty().await? {
                 tracing::info!("seeded the demo programmes");

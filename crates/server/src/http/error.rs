@@ -29,6 +29,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled,
+    /// The request body is larger than this server accepts (413).
+    #[error("payload too large")]
+    TooLarge,
     /// The database did not answer in time (503 with `Retry-After`); the string is logged.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -50,6 +53,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -66,6 +70,7 @@ impl AppError {
             AppError::Conflict(_) => "error.conflict",
             AppError::Csrf => "error.csrf",
             AppError::Throttled => "error.throttled",
+            AppError::TooLarge => "error.too_large",
             AppError::Unavailable(_) => "error.unavailable",
             AppError::BadRequest(_) => "error.bad_request",
             AppError::Internal(_) => "error.internal",
@@ -82,6 +87,7 @@ impl AppError {
             AppError::Conflict(_) => "/problems/conflict",
             AppError::Csrf => "/problems/csrf",
             AppError::Throttled => "/problems/throttled",
+            AppError::TooLarge => "/problems/too-large",
             AppError::Unavailable(_) => "/problems/unavailable",
             AppError::BadRequest(_) => "/problems/bad-request",
             AppError::Internal(_) => "/problems/internal",
@@ -169,6 +175,7 @@ mod tests {
             AppError::Conflict(Invalids(vec![])),
             AppError::Csrf,
             AppError::Throttled,
+            AppError::TooLarge,
             AppError::Unavailable(String::new()),
             AppError::BadRequest(String::new()),
             AppError::Internal(String::new()),

@@ -6,10 +6,25 @@ use std::sync::Arc;
 use rumbo_app::App;
 
 /// Server settings that handlers need (the use cases carry their own: data folder, jobs).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The largest import file accepted, in bytes (larger uploads answer 413 and leave
+    /// nothing stored).
+    pub max_upload_bytes: u64,
+}
+
+/// 1 GiB: a year of a large queue's calls as CSV fits well below it.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: false,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+        }
+    }
 }
 
 /// Shared state of every request.

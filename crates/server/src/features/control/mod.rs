@@ -994,25 +994,48 @@ fn excerpt(detail: &str) -> Option<String> {
 /// Streams an upload into the store; returns the stored file.
 async fn store_field(
     app: &rumbo_app::App,
+    max: u64,
     mut field: axum::extract::multipart::Field<'_>,
 ) -> Result<JobFile, AppError> {
     let mut w = app.upload_writer().await?;
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
-    {
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                w.abort().await?;
+                return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::TooLarge
+                } else {
+                    AppError::BadRequest(e.body_text())
+                });
+            }
+        };
+        if w.size() + chunk.len() as u64 > max {
+            w.abort().await?;
+            return Err(AppError::TooLarge);
+        }
         w.write(&chunk).await?;
     }
     Ok(w.finish().await?)
 }
 
 /// Streams a request body into the store; returns the stored file.
-async fn store_body(app: &rumbo_app::App, mut body: Body) -> Result<JobFile, AppError> {
+async fn store_body(app: &rumbo_app::App, max: u64, mut body: Body) -> Result<JobFile, AppError> {
     let mut w = app.upload_writer().await?;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                w.abort().await?;
+                return Err(AppError::BadRequest(e.to_string()));
+            }
+        };
         if let Ok(chunk) = frame.into_data() {
+            if w.size() + chunk.len() as u64 > max {
+                w.abort().await?;
+                return Err(AppError::TooLarge);
+            }
             w.write(&chunk).await?;
         }
     }
@@ -1054,7 +1077,10 @@ async fn upload(
                 let prep = app
                     .prepare_import(&who, &code, &source, &mapping, &file_name)
                     .await?;
-                stored = Some((prep, store_field(&app, field).await?));
+                stored = Some((
+                    prep,
+                    store_field(&app, state.config.max_upload_bytes, field).await?,
+                ));
             }
             _ => {}
         }
@@ -1301,7 +1327,7 @@ async fn api_import(
     let prep = app
         .prepare_import(&who, &code, &q.source, &q.mapping, &file_name)
         .await?;
-    let file = store_body(&app, body).await?;
+    let file = store_body(&app, state.config.max_upload_bytes, body).await?;
     let id = app.enqueue_import(&who, &prep, file).await?;
     if !q.wait {
         let job = app.job(&who, id).await?;
