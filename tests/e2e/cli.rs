@@ -265,3 +265,46 @@ fn the_database_its_data_folder_and_backups_are_private_to_their_user() {
     dir.run_ok(&["backup", "copia.db"]);
     assert_eq!(mode("copia.db"), 0o600);
 }
+
+#[test]
+fn revoked_tokens_and_deactivated_accounts_lose_access_at_once() {
+    let dir = Dir::new();
+    let auth = crate::util::admin_bearer(&dir);
+    let server = dir.serve(&["--no-demo"]);
+    let me = |auth: &str| {
+        http(
+            &server.url,
+            "GET",
+            "/api/v1/me",
+            &[("Authorization", auth)],
+            None,
+        )
+        .0
+    };
+    assert_eq!(me(&auth), 200);
+    let second = format!(
+        "Bearer {}",
+        dir.run_ok(&[
+            "token",
+            "create",
+            "ops@bpo.cl",
+            "--name",
+            "cron",
+            "--days",
+            "7"
+        ])
+        .trim()
+    );
+    assert_eq!(me(&second), 200);
+    assert!(dir
+        .run_ok(&["token", "revoke", "ops@bpo.cl", "--name", "cron"])
+        .contains("revoked 1"));
+    assert_eq!(me(&second), 401, "a revoked token still works");
+    assert_eq!(me(&auth), 200, "revoking one token revoked the others");
+    dir.run_ok(&["user", "deactivate", "ops@bpo.cl"]);
+    assert_eq!(me(&auth), 401, "a deactivated account's token still works");
+    dir.run_ok(&["user", "activate", "ops@bpo.cl"]);
+    assert_eq!(me(&auth), 200);
+    dir.run_ok(&["token", "revoke", "ops@bpo.cl"]);
+    assert_eq!(me(&auth), 401);
+}

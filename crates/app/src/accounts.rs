@@ -183,22 +183,56 @@ impl App {
             .await?)
     }
 
-    /// A new API token for the account `email` (the operator at the console); shown once.
-    pub async fn create_api_token(&self, email: &str, name: &str) -> Result<String> {
+    /// A new API token for the account `email` (the operator at the console), valid for
+    /// `valid_days` days; shown once.
+    pub async fn create_api_token(
+        &self,
+        email: &str,
+        name: &str,
+        valid_days: u32,
+    ) -> Result<String> {
         let u = self
             .store
             .user_by_email(&email.trim().to_ascii_lowercase())
             .await?;
         let token = credentials::new_token();
+        let expires = rumbo_store::now() + i64::from(valid_days.max(1)) * 86_400;
         self.store
-            .create_api_token(
+            .create_api_token_until(
                 &Actor::system("cli"),
                 u.user.id,
                 &credentials::token_hash(&token),
                 name,
+                Some(expires),
             )
             .await?;
         Ok(token)
+    }
+
+    /// Revokes the account's live API tokens named `name` (all of them without a name), as the
+    /// operator at the console; returns how many.
+    pub async fn revoke_api_tokens(&self, email: &str, name: Option<&str>) -> Result<u64> {
+        let u = self
+            .store
+            .user_by_email(&email.trim().to_ascii_lowercase())
+            .await?;
+        Ok(self
+            .store
+            .revoke_api_tokens(&Actor::system("cli"), u.user.id, name)
+            .await?)
+    }
+
+    /// Deactivates or reactivates an account as the operator: a deactivated account cannot
+    /// log in, its sessions end at once and its tokens stop working.
+    pub async fn set_account_active(&self, email: &str, active: bool) -> Result<()> {
+        let u = self
+            .store
+            .user_by_email(&email.trim().to_ascii_lowercase())
+            .await?;
+        Ok(self
+            .store
+            .set_user_active(&Actor::system("cli"), u.user.id, active)
+            .await?)
     }
 
     /// Sets a new password for the account `email`, as the operator at the console

@@ -39,6 +39,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_jobs.sql"),
         include_str!("../migrations/postgres/0005_jobs.sql"),
     ),
+    (
+        6,
+        "account_controls",
+        include_str!("../migrations/sqlite/0006_account_controls.sql"),
+        include_str!("../migrations/postgres/0006_account_controls.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

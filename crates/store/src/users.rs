@@ -239,14 +239,29 @@ impl Store {
         token_hash: &str,
         name: &str,
     ) -> Result<i64> {
+        self.create_api_token_until(actor, user_id, token_hash, name, None)
+            .await
+    }
+
+    /// Creates a token that stops working at `expires_at` (epoch seconds; `None`: never).
+    pub async fn create_api_token_until(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        token_hash: &str,
+        name: &str,
+        expires_at: Option<i64>,
+    ) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(user_id)
         .bind(token_hash)
         .bind(name)
         .bind(now())
+        .bind(expires_at)
         .fetch_one(&mut *tx)
         .await?;
         audit::record(
@@ -268,12 +283,88 @@ impl Store {
 
     pub async fn user_by_api_token(&self, token_hash: &str) -> Result<Option<User>> {
         let r = sqlx::query(
-            "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.active = 1",
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND u.active = 1 AND t.revoked_at IS NULL
+               AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
         .bind(token_hash)
+        .bind(now())
         .fetch_optional(self.pool())
         .await?;
         r.as_ref().map(user_row).transpose()
+    }
+
+    /// Revokes a user's live tokens (those named `name`, or all); returns how many.
+    pub async fn revoke_api_tokens(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        name: Option<&str>,
+    ) -> Result<u64> {
+        let mut tx = self.write_tx().await?;
+        let n = match name {
+            Some(name) => sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1
+                 WHERE user_id = $2 AND revoked_at IS NULL AND name = $3",
+            )
+            .bind(now())
+            .bind(user_id)
+            .bind(name),
+            None => sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now())
+            .bind(user_id),
+        }
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "api_token",
+                entity_id: user_id.to_string(),
+                programme_id: None,
+                action: "update",
+                before: None,
+                after: Some(serde_json::json!({ "user_id": user_id, "name": name, "revoked": n })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Deactivates (or reactivates) an account; deactivation ends its sessions at once.
+    pub async fn set_user_active(&self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+            .bind(active as i64)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "user",
+                entity_id: user_id.to_string(),
+                programme_id: None,
+                action: "update",
+                before: Some(serde_json::json!({ "active": !active })),
+                after: Some(serde_json::json!({ "active": active })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     // --- login throttling -----------------------------------------------------------------

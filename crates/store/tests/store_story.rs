@@ -170,6 +170,40 @@ async fn sessions_tokens_and_login_failures() {
     );
     assert!(store.user_by_api_token("nope").await.unwrap().is_none());
 
+    // An expired token, a revoked token and a deactivated account's token do not authenticate.
+    store
+        .create_api_token_until(&sys, u.id, "expired", "old", Some(rumbo_store::now() - 1))
+        .await
+        .unwrap();
+    assert!(store.user_by_api_token("expired").await.unwrap().is_none());
+    store
+        .create_api_token_until(&sys, u.id, "later", "cron", Some(rumbo_store::now() + 3600))
+        .await
+        .unwrap();
+    assert!(store.user_by_api_token("later").await.unwrap().is_some());
+    assert_eq!(
+        store
+            .revoke_api_tokens(&sys, u.id, Some("cron"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.user_by_api_token("later").await.unwrap().is_none());
+    assert!(store.user_by_api_token("apihash").await.unwrap().is_some());
+    store
+        .create_session("tok2", u.id, "csrf2", 3600)
+        .await
+        .unwrap();
+    store.set_user_active(&sys, u.id, false).await.unwrap();
+    assert!(store.user_by_api_token("apihash").await.unwrap().is_none());
+    assert!(store.session("tok2").await.unwrap().is_none());
+    store.set_user_active(&sys, u.id, true).await.unwrap();
+    assert!(store.user_by_api_token("apihash").await.unwrap().is_some());
+    assert!(
+        store.session("tok2").await.unwrap().is_none(),
+        "sessions ended for good"
+    );
+
     for _ in 0..3 {
         store.record_login_attempt("A@b.cl", false).await.unwrap();
     }

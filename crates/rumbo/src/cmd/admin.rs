@@ -39,6 +39,10 @@ pub enum UserCmd {
         #[arg(long)]
         generate_password: bool,
     },
+    /// Deactivate an account: it cannot log in, its sessions end and its tokens stop working.
+    Deactivate { email: String },
+    /// Reactivate a deactivated account.
+    Activate { email: String },
     /// List user accounts.
     List,
 }
@@ -73,6 +77,15 @@ pub enum TokenCmd {
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
+    /// Revoke a user's tokens: the one named `--name`, or all of them.
+    Revoke {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -155,6 +168,18 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     println!("password: {password}");
                 }
             }
+            UserCmd::Deactivate { email } => {
+                app.set_account_active(&email, false)
+                    .await
+                    .map_err(super::app_error)?;
+                println!("deactivated {email}");
+            }
+            UserCmd::Activate { email } => {
+                app.set_account_active(&email, true)
+                    .await
+                    .map_err(super::app_error)?;
+                println!("activated {email}");
+            }
             UserCmd::List => {
                 for u in app.users_for_operator().await.map_err(super::app_error)? {
                     println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
@@ -169,14 +194,26 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
 pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let app = open_app(db_url).await?;
-        let TokenCmd::Create { email, name } = cmd;
+        let no_user = |email: &str, e: rumbo_app::Error| match e {
+            rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
+            other => super::app_error(other),
+        };
+        let (email, name, days) = match cmd {
+            TokenCmd::Create { email, name, days } => (email, name, days),
+            TokenCmd::Revoke { email, name } => {
+                let n = app
+                    .revoke_api_tokens(&email, name.as_deref())
+                    .await
+                    .map_err(|e| no_user(&email, e))?;
+                println!("revoked {n} token(s) of {email}");
+                app.close().await;
+                return Ok(());
+            }
+        };
         let token = app
-            .create_api_token(&email, &name)
+            .create_api_token(&email, &name, days)
             .await
-            .map_err(|e| match e {
-                rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
-                other => super::app_error(other),
-            })?;
+            .map_err(|e| no_user(&email, e))?;
         println!("{token}");
         app.close().await;
         Ok(())
