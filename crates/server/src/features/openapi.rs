@@ -204,6 +204,16 @@ fn plan_paths(paths: &mut Value) {
         "get": op("Role assignments", "plan", json!({ "200": ok(arr("PlanItem")) })),
         "post": with_body(op("Assign a person to a role; answers with competency and over-allocation warnings", "plan", json!({ "201": ok(json!({})) })), "PlanItemBody"),
     });
+    paths["/programs/{code}/assignments/{id}"] = json!({
+        "parameters": code_id,
+        "get": op("Read a role assignment", "plan", json!({ "200": ok(r("PlanItem")) })),
+        "delete": op("Remove a role assignment", "plan", json!({ "204": { "description": "Deleted" } })),
+    });
+    paths["/programs/{code}/meetings/{id}"] = json!({
+        "parameters": code_id,
+        "get": op("Read a meeting", "plan", json!({ "200": ok(r("PlanItem")) })),
+        "delete": op("Delete a meeting", "plan", json!({ "204": { "description": "Deleted" } })),
+    });
     paths["/programs/{code}/meetings"] = json!({
         "parameters": code,
         "get": op("Meetings with agenda, attendees, minutes, decisions and follow-ups", "plan", json!({ "200": ok(arr("PlanItem")) })),
@@ -247,6 +257,18 @@ fn plan_paths(paths: &mut Value) {
             "post": op(summary, "plan", json!({ "200": ok(json!({})) })),
         });
     }
+    paths["/programs/{code}/change-requests/{id}"] = json!({
+        "parameters": code_id,
+        "get": op("Read a change request", "plan", json!({ "200": ok(r("PlanItem")) })),
+    });
+    paths["/programs/{code}/targets/{id}/judge"] = json!({
+        "parameters": [
+            { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+            { "name": "actual", "in": "query", "required": true, "schema": { "type": "number" }, "description": "the indicator's actual value, in the target's unit" }
+        ],
+        "get": op("Judge an actual value against a KPI target: green, amber or red", "plan", json!({ "200": ok(json!({})), "422": problem() })),
+    });
     paths["/programs/{code}/plan/versions"] = get_only("Plan version history", json!({}));
     paths["/programs/{code}/plan/from-template"] = json!({
         "parameters": code,
@@ -255,6 +277,11 @@ fn plan_paths(paths: &mut Value) {
     paths["/practices"] = json!({
         "get": op("Best-practice library", "plan", json!({ "200": ok(arr("PlanItem")) })),
         "post": with_body(op("Add a best practice", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+    paths["/practices/{id}/adoptions"] = json!({
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+        "get": op("Who adopted a best practice, when and with what result", "plan", json!({ "200": ok(arr("PlanItem")) })),
+        "post": with_body(op("Record an adoption of a best practice", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
     });
 }
 
@@ -368,6 +395,22 @@ fn control_paths(paths: &mut Value) {
             "tags": ["control"],
             "parameters": [q("queue", "queue of the row"), q("start", "interval_start of the row (required)"), q("by", "granularity of the row"), q("definition", "definition of the row")],
             "responses": { "200": ok(json!({ "type": "object" })), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/mappings"] = json!({
+        "parameters": code,
+        "get": op("Saved column mappings of the programme (and installation-wide ones)", "control", json!({ "200": ok(json!({ "type": "array", "items": { "type": "object" } })) })),
+    });
+    paths["/programs/{code}/mappings/{name}"] = json!({
+        "parameters": [
+            { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "name", "in": "path", "required": true, "schema": { "type": "string", "maxLength": 60 } }
+        ],
+        "put": {
+            "summary": "Save a column mapping under a name, checked against the header of a sample",
+            "tags": ["control"],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["mapping", "header"], "properties": { "mapping": { "type": "object" }, "header": { "type": "array", "items": { "type": "string" } } } } } } },
+            "responses": { "204": { "description": "Saved" }, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         }
     });
     paths["/programs/{code}/imports"] = json!({

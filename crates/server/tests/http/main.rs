@@ -3,6 +3,7 @@
 mod access;
 mod control;
 mod helpers;
+mod openapi;
 mod plan;
 mod security;
 mod texts;
