@@ -7,7 +7,9 @@ use rumbo_store::users::NewUser;
 use rumbo_store::Actor;
 
 use crate::access::ADMINS;
-use crate::credentials::{self, FAILURE_WINDOW_S, MAX_FAILURES, SESSION_TTL_S};
+use crate::credentials::{
+    self, FAILURE_WINDOW_S, MAX_FAILURES, MAX_FAILURES_PER_ACCOUNT, SESSION_TTL_S,
+};
 use crate::model::{Session, User};
 use crate::{App, Error, Principal, Result};
 
@@ -121,20 +123,26 @@ impl App {
         Ok(self.store.users().await?)
     }
 
-    /// Checks a password and opens a session. Five failures for one account within a minute
-    /// throttle further tries for that account ([`Error::Throttled`]); a wrong e-mail or
-    /// password is [`Error::Unauthenticated`], indistinguishable by answer or timing.
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoggedIn> {
+    /// Checks a password and opens a session. Five failures for one account from one client
+    /// address within a minute (or 50 from anywhere) throttle further tries
+    /// ([`Error::Throttled`]) without locking the account out for its owner elsewhere; a wrong
+    /// e-mail or password is [`Error::Unauthenticated`], indistinguishable by answer or timing.
+    pub async fn login(&self, email: &str, password: &str, addr: &str) -> Result<LoggedIn> {
         let email = email.trim().to_ascii_lowercase();
-        if self
+        let Some(attempt) = self
             .store
-            .recent_login_failures(&email, FAILURE_WINDOW_S)
+            .reserve_login_attempt(
+                &email,
+                addr,
+                FAILURE_WINDOW_S,
+                MAX_FAILURES,
+                MAX_FAILURES_PER_ACCOUNT,
+            )
             .await?
-            >= MAX_FAILURES
-        {
+        else {
             tracing::warn!(email = %mask_email(&email), "login throttled");
             return Err(Error::Throttled);
-        }
+        };
         let user = self.store.user_by_email(&email).await.ok();
         let ok = match &user {
             Some(u) => u.user.active && credentials::verify_password(password, &u.password_hash),
@@ -143,11 +151,11 @@ impl App {
                 false
             }
         };
-        self.store.record_login_attempt(&email, ok).await?;
         let Some(u) = user.filter(|_| ok) else {
             tracing::info!(email = %mask_email(&email), "login failed");
             return Err(Error::Unauthenticated);
         };
+        self.store.login_succeeded(attempt).await?;
         let token = credentials::new_token();
         let csrf = credentials::new_token();
         self.store

@@ -10,8 +10,10 @@ use sha2::{Digest, Sha256};
 
 /// Sessions last 12 hours (a working shift plus margin).
 pub const SESSION_TTL_S: i64 = 12 * 3600;
-/// Failed logins tolerated per account per window before throttling.
+/// Failed logins tolerated per account and client address per window before throttling.
 pub const MAX_FAILURES: i64 = 5;
+/// Failed logins tolerated per account from all addresses together per window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
 pub const FAILURE_WINDOW_S: i64 = 60;
 
 /// Hashes a password with argon2id and a random salt (PHC string).

@@ -379,6 +379,65 @@ impl Store {
         Ok(())
     }
 
+    /// Reserves a login attempt for `email` from client address `addr`, counted as a failure
+    /// until [`Store::login_succeeded`] marks it: refused (`None`) when the pair already has
+    /// `per_addr` failures, or the account `per_account` failures from anywhere, in the last
+    /// `window_s` seconds. The check and the reservation are one serialised write, so
+    /// concurrent attempts cannot slip past the limit.
+    pub async fn reserve_login_attempt(
+        &self,
+        email: &str,
+        addr: &str,
+        window_s: i64,
+        per_addr: i64,
+        per_account: i64,
+    ) -> Result<Option<i64>> {
+        let email = email.trim().to_ascii_lowercase();
+        let mut tx = self.write_tx().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7302, hashtext($1))")
+                .bind(&email)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let since = now() - window_s;
+        let (from_addr, all): (i64, i64) = {
+            let r = sqlx::query(
+                "SELECT COALESCE(SUM(CASE WHEN addr = $3 THEN 1 ELSE 0 END), 0) AS from_addr,
+                        COUNT(*) AS total
+                 FROM login_attempts WHERE email = $1 AND at > $2 AND success = 0",
+            )
+            .bind(&email)
+            .bind(since)
+            .bind(addr)
+            .fetch_one(&mut *tx)
+            .await?;
+            (col(&r, "from_addr")?, col(&r, "total")?)
+        };
+        if from_addr >= per_addr || all >= per_account {
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO login_attempts (email, at, success, addr) VALUES ($1, $2, 0, $3) RETURNING id",
+        )
+        .bind(&email)
+        .bind(now())
+        .bind(addr)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// Marks a reserved attempt as a successful login.
+    pub async fn login_succeeded(&self, attempt: i64) -> Result<()> {
+        sqlx::query("UPDATE login_attempts SET success = 1 WHERE id = $1")
+            .bind(attempt)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Failed logins for `email` in the last `window_s` seconds.
     pub async fn recent_login_failures(&self, email: &str, window_s: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(

@@ -219,3 +219,45 @@ async fn migrations_are_idempotent_on_reopen() {
     let b = rumbo_store::Store::open(&url).await.unwrap();
     b.ping().await.unwrap();
 }
+
+#[tokio::test]
+async fn login_attempts_are_throttled_per_address_exactly_under_concurrency() {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    // Twenty tries at once from one address: exactly five get through.
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                s.reserve_login_attempt("jefa@x.cl", "203.0.113.7", 60, 5, 50)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for t in tries {
+        granted += t.await.unwrap().is_some() as usize;
+    }
+    assert_eq!(granted, 5);
+    // The owner, from another address, is not locked out.
+    let own = store
+        .reserve_login_attempt("jefa@x.cl", "198.51.100.2", 60, 5, 50)
+        .await
+        .unwrap();
+    assert!(own.is_some());
+    // A success does not count against the limit.
+    store.login_succeeded(own.unwrap()).await.unwrap();
+    for _ in 0..5 {
+        assert!(store
+            .reserve_login_attempt("jefa@x.cl", "198.51.100.2", 60, 5, 50)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    // Every address together has its own, higher ceiling.
+    assert!(store
+        .reserve_login_attempt("jefa@x.cl", "192.0.2.1", 60, 5, 10)
+        .await
+        .unwrap()
+        .is_none());
+}

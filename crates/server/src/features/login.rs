@@ -76,7 +76,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let email = form.get("email").trim().to_ascii_lowercase();
     let password = form.get("password");
-    let session = match state.app.login(&email, password).await {
+    let session = match state.app.login(&email, password, &ctx.client_addr).await {
         Ok(s) => s,
         Err(rumbo_app::Error::Throttled) => {
             let page = login_form(&ctx, &email, Some("login.throttled"));

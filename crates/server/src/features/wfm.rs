@@ -518,6 +518,7 @@ mod tests {
             user: None,
             session_hash: None,
             is_api: false,
+            client_addr: String::new(),
         };
         let svg = chart(&ctx, &c, &r);
         assert!(svg.contains("<svg") && svg.contains("Objetivo"));

@@ -32,6 +32,9 @@ pub struct Ctx {
     pub user: Option<User>,
     pub session_hash: Option<String>,
     pub is_api: bool,
+    /// The client's address as the listener saw it (empty when unknown, e.g. in-process
+    /// tests); login throttling counts per account and address.
+    pub client_addr: String,
 }
 
 impl std::ops::Deref for Ctx {
@@ -128,6 +131,7 @@ async fn build_ctx(
         user: None,
         session_hash: None,
         is_api,
+        client_addr: String::new(),
     };
     if is_api {
         let bearer = headers
@@ -163,14 +167,23 @@ pub async fn context_layer(
 ) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let headers = req.headers().clone();
+    let client_addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
     let ctx = match build_ctx(&state, &headers, is_api).await {
-        Ok(c) => c,
+        Ok(mut c) => {
+            c.client_addr = client_addr;
+            c
+        }
         Err(e) => {
             let fallback = Ctx {
                 view: ViewCx::default(),
                 user: None,
                 session_hash: None,
                 is_api,
+                client_addr: String::new(),
             };
             return render_error(&state, &fallback, &e);
         }
