@@ -247,18 +247,52 @@ impl App {
     /// (`rumbo user password`): the same length rule as new accounts; every session of the
     /// account ends.
     pub async fn set_password_as_operator(&self, email: &str, password: &str) -> Result<()> {
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Error::invalid("password", "error.user.password_short"));
-        }
         let u = self
             .store
             .user_by_email(&email.trim().to_ascii_lowercase())
             .await?;
+        self.set_password(&Actor::system("cli"), u.user.id, password, None)
+            .await
+    }
+
+    /// Changes the principal's own password after checking the current one; the session
+    /// that asked (`keep`, its token hash) stays open, every other one ends.
+    pub async fn change_own_password(
+        &self,
+        who: &Principal,
+        current: &str,
+        new: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        let u = self.store.user_by_email(&who.email).await?;
+        if !credentials::verify_password(current, &u.password_hash) {
+            return Err(Error::invalid("current_password", "error.password.current"));
+        }
+        self.set_password(&who.actor(), u.user.id, new, keep).await
+    }
+
+    /// Sets a new password for account `user_id` (admins); its sessions end.
+    pub async fn reset_password(&self, who: &Principal, user_id: i64, new: &str) -> Result<()> {
+        who.require_role(ADMINS)?;
+        self.set_password(&who.actor(), user_id, new, None).await
+    }
+
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        password: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(Error::invalid("new_password", "error.user.password_short"));
+        }
         let hash = credentials::hash_password(password)
             .map_err(|e| Error::internal_msg(format!("hashing a password: {e}")))?;
-        self.store.set_password_hash(u.user.id, &hash).await?;
-        self.store.delete_sessions_of(u.user.id).await?;
-        tracing::info!(user_id = u.user.id, "password set at the console");
+        self.store
+            .change_password(actor, user_id, &hash, keep)
+            .await?;
+        tracing::info!(user_id, by = %actor.label, "password changed");
         Ok(())
     }
 

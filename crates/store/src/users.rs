@@ -172,12 +172,45 @@ impl Store {
 
     // --- sessions -------------------------------------------------------------------------
 
-    /// Ends every session of a user (after a password change).
-    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+    /// Sets a new password hash, ends the user's sessions except `keep` (the session that made
+    /// the change, if any), and records the change (never the hash) in the audit log, in one
+    /// transaction.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        hash: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *tx)
             .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "user",
+                entity_id: user_id.to_string(),
+                programme_id: None,
+                action: "update",
+                before: None,
+                after: Some(serde_json::json!({ "password": "changed" })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! `rumbo-app` and the pure cores; never another feature. Their routers are merged only in
 //! `lib.rs`.
 
+pub mod account;
 pub mod admin;
 pub mod control;
 pub mod login;

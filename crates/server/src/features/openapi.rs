@@ -49,6 +49,19 @@ fn code_param() -> Value {
 pub fn spec() -> Value {
     let mut paths = json!({
         "/me": { "get": op("The authenticated user", "users", json!({ "200": ok(r("User")) })) },
+        "/me/password": { "put": {
+            "summary": "Change one's own password (the current one is checked; other sessions end)",
+            "tags": ["users"],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["current_password", "new_password"], "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 10 } } } } } },
+            "responses": { "204": { "description": "Changed" }, "401": problem(), "422": problem() }
+        } },
+        "/users/{id}/password": { "put": {
+            "summary": "Reset an account's password (admin); its sessions end",
+            "tags": ["users"],
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["password"], "properties": { "password": { "type": "string", "minLength": 10 } } } } } },
+            "responses": { "204": { "description": "Reset" }, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        } },
         "/clients": {
             "get": op("List clients", "clients", json!({ "200": ok(arr("Client")) })),
             "post": with_body(op("Create a client (RUT validated)", "clients", json!({ "201": ok(r("Client")) })), "NewClient"),

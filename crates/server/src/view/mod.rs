@@ -115,7 +115,7 @@ pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Mark
                             button type="submit" { (ctx.t("layout.change_language")) }
                         }
                         @if let Some((name, role)) = &ctx.who {
-                            span.who { (name) " · " (ctx.t(&format!("role.{}", role.as_str()))) }
+                            span.who { a href="/account" { (name) } " · " (ctx.t(&format!("role.{}", role.as_str()))) }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="_csrf" value=(ctx.csrf);
                                 button type="submit" { (ctx.t("layout.logout")) }

@@ -332,3 +332,91 @@ async fn every_answer_carries_the_security_headers_and_private_ones_are_not_cach
     assert!(css.headers.get("cache-control").is_none());
     assert_eq!(css.headers["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn a_person_changes_their_password_and_an_admin_resets_another() {
+    let app = TestApp::spawn().await;
+    let ana = app.user("ana@x.cl", "analyst", None).await;
+    let admin = app.user("root@x.cl", "admin", None).await;
+    // The page form: a wrong current password is refused beside its field.
+    let page = app.get_page(Some(&ana), "/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Cambiar la contraseña"));
+    let wrong = app
+        .post_form(
+            Some(&ana),
+            "/account/password",
+            &[
+                ("current_password", "nope"),
+                ("new_password", "una-clave-nueva-1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("La contraseña actual no es correcta"));
+    let short = app
+        .post_form(
+            Some(&ana),
+            "/account/password",
+            &[
+                ("current_password", "a-long-password"),
+                ("new_password", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .post_form(
+            Some(&ana),
+            "/account/password",
+            &[
+                ("current_password", "a-long-password"),
+                ("new_password", "una-clave-nueva-1"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    // The session that changed it stays; the new password logs in, the old one does not.
+    assert_eq!(
+        app.get_page(Some(&ana), "/programs").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(&app, "ana@x.cl", "a-long-password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(&app, "ana@x.cl", "una-clave-nueva-1").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // An analyst cannot reset someone else's password; an admin can, and the old sessions end.
+    let path = format!("/users/{}/password", admin.user.id);
+    let body = serde_json::json!({ "password": "otra-clave-nueva-2" });
+    let refused = app
+        .api(Some(&ana), Method::PUT, &path, Some(body.clone()))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let path = format!("/users/{}/password", ana.user.id);
+    let reset = app.api(Some(&admin), Method::PUT, &path, Some(body)).await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_page(Some(&ana), "/programs").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, "ana@x.cl", "otra-clave-nueva-2").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The API change checks the current password too.
+    let me = app
+        .api(
+            Some(&admin),
+            Method::PUT,
+            "/me/password",
+            Some(
+                serde_json::json!({ "current_password": "wrong", "new_password": "x-x-x-x-x-x-x" }),
+            ),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
