@@ -200,6 +200,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "error.import.bad_mapping",
     "error.import.spreadsheet",
     "error.import.empty",
+    "error.import.binary",
     "error.import.unreadable",
     "error.import.mapping_kind",
     "error.import.mapping_invalid",

@@ -651,3 +651,31 @@ async fn batches_from_before_the_key_table_still_stop_duplicates_and_answer_dril
     ids.sort_unstable();
     assert_eq!(ids, vec!["new1", "old1", "old2"]);
 }
+
+#[tokio::test]
+async fn an_empty_file_and_an_image_are_refused_before_any_batch_exists() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    let empty = data.path().join("vacio.log");
+    std::fs::write(&empty, b"").unwrap();
+    let png = data.path().join("captura.csv");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    for (path, source, key) in [
+        (&empty, Source::QueueLog, "error.import.empty"),
+        (&empty, Source::Calls, "error.import.empty"),
+        (&png, Source::Calls, "error.import.binary"),
+        (&png, Source::QueueLog, "error.import.binary"),
+    ] {
+        let err = app(&store, data.path())
+            .import_file(request(&code, path, source), |_| {})
+            .await
+            .unwrap_err();
+        match err {
+            rumbo_app::Error::Invalid(i) => assert_eq!(i.0[0].key, key, "{path:?}"),
+            other => panic!("{path:?}: {other:?}"),
+        }
+    }
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    assert!(store.import_batches(prog.id).await.unwrap().is_empty());
+}

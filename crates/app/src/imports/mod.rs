@@ -276,6 +276,7 @@ impl App {
             .programme_for(req.programme_code, None)
             .await?
             .programme;
+        refuse_unusable_file(req.path)?;
         if req.source.record_kind().is_some()
             && req.source != Source::Calls
             && req.mapping.is_none()
@@ -667,6 +668,42 @@ fn sorted_rows(a: rumbo_kpi::Aggregator) -> Vec<(rumbo_kpi::AggKey, rumbo_kpi::A
     rows
 }
 
+/// Files that cannot be a call-platform export are refused before anything is read or
+/// stored: an empty file, and known binary formats (images, PDF, archives other than XLSX,
+/// executables). Text with stray NUL bytes is not refused here: a crashed logger leaves those
+/// in real queue_logs, and the parsers report or repair them line by line.
+fn refuse_unusable_file(path: &Path) -> Result<()> {
+    let mut head = [0u8; 8];
+    let mut f = File::open(path).map_err(io_error)?;
+    let n = f.read(&mut head).map_err(io_error)?;
+    if n == 0 {
+        return Err(Error::invalid("file", "error.import.empty"));
+    }
+    let xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if looks_binary(&head[..n], xlsx) {
+        return Err(Error::invalid("file", "error.import.binary"));
+    }
+    Ok(())
+}
+
+/// Whether the first bytes are the signature of a binary format no export uses (a ZIP is
+/// fine when the file is an XLSX workbook).
+fn looks_binary(head: &[u8], xlsx: bool) -> bool {
+    const SIGNATURES: &[&[u8]] = &[
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+        b"%PDF",
+        b"\x1F\x8B",
+        b"\x7FELF",
+        b"Rar!",
+        b"7z\xBC\xAF",
+    ];
+    (head.starts_with(b"PK\x03\x04") && !xlsx) || SIGNATURES.iter().any(|s| head.starts_with(s))
+}
+
 fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Result<u64> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut header = Vec::new();
@@ -720,4 +757,20 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Resu
         }
     }
     Ok(line_no - 1)
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::looks_binary;
+
+    #[test]
+    fn images_documents_and_archives_are_recognised_but_text_and_workbooks_are_not() {
+        assert!(looks_binary(b"\x89PNG\r\n\x1a\n", false));
+        assert!(looks_binary(b"%PDF-1.7", false));
+        assert!(looks_binary(b"PK\x03\x04abcd", false));
+        assert!(!looks_binary(b"PK\x03\x04abcd", true));
+        assert!(!looks_binary(b"1700000000|", false));
+        assert!(!looks_binary(b"\0\0\0\x001700", false));
+        assert!(!looks_binary(b"call_id,", false));
+    }
 }
