@@ -77,7 +77,7 @@ crate::string_enum! {
     invalid("channels", "error.programme.channel")
 }
 
-/// The default time zone of a programme (../shared/docs/chile.md §7).
+/// The default time zone of a programme (docs/domain/chile.md §7).
 pub const DEFAULT_TIME_ZONE: &str = "America/Santiago";
 
 /// Raw programme input as it arrives from a form, the API or a template.

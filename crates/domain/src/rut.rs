@@ -1,7 +1,7 @@
 //! Chilean RUT/RUN: parsing with the módulo-11 check digit, formatting and masking.
 //!
 //! Input may come with or without dots and hyphen, and with `k` or `K`. The body is kept as an
-//! integer and the check digit upper-case (../shared/docs/chile.md §4).
+//! integer and the check digit upper-case (docs/domain/chile.md §4).
 
 use std::fmt;
 

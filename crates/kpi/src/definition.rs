@@ -1,6 +1,6 @@
 //! Named, versioned KPI definitions and their registry.
 //!
-//! Vendors disagree on almost every KPI (see `shared/docs/kpi-definitions.md`).
+//! Vendors disagree on almost every KPI (see `docs/domain/kpi-definitions.md`).
 //! A [`KpiDefinition`] is explicit about every choice; every computed figure
 //! carries the [`DefinitionId`] (name + version) that produced it, and the
 //! [`Registry`] never lets a published version change: a changed definition is

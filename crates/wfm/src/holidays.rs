@@ -1,5 +1,5 @@
 //! Chilean national public holidays computed from the legal rules (see
-//! `shared/docs/chile.md` §5), used by forecasting as special days.
+//! `docs/domain/chile.md` §5), used by forecasting as special days.
 //!
 //! Rules: fixed dates; Good Friday and Holy Saturday from the Gregorian Easter; 29 Jun and
 //! 12 Oct moved to a Monday (Ley 19.668); 31 Oct moved to a Friday (Ley 20.299); 17 Sep
@@ -197,7 +197,7 @@ pub fn chile_dates(first_year: i16, last_year: i16) -> Result<Vec<Date>> {
 mod tests {
     use super::*;
 
-    /// The table of `shared/docs/chile.md` §5, column by column.
+    /// The table of `docs/domain/chile.md` §5, column by column.
     const TABLE: [[&str; 4]; 17] = [
         ["2025-01-01", "2026-01-01", "2027-01-01", "2028-01-01"],
         ["2025-04-18", "2026-04-03", "2027-03-26", "2028-04-14"],

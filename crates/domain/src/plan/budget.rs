@@ -2,7 +2,7 @@
 //! budget lines, actuals, variance and cost per contact.
 //!
 //! Amounts never pass through floating point: CLP has 0 decimals, USD 2 and UF (ISO code CLF)
-//! 4, so every amount is an `i64` count of the currency's minor unit (../shared/docs/chile.md
+//! 4, so every amount is an `i64` count of the currency's minor unit (docs/domain/chile.md
 //! §6). Conversions use a rate the user entered for a date, and the caller always states the
 //! rounding, because the UF-to-peso rounding rule is not fixed by any source.
 
