@@ -62,14 +62,7 @@ impl<A: AccessKind> FromRequestParts<AppState> for ProgrammeAccess<A> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let code = params
-            .iter()
-            .find(|(k, _)| *k == "code")
-            .map(|(_, v)| v.to_string())
-            .ok_or(AppError::NotFound)?;
+        let code = path_code(parts, state).await?;
         let p = programme(state, &ctx, &code, A::ACTION).await?;
         Ok(ProgrammeAccess {
             programme: p.programme,
@@ -77,6 +70,18 @@ impl<A: AccessKind> FromRequestParts<AppState> for ProgrammeAccess<A> {
             _action: PhantomData,
         })
     }
+}
+
+/// The `{code}` of the request's path (a route without one is not found).
+pub async fn path_code(parts: &mut Parts, state: &AppState) -> Result<String, AppError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    params
+        .iter()
+        .find(|(k, _)| *k == "code")
+        .map(|(_, v)| v.to_string())
+        .ok_or(AppError::NotFound)
 }
 
 /// The programme `code` if the user may do `action` on it.

@@ -12,7 +12,7 @@ mod pages;
 
 use std::marker::PhantomData;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::Router;
 pub use rumbo_app::plan::PlanCx;
@@ -38,14 +38,7 @@ impl<A: AccessKind> FromRequestParts<AppState> for Plan<A> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let code = params
-            .iter()
-            .find(|(k, _)| *k == "code")
-            .map(|(_, v)| v.to_string())
-            .ok_or(AppError::NotFound)?;
+        let code = crate::http::access::path_code(parts, state).await?;
         let cx = state.app.plan(&ctx.principal()?, &code, A::ACTION).await?;
         Ok(Plan(cx, PhantomData))
     }
