@@ -54,12 +54,14 @@ pub enum IssueKind {
     SessionUnmatched,
     /// The same natural key appeared twice in the file.
     DuplicateKey,
+    /// A figure is derived, not logged (a CDR's wait includes time before the queue).
+    ApproximateWait,
 }
 
 impl IssueKind {
     /// Every kind, in declaration order: the catalogues hold a reason per kind, and a test
     /// there enumerates this list.
-    pub const ALL: [IssueKind; 11] = [
+    pub const ALL: [IssueKind; 12] = [
         IssueKind::Unparseable,
         IssueKind::InvalidValue,
         IssueKind::TimeBackwards,
@@ -71,6 +73,7 @@ impl IssueKind {
         IssueKind::SessionNeverClosed,
         IssueKind::SessionUnmatched,
         IssueKind::DuplicateKey,
+        IssueKind::ApproximateWait,
     ];
 
     /// Stable snake_case code for storage.
@@ -87,6 +90,7 @@ impl IssueKind {
             IssueKind::SessionNeverClosed => "session_never_closed",
             IssueKind::SessionUnmatched => "session_unmatched",
             IssueKind::DuplicateKey => "duplicate_key",
+            IssueKind::ApproximateWait => "approximate_wait",
         }
     }
 }
@@ -159,7 +163,8 @@ mod tests {
                 | IssueKind::AttendedTransfer
                 | IssueKind::SessionNeverClosed
                 | IssueKind::SessionUnmatched
-                | IssueKind::DuplicateKey => true,
+                | IssueKind::DuplicateKey
+                | IssueKind::ApproximateWait => true,
             };
             assert!(declared && listed(k) == 1, "{k:?}");
         }

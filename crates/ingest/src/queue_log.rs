@@ -162,10 +162,26 @@ struct AgentState {
     pause: Option<(i64, String)>,
 }
 
+/// One input line as the event fields of the pipe file, for layouts that are not the pipe
+/// file (a table dump: [`crate::queue_log_table`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SplitLine {
+    /// `time, callid, queue, agent, event, data1…`, in the pipe file's order.
+    Fields(Vec<String>),
+    /// Not an event (a header row): skipped without an issue.
+    Skip,
+    /// Not understood: the line is rejected with this detail.
+    Bad(String),
+}
+
+/// Turns one raw input line (with its line end) into event fields.
+pub type LineSplitter = Box<dyn FnMut(&[u8]) -> SplitLine + Send>;
+
 /// The streaming parser; iterate it to get [`QueueLogItem`]s.
 pub struct QueueLogParser<R> {
     reader: R,
     opts: QueueLogOptions,
+    splitter: Option<LineSplitter>,
     buf: Vec<u8>,
     line_no: u64,
     out: VecDeque<QueueLogItem>,
@@ -192,6 +208,7 @@ impl<R: BufRead> QueueLogParser<R> {
         QueueLogParser {
             reader,
             opts,
+            splitter: None,
             buf: Vec::with_capacity(256),
             line_no: 0,
             out: VecDeque::new(),
@@ -202,6 +219,14 @@ impl<R: BufRead> QueueLogParser<R> {
             finished: false,
             summary: QueueLogSummary::default(),
         }
+    }
+
+    /// A parser whose lines are split into event fields by `splitter` instead of as the pipe
+    /// file; everything after the split is the same state machine.
+    pub fn with_splitter(reader: R, opts: QueueLogOptions, splitter: LineSplitter) -> Self {
+        let mut p = QueueLogParser::new(reader, opts);
+        p.splitter = Some(splitter);
+        p
     }
 
     /// Counts so far (complete once the iterator returned `None`).
@@ -246,7 +271,13 @@ impl<R: BufRead> QueueLogParser<R> {
         if line.trim().is_empty() {
             return;
         }
-        let fields: Vec<String> = if line.contains('|') {
+        let fields: Vec<String> = if let Some(split) = self.splitter.as_mut() {
+            match split(&self.buf) {
+                SplitLine::Fields(f) => f,
+                SplitLine::Skip => return,
+                SplitLine::Bad(why) => return self.reject(IssueKind::Unparseable, why),
+            }
+        } else if line.contains('|') {
             line.split('|').map(str::to_string).collect()
         } else if line.contains(',') {
             match split_quoted(line.as_bytes()) {

@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_account_controls.sql"),
         include_str!("../migrations/postgres/0006_account_controls.sql"),
     ),
+    (
+        11,
+        "import_layout",
+        include_str!("../migrations/sqlite/0011_import_layout.sql"),
+        include_str!("../migrations/postgres/0011_import_layout.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

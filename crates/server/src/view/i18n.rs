@@ -84,12 +84,16 @@ const MISSING: &str = "i18n.missing";
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml"),
+    "\n",
+    include_str!("../../i18n/formats.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/formats.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
@@ -230,6 +234,22 @@ mod tests {
             keys.extend(family("mapping.field", required.iter().chain(optional)));
         }
         keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
+        keys.extend(family(
+            "import.layout",
+            rumbo_app::imports::LAYOUT_NAMES
+                .iter()
+                .chain(&["mapping", "other"]),
+        ));
+        keys.extend(
+            rumbo_app::imports::Found::ALL
+                .iter()
+                .map(|f| rumbo_app::imports::unrecognised_key(*f).to_string()),
+        );
+        keys.extend(
+            rumbo_app::imports::RECOGNITION_KEYS
+                .iter()
+                .map(|k| k.to_string()),
+        );
         assert_keys(keys);
     }
 

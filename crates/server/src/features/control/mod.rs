@@ -803,7 +803,8 @@ async fn api_calls(
     })))
 }
 
-const SOURCES: [(&str, &str); 6] = [
+const SOURCES: [(&str, &str); 7] = [
+    ("auto", "import.source.auto"),
     ("queue-log", "import.source.queue_log"),
     ("cdr", "import.source.cdr"),
     ("calls", "import.source.calls"),
@@ -936,6 +937,7 @@ async fn batch_page(
                     dt { (ctx.t("import.period")) } dd { (fmt_instant(&ctx, a, &p.time_zone)) " – " (fmt_instant(&ctx, z, &p.time_zone)) }
                 }
                 @if let Some(m) = &b.mapping_name { dt { (ctx.t("import.mapping")) } dd { (m) } }
+                @if let Some(l) = &b.layout { dt { (ctx.t("import.layout")) } dd { (layout_label(&ctx, l)) } }
             }
             h2 { (ctx.t("import.quality_report")) }
             @if issues.is_empty() && page == 0 { p { (ctx.t("import.no_issues")) } }
@@ -961,6 +963,13 @@ async fn batch_page(
             }
         },
     ))
+}
+
+/// The catalogued name of a recognised layout (stored names are `LAYOUT_NAMES` or `mapping`).
+fn layout_label(ctx: &Ctx, name: &str) -> &'static str {
+    ctx.lang
+        .t_opt(&format!("import.layout.{name}"))
+        .unwrap_or_else(|| ctx.t("import.layout.other"))
 }
 
 /// The catalogued reason of an issue kind (kinds are `rumbo_ingest::issue::IssueKind` codes).
@@ -1123,6 +1132,9 @@ async fn job_page(
             div.problems role="alert" {
                 p { (ctx.t("import.failed")) }
                 p { (job_error(&ctx, job.error.as_deref())) }
+                @if job.error.as_deref().is_some_and(|k| k.starts_with("error.import.unrecognised.")) {
+                    p { a href={ "/programs/" (code) "/mappings" } { (ctx.t("import.build_mapping")) } }
+                }
             }
             p { a href={ "/programs/" (code) "/imports" } { (ctx.t("control.imports")) } }
         },
@@ -1184,6 +1196,8 @@ struct BatchOut {
     file_name: String,
     file_hash: String,
     mapping_name: Option<String>,
+    /// The layout the importer took (`queue-log-pipe`, `cdr-header`, `mapping`…).
+    layout: Option<String>,
     lines_read: i64,
     imported: i64,
     rejected: i64,
@@ -1204,6 +1218,7 @@ impl From<Batch> for BatchOut {
             file_name: b.file_name,
             file_hash: b.file_hash,
             mapping_name: b.mapping_name,
+            layout: b.layout,
             lines_read: b.lines_read,
             imported: b.imported,
             rejected: b.rejected,
@@ -1279,6 +1294,8 @@ async fn api_batch(
 
 #[derive(Debug, Deserialize)]
 struct ImportParams {
+    /// `auto` (the default) recognises the layout by content.
+    #[serde(default)]
     source: String,
     #[serde(default)]
     mapping: String,
@@ -1297,6 +1314,8 @@ fn yes() -> bool {
 struct ImportOut {
     batch_id: i64,
     job_id: i64,
+    source: String,
+    layout: Option<String>,
     lines_read: u64,
     imported: u64,
     rejected: u64,
@@ -1305,8 +1324,8 @@ struct ImportOut {
     file_hash: String,
 }
 
-/// `POST /programs/{code}/imports?source=queue-log[&mapping=NAME][&file_name=x][&wait=false]`
-/// with the file as the request body. The file is stored and queued as a job like an upload.
+/// `POST /programs/{code}/imports[?source=auto|queue-log|…][&mapping=NAME][&file_name=x][&wait=false]`
+/// with the file as the request body; without a source the layout is recognised by content. The file is stored and queued as a job like an upload.
 /// By default the request runs the job itself (or waits for the worker that took it) and
 /// answers 201 with the committed batch; with `wait=false` it answers 202 at once with the job
 /// (`Location: /api/v1/imports/jobs/{id}`), to be polled.
@@ -1354,6 +1373,8 @@ async fn api_import(
         Json(ImportOut {
             batch_id,
             job_id: id,
+            source: b.source.clone(),
+            layout: b.layout.clone(),
             lines_read: b.lines_read as u64,
             imported: b.imported as u64,
             rejected: b.rejected as u64,
