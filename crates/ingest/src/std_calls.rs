@@ -316,6 +316,7 @@ fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
     let outcome = match strip_cr(&line[i..]) {
         b"answered" => Outcome::Answered,
         b"abandoned" => Outcome::Abandoned,
+        b"system_exit" => Outcome::SystemExit,
         _ => return None,
     };
     Some((

@@ -244,6 +244,7 @@ pub fn write_table(
                         "offered": a.offered,
                         "answered": a.answered,
                         "abandoned": a.abandoned,
+                        "system_exits": a.system_exits,
                         "answered_within_t": a.answered_within_t,
                         "abandoned_after_s": a.abandoned - a.short_abandons,
                         "sl": f.sl,

@@ -84,12 +84,16 @@ const MISSING: &str = "i18n.missing";
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml"),
+    "\n",
+    include_str!("../../i18n/qlog.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/qlog.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
@@ -222,7 +226,19 @@ mod tests {
         keys.extend(family("plan.change.kind", ChangeKind::ALL));
         keys.extend(family("plan.change.status", ChangeStatus::ALL));
         keys.extend(family("plan.category", Category::ALL));
-        keys.extend(family("control.outcome", ["answered", "abandoned"]));
+        keys.extend(family(
+            "control.outcome",
+            rumbo_kpi::Outcome::ALL.map(|o| o.as_str()),
+        ));
+        keys.extend(family(
+            "kpi.system_exits",
+            [
+                "abandons_in_sl",
+                "abandons_out_of_sl",
+                "apart_in_sl",
+                "apart_out_of_sl",
+            ],
+        ));
         keys.extend(family("audit.action", ["create", "update", "delete"]));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
