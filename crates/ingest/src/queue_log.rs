@@ -726,7 +726,9 @@ impl<R: BufRead> QueueLogParser<R> {
     /// module comment), or `None` while it cannot.
     fn session_of(&mut self, name: &str, queue: &str, line: u64) -> Option<String> {
         if self.agents.get(name).is_some_and(|a| a.session.is_some()) {
-            self.ids.direct.insert(name.to_string());
+            if !self.ids.direct.contains(name) {
+                self.ids.direct.insert(name.to_string());
+            }
             return Some(name.to_string());
         }
         if let Some(k) = self.ids.link.get(name) {
@@ -734,8 +736,16 @@ impl<R: BufRead> QueueLogParser<R> {
                 return Some(k.clone());
             }
         }
+        if !self.ids.pending.contains_key(name) {
+            let p = Pending {
+                line,
+                ..Pending::default()
+            };
+            self.ids.pending.insert(name.to_string(), p);
+        }
         let open = |a: &AgentState| a.session.is_some();
-        if let Some(ext) = extension_of(name) {
+        let ext = extension_of(name);
+        if let Some(ext) = ext {
             let same: Vec<&String> = self
                 .agents
                 .iter()
@@ -750,14 +760,7 @@ impl<R: BufRead> QueueLogParser<R> {
         }
         // Members of this queue that no other name is joined to yet. A name that carries an
         // extension number is only joined by it (above), never by elimination.
-        if extension_of(name).is_some() {
-            self.ids
-                .pending
-                .entry(name.to_string())
-                .or_insert_with(|| Pending {
-                    line,
-                    ..Pending::default()
-                });
+        if ext.is_some() || self.agents.is_empty() {
             return None;
         }
         let taken: HashSet<&String> = self.ids.link.values().chain(&self.ids.direct).collect();
@@ -772,13 +775,6 @@ impl<R: BufRead> QueueLogParser<R> {
             .map(|(k, _)| k.clone())
             .collect();
         members.sort();
-        self.ids
-            .pending
-            .entry(name.to_string())
-            .or_insert_with(|| Pending {
-                line,
-                ..Pending::default()
-            });
         let cands = match self.ids.candidates.remove(name) {
             Some(prev) => prev.into_iter().filter(|k| members.contains(k)).collect(),
             None => members,
