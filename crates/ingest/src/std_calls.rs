@@ -429,7 +429,9 @@ mod tests {
         let c = Layout::standard().parse_line(line).unwrap();
         assert_eq!(c.facts.outcome, Outcome::SystemExit);
         let mut seen = Vec::new();
-        let issues = parse_chunk(&Layout::standard(), line, 2, |_, c| seen.push(c.facts.outcome));
+        let issues = parse_chunk(&Layout::standard(), line, 2, |_, c| {
+            seen.push(c.facts.outcome)
+        });
         assert!(issues.is_empty());
         assert_eq!(seen, vec![Outcome::SystemExit]);
     }
