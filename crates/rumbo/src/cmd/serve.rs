@@ -168,3 +168,124 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         tracing::info!("shutting down");
     }
 }
+
+/// Hides a password in a database URL for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist).
+    pub file: PathBuf,
+}
+
+/// Copies the database (`VACUUM INTO`) and then the data folder's raw records beside it, as
+/// `FILE` and `FILE`'s default data folder (`x.db` → `x-data/`), so the pair can be restored
+/// together. Committed raw files never change, so copying them after the database gives
+/// every batch of the copy its records (newer files are orphans, removed by a later import).
+pub fn backup(db_url: &str, data_dir: &Path, args: BackupArgs) -> anyhow::Result<()> {
+    if args.file.exists() {
+        anyhow::bail!("{} already exists; choose a new file", args.file.display());
+    }
+    let data_copy = rumbo_app::imports::default_data_dir(&args.file.to_string_lossy());
+    if data_copy.exists() {
+        anyhow::bail!("{} already exists; choose a new file", data_copy.display());
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let app = App::open(db_url, Settings::default())
+            .await
+            .map_err(super::app_error)?;
+        app.backup_database_to(&args.file)
+            .await
+            .map_err(super::app_error)
+            .context("online backup (SQLite only; use pg_dump for PostgreSQL)")?;
+        app.close().await;
+        eprintln!("Backup written to {}", args.file.display());
+        anyhow::Ok(())
+    })?;
+    let files = copy_data(data_dir, &data_copy)
+        .with_context(|| format!("copying {} to {}", data_dir.display(), data_copy.display()))?;
+    eprintln!(
+        "Data folder copied to {} ({files} files)",
+        data_copy.display()
+    );
+    Ok(())
+}
+
+/// Copies a data folder except work in progress (`spool/`) and pending uploads (`uploads/`).
+fn copy_data(from: &Path, to: &Path) -> std::io::Result<u64> {
+    fn walk(from: &Path, to: &Path, top: bool) -> std::io::Result<u64> {
+        let mut n = 0;
+        std::fs::create_dir_all(to)?;
+        let Ok(entries) = std::fs::read_dir(from) else {
+            return Ok(0);
+        };
+        for e in entries {
+            let e = e?;
+            let name = e.file_name();
+            if top && (name == "spool" || name == "uploads") {
+                continue;
+            }
+            let (src, dst) = (e.path(), to.join(&name));
+            if e.file_type()?.is_dir() {
+                n += walk(&src, &dst, false)?;
+            } else {
+                std::fs::copy(&src, &dst)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    walk(from, to, true)
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_loopback_addresses_count_as_this_machine() {
+        for ok in [
+            "127.0.0.1:8080",
+            "[::1]:80",
+            "localhost:8080",
+            "127.0.0.2:1",
+        ] {
+            assert!(is_loopback(ok), "{ok}");
+        }
+        for bad in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "10.0.0.5:80",
+            "example.cl:80",
+            "nonsense",
+        ] {
+            assert!(!is_loopback(bad), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact("postgres://rumbo:s3cret@db:5432/rumbo"),
+            "postgres://rumbo:***@db:5432/rumbo"
+        );
+        assert_eq!(redact("sqlite://rumbo.db"), "sqlite://rumbo.db");
+    }
+}
