@@ -17,14 +17,17 @@ fn sample(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-/// `(offered, answered, abandoned)` per queue, and the rejected lines.
-fn cdr_counts(name: &str) -> (BTreeMap<String, (u32, u32, u32)>, Vec<u64>) {
+/// `(offered, answered, abandoned)` per queue.
+type PerQueue = BTreeMap<String, (u32, u32, u32)>;
+
+/// The counts per queue of a CDR sample, and its rejected lines.
+fn cdr_counts(name: &str) -> (PerQueue, Vec<u64>) {
     let bytes = sample(name);
     let Detection::Known(Layout::Cdr(cols)) = detect(&bytes) else {
         panic!("{name} not recognised as a CDR: {:?}", detect(&bytes))
     };
     assert_eq!(cols.name(), "cdr-master", "{name}");
-    let mut per_queue: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    let mut per_queue = PerQueue::new();
     let mut rejected = Vec::new();
     for r in CdrReader::with_columns(&bytes[..], cols, TimeZone::UTC, None) {
         match r {
