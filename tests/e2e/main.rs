@@ -9,5 +9,6 @@ mod formats;
 mod imports;
 mod jobs;
 mod plan_browser;
+mod qlog;
 mod tidy;
 mod util;

@@ -327,6 +327,15 @@ fn extend(paths: &mut Value) {
 }
 
 fn schemas() -> Value {
+    let mut v = base_schemas();
+    // Added outside the one `json!` literal, which is at the macro's recursion limit.
+    v["KpiRow"]["properties"]["abandoned"] =
+        json!({ "type": "integer", "description": "caller abandons (system exits apart)" });
+    v["KpiRow"]["properties"]["system_exits"] = json!({ "type": "integer", "description": "queue timeouts, queues without agents and exit keys" });
+    v
+}
+
+fn base_schemas() -> Value {
     let s = |t: &str| json!({ "type": t });
     let opt = |t: &str| json!({ "type": [t, "null"] });
     json!({
