@@ -5,6 +5,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod exactly_once;
+mod formats;
 mod imports;
 mod jobs;
 mod plan_browser;

@@ -30,14 +30,15 @@ use crate::issue::{Issue, IssueKind};
 use crate::privacy::CallerHasher;
 use crate::values::{timestamp, Cell};
 
-/// Dispositions a CDR row may carry.
-const DISPOSITIONS: [&str; 6] = [
+/// Dispositions a CDR row may carry (PBXware also writes `UNKNOWN`).
+const DISPOSITIONS: [&str; 7] = [
     "ANSWERED",
     "NO ANSWER",
     "BUSY",
     "FAILED",
     "CONGESTION",
     "CANCEL",
+    "UNKNOWN",
 ];
 
 /// How long (seconds of call time) a group stays open for further rows of the same call.
@@ -120,12 +121,32 @@ impl CdrColumns {
                 "datetime",
             ],
         )?;
-        let billsec = column(h, &["billsec", "bill_sec", "billable", "billable_seconds"])?;
+        let billsec = column(
+            h,
+            &[
+                "billsec",
+                "bill_sec",
+                "billable",
+                "billable_seconds",
+                "talk_time",
+            ],
+        )?;
         let disposition = column(h, &["disposition", "call_status"])?;
-        let src = column(h, &["src", "source", "caller", "from", "cnum"]);
-        let dst = column(h, &["dst", "destination", "called", "to"]);
-        let dstchannel = column(h, &["dstchannel", "dst_channel", "destination_channel"]);
-        let channel = column(h, &["channel", "src_channel"]);
+        let src = column(
+            h,
+            &["src", "source", "caller", "caller_number", "from", "cnum"],
+        );
+        let dst = column(h, &["dst", "destination", "called", "callee_number", "to"]);
+        let dstchannel = column(
+            h,
+            &[
+                "dstchannel",
+                "dst_channel",
+                "destination_channel",
+                "dest_channel",
+            ],
+        );
+        let channel = column(h, &["channel", "src_channel", "source_channel"]);
         if src.is_none() && dst.is_none() && channel.is_none() {
             return None;
         }
@@ -142,7 +163,7 @@ impl CdrColumns {
             start,
             answer: column(h, &["answer", "answer_time", "answertime", "answered_at"]),
             end: column(h, &["end", "end_time", "endtime", "hangup_time"]),
-            duration: column(h, &["duration", "duration_sec"]),
+            duration: column(h, &["duration", "duration_sec", "call_time"]),
             billsec,
             disposition,
             uniqueid: column(h, &["uniqueid", "unique_id", "uid"]),
@@ -671,6 +692,26 @@ bad,row\r\n";
         let (line, c) = &calls[0];
         assert_eq!(*line, 2);
         assert_eq!((c.facts.wait_s, c.facts.talk_s), (40.0, 60.0));
+    }
+
+    #[test]
+    fn the_pbxware_table_and_grandstream_download_headers_are_cdr_exports() {
+        let names =
+            |h: &str| -> Vec<String> { h.split(',').map(crate::detect::normalise_name).collect() };
+        let pbxware = names("AcctId,tenant,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,calldate,duration,billsec,billamount,disposition,amaflags,accountcode,uniqueid,userfield");
+        let ucm = names("Account Code,Caller Number,Callee Number,Context,CallerID,Source Channel,Dest Channel,Lastapp,Lastdata,Start time,Answer Time,End time,Call time,Talk time,Disposition,Amaflags,Uniqueid,Userfield");
+        for h in [pbxware, ucm] {
+            let c = CdrColumns::from_header(&h, b',').expect("recognised");
+            assert_eq!(c.name(), "cdr-header");
+            assert!(c.src.is_some() && c.dst.is_some() && c.uniqueid.is_some());
+        }
+        let data = "AcctId,tenant,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,calldate,duration,billsec,billamount,disposition,amaflags,accountcode,uniqueid,userfield\r\n\
+1,,Ana,56987651234,600,ctx,SIP/t-1,,Queue,ventas,2026-01-01 10:00:00,30,0,0,UNKNOWN,3,,1767261600.1,\r\n";
+        let h = names(data.lines().next().unwrap());
+        let (calls, issues) = read(data, CdrColumns::from_header(&h, b',').unwrap());
+        assert_eq!(calls.len(), 1, "{issues:?}");
+        assert_eq!(calls[0].1.facts.outcome, Outcome::Abandoned);
+        assert_eq!(calls[0].1.facts.wait_s, 30.0);
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl TableColumns {
             Flavour::Realtime
         } else if name(time) == "date_time"
             && name(queue) == "queue_name"
-            && matches!(&data, DataColumns::Numbered(v) if header[v[0]] == "param1")
+            && matches!(&data, DataColumns::Numbered(v) if v.first().is_some_and(|&i| header[i] == "param1"))
         {
             Flavour::PbxWare
         } else {
