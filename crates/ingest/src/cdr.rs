@@ -181,7 +181,7 @@ garbage\n";
         assert_eq!(a.queue, "ventas");
         assert_eq!(a.facts.wait_s, 25.0);
         assert_eq!(a.facts.talk_s, 300.0);
-        assert_eq!(a.caller_masked.as_deref(), Some("+56 9 **** 1234"));
+        assert_eq!(a.caller_masked.as_deref(), Some("***** 1234"));
         let Ok((2, b)) = &r[1] else {
             panic!("{:?}", r[1])
         };

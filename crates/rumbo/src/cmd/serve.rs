@@ -57,11 +57,16 @@ pub fn serve(
     jobs.slow_import = args.test_slow_import_ms.map(Duration::from_millis);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let settings = Settings { data_dir: data_dir.to_path_buf(), jobs };
+        let settings = Settings { jobs, ..super::app_settings(data_dir) };
         let app = App::open(db_url, settings)
             .await
             .map_err(super::app_error)
             .with_context(|| format!("opening database {}", redact(db_url)))?;
+        // Moves a database-era caller key out into the key file before anything is served.
+        app.caller_keys()
+            .await
+            .map_err(super::app_error)
+            .context("loading the caller-hashing keys")?;
         let max_upload_bytes = args
             .max_upload_mb
             .or(file.max_upload_mb)
