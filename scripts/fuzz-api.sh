@@ -22,8 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 export DATABASE_URL="sqlite://$work/rumbo.db" RUMBO_DATA_DIR="$work/data"
-"$bin" user add fuzz@bpo.cl --role admin --generate-password >/dev/null
-token="$("$bin" token create fuzz@bpo.cl | tr -d '[:space:]')"
+"$bin" user add fuzz@bpo.cl --role admin --generate-password >/dev/null 2>&1
+token="$("$bin" token create fuzz@bpo.cl 2>/dev/null | tr -d '[:space:]')"
 "$bin" serve --bind 127.0.0.1:0 2>"$work/server.log" &
 server_pid=$!
 url=""

@@ -408,7 +408,7 @@ fn schemas() -> Value {
             "interval_start": s("string"), "erlangs": s("number"), "agents_sl": s("integer"), "raw_agents": s("integer"), "positions": s("integer"),
             "sl": s("number"), "pw": s("number"), "asa_s": opt("number"), "occupancy": s("number") } },
         "NewMember": { "type": "object", "required": ["user_id"], "properties": { "user_id": s("integer") } },
-        "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": s("string") }, "additionalProperties": true },
+        "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": { "type": ["string", "null"], "description": "Null for items without a code (practices)" } }, "additionalProperties": true },
         "PlanItemBody": { "type": "object", "description": "The kind's fields (see the Planning pages); validated by the domain rules", "additionalProperties": true },
         "KpiRow": { "type": "object", "properties": {
             "queue": s("string"), "interval_start": { "type": "integer", "description": "epoch seconds UTC" }, "interval_label": s("string"),
