@@ -109,6 +109,32 @@ fn mask_cell(header: &str, cell: &str) -> String {
     cell.to_string()
 }
 
+/// `text` with every phone number in it masked (an issue's detail quotes the cell it could
+/// not read, which may be a caller number in a mis-mapped column): runs of digits, spaces,
+/// `+`, `-`, `(`, `)` and `.` that look like a phone number keep at most their last four digits.
+pub fn mask_numbers_in(text: &str) -> String {
+    let is_part = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        out.push_str(&rest[..start]);
+        let run_len = rest[start..]
+            .find(|c: char| !is_part(c))
+            .unwrap_or(rest.len() - start);
+        let run = &rest[start..start + run_len];
+        let trimmed = run.trim_end_matches(|c: char| !c.is_ascii_digit());
+        if looks_like_phone(trimmed) {
+            out.push_str(&rumbo_ingest::privacy::mask(trimmed).unwrap_or_default());
+            out.push_str(&run[trimmed.len()..]);
+        } else {
+            out.push_str(run);
+        }
+        rest = &rest[start + run_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A caller id (`"Name" <number>`), a number written with `+`, or a Chilean number
 /// (9 digits starting with 2 to 9, optionally after 56): times and counters do not match.
 fn looks_like_phone(cell: &str) -> bool {
@@ -204,6 +230,25 @@ impl App {
 #[cfg(test)]
 mod preview_tests {
     use super::*;
+
+    #[test]
+    fn numbers_quoted_in_an_issue_detail_are_masked_but_dates_and_epochs_are_not() {
+        assert_eq!(
+            mask_numbers_in("start: date \"+56 9 8765 4321\" does not match \"%d/%m/%Y\""),
+            "start: date \"***** 4321\" does not match \"%d/%m/%Y\""
+        );
+        assert_eq!(
+            mask_numbers_in("wait: bad duration \"987654321\""),
+            "wait: bad duration \"***** 4321\""
+        );
+        for kept in [
+            "date \"2026-03-02 10:00\" does not match",
+            "bad duration \"1772445600\"",
+            "score: \"12\" is not an answer 0..10",
+        ] {
+            assert_eq!(mask_numbers_in(kept), kept);
+        }
+    }
 
     #[test]
     fn the_preview_hides_caller_numbers_and_names_but_keeps_times_and_queues() {

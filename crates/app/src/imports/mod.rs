@@ -625,7 +625,7 @@ fn parse_file(
                 line: i.line as i64,
                 severity: i.severity.as_str().into(),
                 kind: i.kind.code().into(),
-                message: i.message.clone(),
+                message: crate::mappings::mask_numbers_in(&i.message),
             })
             .collect(),
         aggregates: sorted_rows(done.aggregation)
