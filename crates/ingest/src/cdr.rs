@@ -617,7 +617,7 @@ garbage\n";
         assert_eq!(a.facts.wait_s, 25.0);
         assert_eq!(a.facts.talk_s, 300.0);
         assert_eq!(a.agent.as_deref(), Some("SIP/1001"));
-        assert_eq!(a.caller_masked.as_deref(), Some("+56 9 **** 1234"));
+        assert_eq!(a.caller_masked.as_deref(), Some("***** 1234"));
         // The queue answered the caller's channel, but no agent was bridged: abandoned.
         let (2, b) = &calls[1] else {
             panic!("{:?}", calls[1])
