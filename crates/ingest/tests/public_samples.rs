@@ -22,13 +22,18 @@ fn sample(name: &str) -> Vec<u8> {
 /// `(offered, answered, abandoned)` per queue.
 type PerQueue = BTreeMap<String, (u32, u32, u32)>;
 
-/// The counts per queue of a CDR sample, and its rejected lines.
+/// The counts per queue of a `Master.csv` sample, and its rejected lines.
 fn cdr_counts(name: &str) -> (PerQueue, Vec<u64>) {
+    cdr_counts_as(name, "cdr-master")
+}
+
+/// The counts per queue of a CDR sample recognised as `layout`, and its rejected lines.
+fn cdr_counts_as(name: &str, layout: &str) -> (PerQueue, Vec<u64>) {
     let bytes = sample(name);
     let Detection::Known(Layout::Cdr(cols)) = detect(&bytes) else {
         panic!("{name} not recognised as a CDR: {:?}", detect(&bytes))
     };
-    assert_eq!(cols.name(), "cdr-master", "{name}");
+    assert_eq!(cols.name(), layout, "{name}");
     let mut per_queue = PerQueue::new();
     let mut rejected = Vec::new();
     for r in CdrReader::with_columns(&bytes[..], cols, TimeZone::UTC, None) {
@@ -155,4 +160,16 @@ fn the_asterisk_realtime_queue_log_table_counts_support_and_sales_apart() {
         ])
     );
     assert_eq!(never_ended, 0);
+}
+
+#[test]
+fn the_pbxware_cdr_export_has_the_seventeen_answered_calls_of_queue_it() {
+    let (q, rejected) = cdr_counts_as("voipreports1_pbxware_cdr.csv", "cdr-header");
+    assert_eq!(q.get("IT"), Some(&(17, 17, 0)));
+    // The main number's calls (an AGI greeting, not a queue) and the totals of the file.
+    assert_eq!(q.get("2484363600"), Some(&(84, 74, 10)));
+    let calls: u32 = q.values().map(|c| c.0).sum();
+    let answered: u32 = q.values().map(|c| c.1).sum();
+    assert_eq!((calls, answered, q.len()), (636, 452, 162));
+    assert!(rejected.is_empty(), "{rejected:?}");
 }
