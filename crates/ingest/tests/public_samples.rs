@@ -173,3 +173,25 @@ fn the_pbxware_cdr_export_has_the_seventeen_answered_calls_of_queue_it() {
     assert_eq!((calls, answered, q.len()), (636, 452, 162));
     assert!(rejected.is_empty(), "{rejected:?}");
 }
+
+#[test]
+fn the_issabel_pipe_queue_log_has_three_answered_and_twenty_seven_abandoned_calls() {
+    let (layout, q, never_ended) = queue_log_counts("issabel_synk_bug_queue_log-20220801");
+    assert_eq!(layout, "queue-log-pipe");
+    assert_eq!(
+        q,
+        BTreeMap::from([("500".to_string(), counts(30, 3, 27, 0, 0))])
+    );
+    assert_eq!(never_ended, 0);
+}
+
+#[test]
+fn the_issabel_master_csv_counts_a_queue_call_answered_only_when_an_agent_was_bridged() {
+    // The queue application answers every caller's channel ("ANSWERED"), abandons included.
+    let (q, rejected) = cdr_counts("issabel_synk_bug_Master.csv");
+    assert_eq!(q.get("500"), Some(&(33, 3, 30)));
+    let calls: u32 = q.values().map(|c| c.0).sum();
+    let answered: u32 = q.values().map(|c| c.1).sum();
+    assert_eq!((calls, answered, q.len()), (465, 373, 16));
+    assert!(rejected.is_empty(), "{rejected:?}");
+}
