@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_account_controls.sql"),
         include_str!("../migrations/postgres/0006_account_controls.sql"),
     ),
+    (
+        10,
+        "control",
+        include_str!("../migrations/sqlite/0010_control.sql"),
+        include_str!("../migrations/postgres/0010_control.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
