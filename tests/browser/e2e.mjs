@@ -36,11 +36,13 @@ try {
     await page.getByText('Correo o contraseña incorrectos.').waitFor();
   });
 
-  await step('logging in shows the programme list', async () => {
+  await step('logging in shows the cockpit, and the programme list is one click away', async () => {
     await page.getByLabel('Correo electrónico').fill(email);
     await page.getByLabel('Contraseña').fill(password);
     await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.waitForURL(/\/programs$/);
+    await page.waitForURL(/\/$/);
+    await page.getByRole('heading', { name: 'Cabina de control' }).waitFor();
+    await page.goto(base + '/programs');
     await page.getByRole('heading', { name: 'Programas' }).waitFor();
     await page.getByRole('navigation').getByRole('link', { name: 'Planificación' }).waitFor();
     await shot('programmes-es');

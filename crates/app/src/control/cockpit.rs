@@ -217,11 +217,10 @@ impl App {
         // Budget burn against plan.
         let rules = self.rules_of(p.id).await?;
         let budget = match self.budget_burn(&cx, today, &rules.rules).await? {
-            Some(b) => {
+            Some((b, c)) => {
                 let data = self.budget(&cx).await?;
-                let currency = data.planned.first().map(|a| a.amount.currency());
                 let this_month = rumbo_domain::plan::budget::YearMonth::of(today);
-                currency.map(|c| BudgetStatus {
+                Some(BudgetStatus {
                     currency: c.code(),
                     planned_total: b.planned_total,
                     planned_to_date: data

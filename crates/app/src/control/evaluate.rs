@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
+use rumbo_domain::plan::budget::Currency;
 use rumbo_domain::plan::objectives::{Direction, Granularity as TargetGranularity};
 use rumbo_kpi::control::{
     self as detect, ActivityState, BaselineConfig, BudgetBurn, DayValue, DriftConfig, Finding,
@@ -373,12 +374,12 @@ impl App {
                 .collect();
             out.extend(detect::delays(&states, today));
         }
-        if let Some(f) = self
-            .budget_burn(cx, today, rules)
-            .await?
-            .and_then(|b| detect::budget_overrun(&b))
-        {
-            out.push(f);
+        if let Some((b, currency)) = self.budget_burn(cx, today, rules).await? {
+            if let Some(mut f) = detect::budget_overrun(&b) {
+                // The amounts are minor units of this currency.
+                f.metric = currency.code().to_string();
+                out.push(f);
+            }
         }
         Ok(out)
     }
@@ -390,7 +391,7 @@ impl App {
         cx: &PlanCx,
         today: Date,
         rules: &AlarmRules,
-    ) -> Result<Option<BudgetBurn>> {
+    ) -> Result<Option<(BudgetBurn, Currency)>> {
         let Some(end) = cx.dates().end() else {
             return Ok(None);
         };
@@ -412,13 +413,16 @@ impl App {
         let month_end = Date::new(last_month.year(), last_month.month(), 1)
             .map_err(Error::internal)?
             .last_of_month();
-        Ok(Some(BudgetBurn {
-            planned_total,
-            actual_to_date: actual.iter().map(|a| a.amount.minor()).sum(),
-            start: cx.dates().start(),
-            end,
-            today: month_end.min(today),
-            tolerance_bp: (rules.budget_tolerance_pct * 100.0).round() as u32,
-        }))
+        Ok(Some((
+            BudgetBurn {
+                planned_total,
+                actual_to_date: actual.iter().map(|a| a.amount.minor()).sum(),
+                start: cx.dates().start(),
+                end,
+                today: month_end.min(today),
+                tolerance_bp: (rules.budget_tolerance_pct * 100.0).round() as u32,
+            },
+            currency,
+        )))
     }
 }

@@ -84,12 +84,16 @@ const MISSING: &str = "i18n.missing";
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml"),
+    "\n",
+    include_str!("../../i18n/control.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/control.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
@@ -215,6 +219,10 @@ mod tests {
         keys.extend(family("lang", Lang::ALL));
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
+        let kinds = rumbo_kpi::control::Kind::ALL.map(|k| k.as_str());
+        keys.extend(family("alarm.kind", kinds));
+        keys.extend(family("alarm.what", kinds));
+        keys.extend(family("alarm.status", rumbo_app::control::Status::ALL));
         keys.extend(family("plan.rag", Rag::ALL));
         keys.extend(family("plan.direction", Direction::ALL));
         keys.extend(family("plan.risk.level", RiskLevel::ALL));
@@ -223,7 +231,7 @@ mod tests {
         keys.extend(family("plan.change.status", ChangeStatus::ALL));
         keys.extend(family("plan.category", Category::ALL));
         keys.extend(family("control.outcome", ["answered", "abandoned"]));
-        keys.extend(family("audit.action", ["create", "update", "delete"]));
+        keys.extend(family("audit.action", ["create", "update", "delete", "raise"]));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
             let (required, optional) = kind.fields();
