@@ -434,3 +434,35 @@ async fn rules_are_checked_and_each_change_is_a_new_version() {
         2
     );
 }
+
+#[tokio::test]
+async fn the_demo_shows_alarms_on_first_start() {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store,
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    assert!(app.seed_demo_if_empty().await.unwrap());
+    assert!(app.seed_demo_calls().await.unwrap());
+    let open = |code: &'static str| {
+        let app = app.clone();
+        async move {
+            let p = app.store.programme_for(code, None).await.unwrap().programme;
+            app.store.alarms(p.id, true).await.unwrap()
+        }
+    };
+    let retention = open("RET-TC-2026").await;
+    assert!(
+        retention.iter().any(|a| a.kind == "target_breach"),
+        "{retention:?}"
+    );
+    let sales = open("VIDA-2026").await;
+    assert!(
+        !sales.is_empty(),
+        "the sales plan has overdue work or a budget drift"
+    );
+}

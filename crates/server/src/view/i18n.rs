@@ -231,7 +231,10 @@ mod tests {
         keys.extend(family("plan.change.status", ChangeStatus::ALL));
         keys.extend(family("plan.category", Category::ALL));
         keys.extend(family("control.outcome", ["answered", "abandoned"]));
-        keys.extend(family("audit.action", ["create", "update", "delete", "raise"]));
+        keys.extend(family(
+            "audit.action",
+            ["create", "update", "delete", "raise"],
+        ));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
             let (required, optional) = kind.fields();

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{programme_json, TestApp, Who};
+use crate::helpers::{TestApp, Who};
 
 /// 20 good calls and 5 with an unknown outcome: a fifth of the file is rejected.
 fn calls_with_rejections() -> String {
@@ -34,7 +34,10 @@ async fn setup() -> (TestApp, Who) {
             Some(&m),
             Method::POST,
             "/programs",
-            Some(programme_json("CTRL1", app.client_a)),
+            Some(json!({
+                "code": "CTRL1", "name": "Retención", "client_id": app.client_a, "channels": ["voice_inbound"],
+                "start_date": "2025-12-01", "end_date": "2026-12-31"
+            })),
         )
         .await;
     assert_eq!(res.status, StatusCode::CREATED);
@@ -47,7 +50,17 @@ async fn setup() -> (TestApp, Who) {
         )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    (app, m)
+    // The job's worker evaluates the alarms right after the import's commit.
+    for _ in 0..250 {
+        let list = app
+            .api(Some(&m), Method::GET, "/programs/CTRL1/alarms", None)
+            .await;
+        if list.json().as_array().is_some_and(|a| !a.is_empty()) {
+            return (app, m);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no alarm evaluated after the import");
 }
 
 #[tokio::test]
@@ -205,9 +218,64 @@ async fn rules_are_versioned_through_the_api_and_the_form() {
         .any(|a| a["kind"] == "rejected_share"));
 }
 
+/// An ASA target of at most 5 s on CTRL1 (its calls waited 10 s).
+async fn asa_target(app: &TestApp, m: &Who) {
+    let person = app
+        .api(
+            Some(m),
+            Method::POST,
+            "/people",
+            Some(json!({ "name": "Ana Rojas" })),
+        )
+        .await;
+    assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
+    let obj = app
+        .api(
+            Some(m),
+            Method::POST,
+            "/programs/CTRL1/objectives",
+            Some(json!({ "title": "Atender rápido" })),
+        )
+        .await;
+    assert_eq!(obj.status, StatusCode::CREATED, "{}", obj.body);
+    let target = app
+        .api(
+            Some(m),
+            Method::POST,
+            "/programs/CTRL1/targets",
+            Some(json!({
+                "objective_id": obj.json()["id"], "indicator": "asa", "target": 5, "direction": "lower",
+                "tolerance": 1, "granularity": "interval", "period_start": "2025-12-01",
+                "period_end": "2026-12-31", "owner_id": person.json()["id"]
+            })),
+        )
+        .await;
+    assert_eq!(target.status, StatusCode::CREATED, "{}", target.body);
+}
+
+#[tokio::test]
+async fn the_control_page_judges_the_summary_and_each_interval_against_the_target() {
+    let (app, m) = setup().await;
+    asa_target(&app, &m).await;
+    let page = app
+        .get_page(
+            Some(&m),
+            "/programs/CTRL1/control?by=1h&from=2026-01-01&to=2026-01-01",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let summary = page.body.split("summary").nth(1).expect("a summary");
+    assert!(summary.contains("badge rag-red"), "{summary}");
+    assert!(
+        page.body.matches("badge rag-red\">Fuera de meta").count() >= 2,
+        "summary and rows"
+    );
+}
+
 #[tokio::test]
 async fn the_cockpit_is_the_home_page_and_an_api_in_both_languages() {
     let (app, m) = setup().await;
+    asa_target(&app, &m).await;
     let api = app.api(Some(&m), Method::GET, "/cockpit", None).await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     let c = api.json();
@@ -223,6 +291,13 @@ async fn the_cockpit_is_the_home_page_and_an_api_in_both_languages() {
         .iter()
         .any(|a| a["kind"] == "rejected_share"));
     assert_eq!(p["evidence"], "/programs/CTRL1/control");
+    let kpi = &p["kpis"][0];
+    assert_eq!(
+        (kpi["indicator"].as_str(), kpi["status"].as_str()),
+        (Some("asa"), Some("red")),
+        "{p}"
+    );
+    assert!((kpi["actual"].as_f64().unwrap() - 10.0).abs() < 1e-9);
 
     let home = app.get_page(Some(&m), "/").await;
     assert_eq!(home.status, StatusCode::OK);
