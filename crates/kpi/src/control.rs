@@ -879,6 +879,142 @@ pub fn rejected_imports(
         .collect()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Effect of a corrective action.
+
+/// What an effectiveness check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The indicator improved after the action, beyond chance at the stated level.
+    Effective,
+    /// Enough data, and no improvement beyond chance.
+    NotEffective,
+    /// Too few comparable values on either side to tell.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Effective => "effective",
+            Verdict::NotEffective => "not_effective",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// An effectiveness check: the Mann–Whitney U test, one-sided in the direction of
+/// improvement, with the normal approximation and the tie correction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffectCheck {
+    pub verdict: Verdict,
+    /// Values before and after.
+    pub n_before: usize,
+    pub n_after: usize,
+    /// Medians before and after.
+    pub median_before: f64,
+    pub median_after: f64,
+    /// One-sided p-value of "no improvement" (1 when not computed).
+    pub p_value: f64,
+}
+
+/// Fewer comparable values than this on either side: inconclusive.
+pub const EFFECT_MIN_N: usize = 8;
+
+/// The standard normal upper tail `P(Z > z)` (Abramowitz–Stegun 7.1.26 on erfc; error
+/// below 1.5e-7, ample for a significance decision).
+pub fn normal_upper_tail(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-x * x).exp();
+    if z >= 0.0 {
+        erfc / 2.0
+    } else {
+        1.0 - erfc / 2.0
+    }
+}
+
+/// Compares an indicator before and after an action over comparable intervals (same
+/// weekdays and slots): effective when the after values are better (higher when
+/// `higher_is_better`) with one-sided p < `alpha`.
+pub fn effect_check(
+    before: &[f64],
+    after: &[f64],
+    higher_is_better: bool,
+    alpha: f64,
+) -> EffectCheck {
+    let b: Vec<f64> = before.iter().copied().filter(|x| x.is_finite()).collect();
+    let a: Vec<f64> = after.iter().copied().filter(|x| x.is_finite()).collect();
+    let med = |v: &[f64]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            median(&mut v.to_vec())
+        }
+    };
+    let mut out = EffectCheck {
+        verdict: Verdict::Inconclusive,
+        n_before: b.len(),
+        n_after: a.len(),
+        median_before: med(&b),
+        median_after: med(&a),
+        p_value: 1.0,
+    };
+    if b.len() < EFFECT_MIN_N || a.len() < EFFECT_MIN_N {
+        return out;
+    }
+    // Ranks of the pooled values (ties share their mean rank).
+    let mut pooled: Vec<(f64, bool)> = b
+        .iter()
+        .map(|&x| (x, false))
+        .chain(a.iter().map(|&x| (x, true)))
+        .collect();
+    pooled.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = pooled.len();
+    let mut rank_after = 0.0;
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && pooled[j + 1].0 == pooled[i].0 {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        let t = (j - i + 1) as f64;
+        tie_term += t * t * t - t;
+        for p in &pooled[i..=j] {
+            if p.1 {
+                rank_after += r;
+            }
+        }
+        i = j + 1;
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let u_after = rank_after - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let nn = n1 + n2;
+    let var = n1 * n2 / 12.0 * ((nn + 1.0) - tie_term / (nn * (nn - 1.0)));
+    if var <= 0.0 {
+        out.verdict = Verdict::NotEffective;
+        return out;
+    }
+    // Continuity-corrected z of "after is larger".
+    let z = (u_after - mean - 0.5 * (u_after - mean).signum()) / var.sqrt();
+    let z = if higher_is_better { z } else { -z };
+    out.p_value = normal_upper_tail(z);
+    out.verdict = if out.p_value < alpha {
+        Verdict::Effective
+    } else {
+        Verdict::NotEffective
+    };
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1061,5 +1197,46 @@ mod tests {
                 end: 3 * SLOT_S
             }
         );
+    }
+
+    #[test]
+    fn the_normal_tail_matches_the_table() {
+        assert!((normal_upper_tail(1.6449) - 0.05).abs() < 1e-4);
+        assert!((normal_upper_tail(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_upper_tail(-1.96) - 0.975).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_clear_improvement_is_effective_and_no_change_is_not() {
+        let before: Vec<f64> = (0..12).map(|i| 70.0 + (i % 4) as f64).collect();
+        let better: Vec<f64> = (0..12).map(|i| 82.0 + (i % 4) as f64).collect();
+        let same: Vec<f64> = (0..12).map(|i| 70.5 + (i % 4) as f64).collect();
+        let e = effect_check(&before, &better, true, 0.05);
+        assert_eq!(e.verdict, Verdict::Effective);
+        assert!(e.p_value < 1e-3);
+        assert_eq!(
+            effect_check(&before, &same, true, 0.05).verdict,
+            Verdict::NotEffective
+        );
+        // For a lower-is-better indicator the same rise is a deterioration.
+        assert_eq!(
+            effect_check(&before, &better, false, 0.05).verdict,
+            Verdict::NotEffective
+        );
+        assert_eq!(
+            effect_check(&before[..5], &better, true, 0.05).verdict,
+            Verdict::Inconclusive
+        );
+    }
+
+    #[test]
+    fn mann_whitney_matches_a_worked_example() {
+        // All 8 after values above all 8 before values: U = 64, mean 32, var 8·8·17/12.
+        let before: Vec<f64> = (0..8).map(f64::from).collect();
+        let after: Vec<f64> = (10..18).map(f64::from).collect();
+        let e = effect_check(&before, &after, true, 0.05);
+        let z = (64.0 - 32.0 - 0.5) / (8.0 * 8.0 * 17.0 / 12.0_f64).sqrt();
+        assert!((e.p_value - normal_upper_tail(z)).abs() < 1e-12);
+        assert!((z - 3.308).abs() < 1e-3);
     }
 }

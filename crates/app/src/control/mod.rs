@@ -7,12 +7,15 @@
 //! store and the plan use cases, passes "today" and the Chilean holidays of the WFM calendar,
 //! and stores what was found. Evaluation runs on demand and after each import job.
 
+mod actions;
 mod cockpit;
 mod evaluate;
 #[cfg(test)]
 mod tests;
 
+pub use actions::{ActionInput, ActionStatus, OptionInput, WhatIfRow, PRIORITIES, STATUSES};
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
+pub use rumbo_store::control::ActionRow;
 
 use rumbo_domain::access::Action;
 use rumbo_domain::{Invalid, Invalids};

@@ -466,3 +466,136 @@ async fn the_demo_shows_alarms_on_first_start() {
         "the sales plan has overdue work or a budget drift"
     );
 }
+
+#[tokio::test]
+async fn an_action_on_the_surge_costs_its_options_with_the_wfm_engine_and_is_checked_once_done() {
+    use super::{ActionInput, ActionStatus, OptionInput};
+    use crate::plan::docs::CostRateDoc;
+
+    let f = fixture().await;
+    let hol = holidays(f.today.checked_sub(60.days()).unwrap(), f.today);
+    let surge_day = (2..7)
+        .map(|k| f.today.checked_sub(k.days()).unwrap())
+        .find(|d| !hol.contains(d) && !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
+        .unwrap();
+    let gap_day = f.today.checked_sub(1.days()).unwrap();
+    import(&f, &calls(&f, gap_day, surge_day)).await;
+    plan(&f).await;
+    let cx = f
+        .app
+        .plan(&f.manager, "CTL1", rumbo_domain::access::Action::Update)
+        .await
+        .unwrap();
+    f.app
+        .create_plan_item::<CostRateDoc>(
+            &f.manager,
+            &cx,
+            doc(json!({ "role": "Ejecutivo", "hourly_cost": "6000", "currency": "CLP", "employer_charges": "25" })),
+        )
+        .await
+        .unwrap();
+    let alarms = f.app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    let surge = alarms.iter().find(|a| a.kind == "volume_anomaly").unwrap();
+    let owner = f.app.plan_check(&cx).await.unwrap().person_ids[0];
+    let option = |label: &str, n: u32| OptionInput {
+        label: label.into(),
+        extra_agents: n,
+        from: "11:00".into(),
+        to: "13:00".into(),
+    };
+    let input = ActionInput {
+        alarm_id: Some(surge.id),
+        cause: "Campaña de correo del cliente sin aviso".into(),
+        action: "Reforzar el turno de mediodía".into(),
+        owner_id: Some(owner),
+        due_date: f.today.to_string(),
+        priority: "high".into(),
+        day: None,
+        options: vec![option("+3", 3), option("+6", 6)],
+    };
+    let bad = f
+        .app
+        .create_action(
+            &f.manager,
+            "CTL1",
+            ActionInput {
+                priority: "urgent".into(),
+                options: vec![],
+                ..input.clone()
+            },
+        )
+        .await;
+    match bad {
+        Err(Error::Invalid(i)) => {
+            let fields: Vec<&str> = i.0.iter().map(|x| x.field).collect();
+            assert_eq!(fields, ["priority", "options"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let row = f
+        .app
+        .create_action(&f.manager, "CTL1", input)
+        .await
+        .unwrap();
+    assert_eq!(row.alarm_id, Some(surge.id));
+    assert_eq!(row.data["day"], surge_day.to_string());
+    let options = row.data["options"].as_array().unwrap();
+    assert_eq!(options.len(), 2);
+    for (o, extra) in options.iter().zip([3u32, 6]) {
+        let rows = o["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 8, "eight quarter hours from 11:00 to 13:00");
+        for r in rows {
+            // The same inputs through the WFM engine give the same figures.
+            let load = rumbo_wfm::Load::new(
+                r["offered"].as_f64().unwrap(),
+                900.0,
+                r["aht_s"].as_f64().unwrap(),
+            )
+            .unwrap();
+            let agents = r["agents"].as_u64().unwrap() as u32;
+            let m = rumbo_wfm::erlang_a::evaluate(
+                &load,
+                r["patience_s"].as_f64().unwrap(),
+                agents + extra,
+                20.0,
+            )
+            .unwrap();
+            assert_eq!(r["sl"].as_f64().unwrap(), m.sl_offered);
+            assert_eq!(r["abandon"].as_f64().unwrap(), m.p_abandon);
+            assert!(m.sl_offered >= r["sl_now"].as_f64().unwrap());
+        }
+        // 6 000 CLP an hour plus 25 % charges: 7 500 an hour, for `extra` agents × 2 hours.
+        assert_eq!(o["cost"], json!(7_500 * 2 * extra as i64));
+        assert_eq!(o["currency"], "CLP");
+        assert!(o["gain_points"].as_f64().unwrap() > 0.0);
+    }
+    assert!(options[1]["sl"].as_f64() > options[0]["sl"].as_f64());
+
+    // Not done yet: no effectiveness check.
+    assert!(matches!(
+        f.app.check_action(&f.manager, "CTL1", row.id).await,
+        Err(Error::Invalid(_))
+    ));
+    f.app
+        .set_action_status(
+            &f.manager,
+            "CTL1",
+            row.id,
+            ActionStatus {
+                status: "done".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let checked = f
+        .app
+        .check_action(&f.manager, "CTL1", row.id)
+        .await
+        .unwrap();
+    let e = &checked.data["effect"];
+    // Done today: nothing after it yet, so the check cannot tell.
+    assert_eq!(e["verdict"], "inconclusive", "{e}");
+    assert_eq!(e["n_after"], 0);
+    assert!(e["n_before"].as_u64().unwrap() >= 24, "{e}");
+    assert_eq!(e["test"], "mann_whitney_one_sided");
+}
