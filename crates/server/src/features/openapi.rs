@@ -552,6 +552,55 @@ fn cockpit_paths(paths: &mut Value) {
     put["requestBody"] = json_body(alarm_rules_schema());
     put["responses"]["400"] = problem();
     put["responses"]["422"] = problem();
+    let action = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "alarm_id": { "type": ["integer", "null"] },
+        "cause": { "type": "string" }, "action": { "type": "string" }, "owner_id": { "type": "integer" },
+        "due_date": { "type": "string", "format": "date" }, "priority": { "enum": ["low", "medium", "high"] },
+        "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] },
+        "day": { "type": "string", "format": "date" },
+        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency" } },
+        "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after" }
+    } });
+    let action_input = json!({ "type": "object", "required": ["cause", "action", "owner_id", "due_date", "priority", "options"], "properties": {
+        "alarm_id": { "type": "integer" }, "cause": { "type": "string" }, "action": { "type": "string" },
+        "owner_id": { "type": "integer", "description": "a person of the plan" }, "due_date": { "type": "string", "format": "date" },
+        "priority": { "enum": ["low", "medium", "high"] }, "day": { "type": "string", "format": "date", "description": "default: the alarm's first day" },
+        "options": { "type": "array", "minItems": 1, "maxItems": 4, "items": { "type": "object", "properties": {
+            "label": { "type": "string" }, "extra_agents": { "type": "integer", "minimum": 1, "maximum": 500 },
+            "from": { "type": "string", "example": "10:00" }, "to": { "type": "string", "example": "14:00" } } } }
+    } });
+    let mut create = op("Create a corrective action; every option is evaluated with the WFM engine (Erlang A) and costed with the plan's first cost rate", "control", json!({ "201": ok(action.clone()) }));
+    create["requestBody"] = json_body(action_input);
+    create["responses"]["400"] = problem();
+    create["responses"]["422"] = problem();
+    paths["/programs/{code}/actions"] = json!({
+        "parameters": code_param(),
+        "get": op("The programme's corrective actions, newest first", "control", json!({ "200": ok(json!({ "type": "array", "items": action.clone() })) })),
+        "post": create,
+    });
+    let with_id2 = json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+    ]);
+    paths["/programs/{code}/actions/{id}"] = json!({
+        "parameters": with_id2.clone(),
+        "get": op("One corrective action with its options and effectiveness", "control", json!({ "200": ok(action.clone()) })),
+    });
+    let mut status = op(
+        "Change an action's status (done records the day)",
+        "control",
+        json!({ "200": ok(action.clone()) }),
+    );
+    status["requestBody"] = json_body(
+        json!({ "type": "object", "required": ["status"], "properties": { "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] } } }),
+    );
+    status["responses"]["400"] = problem();
+    status["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/status"] =
+        json!({ "parameters": with_id2.clone(), "put": status });
+    let mut check = op("Effectiveness check of a done action: SL of its first option's window on the same weekday before and after, one-sided Mann-Whitney at 5 %", "control", json!({ "200": ok(action) }));
+    check["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/check"] = json!({ "parameters": with_id2, "post": check });
     paths["/programs/{code}/alarm-rules"] = json!({
         "parameters": code_param(),
         "get": op("The alarm rules in force and their version (0: defaults)", "control", json!({ "200": ok(json!({ "type": "object", "properties": { "version": { "type": "integer" }, "rules": alarm_rules_schema() } })) })),

@@ -223,6 +223,17 @@ mod tests {
         keys.extend(family("alarm.kind", kinds));
         keys.extend(family("alarm.what", kinds));
         keys.extend(family("alarm.status", rumbo_app::control::Status::ALL));
+        keys.extend(family("action.priority", rumbo_app::control::PRIORITIES));
+        keys.extend(family("action.status", rumbo_app::control::STATUSES));
+        keys.extend(family(
+            "action.verdict",
+            [
+                rumbo_kpi::control::Verdict::Effective,
+                rumbo_kpi::control::Verdict::NotEffective,
+                rumbo_kpi::control::Verdict::Inconclusive,
+            ]
+            .map(|v| v.as_str()),
+        ));
         keys.extend(family("plan.rag", Rag::ALL));
         keys.extend(family("plan.direction", Direction::ALL));
         keys.extend(family("plan.risk.level", RiskLevel::ALL));

@@ -361,6 +361,27 @@ async fn alarm_routes_and_the_cockpit_follow_the_access_matrix() {
             )
             .await;
         assert_eq!(rules.status, row.update, "{l} rules: {}", rules.body);
+        assert_eq!(
+            app.api(Some(&who), Method::GET, "/programs/P1/actions", None)
+                .await
+                .status,
+            row.read,
+            "{l} actions"
+        );
+        let act = app
+            .api(
+                Some(&who),
+                Method::POST,
+                "/programs/P1/actions",
+                Some(serde_json::json!({})),
+            )
+            .await;
+        let expect = if row.update == OK {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            row.update
+        };
+        assert_eq!(act.status, expect, "{l} new action: {}", act.body);
         let form = app
             .post_form(Some(&who), "/programs/P1/alarms/evaluate", &[])
             .await;

@@ -322,3 +322,95 @@ async fn the_cockpit_is_the_home_page_and_an_api_in_both_languages() {
 
     assert_eq!(app.get_page(None, "/").await.location(), "/login");
 }
+
+#[tokio::test]
+async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
+    let (app, m) = setup().await;
+    let person = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/people",
+            Some(json!({ "name": "Ana Rojas" })),
+        )
+        .await
+        .json();
+    let body = |priority: &str| {
+        json!({
+            "cause": "Dotación corta al abrir", "action": "Adelantar dos ingresos",
+            "owner_id": person["id"], "due_date": "2026-01-10", "priority": priority,
+            "day": "2026-01-01",
+            "options": [
+                { "label": "Uno", "extra_agents": 1, "from": "07:00", "to": "08:00" },
+                { "label": "Dos", "extra_agents": 2, "from": "07:00", "to": "08:00" }
+            ]
+        })
+    };
+    let bad = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/programs/CTRL1/actions",
+            Some(body("urgente")),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("priority"));
+    let created = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/programs/CTRL1/actions",
+            Some(body("high")),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let a = created.json();
+    let id = a["id"].as_i64().unwrap();
+    let options = a["options"].as_array().unwrap();
+    assert_eq!(options[0]["rows"].as_array().unwrap().len(), 2, "{a}");
+    assert!(options[1]["sl"].as_f64() >= options[0]["sl"].as_f64());
+    assert!(options[0]["cost"].is_null(), "no cost rate in the plan");
+
+    let page = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Opciones lado a lado"));
+    assert!(page.body.contains("sin tarifa en el plan"));
+
+    let early = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("/programs/CTRL1/actions/{id}/check"),
+            None,
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            &format!("/programs/CTRL1/actions/{id}/status"),
+            Some(json!({ "status": "done" })),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let checked = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("/programs/CTRL1/actions/{id}/check"),
+            None,
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert_eq!(checked.json()["effect"]["verdict"], "inconclusive");
+    let page = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
+        .await;
+    assert!(page.body.contains("no concluyente"), "{}", page.body);
+    let list = app.get_page(Some(&m), "/programs/CTRL1/actions").await;
+    assert!(list.body.contains("Adelantar dos ingresos"));
+}

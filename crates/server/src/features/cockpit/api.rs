@@ -20,6 +20,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/programs/{code}/alarms/evaluate", post(evaluate))
         .route("/programs/{code}/alarms/{id}", get(alarm).patch(change))
         .route("/programs/{code}/alarm-rules", get(rules).put(set_rules))
+        .merge(super::actions::api_router())
 }
 
 /// An alarm as the API returns it.

@@ -3,10 +3,11 @@
 //!
 //! Pages: `/` (cockpit), `/programs/{code}/alarms` (list, evaluate now, rules),
 //! `/programs/{code}/alarms/{id}` (what, when, how big, the evidence link; acknowledge,
-//! resolve, reopen, assign). API (in [`api`]): `GET /cockpit`, `GET /programs/{code}/alarms`,
+//! resolve, reopen, assign), and the corrective actions of [`actions`]. API (in [`api`]): `GET /cockpit`, `GET /programs/{code}/alarms`,
 //! `POST /programs/{code}/alarms/evaluate`, `GET|PATCH /programs/{code}/alarms/{id}`,
 //! `GET|PUT /programs/{code}/alarm-rules`. Every status is shown as a word beside its colour.
 
+pub mod actions;
 pub mod api;
 
 use axum::extract::{Path as UrlPath, State};
@@ -38,6 +39,7 @@ pub fn page_router() -> Router<AppState> {
             "/programs/{code}/alarms/{id}",
             get(alarm_page).post(alarm_form),
         )
+        .merge(actions::page_router())
 }
 
 pub use api::api_router;
@@ -331,6 +333,7 @@ fn tabs(ctx: &Ctx, p: &Programme) -> Markup {
             a href={ "/programs/" (p.code) } { "← " (p.code) }
             " · " a href={ "/programs/" (p.code) "/control" } { (ctx.t("control.kpis")) }
             " · " a href={ "/programs/" (p.code) "/alarms" } { (ctx.t("alarm.title")) }
+            " · " a href={ "/programs/" (p.code) "/actions" } { (ctx.t("action.title")) }
         }
     }
 }
@@ -490,7 +493,10 @@ async fn alarm_page(
             dt { (ctx.t("alarm.assignee")) } dd { (assignee.unwrap_or_else(|| ctx.t("alarm.nobody").to_string())) }
             dt { (ctx.t("alarm.raised")) } dd { (fmt_instant(&ctx, a.raised_at, &p.time_zone)) " · " (ctx.tf("alarm.rules_version", &[("version", &a.rules_version.to_string())])) }
         }
-        p { a.button href=(evidence_href(&p.code, &a, &p.time_zone)) { (ctx.t("alarm.evidence")) } }
+        p {
+            a.button href=(evidence_href(&p.code, &a, &p.time_zone)) { (ctx.t("alarm.evidence")) } " "
+            a.button href={ "/programs/" (p.code) "/actions/new?alarm=" (a.id) } { (ctx.t("action.new")) }
+        }
         form method="post" action={ "/programs/" (p.code) "/alarms/" (a.id) } {
             (csrf_field(&ctx))
             div.field {
