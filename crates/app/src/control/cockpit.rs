@@ -10,7 +10,7 @@ use rumbo_domain::plan::objectives::{Direction, Rag};
 use rumbo_domain::programme::Status as ProgrammeStatus;
 use rumbo_kpi::control::{days_between, projected_total};
 use rumbo_kpi::{Agg, KpiDefinition};
-use rumbo_store::control::Alarm;
+use rumbo_store::control::{ActionRow, Alarm};
 
 use super::evaluate::{indicator_value, local_start};
 use crate::model::Programme;
@@ -76,6 +76,8 @@ pub struct CockpitProgramme {
     pub overdue: Vec<OverdueWork>,
     pub budget: Option<BudgetStatus>,
     pub milestones: Vec<NextMilestone>,
+    /// Corrective actions not cancelled, newest first, with their effectiveness verdict.
+    pub actions: Vec<ActionRow>,
 }
 
 /// The cockpit of one person.
@@ -235,7 +237,16 @@ impl App {
             }
             None => None,
         };
+        let mut actions: Vec<ActionRow> = self
+            .store
+            .actions(p.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.data["status"] != "cancelled")
+            .collect();
+        actions.truncate(5);
         Ok(CockpitProgramme {
+            actions,
             programme: p,
             period,
             kpis,

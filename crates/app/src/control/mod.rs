@@ -22,6 +22,7 @@ use rumbo_domain::{Invalid, Invalids};
 use rumbo_store::control::AlarmStatus;
 use serde::{Deserialize, Serialize};
 
+use crate::model::Programme;
 use crate::{App, Error, Principal, Result};
 
 pub use rumbo_kpi::control::Kind as AlarmKind;
@@ -213,6 +214,24 @@ impl App {
             .store
             .update_alarm(&who.actor(), p.programme.id, id, status, assignee)
             .await?)
+    }
+
+    /// Evaluates programme `code`'s alarms as the operator of the installation (the command
+    /// line, which has no account), then lists its alarms newest first (only unresolved ones
+    /// when `open_only`).
+    pub async fn alarms_as_operator(
+        &self,
+        code: &str,
+        evaluate: bool,
+        open_only: bool,
+    ) -> Result<(Programme, Vec<Alarm>)> {
+        let p = self.programme_for_operator(code).await?;
+        if evaluate {
+            self.evaluate_programme(&p, &rumbo_store::Actor::system("cli"))
+                .await?;
+        }
+        let alarms = self.store.alarms(p.id, open_only).await?;
+        Ok((p, alarms))
     }
 
     /// Evaluates programme `code`'s alarms now (needs `Update`); returns what was found.

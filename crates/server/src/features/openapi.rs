@@ -514,6 +514,9 @@ fn cockpit_paths(paths: &mut Value) {
                 "overdue": { "type": "array", "items": { "type": "object" } },
                 "budget": { "type": ["object", "null"], "description": "minor units of `currency`" },
                 "milestones": { "type": "array", "items": { "type": "object" } },
+                "actions": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "action": { "type": "string" }, "status": { "type": "string" },
+                    "verdict": { "enum": ["effective", "not_effective", "inconclusive", null] } } } },
                 "evidence": { "type": "string" }
             } } })) })),
     });

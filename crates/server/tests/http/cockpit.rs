@@ -413,4 +413,18 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
     assert!(page.body.contains("no concluyente"), "{}", page.body);
     let list = app.get_page(Some(&m), "/programs/CTRL1/actions").await;
     assert!(list.body.contains("Adelantar dos ingresos"));
+    // The cockpit shows the action and its verdict.
+    let cockpit = app
+        .api(Some(&m), Method::GET, "/cockpit", None)
+        .await
+        .json();
+    let p = cockpit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "CTRL1")
+        .unwrap();
+    assert_eq!(p["actions"][0]["verdict"], "inconclusive", "{p}");
+    let home = app.get_page(Some(&m), "/").await;
+    assert!(home.body.contains("Adelantar dos ingresos") && home.body.contains("no concluyente"));
 }

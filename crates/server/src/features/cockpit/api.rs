@@ -125,6 +125,8 @@ struct CockpitProgrammeOut {
     overdue: Vec<OverdueOut>,
     budget: Option<BudgetOut>,
     milestones: Vec<MilestoneOut>,
+    /// Corrective actions not cancelled: id, action, status, effectiveness verdict.
+    actions: Vec<serde_json::Value>,
     evidence: String,
 }
 
@@ -183,6 +185,16 @@ fn programme_out(ctx: &Ctx, c: CockpitProgramme) -> CockpitProgrammeOut {
                 name: m.name,
                 date: m.date.to_string(),
                 at_risk: m.at_risk,
+            })
+            .collect(),
+        actions: c
+            .actions
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "id": a.id, "action": a.data["action"], "status": a.data["status"],
+                    "verdict": a.data["effect"]["verdict"],
+                })
             })
             .collect(),
         evidence: format!("/programs/{}/control", p.code),

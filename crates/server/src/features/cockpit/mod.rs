@@ -298,6 +298,16 @@ fn programme_card(ctx: &Ctx, c: &CockpitProgramme) -> Markup {
                     }
                 }
             }
+            h3 { (ctx.t("action.title")) }
+            @if c.actions.is_empty() {
+                p { (ctx.t("action.none")) }
+            } @else {
+                ul { @for a in &c.actions {
+                    li { a href={ "/programs/" (p.code) "/actions/" (a.id) } { (a.data["action"].as_str().unwrap_or_default()) } " · "
+                        (ctx.t(&format!("action.status.{}", a.data["status"].as_str().unwrap_or_default())))
+                        @if let Some(v) = a.data["effect"]["verdict"].as_str() { " · " strong { (ctx.t(&format!("action.verdict.{v}"))) } } }
+                } }
+            }
             h3 { (ctx.t("cockpit.milestones")) }
             @if c.milestones.is_empty() {
                 p { (ctx.t("cockpit.no_milestones")) }
