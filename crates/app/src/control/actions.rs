@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::model::Programme;
-use crate::plan::docs::{reparse, CostRateDoc, Doc};
+use crate::plan::docs::{reparse, ChangeBody, ChangeRequestDoc, CostRateDoc, Doc};
+use crate::plan::PlanVersion;
 use crate::plan::{compute, PlanCx};
 use crate::{App, Error, Principal, Result};
 
@@ -74,6 +75,16 @@ fn quarter(field: &'static str, s: &str) -> Result<Time, Invalid> {
     } else {
         Err(Invalid::new(field, "error.action.time"))
     }
+}
+
+/// What approving an action changes in the plan: a change request (dates, resources, targets or
+/// scope) with its impact and the plan values it sets (`target.7.value`, `activity.A3.start`…).
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApprovalRequest {
+    pub kind: String,
+    pub impact: String,
+    pub changes: Vec<ChangeBody>,
 }
 
 /// The expected figures of one interval under one option.
@@ -289,6 +300,74 @@ impl App {
             .store
             .update_action(&who.actor(), p.id, id, &data)
             .await?)
+    }
+
+    /// Submits an action for approval (needs `Update`): a change request to the plan, with the
+    /// action's cause and action as its reason, requested by the action's owner.
+    pub async fn request_action_approval(
+        &self,
+        who: &Principal,
+        code: &str,
+        id: i64,
+        req: ApprovalRequest,
+    ) -> Result<ActionRow> {
+        let cx = self.plan(who, code, Access::Update).await?;
+        let row = self.store.action(cx.id(), id).await?;
+        if !row.data["change_request_id"].is_null() {
+            return Err(Error::Conflict(
+                Invalid::new("change_request_id", "error.action.already_requested").into(),
+            ));
+        }
+        let reason = format!(
+            "{} → {}",
+            row.data["cause"].as_str().unwrap_or_default(),
+            row.data["action"].as_str().unwrap_or_default()
+        );
+        let doc = ChangeRequestDoc {
+            kind: req.kind,
+            reason: reason.chars().take(2000).collect(),
+            impact: req.impact,
+            changes: req.changes,
+            requested_by: row.data["owner_id"].as_i64(),
+            ..ChangeRequestDoc::default()
+        };
+        let cr = self
+            .create_plan_item::<ChangeRequestDoc>(who, &cx, doc)
+            .await?;
+        let mut data = row.data.clone();
+        data["change_request_id"] = json!(cr.id);
+        Ok(self
+            .store
+            .update_action(&who.actor(), cx.id(), id, &data)
+            .await?)
+    }
+
+    /// Approves an action by approving its change request (needs the rights to decide
+    /// changes): the plan gets a new version with the requested values, and the action is
+    /// approved, naming that version.
+    pub async fn approve_action(
+        &self,
+        who: &Principal,
+        code: &str,
+        id: i64,
+    ) -> Result<(ActionRow, PlanVersion)> {
+        let cx = self.plan(who, code, Access::Update).await?;
+        let row = self.store.action(cx.id(), id).await?;
+        let Some(cr) = row.data["change_request_id"].as_i64() else {
+            return Err(Error::invalid(
+                "change_request_id",
+                "error.action.no_change_request",
+            ));
+        };
+        let (_, version) = self.approve_change(who, &cx, cr).await?;
+        let mut data = row.data.clone();
+        data["status"] = json!("approved");
+        data["plan_version"] = json!(version.number);
+        let row = self
+            .store
+            .update_action(&who.actor(), cx.id(), id, &data)
+            .await?;
+        Ok((row, version))
     }
 
     /// The first cost rate of the plan, if any.

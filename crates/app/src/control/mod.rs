@@ -13,7 +13,9 @@ mod evaluate;
 #[cfg(test)]
 mod tests;
 
-pub use actions::{ActionInput, ActionStatus, OptionInput, WhatIfRow, PRIORITIES, STATUSES};
+pub use actions::{
+    ActionInput, ActionStatus, ApprovalRequest, OptionInput, WhatIfRow, PRIORITIES, STATUSES,
+};
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
 pub use rumbo_store::control::ActionRow;
 

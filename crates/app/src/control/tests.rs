@@ -571,6 +571,40 @@ async fn an_action_on_the_surge_costs_its_options_with_the_wfm_engine_and_is_che
     }
     assert!(options[1]["sl"].as_f64() > options[0]["sl"].as_f64());
 
+    // Approval goes through a change request and gives the plan a new version with the
+    // changed target.
+    let (target_item, _) = f.app.kpi_targets(&cx).await.unwrap().remove(0);
+    assert!(matches!(
+        f.app.approve_action(&f.manager, "CTL1", row.id).await,
+        Err(Error::Invalid(_))
+    ));
+    let requested = f
+        .app
+        .request_action_approval(
+            &f.manager,
+            "CTL1",
+            row.id,
+            super::ApprovalRequest {
+                kind: "targets".into(),
+                impact: "ASA más holgado durante la campaña".into(),
+                changes: vec![doc(
+                    json!({ "key": format!("target.{}.value", target_item.id), "value": "3" }),
+                )],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(requested.data["change_request_id"].is_i64());
+    let (approved, version) = f
+        .app
+        .approve_action(&f.manager, "CTL1", row.id)
+        .await
+        .unwrap();
+    assert_eq!(approved.data["status"], "approved");
+    assert_eq!(approved.data["plan_version"], version.number);
+    let (_, target) = f.app.kpi_targets(&cx).await.unwrap().remove(0);
+    assert_eq!(target.target, 3.0);
+
     // Not done yet: no effectiveness check.
     assert!(matches!(
         f.app.check_action(&f.manager, "CTL1", row.id).await,

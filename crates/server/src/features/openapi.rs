@@ -603,7 +603,23 @@ fn cockpit_paths(paths: &mut Value) {
         json!({ "parameters": with_id2.clone(), "put": status });
     let mut check = op("Effectiveness check of a done action: SL of its first option's window on the same weekday before and after, one-sided Mann-Whitney at 5 %", "control", json!({ "200": ok(action) }));
     check["responses"]["422"] = problem();
-    paths["/programs/{code}/actions/{id}/check"] = json!({ "parameters": with_id2, "post": check });
+    paths["/programs/{code}/actions/{id}/check"] =
+        json!({ "parameters": with_id2.clone(), "post": check });
+    let mut approval = op("Submit an action for approval: a change request to the plan (kind, impact, plan values to set such as target.7.value), requested by the action's owner", "control", json!({ "200": ok(json!({ "type": "object" })) }));
+    approval["requestBody"] = json_body(
+        json!({ "type": "object", "required": ["kind", "impact", "changes"], "properties": {
+        "kind": { "enum": ["dates", "resources", "targets", "scope"] }, "impact": { "type": "string" },
+        "changes": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string", "example": "target.7.value" }, "value": { "type": "string" } } } } } }),
+    );
+    approval["responses"]["400"] = problem();
+    approval["responses"]["409"] = problem();
+    approval["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/approval"] =
+        json!({ "parameters": with_id2.clone(), "post": approval });
+    let mut approve = op("Approve an action by approving its change request: the plan gets a new version, named by the action", "control", json!({ "200": ok(json!({ "type": "object" })) }));
+    approve["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/approve"] =
+        json!({ "parameters": with_id2, "post": approve });
     paths["/programs/{code}/alarm-rules"] = json!({
         "parameters": code_param(),
         "get": op("The alarm rules in force and their version (0: defaults)", "control", json!({ "200": ok(json!({ "type": "object", "properties": { "version": { "type": "integer" }, "rules": alarm_rules_schema() } })) })),

@@ -379,6 +379,58 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
     assert!(page.body.contains("Opciones lado a lado"));
     assert!(page.body.contains("sin tarifa en el plan"));
 
+    // Approval: a change request to the plan, approved, gives a new plan version.
+    asa_target(&app, &m).await;
+    let targets = app
+        .api(Some(&m), Method::GET, "/programs/CTRL1/targets", None)
+        .await
+        .json();
+    let tid = targets[0]["id"].as_i64().unwrap();
+    let early_approve = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("/programs/CTRL1/actions/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(early_approve.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let key = format!("target.{tid}.value");
+    let requested = app
+        .post_form(
+            Some(&m),
+            &format!("/programs/CTRL1/actions/{id}/approval"),
+            &[
+                ("kind", "targets"),
+                ("impact", "Meta de ASA realista al abrir"),
+                ("key_1", &key),
+                ("value_1", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        requested.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        requested.body
+    );
+    let approved = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("/programs/CTRL1/actions/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.json()["status"], "approved");
+    assert!(approved.json()["plan_version"].is_i64());
+    let targets = app
+        .api(Some(&m), Method::GET, "/programs/CTRL1/targets", None)
+        .await
+        .json();
+    assert_eq!(targets[0]["data"]["target"], 12.0, "{targets}");
+
     let early = app
         .api(
             Some(&m),

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use maud::{html, Markup};
-use rumbo_app::control::{ActionInput, ActionRow, ActionStatus, OptionInput, PRIORITIES, STATUSES};
+use rumbo_app::control::{
+    ActionInput, ActionRow, ActionStatus, ApprovalRequest, OptionInput, PRIORITIES, STATUSES,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,6 +27,11 @@ pub fn page_router() -> Router<AppState> {
         .route("/programs/{code}/actions/{id}", get(action_page))
         .route("/programs/{code}/actions/{id}/status", post(status_form))
         .route("/programs/{code}/actions/{id}/check", post(check_form))
+        .route(
+            "/programs/{code}/actions/{id}/approval",
+            post(approval_form),
+        )
+        .route("/programs/{code}/actions/{id}/approve", post(approve_form))
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -33,6 +40,35 @@ pub fn api_router() -> Router<AppState> {
         .route("/programs/{code}/actions/{id}", get(api_one))
         .route("/programs/{code}/actions/{id}/status", put(api_status))
         .route("/programs/{code}/actions/{id}/check", post(api_check))
+        .route("/programs/{code}/actions/{id}/approval", post(api_approval))
+        .route("/programs/{code}/actions/{id}/approve", post(api_approve))
+}
+
+async fn api_approval(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    access: ProgrammeAccess<Update>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
+    ApiJson(body): ApiJson<ApprovalRequest>,
+) -> Result<Json<Value>, AppError> {
+    let r = state
+        .app
+        .request_action_approval(&ctx.principal()?, &access.programme.code, id, body)
+        .await?;
+    Ok(Json(out(&r)))
+}
+
+async fn api_approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    access: ProgrammeAccess<Update>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
+) -> Result<Json<Value>, AppError> {
+    let (r, _) = state
+        .app
+        .approve_action(&ctx.principal()?, &access.programme.code, id)
+        .await?;
+    Ok(Json(out(&r)))
 }
 
 fn out(r: &ActionRow) -> Value {
@@ -338,6 +374,35 @@ async fn action_page(
             select id="status" name="status" { @for s in STATUSES { option value=(s) selected[d["status"] == s] { (ctx.t(&format!("action.status.{s}"))) } } }
             button type="submit" { (ctx.t("action.save_status")) }
         }
+        h2 { (ctx.t("action.approval")) }
+        @if let Some(cr) = d["change_request_id"].as_i64() {
+            p { (ctx.tf("action.approval_requested", &[("id", &cr.to_string())])) " "
+                a href={ "/programs/" (p.code) "/plan#coordination" } { (ctx.t("cockpit.evidence")) } }
+            @if let Some(v) = d["plan_version"].as_i64() {
+                p { (ctx.tf("action.approved_version", &[("version", &v.to_string())])) }
+            } @else {
+                form method="post" action={ "/programs/" (p.code) "/actions/" (r.id) "/approve" } {
+                    (csrf_field(&ctx))
+                    button type="submit" { (ctx.t("action.approve")) }
+                }
+            }
+        } @else {
+            form method="post" action={ "/programs/" (p.code) "/actions/" (r.id) "/approval" } {
+                (csrf_field(&ctx))
+                div.grid {
+                    div.field { label for="kind" { (ctx.t("action.change_kind")) }
+                        select id="kind" name="kind" { @for k in ["targets", "dates", "resources", "scope"] { option value=(k) { (ctx.t(&format!("plan.change.kind.{k}"))) } } } }
+                    div.field { label for="impact" { (ctx.t("action.impact")) } input id="impact" name="impact" type="text" required; }
+                }
+                @for i in 1..=3 {
+                    div.grid {
+                        div.field { label for={ "key_" (i) } { (ctx.t("action.change_key")) } input id={ "key_" (i) } name={ "key_" (i) } type="text" placeholder="target.7.value"; }
+                        div.field { label for={ "value_" (i) } { (ctx.t("action.change_value")) } input id={ "value_" (i) } name={ "value_" (i) } type="text"; }
+                    }
+                }
+                button type="submit" { (ctx.t("action.request_approval")) }
+            }
+        }
         h2 { (ctx.t("action.effect")) }
         @if d["effect"].is_null() {
             p { (ctx.t("action.effect_pending")) }
@@ -396,5 +461,49 @@ async fn check_form(
 ) -> Result<Response, AppError> {
     let code = access.programme.code;
     state.app.check_action(&ctx.principal()?, &code, id).await?;
+    Ok(redirect(&format!("/programs/{code}/actions/{id}")))
+}
+
+async fn approval_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    access: ProgrammeAccess<Update>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let code = access.programme.code;
+    let mut changes = Vec::new();
+    for i in 1..=3 {
+        if let Some(key) = f.opt(&format!("key_{i}")) {
+            changes.push(rumbo_app::plan::docs::ChangeBody {
+                key,
+                value: f.get(&format!("value_{i}")).trim().to_string(),
+            });
+        }
+    }
+    let req = ApprovalRequest {
+        kind: f.get("kind").to_string(),
+        impact: f.get("impact").to_string(),
+        changes,
+    };
+    state
+        .app
+        .request_action_approval(&ctx.principal()?, &code, id, req)
+        .await?;
+    Ok(redirect(&format!("/programs/{code}/actions/{id}")))
+}
+
+async fn approve_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    access: ProgrammeAccess<Update>,
+    UrlPath((_, id)): UrlPath<(String, i64)>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    let code = access.programme.code;
+    state
+        .app
+        .approve_action(&ctx.principal()?, &code, id)
+        .await?;
     Ok(redirect(&format!("/programs/{code}/actions/{id}")))
 }
