@@ -60,6 +60,8 @@ enum Command {
     /// Caller-number hashing keys (kept outside the database): status and rotation.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCmd),
+    /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
+    Alarms(cmd::alarms::AlarmsArgs),
     /// Developer tools: seeded call generator, KPI benchmark.
     #[command(subcommand)]
     Dev(cmd::dev::DevCmd),
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Import(c) => cmd::import::run(&db, &data, c),
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
+        Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {
