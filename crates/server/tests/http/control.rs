@@ -706,10 +706,8 @@ async fn a_call_through_two_queues_is_a_stint_per_queue_row_and_one_call_in_the_
         "{one}"
     );
 
-    let drill = get(format!(
-        "/programs/CTRL1/kpis/calls?by=15m&queue=soporte&start=1767261600"
-    ))
-    .await;
+    let drill =
+        get("/programs/CTRL1/kpis/calls?by=15m&queue=soporte&start=1767261600".into()).await;
     assert_eq!(drill["offered"], 1, "{drill}");
     assert_eq!(drill["calls"][0]["queue"], "soporte", "{drill}");
     assert_eq!(drill["calls"][0]["talk_s"], 130.0, "{drill}");
