@@ -723,4 +723,10 @@ async fn a_call_through_two_queues_is_a_stint_per_queue_row_and_one_call_in_the_
         "the summary card counts the call once: {}",
         control.body
     );
+    assert!(
+        control.body.contains("01-01-2026 07:00: 1</title>")
+            && !control.body.contains("01-01-2026 07:00: 2</title>"),
+        "the volume chart counts the call once: {}",
+        control.body
+    );
 }

@@ -207,6 +207,9 @@ struct KpiView {
     total_agg: rumbo_kpi::Agg,
     /// Figures of `total_agg`, merged exactly from the counts.
     total: rumbo_kpi::Figures,
+    /// Offered, caller abandons and system exits per interval start, counted as
+    /// `total_agg` is (the volume chart).
+    volume: BTreeMap<i64, (u64, u64, u64)>,
     /// Contacts handled (answered) and sales over the period.
     handled: u64,
     sales: u64,
@@ -313,14 +316,24 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     let def_label = definition.id().to_string();
     let queue_filter = q.queue.trim();
     let mut total_agg = rumbo_kpi::Agg::default();
-    for ((queue, _), agg) in k.aggregation.sorted_rows() {
+    let mut volume: BTreeMap<i64, (u64, u64, u64)> = BTreeMap::new();
+    for ((queue, start), agg) in k.aggregation.sorted_rows() {
         // Over all queues a call that passed through several counts once (its call
         // tally); one queue counts its own stints. Programme-level rows (agent time)
         // always count towards the totals.
-        if queue_filter.is_empty() {
-            total_agg.merge(&agg.calls_view());
+        let counted = if queue_filter.is_empty() {
+            agg.calls_view()
         } else if queue == queue_filter || queue.is_empty() {
-            total_agg.merge(agg);
+            *agg
+        } else {
+            continue;
+        };
+        total_agg.merge(&counted);
+        if !queue.is_empty() {
+            let v = volume.entry(*start).or_default();
+            v.0 += counted.offered;
+            v.1 += counted.caller_abandons();
+            v.2 += counted.system_exits;
         }
     }
     let total = total_agg.figures(&definition);
@@ -365,6 +378,7 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     Ok(KpiView {
         total,
         total_agg,
+        volume,
         handled: total_agg.answered,
         sales: total_agg.sales,
         definition,
@@ -572,9 +586,13 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
                 .or_default()
                 .push((i, sl * 100.0));
         }
-        offered[i as usize] += r.offered as f64;
-        abandoned[i as usize] += r.abandoned as f64;
-        exits[i as usize] += r.system_exits as f64;
+    }
+    for (start, (o, a, e)) in &v.volume {
+        if let Some(i) = index.get(start) {
+            offered[*i as usize] += *o as f64;
+            abandoned[*i as usize] += *a as f64;
+            exits[*i as usize] += *e as f64;
+        }
     }
     let sl_chart = line_chart(&LineChart {
         frame: frame(
