@@ -212,13 +212,14 @@ impl<'a> BatchWriter<'a> {
     /// several queues, as one stint in each queue's figures with that leg's wait, talk,
     /// agent and outcome, each stint retained in its own queue's segment.
     pub(super) fn add_stitched(&mut self, c: &StitchedCall) -> Result<()> {
-        let stints = c.stint_records();
-        if stints.len() <= 1 {
+        // Most calls have one stint: their record is the stint, nothing to build.
+        if c.stints.len() <= 1 {
             return self.add_call(c.first_line, &c.record);
         }
         if !self.accept("call", c.record.call_id.as_bytes(), c.first_line) {
             return Ok(());
         }
+        let stints = c.stint_records();
         let facts: Vec<CallFacts> = stints.iter().map(|s| s.facts).collect();
         let Some(whole) = CallFacts::of_stints(&facts) else {
             return Ok(());
