@@ -61,7 +61,9 @@ fn day_start(d: jiff::civil::Date, tz: &TimeZone) -> Result<i64> {
 
 /// The calls behind one figure.
 pub struct CallsQuery<'a> {
-    /// Queue of the row (empty: every queue).
+    /// Queue of the row: its stints, so a call that passed through several queues is
+    /// listed in each with that queue's wait, talk and outcome (empty: every queue's
+    /// stints).
     pub queue: &'a str,
     /// Interval start (epoch seconds) as the KPI row gives it.
     pub start: i64,
@@ -199,9 +201,9 @@ impl App {
         Ok(())
     }
 
-    /// The calls behind one figure of `programme`: those of `q.queue` (or every queue) that
-    /// `q.definition`'s attribution puts in the `q.granularity` interval starting at
-    /// `q.start`. Reads only the raw segments of that interval through the index (widened by
+    /// The calls behind one figure of `programme`: the stints in `q.queue` (or in every
+    /// queue) that `q.definition`'s attribution puts in the `q.granularity` interval starting
+    /// at `q.start`. Reads only the raw segments of that interval through the index (widened by
     /// the longest call when the attribution is not the entry time).
     pub async fn calls_behind(
         &self,
