@@ -41,6 +41,16 @@ fn serve_creates_the_database_with_the_demo_programme_and_answers_health_checks(
         .collect();
     assert!(codes.contains(&"VIDA-2026"), "{codes:?}");
     assert!(v[0]["name"].is_string());
+
+    // The demo's planted problems are alarms on first start, from the command line too.
+    let alarms = dir.run_ok(&["alarms", "--program", "RET-TC-2026", "--json"]);
+    let kinds: Vec<String> = alarms
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+        .collect();
+    assert!(kinds.iter().any(|k| k == "\"target_breach\""), "{alarms}");
+    let missing = dir.run(&["alarms", "--program", "NO-SUCH"]);
+    assert!(!missing.status.success());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod architecture;
 mod browser;
 mod cli;
+mod connections;
 mod exactly_once;
 mod formats;
 mod imports;

@@ -11,11 +11,13 @@ pub mod access;
 pub mod accounts;
 pub mod batches;
 pub mod calls_file;
+pub mod control;
 pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod imports;
 pub mod jobs;
+pub mod keys;
 pub mod kpis;
 pub mod mappings;
 pub mod model;
@@ -38,6 +40,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// How background jobs (imports) are run.
     pub jobs: jobs::JobSettings,
+    /// Caller-hashing keys given by the environment (`RUMBO_CALLER_KEYS`, see [`keys`]);
+    /// `None`: the key file in the data folder.
+    pub caller_keys: Option<String>,
 }
 
 impl Default for Settings {
@@ -45,6 +50,7 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("rumbo-data"),
             jobs: jobs::JobSettings::default(),
+            caller_keys: None,
         }
     }
 }

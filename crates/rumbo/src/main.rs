@@ -57,6 +57,11 @@ enum Command {
     Import(cmd::import::ImportTop),
     /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
     Kpi(cmd::kpi::KpiArgs),
+    /// Caller-number hashing keys (kept outside the database): status and rotation.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
+    /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
+    Alarms(cmd::alarms::AlarmsArgs),
     /// Developer tools: seeded call generator, KPI benchmark.
     #[command(subcommand)]
     Dev(cmd::dev::DevCmd),
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
         Command::Wfm(c) => cmd::wfm::run(c),
         Command::Import(c) => cmd::import::run(&db, &data, c),
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
+        Command::Keys(c) => cmd::keys::run(&db, &data, c),
+        Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {

@@ -26,7 +26,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/", get(|| async { view::redirect("/programs") }))
         .route("/static/app.css", get(view::css))
         .merge(features::login::router())
         .merge(features::account::page_router())
@@ -35,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::sections::router())
         .merge(features::wfm::page_router())
         .merge(features::control::page_router())
+        .merge(features::cockpit::page_router())
         .merge(features::mappings::page_router())
         .merge(features::plan::router())
         .nest("/api/v1", api_router())
@@ -59,6 +59,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::programmes::api::router())
         .merge(features::wfm::api_router())
         .merge(features::control::api_router())
+        .merge(features::cockpit::api_router())
         .merge(features::mappings::api_router())
 }
 
@@ -80,21 +81,18 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Serves `state` on `addr` until `shutdown` completes, then closes the database.
+/// Serves `state` on `listener` within `limits` (header and idle timeouts, connection cap)
+/// until `shutdown` completes, then closes the database.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
+    limits: http::listen::Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let use_cases = state.app.clone();
     let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    tracing::info!(?addr, ?limits, "listening");
+    http::listen::serve(app(state), listener, limits, shutdown).await?;
     use_cases.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -412,6 +412,14 @@ async fn a_mapping_built_from_a_preview_imports_a_vendor_export() {
         .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert!(preview.body.contains("ID Llamada") && preview.body.contains("01/01/2026 07:00:10"));
+    // Caller numbers are masked in the preview: at most their last four digits.
+    assert!(preview.body.contains("***** 5678"), "{}", preview.body);
+    for number in ["+56912345678", "912345678", "12345678", "98765"] {
+        assert!(
+            !preview.body.contains(number),
+            "{number} shown in the preview"
+        );
+    }
 
     // 2. A mapping missing a required field is refused with a message; a complete one is saved.
     let header = [
