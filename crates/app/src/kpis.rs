@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::tz::TimeZone;
 use rumbo_ingest::std_calls::{parse_chunk, Layout};
 use rumbo_kpi::{
-    attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, Granularity, KpiDefinition,
-    Outcome,
+    attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, CallFacts, Granularity,
+    KpiDefinition, Outcome,
 };
 use rumbo_store::imports::{AggRow, Batch};
 use rumbo_store::programmes::Programme;
@@ -61,7 +61,9 @@ fn day_start(d: jiff::civil::Date, tz: &TimeZone) -> Result<i64> {
 
 /// The calls behind one figure.
 pub struct CallsQuery<'a> {
-    /// Queue of the row (empty: every queue).
+    /// Queue of the row: its stints, so a call that passed through several queues is
+    /// listed in each with that queue's wait, talk and outcome (empty: every queue's
+    /// stints).
     pub queue: &'a str,
     /// Interval start (epoch seconds) as the KPI row gives it.
     pub start: i64,
@@ -199,9 +201,9 @@ impl App {
         Ok(())
     }
 
-    /// The calls behind one figure of `programme`: those of `q.queue` (or every queue) that
-    /// `q.definition`'s attribution puts in the `q.granularity` interval starting at
-    /// `q.start`. Reads only the raw segments of that interval through the index (widened by
+    /// The calls behind one figure of `programme`: the stints in `q.queue` (or in every
+    /// queue) that `q.definition`'s attribution puts in the `q.granularity` interval starting
+    /// at `q.start`. Reads only the raw segments of that interval through the index (widened by
     /// the longest call when the attribution is not the entry time).
     pub async fn calls_behind(
         &self,
@@ -339,6 +341,10 @@ fn clear_call_fields(a: &mut Agg, keep_sales: bool) {
     *a = keep;
 }
 
+/// Recomputes the call figures of one batch's retained records under `def`. A record that
+/// is one stint of a call with several counts in its own queue; the call is put back
+/// together from its stints (by call id; every stint of a call is in the same batch) and
+/// counted once, in the row of its first queue, as the import did.
 fn recompute_calls(
     header: &str,
     body: &[u8],
@@ -349,14 +355,44 @@ fn recompute_calls(
     let layout = Layout::from_header(header.as_bytes()).map_err(Error::internal)?;
     let mut bucketer = Bucketer::new(Granularity::Minutes(15), tz.clone());
     let mut err = None;
+    let mut open: HashMap<Vec<u8>, Vec<(u32, String, CallFacts)>> = HashMap::new();
     let issues = parse_chunk(&layout, body, 2, |_, c| {
-        let ts = attribution_ts(def, &c.facts);
-        match bucketer.start_of(ts) {
-            Ok(start) => rows
-                .entry((String::from_utf8_lossy(&c.queue).into_owned(), start))
+        let queue = String::from_utf8_lossy(&c.queue).into_owned();
+        let start = match bucketer.start_of(attribution_ts(def, &c.facts)) {
+            Ok(start) => start,
+            Err(e) => {
+                err = Some(e);
+                return;
+            }
+        };
+        if c.stints <= 1 {
+            rows.entry((queue, start))
                 .or_default()
-                .add_call(def, &c.facts),
-            Err(e) => err = Some(e),
+                .add_call(def, &c.facts);
+            return;
+        }
+        rows.entry((queue.clone(), start))
+            .or_default()
+            .add_stint(def, &c.facts);
+        let id = c.call_id.into_owned();
+        let parts = open.entry(id.clone()).or_default();
+        parts.push((c.stint, queue, c.facts));
+        if parts.len() < c.stints as usize {
+            return;
+        }
+        let Some(mut parts) = open.remove(&id) else {
+            return;
+        };
+        parts.sort_by_key(|p| p.0);
+        let facts: Vec<CallFacts> = parts.iter().map(|p| p.2).collect();
+        if let Some(whole) = CallFacts::of_stints(&facts) {
+            match bucketer.start_of(attribution_ts(def, &whole)) {
+                Ok(start) => rows
+                    .entry((parts[0].1.clone(), start))
+                    .or_default()
+                    .add_whole_call(def, &whole),
+                Err(e) => err = Some(e),
+            }
         }
     });
     if let Some(e) = err {
@@ -365,6 +401,12 @@ fn recompute_calls(
     if let Some(i) = issues.first() {
         return Err(Error::internal_msg(format!(
             "retained raw records are damaged: {i}"
+        )));
+    }
+    if let Some(id) = open.keys().next() {
+        return Err(Error::internal_msg(format!(
+            "retained raw records are damaged: call {} lacks stints",
+            String::from_utf8_lossy(id)
         )));
     }
     Ok(())

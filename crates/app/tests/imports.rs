@@ -59,6 +59,7 @@ fn app(store: &Store, data: &Path) -> App {
     )
 }
 
+/// Programme totals: every queue's rows merged, each call counted once (its call tally).
 async fn totals(store: &Store, code: &str) -> Agg {
     let prog = store.programme_for(code, None).await.unwrap().programme;
     let mut total = Agg::default();
@@ -67,7 +68,7 @@ async fn totals(store: &Store, code: &str) -> Agg {
         .await
         .unwrap()
     {
-        total.merge(&r.agg);
+        total.merge(&r.agg.calls_view());
     }
     total
 }
@@ -315,14 +316,17 @@ async fn stored_kpis_merge_batches_and_recompute_another_definition_from_retaine
         .programme_kpis(query(reg.resolve("rumbo-standard").unwrap()))
         .await
         .unwrap();
-    assert_eq!(sl_of(&std, "ventas"), Some(3.0 / 5.0));
+    // ventas: c1 (15 s), c2 (30 s), c9 (10 s), c10 (4 s) answered, c3 (3 s, short) and c4
+    // (40 s) abandoned, and the first stints of c5 (timed out after 60 s) and c6 (answered
+    // after 5 s, then transferred to soporte).
+    assert_eq!(sl_of(&std, "ventas"), Some(4.0 / 7.0));
     assert!(std.batches.values().all(|b| b.contains(&r.batch_id)));
     // The offered-denominator definition has no stored aggregates yet: recomputed on demand.
     let offered = app(&store, data.path())
         .programme_kpis(query(reg.resolve("offered-sl").unwrap()))
         .await
         .unwrap();
-    assert_eq!(sl_of(&offered, "ventas"), Some(3.0 / 6.0));
+    assert_eq!(sl_of(&offered, "ventas"), Some(4.0 / 8.0));
     // Agent time is carried over to the new definition's programme-level row.
     let staffed = |k: &ProgrammeKpis| -> f64 {
         k.aggregation
@@ -720,14 +724,15 @@ async fn the_system_exit_versions_of_a_definition_read_the_stored_aggregates_wit
     };
     let (a1, f1) = figures("rumbo-standard@v1").await;
     let (a2, f2) = figures("rumbo-standard@v2").await;
-    // soporte: 2 answered, an EXITWITHKEY at 8 s and an EXITEMPTY at 2 s (short).
+    // soporte: the stints of c5 and c6 answered after 10 s and 5 s in soporte (their waits
+    // in ventas are not soporte's), an EXITWITHKEY at 8 s and an EXITEMPTY at 2 s (short).
     assert_eq!(a1, a2, "the same stored aggregates");
     assert_eq!(
         (a2.offered, a2.system_exits, a2.caller_abandons()),
         (4, 2, 0)
     );
     assert_eq!((f1.abandon_rate, f2.abandon_rate), (Some(0.5), Some(0.0)));
-    assert_eq!((f1.sl, f2.sl), (Some(1.0 / 3.0), Some(1.0 / 4.0)));
+    assert_eq!((f1.sl, f2.sl), (Some(2.0 / 3.0), Some(2.0 / 4.0)));
     let v2 = KpiDefinition::standard_v2();
     assert_eq!(
         store
@@ -738,4 +743,126 @@ async fn the_system_exit_versions_of_a_definition_read_the_stored_aggregates_wit
         1,
         "nothing was recomputed or stored for version 2"
     );
+}
+
+/// An attended transfer from `ventas` to `soporte` under one call id: Ana answers in ventas
+/// after 5 s and talks 70 s; Bob answers the second leg in soporte after 10 s and talks
+/// 130 s, while the first leg is still connected.
+const ATTENDED_TWO_QUEUES: &str = "\
+1767272400|x1|ventas|NONE|ENTERQUEUE||56911112222|1
+1767272405|x1|ventas|Ana|CONNECT|5|x1.2|3
+1767272460|x1|soporte|NONE|ENTERQUEUE||56911112222|1
+1767272470|x1|soporte|Bob|CONNECT|10|x1.3|2
+1767272475|x1|ventas|Ana|ATTENDEDTRANSFER|BRIDGE|x1.3|5|70|1
+1767272600|x1|soporte|Bob|COMPLETECALLER|10|130|1
+";
+
+#[tokio::test]
+async fn a_call_through_two_queues_is_a_stint_in_each_queue_and_one_call_in_programme_totals() {
+    use rumbo_app::kpis::{CallsQuery, KpiQuery};
+    use rumbo_kpi::{Granularity, Registry};
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("attended.log");
+    std::fs::write(&file, ATTENDED_TWO_QUEUES).unwrap();
+    let app = app(&store, data.path());
+    let r = app
+        .import_file(request(&code, &file, Source::QueueLog), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 1, "one call");
+    let again = app
+        .import_file(request(&code, &file, Source::QueueLog), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, 1));
+
+    // The same figures from the stored aggregates (standard) and from the retained records
+    // recomputed under another definition (offered-sl).
+    let reg = Registry::builtin();
+    for spec in ["rumbo-standard", "offered-sl"] {
+        let k = app
+            .programme_kpis(KpiQuery {
+                programme_code: &code,
+                definition: reg.resolve(spec).unwrap(),
+                granularity: Granularity::Day,
+                from: None,
+                to: None,
+            })
+            .await
+            .unwrap();
+        let mut all = Agg::default();
+        let mut queues = std::collections::BTreeMap::new();
+        for ((q, _), a) in k.aggregation.sorted_rows() {
+            all.merge(&a.calls_view());
+            queues
+                .entry(q.clone())
+                .or_insert_with(Agg::default)
+                .merge(a);
+        }
+        let leg = |q: &str| {
+            let a = &queues[q];
+            (
+                a.offered,
+                a.answered,
+                a.wait_answered.to_f64(),
+                a.talk.to_f64(),
+            )
+        };
+        assert_eq!(leg("ventas"), (1, 1, 5.0, 70.0), "{spec}");
+        assert_eq!(leg("soporte"), (1, 1, 10.0, 130.0), "{spec}");
+        assert_eq!(
+            (all.offered, all.answered, all.abandoned),
+            (1, 1, 0),
+            "{spec}: one call over all queues"
+        );
+        assert_eq!(
+            (all.wait_answered.to_f64(), all.talk.to_f64()),
+            (15.0, 200.0),
+            "{spec}"
+        );
+        assert_eq!((all.fcr_contacts, all.sales), (1, 0), "{spec}");
+    }
+
+    // The drill-down to a queue lists the stint in that queue.
+    let p = store.programme_for(&code, None).await.unwrap().programme;
+    let standard = KpiDefinition::standard();
+    for (queue, talk) in [("ventas", 70.0), ("soporte", 130.0)] {
+        let d = app
+            .calls_behind(
+                &p,
+                CallsQuery {
+                    queue,
+                    start: 1_767_272_400,
+                    granularity: Granularity::Minutes(15),
+                    definition: &standard,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((d.total, d.answered), (1, 1), "{queue}");
+        let c = &d.calls[0];
+        assert_eq!(
+            (c.call_id.as_str(), c.queue.as_str(), c.talk_s),
+            ("x1", queue, talk)
+        );
+    }
+
+    // Each retained stint names the agent of its own leg.
+    let raw = store
+        .raw_batch(data.path(), r.batch_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(raw.bytes).unwrap();
+    let mut legs: Vec<(&str, &str)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1], f[8])
+        })
+        .collect();
+    legs.sort();
+    assert_eq!(legs, vec![("soporte", "Bob"), ("ventas", "Ana")]);
 }

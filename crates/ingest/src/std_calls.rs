@@ -30,6 +30,8 @@ pub struct Layout {
     outcome: usize,
     hold_s: Option<usize>,
     sale: Option<usize>,
+    stint: Option<usize>,
+    stints: Option<usize>,
     ncols: usize,
 }
 
@@ -42,6 +44,13 @@ pub struct StdCall<'a> {
     pub queue: Cow<'a, [u8]>,
     /// Numeric facts.
     pub facts: CallFacts,
+    /// The record's position among its call's queue stints (1-based; `stint` column, 1
+    /// when absent or not a positive count).
+    pub stint: u32,
+    /// How many queue stints the call has (`stints` column, read only beside a `stint`
+    /// column; 1 when absent or not a positive count): a record with more than one is one
+    /// stint of a call that passed through several queues.
+    pub stints: u32,
 }
 
 const MAX_COLS: usize = 32;
@@ -77,6 +86,10 @@ impl Layout {
             outcome: need("outcome")?,
             hold_s: find("hold_s"),
             sale: find("sale"),
+            // Records retained before stints were kept apart have a `stints` column but
+            // no `stint`: each of them is a whole call.
+            stint: find("stint"),
+            stints: find("stint").and(find("stints")),
             ncols: cols.len(),
         })
     }
@@ -93,6 +106,8 @@ impl Layout {
             outcome: 6,
             hold_s: None,
             sale: None,
+            stint: None,
+            stints: None,
             ncols: 7,
         }
     }
@@ -116,11 +131,14 @@ impl Layout {
         if n != self.ncols {
             return Err(format!("expected {} fields, found {n}", self.ncols));
         }
-        self.build(&f[..n]).map(|(facts, id, q)| StdCall {
-            call_id: Cow::Borrowed(id),
-            queue: Cow::Borrowed(q),
-            facts,
-        })
+        self.build(&f[..n])
+            .map(|(facts, id, q, (stint, stints))| StdCall {
+                call_id: Cow::Borrowed(id),
+                queue: Cow::Borrowed(q),
+                facts,
+                stint,
+                stints,
+            })
     }
 
     fn parse_quoted<'a>(&self, line: &'a [u8]) -> Result<StdCall<'a>, String> {
@@ -133,16 +151,22 @@ impl Layout {
             ));
         }
         let refs: Vec<&[u8]> = fields.iter().map(|v| v.as_slice()).collect();
-        let (facts, id, q) = self.build(&refs)?;
+        let (facts, id, q, (stint, stints)) = self.build(&refs)?;
         Ok(StdCall {
             call_id: Cow::Owned(id.to_vec()),
             queue: Cow::Owned(q.to_vec()),
             facts,
+            stint,
+            stints,
         })
     }
 
     #[inline]
-    fn build<'b>(&self, f: &[&'b [u8]]) -> Result<(CallFacts, &'b [u8], &'b [u8]), String> {
+    #[allow(clippy::type_complexity)]
+    fn build<'b>(
+        &self,
+        f: &[&'b [u8]],
+    ) -> Result<(CallFacts, &'b [u8], &'b [u8], (u32, u32)), String> {
         let num = |i: usize, name: &str| -> Result<f64, String> {
             let v = parse_f64(f[i]).ok_or_else(|| {
                 format!("{name}: not a number: {:?}", String::from_utf8_lossy(f[i]))
@@ -178,6 +202,15 @@ impl Layout {
             Some(i) => matches!(f[i], b"1" | b"true" | b"yes" | b"TRUE" | b"Y" | b"y"),
             None => false,
         };
+        // Stint columns are informative (the importer writes them with its retained
+        // records); a value that is not a positive count reads as a single stint.
+        let count = |col: Option<usize>| -> u32 {
+            col.and_then(|i| parse_i64(f[i]))
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| *v >= 1)
+                .unwrap_or(1)
+        };
+        let stint = (count(self.stint), count(self.stints));
         Ok((
             CallFacts {
                 enter_ts,
@@ -190,6 +223,7 @@ impl Layout {
             },
             f[self.call_id],
             queue,
+            stint,
         ))
     }
 }
@@ -381,6 +415,8 @@ where
                         call_id: Cow::Borrowed(id),
                         queue: Cow::Borrowed(q),
                         facts,
+                        stint: 1,
+                        stints: 1,
                     },
                     line,
                 );
@@ -421,6 +457,27 @@ mod tests {
         assert_eq!(&*c.queue, b"QB");
         assert_eq!(c.facts.wait_s, 4.0);
         assert_eq!(c.facts.outcome, Outcome::Abandoned);
+    }
+
+    #[test]
+    fn stint_columns_give_the_position_and_count_of_a_calls_stints() {
+        let l = Layout::from_header(
+            b"call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome,stints,stint",
+        )
+        .unwrap();
+        let c = l.parse_line(b"7,QB,1767225800,4,9,0,answered,2,2").unwrap();
+        assert_eq!((c.stint, c.stints), (2, 2));
+        let c = l.parse_line(b"7,QB,1767225800,4,9,0,answered,0,x").unwrap();
+        assert_eq!((c.stint, c.stints), (1, 1));
+        let c = Layout::standard()
+            .parse_line(b"7,QB,1767225800,4,9,0,answered")
+            .unwrap();
+        assert_eq!((c.stint, c.stints), (1, 1));
+        // Without a `stint` column, a record is a whole call whatever `stints` says.
+        let l = Layout::from_header(b"call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome,stints")
+            .unwrap();
+        let c = l.parse_line(b"7,QB,1767225800,4,9,0,answered,2").unwrap();
+        assert_eq!((c.stint, c.stints), (1, 1));
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! partial aggregates of the same (queue, interval) merge exactly and every
 //! figure can be recomputed from the stored aggregate. [`Figures`] are derived
 //! on demand from an aggregate and the [`KpiDefinition`] that built it.
+//!
+//! A call that passes through several queues is one *stint* in each: a queue's figures
+//! count its own stints (the flat call fields of [`Agg`]), while figures over all queues
+//! count each call once ([`Agg::calls`], a [`CallTally`] held in the row of the call's first
+//! queue and entry interval; [`Agg::calls_view`] reads it). For a call with one stint both
+//! are the same.
 
 use std::collections::HashMap;
 
@@ -72,12 +78,49 @@ pub struct Agg {
     pub system_exits_within_t: u64,
     /// System exits with wait ≤ S (a subset of `short_abandons`).
     pub short_system_exits: u64,
+    /// The calls that entered in this row's queue and interval, each counted once over all
+    /// the queues it passed through (the fields above count stints).
+    pub calls: CallTally,
 }
 
-impl Agg {
-    /// Adds one call under a definition.
+/// Counts and exact sums of whole calls: the call-level twin of [`Agg`]'s call fields
+/// (same meanings), so figures over all queues count a call with several stints once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallTally {
+    /// Calls offered.
+    pub offered: u64,
+    /// Calls answered.
+    pub answered: u64,
+    /// Calls not answered (system exits included).
+    pub abandoned: u64,
+    /// Answered with wait ≤ T.
+    pub answered_within_t: u64,
+    /// Not answered with wait ≤ T.
+    pub abandoned_within_t: u64,
+    /// Not answered with wait ≤ S.
+    pub short_abandons: u64,
+    /// System exits.
+    pub system_exits: u64,
+    /// System exits with wait ≤ T.
+    pub system_exits_within_t: u64,
+    /// System exits with wait ≤ S.
+    pub short_system_exits: u64,
+    /// Sum of waits of answered calls.
+    pub wait_answered: ExactSum,
+    /// Sum of waits of calls not answered.
+    pub wait_abandoned: ExactSum,
+    /// Sum of talk time of answered calls.
+    pub talk: ExactSum,
+    /// Sum of hold time of answered calls.
+    pub hold: ExactSum,
+    /// Sum of after-call work of answered calls.
+    pub wrap: ExactSum,
+}
+
+impl CallTally {
+    /// Adds one whole call under a definition.
     #[inline]
-    pub fn add_call(&mut self, def: &KpiDefinition, c: &CallFacts) {
+    pub fn add(&mut self, def: &KpiDefinition, c: &CallFacts) {
         self.offered += 1;
         let within_t = c.wait_s <= def.sl_threshold_s;
         match c.outcome {
@@ -102,7 +145,114 @@ impl Agg {
                 }
             }
         }
+    }
+
+    /// Merges another tally; exact and order-independent.
+    pub fn merge(&mut self, o: &CallTally) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.abandoned += o.abandoned;
+        self.answered_within_t += o.answered_within_t;
+        self.abandoned_within_t += o.abandoned_within_t;
+        self.short_abandons += o.short_abandons;
+        self.system_exits += o.system_exits;
+        self.system_exits_within_t += o.system_exits_within_t;
+        self.short_system_exits += o.short_system_exits;
+        self.wait_answered.merge(o.wait_answered);
+        self.wait_abandoned.merge(o.wait_abandoned);
+        self.talk.merge(o.talk);
+        self.hold.merge(o.hold);
+        self.wrap.merge(o.wrap);
+    }
+}
+
+impl Agg {
+    /// Adds one call with a single stint under a definition: the stint in this queue and
+    /// the whole call.
+    #[inline]
+    pub fn add_call(&mut self, def: &KpiDefinition, c: &CallFacts) {
+        self.add_stint(def, c);
+        self.add_whole_call(def, c);
+    }
+
+    /// Adds one stint of a call with several stints: counted in this queue's figures only.
+    #[inline]
+    pub fn add_stint(&mut self, def: &KpiDefinition, c: &CallFacts) {
+        self.offered += 1;
+        let within_t = c.wait_s <= def.sl_threshold_s;
+        match c.outcome {
+            Outcome::Answered => {
+                self.answered += 1;
+                self.answered_within_t += u64::from(within_t);
+                self.wait_answered.add(c.wait_s);
+                self.talk.add(c.talk_s);
+                self.hold.add(c.hold_s);
+                self.wrap.add(c.wrap_s);
+            }
+            Outcome::Abandoned | Outcome::SystemExit => {
+                let short = c.wait_s <= def.short_abandon_s;
+                self.abandoned += 1;
+                self.abandoned_within_t += u64::from(within_t);
+                self.short_abandons += u64::from(short);
+                self.wait_abandoned.add(c.wait_s);
+                if c.outcome == Outcome::SystemExit {
+                    self.system_exits += 1;
+                    self.system_exits_within_t += u64::from(within_t);
+                    self.short_system_exits += u64::from(short);
+                }
+            }
+        }
+    }
+
+    /// Adds one whole call (its stints stitched together) to the call-level tally, with its
+    /// sale: counted once in figures over all queues.
+    #[inline]
+    pub fn add_whole_call(&mut self, def: &KpiDefinition, c: &CallFacts) {
+        self.calls.add(def, c);
         self.sales += u64::from(c.sale);
+    }
+
+    /// The stint fields as a tally (what a row from before call tallies holds for calls).
+    fn stint_tally(&self) -> CallTally {
+        CallTally {
+            offered: self.offered,
+            answered: self.answered,
+            abandoned: self.abandoned,
+            answered_within_t: self.answered_within_t,
+            abandoned_within_t: self.abandoned_within_t,
+            short_abandons: self.short_abandons,
+            system_exits: self.system_exits,
+            system_exits_within_t: self.system_exits_within_t,
+            short_system_exits: self.short_system_exits,
+            wait_answered: self.wait_answered,
+            wait_abandoned: self.wait_abandoned,
+            talk: self.talk,
+            hold: self.hold,
+            wrap: self.wrap,
+        }
+    }
+
+    /// This aggregate with its call fields counting whole calls instead of stints: what
+    /// figures over all queues are computed from (merge the views of every queue's rows).
+    pub fn calls_view(&self) -> Agg {
+        let t = self.calls;
+        Agg {
+            offered: t.offered,
+            answered: t.answered,
+            abandoned: t.abandoned,
+            answered_within_t: t.answered_within_t,
+            abandoned_within_t: t.abandoned_within_t,
+            short_abandons: t.short_abandons,
+            system_exits: t.system_exits,
+            system_exits_within_t: t.system_exits_within_t,
+            short_system_exits: t.short_system_exits,
+            wait_answered: t.wait_answered,
+            wait_abandoned: t.wait_abandoned,
+            talk: t.talk,
+            hold: t.hold,
+            wrap: t.wrap,
+            ..*self
+        }
     }
 
     /// Adds agent-state time (already split to this interval).
@@ -171,6 +321,7 @@ impl Agg {
         self.system_exits += o.system_exits;
         self.system_exits_within_t += o.system_exits_within_t;
         self.short_system_exits += o.short_system_exits;
+        self.calls.merge(&o.calls);
     }
 
     /// Caller abandons: the calls not answered that were not system exits.
@@ -179,7 +330,8 @@ impl Agg {
     }
 
     /// Encodes the aggregate for storage as two comma-separated texts: the counts
-    /// and the raw 64.64 exact sums, in a fixed order (new fields are appended).
+    /// and the raw 64.64 exact sums, in a fixed order (new fields are appended: the call
+    /// tally's counts after the system exits, its sums after the QA sum).
     pub fn encode(&self) -> (String, String) {
         let counts = [
             self.offered,
@@ -200,6 +352,15 @@ impl Agg {
             self.system_exits,
             self.system_exits_within_t,
             self.short_system_exits,
+            self.calls.offered,
+            self.calls.answered,
+            self.calls.abandoned,
+            self.calls.answered_within_t,
+            self.calls.abandoned_within_t,
+            self.calls.short_abandons,
+            self.calls.system_exits,
+            self.calls.system_exits_within_t,
+            self.calls.short_system_exits,
         ];
         let sums = [
             self.wait_answered,
@@ -211,13 +372,20 @@ impl Agg {
             self.paused,
             self.busy,
             self.qa_sum,
+            self.calls.wait_answered,
+            self.calls.wait_abandoned,
+            self.calls.talk,
+            self.calls.hold,
+            self.calls.wrap,
         ];
         let c: Vec<String> = counts.iter().map(u64::to_string).collect();
         let s: Vec<String> = sums.iter().map(|x| x.to_raw().to_string()).collect();
         (c.join(","), s.join(","))
     }
 
-    /// Decodes [`Agg::encode`]'s output; missing trailing fields are zero.
+    /// Decodes [`Agg::encode`]'s output; missing trailing fields are zero, except a missing
+    /// call tally: rows stored before it counted each call once in its queue, so their
+    /// tally is their call fields.
     pub fn decode(counts: &str, sums: &str) -> Result<Agg, KpiError> {
         let bad = || {
             KpiError::InvalidDefinition(format!("corrupt stored aggregate {counts:?} / {sums:?}"))
@@ -234,7 +402,7 @@ impl Agg {
             .collect::<Result<_, _>>()?;
         let cn = |i: usize| c.get(i).copied().unwrap_or(0);
         let sn = |i: usize| s.get(i).copied().unwrap_or_default();
-        Ok(Agg {
+        let mut agg = Agg {
             offered: cn(0),
             answered: cn(1),
             abandoned: cn(2),
@@ -262,7 +430,27 @@ impl Agg {
             paused: sn(6),
             busy: sn(7),
             qa_sum: sn(8),
-        })
+            calls: CallTally {
+                offered: cn(18),
+                answered: cn(19),
+                abandoned: cn(20),
+                answered_within_t: cn(21),
+                abandoned_within_t: cn(22),
+                short_abandons: cn(23),
+                system_exits: cn(24),
+                system_exits_within_t: cn(25),
+                short_system_exits: cn(26),
+                wait_answered: sn(9),
+                wait_abandoned: sn(10),
+                talk: sn(11),
+                hold: sn(12),
+                wrap: sn(13),
+            },
+        };
+        if c.len() <= 18 {
+            agg.calls = agg.stint_tally();
+        }
+        Ok(agg)
     }
 
     /// Computes the figures of this aggregate under the definition that built it.
@@ -443,6 +631,40 @@ impl Aggregator {
         Ok(start)
     }
 
+    /// Adds one stint of a call with several stints in its own queue (see
+    /// [`Agg::add_stint`]); returns the start of its interval.
+    pub fn add_stint(&mut self, queue: &str, facts: &CallFacts) -> Result<i64, KpiError> {
+        let start = self.bucketer.start_of(attribution_ts(&self.def, facts))?;
+        let (def, row) = self.def_and_row(queue, start);
+        row.add_stint(def, facts);
+        Ok(start)
+    }
+
+    /// Adds a whole call with several stints (stitched by [`CallFacts::of_stints`]) to the
+    /// call tally of its first queue's row (see [`Agg::add_whole_call`]); returns the
+    /// start of its interval.
+    pub fn add_whole_call(
+        &mut self,
+        first_queue: &str,
+        facts: &CallFacts,
+    ) -> Result<i64, KpiError> {
+        let start = self.bucketer.start_of(attribution_ts(&self.def, facts))?;
+        let (def, row) = self.def_and_row(first_queue, start);
+        row.add_whole_call(def, facts);
+        Ok(start)
+    }
+
+    /// The definition and the row of (queue, start), created empty if missing.
+    fn def_and_row(&mut self, queue: &str, start: i64) -> (&KpiDefinition, &mut Agg) {
+        let q = intern(&mut self.queues, queue);
+        let row = &mut self
+            .rows
+            .entry((q, start))
+            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
+            .1;
+        (&self.def, row)
+    }
+
     /// The aggregate row for a key, created empty if missing (for agent time, QA, surveys).
     pub fn row_mut(&mut self, queue: &str, ts: i64) -> Result<&mut Agg, KpiError> {
         let start = self.bucketer.start_of(ts)?;
@@ -522,6 +744,10 @@ mod tests {
             sale: false,
         }
     }
+
+    use crate::{Bucketer, Granularity};
+    use jiff::tz::TimeZone;
+    use std::collections::BTreeMap;
 
     fn agg(calls: &[CallFacts], def: &KpiDefinition) -> Agg {
         let mut a = Agg::default();
@@ -688,5 +914,85 @@ mod tests {
         assert_eq!(attribution_ts(&d, &c), 905);
         d.attribution = Attribution::End;
         assert_eq!(attribution_ts(&d, &c), 890 + 125);
+    }
+
+    #[test]
+    fn a_call_through_two_queues_is_a_stint_in_each_and_one_call_over_all() {
+        let d = KpiDefinition::standard();
+        let mut ag = Aggregator::new(
+            d.clone(),
+            Bucketer::new(Granularity::Minutes(15), TimeZone::UTC),
+        );
+        // Answered in "ventas" after 10 s (talk 100 s), transferred to "soporte", answered
+        // there after 30 s (talk 100 s): the call waited 40 s and talked 200 s.
+        let a = CallFacts {
+            enter_ts: 0,
+            ..call(10.0, Outcome::Answered)
+        };
+        let b = CallFacts {
+            enter_ts: 120,
+            ..call(30.0, Outcome::Answered)
+        };
+        ag.add_stint("ventas", &a).unwrap();
+        ag.add_stint("soporte", &b).unwrap();
+        let whole = CallFacts::of_stints(&[a, b]).unwrap();
+        assert_eq!(
+            (whole.enter_ts, whole.wait_s, whole.talk_s),
+            (0, 40.0, 200.0)
+        );
+        ag.add_whole_call("ventas", &whole).unwrap();
+        // A call with one stint in "soporte", abandoned.
+        ag.add_call(
+            "soporte",
+            &CallFacts {
+                enter_ts: 60,
+                ..call(5.0, Outcome::Abandoned)
+            },
+        )
+        .unwrap();
+        let mut per_queue = BTreeMap::new();
+        let mut all = Agg::default();
+        for ((q, _), agg) in ag.sorted_rows() {
+            per_queue
+                .entry(q.clone())
+                .or_insert_with(Agg::default)
+                .merge(agg);
+            all.merge(&agg.calls_view());
+        }
+        let v = &per_queue["ventas"];
+        let s = &per_queue["soporte"];
+        assert_eq!((v.offered, v.answered, v.talk.to_f64()), (1, 1, 100.0));
+        assert_eq!((s.offered, s.answered, s.abandoned), (2, 1, 1));
+        assert_eq!(s.wait_answered.to_f64(), 30.0);
+        assert_eq!((all.offered, all.answered, all.abandoned), (2, 1, 1));
+        assert_eq!(
+            (all.talk.to_f64(), all.wait_answered.to_f64()),
+            (200.0, 40.0)
+        );
+        // SL over all queues: the call waited 40 s in all (> 20 s), the abandon 5 s.
+        assert_eq!(all.figures(&d).sl, Some(0.0));
+    }
+
+    #[test]
+    fn rows_stored_before_call_tallies_count_each_of_their_calls_once() {
+        let d = KpiDefinition::standard();
+        let a = agg(
+            &[
+                call(4.0, Outcome::Answered),
+                call(40.0, Outcome::SystemExit),
+            ],
+            &d,
+        );
+        assert_eq!(a.calls_view(), a);
+        let (c, s) = a.encode();
+        // The first 18 counts and 9 sums are what rows stored before the tally hold.
+        let old_c: Vec<&str> = c.split(',').take(18).collect();
+        let old_s: Vec<&str> = s.split(',').take(9).collect();
+        let old = Agg::decode(&old_c.join(","), &old_s.join(",")).unwrap();
+        assert_eq!(old, a);
+        let mut stint_only = Agg::default();
+        stint_only.add_stint(&d, &call(4.0, Outcome::Answered));
+        let (c, s) = stint_only.encode();
+        assert_eq!(Agg::decode(&c, &s).unwrap().calls.offered, 0);
     }
 }

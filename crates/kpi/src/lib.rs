@@ -19,7 +19,7 @@ pub mod fxhash;
 pub mod interval;
 pub mod record;
 
-pub use aggregate::{attribution_ts, Agg, AggKey, Aggregator, Figures};
+pub use aggregate::{attribution_ts, Agg, AggKey, Aggregator, CallTally, Figures};
 pub use definition::{
     Attribution, DefinitionId, KpiDefinition, Registry, SlDenominator, SlNumerator,
 };

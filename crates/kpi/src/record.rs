@@ -57,6 +57,33 @@ pub struct CallFacts {
     pub sale: bool,
 }
 
+impl CallFacts {
+    /// The whole call of its stints, given in order: it entered when the first stint did,
+    /// waited and talked the sum of the stints' waits and talks, ended as the last stint
+    /// ended, and is a sale if any stint was. `None` for no stints.
+    pub fn of_stints(stints: &[CallFacts]) -> Option<CallFacts> {
+        let first = stints.first()?;
+        let last = stints.last()?;
+        let mut call = CallFacts {
+            enter_ts: first.enter_ts,
+            wait_s: 0.0,
+            talk_s: 0.0,
+            hold_s: 0.0,
+            wrap_s: 0.0,
+            outcome: last.outcome,
+            sale: false,
+        };
+        for s in stints {
+            call.wait_s += s.wait_s;
+            call.talk_s += s.talk_s;
+            call.hold_s += s.hold_s;
+            call.wrap_s += s.wrap_s;
+            call.sale |= s.sale;
+        }
+        Some(call)
+    }
+}
+
 /// A call as stored and drilled down to: facts plus identifying attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallRecord {

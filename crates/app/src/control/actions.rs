@@ -407,7 +407,11 @@ impl App {
             .kpi_aggregates(p.id, def.id(), Some(start), Some(end))
             .await?
         {
-            totals.entry(r.interval_start).or_default().merge(&r.agg);
+            // Programme totals: each call once, however many queues it passed through.
+            totals
+                .entry(r.interval_start)
+                .or_default()
+                .merge(&r.agg.calls_view());
         }
         Ok(totals)
     }

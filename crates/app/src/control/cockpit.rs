@@ -147,8 +147,9 @@ impl App {
                     .map_err(crate::Error::internal)?
                     .to_zoned(tz.clone())
                     .date();
+                // Programme totals: each call once, however many queues it passed through.
                 if let Some(a) = daily.get_mut(&day) {
-                    a.merge(&r.agg);
+                    a.merge(&r.agg.calls_view());
                 }
             }
             let mut total = Agg::default();

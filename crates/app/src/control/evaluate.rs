@@ -176,7 +176,11 @@ impl App {
             )
             .await?
         {
-            totals.entry(r.interval_start).or_default().merge(&r.agg);
+            // Programme totals: each call once, however many queues it passed through.
+            totals
+                .entry(r.interval_start)
+                .or_default()
+                .merge(&r.agg.calls_view());
         }
         let excluded = holidays(history_from, last_day);
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use jiff::tz::TimeZone;
 use rumbo_ingest::issue::{Issue, IssueKind};
 use rumbo_ingest::mapping::MappedRecord;
-use rumbo_ingest::queue_log::AgentSession;
+use rumbo_ingest::queue_log::{AgentSession, StitchedCall};
 use rumbo_ingest::std_calls::StdCall;
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::{Aggregator, Bucketer, CallFacts, CallRecord, Granularity, KpiDefinition};
@@ -17,7 +17,10 @@ use super::{io_error, natural_key, time_error};
 use crate::Result;
 
 /// Header of retained call records built from parsed calls (queue_log, CDR, mapped files).
-pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue";
+/// A call that passed through several queues is retained as one record per stint, each in
+/// its own queue's segment: `stints` is the call's number of stints and `stint` the
+/// record's position (1-based), so recomputation puts the call back together.
+pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue,stint";
 
 /// Keep at most this many issues per batch.
 const MAX_ISSUES: usize = 100_000;
@@ -201,12 +204,56 @@ impl<'a> BatchWriter<'a> {
         if let Some(h) = &r.caller_hash {
             self.fcr(h, &r.queue, start, f.enter_ts);
         }
+        self.retain_call(r, start, r.stints, 1)
+    }
+
+    /// A call stitched from its queue stints: counted once (one natural key, one call in
+    /// the call tally of its first queue, FCR and sale once) and, when it passed through
+    /// several queues, as one stint in each queue's figures with that leg's wait, talk,
+    /// agent and outcome, each stint retained in its own queue's segment.
+    pub(super) fn add_stitched(&mut self, c: &StitchedCall) -> Result<()> {
+        // Most calls have one stint: their record is the stint, nothing to build.
+        if c.stints.len() <= 1 {
+            return self.add_call(c.first_line, &c.record);
+        }
+        if !self.accept("call", c.record.call_id.as_bytes(), c.first_line) {
+            return Ok(());
+        }
+        let stints = c.stint_records();
+        let facts: Vec<CallFacts> = stints.iter().map(|s| s.facts).collect();
+        let Some(whole) = CallFacts::of_stints(&facts) else {
+            return Ok(());
+        };
+        let first_queue = &stints[0].queue;
+        self.ts(whole.enter_ts);
+        let start = self
+            .aggregation
+            .add_whole_call(first_queue, &whole)
+            .map_err(time_error)?;
+        if let Some(h) = &c.record.caller_hash {
+            self.fcr(h, first_queue, start, whole.enter_ts);
+        }
+        let n = stints.len() as u32;
+        for (i, s) in stints.iter().enumerate() {
+            let start = self
+                .aggregation
+                .add_stint(&s.queue, &s.facts)
+                .map_err(time_error)?;
+            self.retain_call(s, start, n, i as u32 + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Retains one call record (a whole call, or stint `stint` of `stints`) in the segment
+    /// of its queue and interval.
+    fn retain_call(&mut self, r: &CallRecord, start: i64, stints: u32, stint: u32) -> Result<()> {
+        let f = r.facts;
         let o = opt_text;
         let mut text = std::mem::take(&mut self.line);
         text.clear();
         let _ = write!(
             text,
-            "{},{},{},{:?},{:?},{:?},{:?},{},{},{},{},{},{},{},{}",
+            "{},{},{},{:?},{:?},{:?},{:?},{},{},{},{},{},{},{},{},{}",
             csv_text(&r.call_id),
             csv_text(&r.queue),
             f.enter_ts,
@@ -220,8 +267,9 @@ impl<'a> BatchWriter<'a> {
             o(&r.caller_masked),
             o(&r.disposition),
             u8::from(f.sale),
-            r.stints,
-            o(&r.first_queue)
+            stints,
+            o(&r.first_queue),
+            stint
         );
         let result = self.retain(CALL_HEADER, &r.queue, start, span(&f), text.as_bytes());
         self.line = text;

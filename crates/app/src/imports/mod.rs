@@ -643,7 +643,7 @@ fn parse_file(
                     match item {
                         QueueLogItem::Call(c) => {
                             last_ts = last_ts.max(c.record.facts.enter_ts);
-                            w.add_call(c.first_line, &c.record)?;
+                            w.add_stitched(&c)?;
                         }
                         QueueLogItem::Session(s) => sessions.push(s),
                         QueueLogItem::Issue(i) => w.issues.push(i),

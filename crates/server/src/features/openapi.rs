@@ -372,6 +372,15 @@ fn schemas() -> Value {
     v["KpiRow"]["properties"]["abandoned"] =
         json!({ "type": "integer", "description": "caller abandons (system exits apart)" });
     v["KpiRow"]["properties"]["system_exits"] = json!({ "type": "integer", "description": "queue timeouts, queues without agents and exit keys" });
+    let n = json!({ "type": ["number", "null"] });
+    v["KpiTotal"] = json!({ "type": "object", "description": "over one queue its stints; over all queues each call once", "properties": {
+        "queue": { "type": "string", "description": "the queue asked for (empty: every queue)" }, "definition": { "type": "string" },
+        "from": { "type": ["string", "null"], "format": "date" }, "to": { "type": ["string", "null"], "format": "date" },
+        "offered": { "type": "integer" }, "answered": { "type": "integer" },
+        "abandoned": { "type": "integer", "description": "caller abandons (system exits apart)" },
+        "system_exits": { "type": "integer" }, "answered_within_t": { "type": "integer" }, "short_abandons": { "type": "integer" },
+        "sl": n, "asa_s": n, "aht_s": n, "abandon_rate": n, "abandon_rate_excl_short": n, "occupancy": n,
+        "fcr": n, "conversion": n, "sph": n, "qa_score": n, "csat": n, "nps": n } });
     v
 }
 
@@ -448,6 +457,15 @@ fn control_paths(paths: &mut Value) {
             "tags": ["control"],
             "parameters": [q("by", "15m | 30m | 1h | day | week | month"), q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
             "responses": { "200": ok(arr("KpiRow")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/kpis/total"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "KPIs of the whole period: over one queue, its stints; over all queues, each call once however many queues it passed through",
+            "tags": ["control"],
+            "parameters": [q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
+            "responses": { "200": ok(r("KpiTotal")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         }
     });
     paths["/programs/{code}/kpis/calls"] = json!({

@@ -647,3 +647,94 @@ async fn an_upload_recognised_by_content_names_its_layout_and_an_unknown_one_lin
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{}", batches.body);
     assert_eq!(list[0]["layout"], "queue-log-pipe");
 }
+
+/// An attended transfer from `ventas` to `soporte` under one call id (2026-01-01 10:00 UTC):
+/// Ana answers in ventas after 5 s and talks 70 s; Bob answers in soporte after 10 s and
+/// talks 130 s.
+const ATTENDED_TWO_QUEUES: &str = "\
+1767261600|x1|ventas|NONE|ENTERQUEUE||+56911112222|1
+1767261605|x1|ventas|Ana|CONNECT|5|x1.2|3
+1767261660|x1|soporte|NONE|ENTERQUEUE||+56911112222|1
+1767261670|x1|soporte|Bob|CONNECT|10|x1.3|2
+1767261675|x1|ventas|Ana|ATTENDEDTRANSFER|BRIDGE|x1.3|5|70|1
+1767261800|x1|soporte|Bob|COMPLETECALLER|10|130|1
+";
+
+#[tokio::test]
+async fn a_call_through_two_queues_is_a_stint_per_queue_row_and_one_call_in_the_programme_total() {
+    let (app, m) = setup().await;
+    let r = import(&app, &m, "CTRL1", ATTENDED_TWO_QUEUES).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["imported"], 1);
+    let get = |path: String| {
+        let app = &app;
+        let m = &m;
+        async move {
+            let res = app.api(Some(m), Method::GET, &path, None).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+            res.json()
+        }
+    };
+    let period = "from=2026-01-01&to=2026-01-01";
+    let rows = get(format!("/programs/CTRL1/kpis?by=day&{period}")).await;
+    let row = |q: &str| {
+        let r = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["queue"] == q)
+            .unwrap_or_else(|| panic!("{q} row in {rows}"));
+        (
+            r["offered"].as_u64(),
+            r["asa_s"].as_f64(),
+            r["aht_s"].as_f64(),
+        )
+    };
+    assert_eq!(row("ventas"), (Some(1), Some(5.0), Some(70.0)));
+    assert_eq!(row("soporte"), (Some(1), Some(10.0), Some(130.0)));
+
+    let all = get(format!("/programs/CTRL1/kpis/total?{period}")).await;
+    assert_eq!(
+        (&all["offered"], &all["answered"], &all["abandoned"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "one call over all queues: {all}"
+    );
+    assert_eq!(
+        (all["asa_s"].as_f64(), all["aht_s"].as_f64()),
+        (Some(15.0), Some(200.0))
+    );
+    let one = get(format!("/programs/CTRL1/kpis/total?{period}&queue=soporte")).await;
+    assert_eq!(
+        (one["offered"].as_u64(), one["aht_s"].as_f64()),
+        (Some(1), Some(130.0)),
+        "{one}"
+    );
+
+    let drill =
+        get("/programs/CTRL1/kpis/calls?by=15m&queue=soporte&start=1767261600".into()).await;
+    assert_eq!(drill["offered"], 1, "{drill}");
+    assert_eq!(drill["calls"][0]["queue"], "soporte", "{drill}");
+    assert_eq!(drill["calls"][0]["talk_s"], 130.0, "{drill}");
+
+    let control = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/control?by=1h&{period}"))
+        .await;
+    assert_eq!(control.status, StatusCode::OK);
+    assert!(
+        control
+            .body
+            .contains("<p>Ofrecidas</p><p><strong>1</strong></p>"),
+        "the summary card counts the call once: {}",
+        control.body
+    );
+    assert!(
+        control.body.contains("01-01-2026 07:00: 1</title>")
+            && !control.body.contains("01-01-2026 07:00: 2</title>"),
+        "the volume chart counts the call once: {}",
+        control.body
+    );
+}

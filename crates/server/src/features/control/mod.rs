@@ -4,8 +4,13 @@
 //! granularity, each row linked to the batches it comes from), `/programs/{code}/imports`
 //! (upload, batch list), `/programs/{code}/imports/{id}` (counts and the data-quality report,
 //! line by line) and `/imports/jobs/{id}` (progress of a queued or running import; refreshes
-//! itself). API: `GET /programs/{code}/kpis`, `GET|POST /programs/{code}/imports`,
+//! itself). API: `GET /programs/{code}/kpis`, `GET /programs/{code}/kpis/total`,
+//! `GET /programs/{code}/kpis/calls`, `GET|POST /programs/{code}/imports`,
 //! `GET /programs/{code}/imports/{id}`, `GET /imports/jobs/{id}`.
+//!
+//! A call that passed through several queues is one stint in each queue's rows and one call
+//! in the figures over all queues (the summary cards, plan targets and `kpis/total` without a
+//! queue), which merge each row's call tally.
 //!
 //! Imports are job rows (`rumbo_app::jobs`): the upload is stored in the database (or the data
 //! folder on SQLite) and any server's worker runs it, so every server shows the same progress
@@ -58,6 +63,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/kpis", get(api_kpis))
         .route("/programs/{code}/kpis/calls", get(api_calls))
+        .route("/programs/{code}/kpis/total", get(api_kpi_total))
         .route(
             "/programs/{code}/imports",
             get(api_batches)
@@ -113,9 +119,97 @@ pub struct KpiRow {
     pub batches: Vec<i64>,
 }
 
+/// The figures of a whole period as the API returns them: over one queue (its stints) when
+/// the query names one, else over all queues with each call counted once however many
+/// queues it passed through.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiTotal {
+    /// The queue asked for (empty: every queue).
+    pub queue: String,
+    /// The definition (`name@vN`) of the figures.
+    pub definition: String,
+    /// First day of the period (programme time zone), when it has data.
+    pub from: Option<String>,
+    /// Last day of the period.
+    pub to: Option<String>,
+    /// Calls (all queues) or stints (one queue) offered.
+    pub offered: u64,
+    /// Of those, answered.
+    pub answered: u64,
+    /// Caller abandons (system exits apart, whatever the definition counts as abandons).
+    pub abandoned: u64,
+    /// System exits: queue timeout, empty queue, exit key.
+    pub system_exits: u64,
+    /// Answered within the definition's threshold.
+    pub answered_within_t: u64,
+    /// Abandoned within the short-abandon limit.
+    pub short_abandons: u64,
+    /// Service level (0–1).
+    pub sl: Option<f64>,
+    /// Average speed of answer, seconds.
+    pub asa_s: Option<f64>,
+    /// Average handle time, seconds.
+    pub aht_s: Option<f64>,
+    /// Abandoned ÷ offered, as the definition counts abandons.
+    pub abandon_rate: Option<f64>,
+    /// The abandon rate without short abandons.
+    pub abandon_rate_excl_short: Option<f64>,
+    /// Agent occupancy (0–1).
+    pub occupancy: Option<f64>,
+    /// First-contact resolution (0–1).
+    pub fcr: Option<f64>,
+    /// Sales ÷ answered.
+    pub conversion: Option<f64>,
+    /// Sales per logged-in hour.
+    pub sph: Option<f64>,
+    /// Mean QA score.
+    pub qa_score: Option<f64>,
+    /// CSAT top-box share (0–1).
+    pub csat: Option<f64>,
+    /// Net promoter score.
+    pub nps: Option<f64>,
+}
+
+impl KpiTotal {
+    /// The total of a computed view for the queue asked for.
+    fn of(queue: &str, v: &KpiView) -> KpiTotal {
+        let (a, f) = (&v.total_agg, &v.total);
+        KpiTotal {
+            queue: queue.to_string(),
+            definition: v.definition.id().to_string(),
+            from: v.from.map(|d| d.to_string()),
+            to: v.to.map(|d| d.to_string()),
+            offered: a.offered,
+            answered: a.answered,
+            abandoned: a.caller_abandons(),
+            system_exits: a.system_exits,
+            answered_within_t: a.answered_within_t,
+            short_abandons: a.short_abandons,
+            sl: f.sl,
+            asa_s: f.asa_s,
+            aht_s: f.aht_s,
+            abandon_rate: f.abandon_rate,
+            abandon_rate_excl_short: f.abandon_rate_excl_short,
+            occupancy: f.occupancy,
+            fcr: f.fcr,
+            conversion: f.conversion,
+            sph: f.sph,
+            qa_score: f.qa_score,
+            csat: f.csat,
+            nps: f.nps,
+        }
+    }
+}
+
 struct KpiView {
-    /// Figures over the whole period and the queues shown, merged exactly from the counts.
+    /// Counts over the whole period and the queues shown: one queue's stints, or every
+    /// call once over all queues.
+    total_agg: rumbo_kpi::Agg,
+    /// Figures of `total_agg`, merged exactly from the counts.
     total: rumbo_kpi::Figures,
+    /// Offered, caller abandons and system exits per interval start, counted as
+    /// `total_agg` is (the volume chart).
+    volume: BTreeMap<i64, (u64, u64, u64)>,
     /// Contacts handled (answered) and sales over the period.
     handled: u64,
     sales: u64,
@@ -222,10 +316,24 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     let def_label = definition.id().to_string();
     let queue_filter = q.queue.trim();
     let mut total_agg = rumbo_kpi::Agg::default();
-    for ((queue, _), agg) in k.aggregation.sorted_rows() {
-        // Programme-level rows (agent time) always count towards the totals.
-        if queue_filter.is_empty() || queue == queue_filter || queue.is_empty() {
-            total_agg.merge(agg);
+    let mut volume: BTreeMap<i64, (u64, u64, u64)> = BTreeMap::new();
+    for ((queue, start), agg) in k.aggregation.sorted_rows() {
+        // Over all queues a call that passed through several counts once (its call
+        // tally); one queue counts its own stints. Programme-level rows (agent time)
+        // always count towards the totals.
+        let counted = if queue_filter.is_empty() {
+            agg.calls_view()
+        } else if queue == queue_filter || queue.is_empty() {
+            *agg
+        } else {
+            continue;
+        };
+        total_agg.merge(&counted);
+        if !queue.is_empty() {
+            let v = volume.entry(*start).or_default();
+            v.0 += counted.offered;
+            v.1 += counted.caller_abandons();
+            v.2 += counted.system_exits;
         }
     }
     let total = total_agg.figures(&definition);
@@ -269,25 +377,14 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
         .collect();
     Ok(KpiView {
         total,
+        total_agg,
+        volume,
         handled: total_agg.answered,
         sales: total_agg.sales,
         definition,
         from,
         to,
         rows,
-    })
-}
-
-/// Totals over rows (for the summary cards: offered, answered, abandoned, system exits),
-/// merged exactly from the counts.
-fn totals(rows: &[KpiRow]) -> (u64, u64, u64, u64) {
-    rows.iter().fold((0, 0, 0, 0), |(o, a, b, e), r| {
-        (
-            o + r.offered,
-            a + r.answered,
-            b + r.abandoned,
-            e + r.system_exits,
-        )
     })
 }
 
@@ -515,9 +612,13 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
                 .or_default()
                 .push((i, sl * 100.0));
         }
-        offered[i as usize] += r.offered as f64;
-        abandoned[i as usize] += r.abandoned as f64;
-        exits[i as usize] += r.system_exits as f64;
+    }
+    for (start, (o, a, e)) in &v.volume {
+        if let Some(i) = index.get(start) {
+            offered[*i as usize] += *o as f64;
+            abandoned[*i as usize] += *a as f64;
+            exits[*i as usize] += *e as f64;
+        }
     }
     let sl_chart = line_chart(&LineChart {
         frame: frame(
@@ -654,7 +755,8 @@ async fn control_page(
             @if v.rows.is_empty() {
                 p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }
             } @else {
-                @let (o, a, ab, ex) = totals(&v.rows);
+                @let t = &v.total_agg;
+                @let (o, a, ab, ex) = (t.offered, t.answered, t.caller_abandons(), t.system_exits);
                 div.grid {
                     div.card { p { (ctx.t("control.offered")) } p { strong { (o) } } }
                     div.card { p { (ctx.t("control.answered")) } p { strong { (a) } } }
@@ -1240,6 +1342,15 @@ async fn api_kpis(
     Query(q): Query<KpiParams>,
 ) -> Result<Json<Vec<KpiRow>>, AppError> {
     Ok(Json(kpi_view(&state, &p, &q).await?.rows))
+}
+
+async fn api_kpi_total(
+    State(state): State<AppState>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    Query(q): Query<KpiParams>,
+) -> Result<Json<KpiTotal>, AppError> {
+    let v = kpi_view(&state, &p, &q).await?;
+    Ok(Json(KpiTotal::of(q.queue.trim(), &v)))
 }
 
 async fn api_batches(
