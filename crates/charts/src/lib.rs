@@ -11,10 +11,12 @@ pub mod bar;
 pub mod gantt;
 pub mod heatmap;
 pub mod line;
+pub mod slots;
 pub mod svg;
 
 pub use bar::{bar_chart, BarChart, BarSeries};
 pub use gantt::{gantt_chart, Gantt, GanttBar, GanttLabels};
 pub use heatmap::{risk_heat_map, HeatMap, Tone};
 pub use line::{line_chart, LineChart, Series};
+pub use slots::{slot_heat_map, slot_heat_map_height, SlotHeatMap, SlotStatus};
 pub use svg::{escape, Frame, Target};

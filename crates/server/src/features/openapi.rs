@@ -381,6 +381,15 @@ fn schemas() -> Value {
         "system_exits": { "type": "integer" }, "answered_within_t": { "type": "integer" }, "short_abandons": { "type": "integer" },
         "sl": n, "asa_s": n, "aht_s": n, "abandon_rate": n, "abandon_rate_excl_short": n, "occupancy": n,
         "fcr": n, "conversion": n, "sph": n, "qa_score": n, "csat": n, "nps": n } });
+    v["HeatMap"] = json!({ "type": "object", "description": "service level per weekday and hour of the period; over one queue its stints, over all queues each call once", "properties": {
+        "queue": { "type": "string" }, "definition": { "type": "string" },
+        "from": { "type": ["string", "null"], "format": "date" }, "to": { "type": ["string", "null"], "format": "date" },
+        "sl_target": { "type": ["number", "null"], "description": "the plan's service-level target, percent" },
+        "cells": { "type": "array", "items": { "type": "object", "properties": {
+            "weekday": { "type": "integer", "minimum": 1, "maximum": 7, "description": "1 = Monday" },
+            "slot": { "type": "string", "description": "HH:MM, programme time zone" },
+            "offered": { "type": "integer" }, "answered": { "type": "integer" }, "answered_within_t": { "type": "integer" },
+            "sl": n, "below_target": { "type": ["boolean", "null"] } } } } } });
     v
 }
 
@@ -466,6 +475,15 @@ fn control_paths(paths: &mut Value) {
             "tags": ["control"],
             "parameters": [q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
             "responses": { "200": ok(r("KpiTotal")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/kpis/heatmap"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "Service level per weekday and hour over the period, judged against the plan's target",
+            "tags": ["control"],
+            "parameters": [q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
+            "responses": { "200": ok(r("HeatMap")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         }
     });
     paths["/programs/{code}/kpis/calls"] = json!({

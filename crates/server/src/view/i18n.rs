@@ -94,6 +94,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control.es.toml"),
     "\n",
+    include_str!("../../i18n/control2.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -107,6 +109,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/harden.en.toml"),
     "\n",
     include_str!("../../i18n/control.en.toml"),
+    "\n",
+    include_str!("../../i18n/control2.en.toml"),
     "\n",
 );
 
@@ -233,6 +237,7 @@ mod tests {
         keys.extend(family("lang", Lang::ALL));
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
+        keys.extend(family("control2.weekday", 1..=7));
         let kinds = rumbo_kpi::control::Kind::ALL.map(|k| k.as_str());
         keys.extend(family("alarm.kind", kinds));
         keys.extend(family("alarm.what", kinds));

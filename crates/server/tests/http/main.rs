@@ -3,6 +3,7 @@
 mod access;
 mod cockpit;
 mod control;
+mod control_views;
 mod helpers;
 mod openapi;
 mod plan;

@@ -5,6 +5,7 @@
 //! (upload, batch list), `/programs/{code}/imports/{id}` (counts and the data-quality report,
 //! line by line) and `/imports/jobs/{id}` (progress of a queued or running import; refreshes
 //! itself). API: `GET /programs/{code}/kpis`, `GET /programs/{code}/kpis/total`,
+//! `GET /programs/{code}/kpis/heatmap` (see `heatmap`),
 //! `GET /programs/{code}/kpis/calls`, `GET|POST /programs/{code}/imports`,
 //! `GET /programs/{code}/imports/{id}`, `GET /imports/jobs/{id}`.
 //!
@@ -45,6 +46,8 @@ use crate::view::redirect;
 use crate::view::{csrf_field, fmt_dec, fmt_instant, fmt_pct, layout, svg, Section};
 use crate::AppState;
 
+mod heatmap;
+
 pub fn page_router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/control", get(control_page))
@@ -64,6 +67,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/programs/{code}/kpis", get(api_kpis))
         .route("/programs/{code}/kpis/calls", get(api_calls))
         .route("/programs/{code}/kpis/total", get(api_kpi_total))
+        .route("/programs/{code}/kpis/heatmap", get(heatmap::api_heat_map))
         .route(
             "/programs/{code}/imports",
             get(api_batches)
@@ -279,10 +283,14 @@ fn granularity_of(by: &str) -> Result<Granularity, AppError> {
     }
 }
 
-async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiView, AppError> {
-    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-    let definition = definition_of(&q.definition)?;
-    let granularity = granularity_of(&q.by)?;
+/// The period a query names (`from`/`to`, inclusive days in the programme's time zone); the
+/// last 7 days with data when it names none.
+async fn period_of(
+    state: &AppState,
+    p: &Programme,
+    q: &KpiParams,
+    tz: &TimeZone,
+) -> Result<(Option<jiff::civil::Date>, Option<jiff::civil::Date>), AppError> {
     let day = |s: &str, field: &'static str| -> Result<Option<jiff::civil::Date>, AppError> {
         match s.trim() {
             "" => Ok(None),
@@ -295,13 +303,21 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     let (mut from, mut to) = (day(&q.from, "from")?, day(&q.to, "to")?);
     if from.is_none() && to.is_none() {
         let batches = state.app.import_batches(p).await?;
-        (from, to) = default_period(&batches, &tz);
+        (from, to) = default_period(&batches, tz);
     }
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             return Err(AppError::invalid("to", "error.period.end_before_start"));
         }
     }
+    Ok((from, to))
+}
+
+async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiView, AppError> {
+    let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+    let definition = definition_of(&q.definition)?;
+    let granularity = granularity_of(&q.by)?;
+    let (from, to) = period_of(state, p, q, &tz).await?;
     let k = state
         .app
         .clone()
@@ -452,6 +468,18 @@ fn actual_of(indicator: &str, v: &KpiView) -> Option<f64> {
     }
 }
 
+/// Whether a plan target applies to some day of the period (an open period: always).
+fn target_overlaps(
+    t: &rumbo_domain::plan::objectives::KpiTarget,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> bool {
+    match (from, to) {
+        (Some(f), Some(to)) => t.period_start <= to && f <= t.period_end,
+        _ => true,
+    }
+}
+
 /// The programme's KPI targets that apply to the period, each judged green/amber/red.
 async fn target_checks(
     state: &AppState,
@@ -465,11 +493,7 @@ async fn target_checks(
         .await?;
     let mut out = Vec::new();
     for (_, t) in state.app.kpi_targets(&cx).await? {
-        let overlaps = match (v.from, v.to) {
-            (Some(f), Some(to)) => t.period_start <= to && f <= t.period_end,
-            _ => true,
-        };
-        if !overlaps {
+        if !target_overlaps(&t, v.from, v.to) {
             continue;
         }
         let actual = actual_of(&t.indicator, v);
@@ -706,6 +730,10 @@ async fn control_page(
         .iter()
         .find(|c| c.indicator == "service_level")
         .map(|c| c.target);
+    let heat = match &view {
+        Some(_) => Some(heatmap::heat_map(&state, &ctx, &p, &q).await?),
+        None => None,
+    };
     let title = format!("{} · {}", ctx.t("control.kpis"), p.code);
     let by = if q.by.is_empty() {
         "1h".to_string()
@@ -772,6 +800,7 @@ async fn control_page(
                 }
                 (targets_panel(&ctx, &checks))
                 (charts(&ctx, v, sl_target))
+                @if let Some(h) = &heat { (heatmap::heat_map_figure(&ctx, h)) }
                 table {
                     caption { (ctx.t("control.table")) }
                     thead { tr {
