@@ -4,7 +4,7 @@
 //! The judged window is the last `window_days` local days up to the latest imported
 //! interval (so a programme whose data stopped still shows its last week, and the detectors
 //! never judge intervals not yet imported); the `history_weeks` before it form the seasonal
-//! baseline. Figures are the programme totals over all queues under the standard KPI
+//! baseline, and the volume forecast is fitted on the weeks before it (see `forecast`). Figures are the programme totals over all queues under the standard KPI
 //! definition. Open hours are learnt from the history: a weekday's slot is open when at least
 //! three quarters of the earlier same weekdays (holidays excluded) had calls in it.
 
@@ -304,6 +304,42 @@ impl App {
             window_from,
             &drift,
         ));
+
+        // (c) Volume against the forecast made before the window, bounded by that forecast's
+        // own errors over the days just before the window.
+        let cut_off = window_from
+            .checked_sub(days(super::forecast::BAND_DAYS))
+            .map_err(Error::internal)?;
+        let vols = super::forecast::volumes(
+            self,
+            p,
+            local_start(
+                cut_off
+                    .checked_sub(days(super::forecast::FIT_DAYS))
+                    .map_err(Error::internal)?,
+                tz,
+            )?,
+            end_ts,
+        )
+        .await?;
+        let end = end_ts.min(latest + SLOT_S);
+        if let Some(forecast) = super::forecast::forecast_from(&vols, tz, cut_off, end)? {
+            let points = super::forecast::judged_points(&vols, &forecast);
+            let (calibration, window): (Vec<_>, Vec<_>) =
+                points.into_iter().partition(|p| p.start < from_ts);
+            let errors: Vec<f64> = calibration
+                .iter()
+                .map(|p| detect::forecast_error(p.actual, p.forecast))
+                .collect();
+            if let Some(band) = detect::forecast_band(&errors) {
+                out.extend(detect::forecast_deviations(
+                    "",
+                    &window,
+                    band,
+                    rules.persistence,
+                ));
+            }
+        }
 
         // (f) Data gaps in the open hours learnt from the history.
         let mut weekdays_seen: HashMap<Weekday, u32> = HashMap::new();

@@ -1,7 +1,8 @@
 //! The control loop: alarm rules per programme (versioned), the evaluation of a programme's
 //! alarms from its stored aggregates, plan and budget, the alarms' lifecycle (open →
 //! acknowledged → resolved, with an assignee), and the cockpit that gathers, per programme,
-//! targets, alarms, overdue work, budget burn and next milestones.
+//! targets, alarms, overdue work, budget burn and next milestones; and the volume forecast
+//! beside the actual volume, made by the WFM engine from the programme's own history.
 //!
 //! The maths are in `rumbo_kpi::control` (pure); this module reads what it needs through the
 //! store and the plan use cases, passes "today" and the Chilean holidays of the WFM calendar,
@@ -10,6 +11,7 @@
 mod actions;
 mod cockpit;
 mod evaluate;
+mod forecast;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +19,7 @@ pub use actions::{
     ActionInput, ActionStatus, ApprovalRequest, OptionInput, WhatIfRow, PRIORITIES, STATUSES,
 };
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
+pub use forecast::{VolumeForecast, VolumePoint, BAND_DAYS, FIT_DAYS};
 pub use rumbo_store::control::ActionRow;
 
 use rumbo_domain::access::Action;

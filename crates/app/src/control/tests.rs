@@ -256,6 +256,16 @@ async fn evaluation_raises_each_planted_problem_once_and_again_changes_nothing()
     );
     assert!(surge[0].magnitude > 0.4, "{}", surge[0].magnitude);
 
+    // The forecast made before the window sees the surge too, and only the surge.
+    let beyond = of("forecast_deviation");
+    assert_eq!(beyond.len(), 1, "{beyond:?}");
+    assert_eq!(
+        (beyond[0].period_start, beyond[0].period_end),
+        (at(surge_day, 11, &f.tz), at(surge_day, 13, &f.tz))
+    );
+    assert_eq!(beyond[0].metric, "offered");
+    assert!(beyond[0].magnitude > 0.4, "{}", beyond[0].magnitude);
+
     let gap = of("data_gap");
     assert_eq!(gap.len(), 1, "{gap:?}");
     assert_eq!(
@@ -632,4 +642,53 @@ async fn an_action_on_the_surge_costs_its_options_with_the_wfm_engine_and_is_che
     assert_eq!(e["n_after"], 0);
     assert!(e["n_before"].as_u64().unwrap() >= 24, "{e}");
     assert_eq!(e["test"], "mann_whitney_one_sided");
+}
+
+#[tokio::test]
+async fn the_volume_forecast_of_ordinary_weeks_follows_the_actual_volume_counted_once_per_call() {
+    let f = fixture().await;
+    import(&f, &demo_call_csv(f.today, &f.tz, 42, 11)).await;
+    let from = f.today.checked_sub(6.days()).unwrap();
+    let v = f
+        .app
+        .volume_forecast(&f.manager, "CTL1", from, f.today)
+        .await
+        .unwrap()
+        .expect("five weeks of history are enough");
+    assert_eq!(v.cut_off, from);
+    assert!(v.points.windows(2).all(|w| w[1].start - w[0].start == 900));
+    let def = rumbo_kpi::KpiDefinition::standard();
+    let k = f
+        .app
+        .programme_kpis(crate::kpis::KpiQuery {
+            programme_code: "CTL1",
+            definition: &def,
+            granularity: rumbo_kpi::Granularity::Day,
+            from: Some(from),
+            to: Some(f.today),
+        })
+        .await
+        .unwrap();
+    let offered: u64 = k
+        .aggregation
+        .sorted_rows()
+        .into_iter()
+        .filter(|((q, _), _)| !q.is_empty())
+        .map(|(_, a)| a.calls_view().offered)
+        .sum();
+    let actual: u64 = v.points.iter().map(|p| p.actual).sum();
+    assert_eq!(
+        actual, offered,
+        "the actual volume is the programme's aggregates"
+    );
+    let error: f64 = v
+        .points
+        .iter()
+        .map(|p| (p.actual as f64 - p.forecast).abs())
+        .sum();
+    let wape = error / actual as f64;
+    assert!(
+        wape < 0.3,
+        "an ordinary week is forecast within 30 % WAPE: {wape}"
+    );
 }
