@@ -71,9 +71,20 @@ pub(crate) fn forecast_from(
         tz,
     )?;
     let fit_end = local_start(cut_off, tz)?;
-    if volumes.range(fit_from..fit_end).next().is_none() {
+    let Some(first_call) = volumes
+        .range(fit_from..fit_end)
+        .find(|(_, v)| **v > 0)
+        .map(|(s, _)| *s)
+    else {
         return Ok(None);
-    }
+    };
+    // The history starts on the first day with calls: the weeks before a programme began
+    // are not weeks without calls, and would read as a steep trend.
+    let first = Timestamp::from_second(first_call)
+        .map_err(Error::internal)?
+        .to_zoned(tz.clone())
+        .date();
+    let fit_from = local_start(first, tz)?;
     // Every quarter hour of the fitted days, zero where no call arrived, so the model sees
     // 15-minute intervals and closed hours as closed.
     let mut history = Vec::new();
@@ -90,9 +101,6 @@ pub(crate) fn forecast_from(
         });
         s += SLOT_S;
     }
-    let first = cut_off
-        .checked_sub(FIT_DAYS.days())
-        .map_err(Error::internal)?;
     let last = Timestamp::from_second(end)
         .map_err(Error::internal)?
         .to_zoned(tz.clone())

@@ -381,6 +381,12 @@ fn schemas() -> Value {
         "system_exits": { "type": "integer" }, "answered_within_t": { "type": "integer" }, "short_abandons": { "type": "integer" },
         "sl": n, "asa_s": n, "aht_s": n, "abandon_rate": n, "abandon_rate_excl_short": n, "occupancy": n,
         "fcr": n, "conversion": n, "sph": n, "qa_score": n, "csat": n, "nps": n } });
+    v["VolumeForecast"] = json!({ "type": "object", "description": "each call once over all queues", "properties": {
+        "from": { "type": ["string", "null"], "format": "date" }, "to": { "type": ["string", "null"], "format": "date" },
+        "cut_off": { "type": ["string", "null"], "format": "date", "description": "the forecast was fitted on the days before it; null without enough history" },
+        "points": { "type": "array", "items": { "type": "object", "properties": {
+            "start": { "type": "integer", "description": "interval start, UTC epoch seconds" },
+            "actual": { "type": "integer" }, "forecast": { "type": "number" } } } } } });
     v["HeatMap"] = json!({ "type": "object", "description": "service level per weekday and hour of the period; over one queue its stints, over all queues each call once", "properties": {
         "queue": { "type": "string" }, "definition": { "type": "string" },
         "from": { "type": ["string", "null"], "format": "date" }, "to": { "type": ["string", "null"], "format": "date" },
@@ -484,6 +490,15 @@ fn control_paths(paths: &mut Value) {
             "tags": ["control"],
             "parameters": [q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive"), q("definition", "name or name@vN"), q("queue", "one queue only")],
             "responses": { "200": ok(r("HeatMap")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/kpis/forecast"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "Offered calls against the WFM engine's forecast per 15 minutes, the forecast fitted on the weeks before the period",
+            "tags": ["control"],
+            "parameters": [q("from", "first day, YYYY-MM-DD (programme time zone)"), q("to", "last day, inclusive")],
+            "responses": { "200": ok(r("VolumeForecast")), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         }
     });
     paths["/programs/{code}/kpis/calls"] = json!({

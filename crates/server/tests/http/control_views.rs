@@ -14,8 +14,14 @@ const OFFSET_S: i64 = 3 * 3600;
 /// Two working weeks (Monday 5 to Friday 16 January 2026), 09:00–17:59 local, four calls an
 /// hour answered within 5 s, except Monday 10:00 where three of the four wait 60 s.
 fn two_weeks_with_a_weak_monday_ten() -> String {
+    working_days(12)
+}
+
+/// `days` days from Monday 5 January 2026, weekdays only, as in
+/// [`two_weeks_with_a_weak_monday_ten`].
+fn working_days(days: i64) -> String {
     let mut s = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");
-    for day in (0..12).filter(|d| d % 7 < 5) {
+    for day in (0..days).filter(|d| d % 7 < 5) {
         for hour in 9..=17 {
             for k in 0..4 {
                 let ts = MONDAY_UTC + day * 86_400 + hour * 3600 + OFFSET_S + k * 600;
@@ -34,6 +40,10 @@ fn two_weeks_with_a_weak_monday_ten() -> String {
 }
 
 async fn setup() -> (TestApp, Who) {
+    setup_with(&two_weeks_with_a_weak_monday_ten()).await
+}
+
+async fn setup_with(calls: &str) -> (TestApp, Who) {
     let app = TestApp::spawn().await;
     let m = app.user("jefa@x.cl", "manager", None).await;
     let mut p = programme_json("HEAT1", app.client_a);
@@ -78,7 +88,7 @@ async fn setup() -> (TestApp, Who) {
         .send(
             Request::post("/api/v1/programs/HEAT1/imports?source=calls&file_name=llamadas.csv")
                 .header(header::AUTHORIZATION, format!("Bearer {}", m.bearer))
-                .body(Body::from(two_weeks_with_a_weak_monday_ten()))
+                .body(Body::from(calls.to_string()))
                 .unwrap(),
         )
         .await;
@@ -183,6 +193,10 @@ async fn the_heat_map_shows_the_weak_monday_slot_below_target_with_the_aggregate
         2,
         "the cell and the legend"
     );
+    // No history before the period: no forecast, and the page says why.
+    assert!(page
+        .body
+        .contains("No hay historia suficiente antes de este período"));
 }
 
 #[tokio::test]
@@ -197,4 +211,59 @@ async fn the_heat_map_api_refuses_a_period_that_ends_before_it_starts() {
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+}
+
+#[tokio::test]
+async fn five_weeks_of_history_give_a_forecast_of_the_last_week_beside_its_actual_volume() {
+    // Five weeks: Monday 5 January to Friday 6 February 2026; the last week is compared.
+    let (app, m) = setup_with(&working_days(33)).await;
+    let period = "from=2026-02-02&to=2026-02-08";
+    let res = app
+        .api(
+            Some(&m),
+            Method::GET,
+            &format!("/programs/HEAT1/kpis/forecast?{period}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v = res.json();
+    assert_eq!(v["cut_off"], "2026-02-02", "{v}");
+    let points = v["points"].as_array().unwrap();
+    let actual: u64 = points.iter().map(|p| p["actual"].as_u64().unwrap()).sum();
+    let total = app
+        .api(
+            Some(&m),
+            Method::GET,
+            &format!("/programs/HEAT1/kpis/total?{period}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(Some(actual), total["offered"].as_u64(), "{total}");
+    assert_eq!(actual, 5 * 9 * 4);
+    let error: f64 = points
+        .iter()
+        .map(|p| (p["actual"].as_f64().unwrap() - p["forecast"].as_f64().unwrap()).abs())
+        .sum();
+    assert!(
+        error / (actual as f64) < 0.2,
+        "four identical weeks forecast the fifth within 20 % WAPE: {}",
+        error / actual as f64
+    );
+
+    let page = app
+        .get_page(Some(&m), &format!("/programs/HEAT1/control?{period}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Volumen pronosticado y real"));
+    assert!(
+        page.body.contains("anteriores al 02-02-2026"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("Llamadas recibidas y pronosticadas por hora"));
+    assert!(!page.body.contains("No hay historia suficiente"));
 }

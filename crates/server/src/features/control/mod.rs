@@ -5,7 +5,8 @@
 //! (upload, batch list), `/programs/{code}/imports/{id}` (counts and the data-quality report,
 //! line by line) and `/imports/jobs/{id}` (progress of a queued or running import; refreshes
 //! itself). API: `GET /programs/{code}/kpis`, `GET /programs/{code}/kpis/total`,
-//! `GET /programs/{code}/kpis/heatmap` (see `heatmap`),
+//! `GET /programs/{code}/kpis/heatmap` (see `heatmap`), `GET /programs/{code}/kpis/forecast`
+//! (see `forecast`),
 //! `GET /programs/{code}/kpis/calls`, `GET|POST /programs/{code}/imports`,
 //! `GET /programs/{code}/imports/{id}`, `GET /imports/jobs/{id}`.
 //!
@@ -46,6 +47,7 @@ use crate::view::redirect;
 use crate::view::{csrf_field, fmt_dec, fmt_instant, fmt_pct, layout, svg, Section};
 use crate::AppState;
 
+mod forecast;
 mod heatmap;
 
 pub fn page_router() -> Router<AppState> {
@@ -68,6 +70,10 @@ pub fn api_router() -> Router<AppState> {
         .route("/programs/{code}/kpis/calls", get(api_calls))
         .route("/programs/{code}/kpis/total", get(api_kpi_total))
         .route("/programs/{code}/kpis/heatmap", get(heatmap::api_heat_map))
+        .route(
+            "/programs/{code}/kpis/forecast",
+            get(forecast::api_forecast),
+        )
         .route(
             "/programs/{code}/imports",
             get(api_batches)
@@ -730,9 +736,12 @@ async fn control_page(
         .iter()
         .find(|c| c.indicator == "service_level")
         .map(|c| c.target);
-    let heat = match &view {
-        Some(_) => Some(heatmap::heat_map(&state, &ctx, &p, &q).await?),
-        None => None,
+    let (heat, volume_forecast) = match &view {
+        Some(_) => (
+            Some(heatmap::heat_map(&state, &ctx, &p, &q).await?),
+            forecast::forecast(&state, &ctx, &p, &q).await?.1,
+        ),
+        None => (None, None),
     };
     let title = format!("{} · {}", ctx.t("control.kpis"), p.code);
     let by = if q.by.is_empty() {
@@ -801,6 +810,7 @@ async fn control_page(
                 (targets_panel(&ctx, &checks))
                 (charts(&ctx, v, sl_target))
                 @if let Some(h) = &heat { (heatmap::heat_map_figure(&ctx, h)) }
+                (forecast::forecast_section(&ctx, &p, volume_forecast.as_ref()))
                 table {
                     caption { (ctx.t("control.table")) }
                     thead { tr {
