@@ -831,6 +831,7 @@ this line is garbage
                 data_dir: data.path().to_path_buf(),
                 jobs,
                 caller_keys: None,
+                smtp: None,
             },
         );
         let client = app

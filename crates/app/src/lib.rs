@@ -21,6 +21,7 @@ pub mod keys;
 pub mod kpis;
 pub mod mappings;
 pub mod model;
+pub mod notify;
 pub mod operator;
 pub mod plan;
 pub mod programmes;
@@ -43,6 +44,8 @@ pub struct Settings {
     /// Caller-hashing keys given by the environment (`RUMBO_CALLER_KEYS`, see [`keys`]);
     /// `None`: the key file in the data folder.
     pub caller_keys: Option<String>,
+    /// Where e-mail notifications of new alarms go; `None`: no e-mail.
+    pub smtp: Option<notify::SmtpSettings>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("rumbo-data"),
             jobs: jobs::JobSettings::default(),
             caller_keys: None,
+            smtp: None,
         }
     }
 }

@@ -27,6 +27,16 @@ pub struct FileConfig {
     pub header_timeout_secs: Option<u64>,
     /// Data folder (raw import records, uploads); relative to the file's folder.
     pub data_dir: Option<PathBuf>,
+    /// SMTP relay for alarm e-mails (`RUMBO_SMTP_HOST`); none: no e-mail.
+    pub smtp_host: Option<String>,
+    /// Its port (`RUMBO_SMTP_PORT`; default 25).
+    pub smtp_port: Option<u16>,
+    /// Sender address (`RUMBO_SMTP_FROM`).
+    pub smtp_from: Option<String>,
+    /// User for AUTH PLAIN (`RUMBO_SMTP_USER`), only sent to a relay on this host.
+    pub smtp_user: Option<String>,
+    /// Password (`RUMBO_SMTP_PASSWORD`, preferred over the file); never logged.
+    pub smtp_password: Option<String>,
     /// The folder of the file read (for relative paths in it).
     #[serde(skip)]
     pub base: PathBuf,
@@ -65,6 +75,40 @@ impl FileConfig {
     }
 }
 
+impl FileConfig {
+    /// The SMTP settings of alarm e-mails: each `RUMBO_SMTP_*` variable over its field in this
+    /// file; `None` without a host. Without a sender, `rumbo@` the host.
+    pub fn smtp(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Option<rumbo_app::notify::SmtpSettings>> {
+        let pick = |var: &str, file: &Option<String>| {
+            env(var)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| file.clone())
+        };
+        let Some(host) = pick("RUMBO_SMTP_HOST", &self.smtp_host) else {
+            return Ok(None);
+        };
+        let port = match env("RUMBO_SMTP_PORT").filter(|v| !v.trim().is_empty()) {
+            Some(p) => p
+                .trim()
+                .parse()
+                .with_context(|| format!("RUMBO_SMTP_PORT `{p}` is not a port"))?,
+            None => self.smtp_port.unwrap_or(25),
+        };
+        Ok(Some(rumbo_app::notify::SmtpSettings {
+            from: pick("RUMBO_SMTP_FROM", &self.smtp_from)
+                .unwrap_or_else(|| format!("rumbo@{host}")),
+            user: pick("RUMBO_SMTP_USER", &self.smtp_user),
+            password: pick("RUMBO_SMTP_PASSWORD", &self.smtp_password),
+            host,
+            port,
+            texts: rumbo_server::features::control::alarm_mail_texts(),
+        }))
+    }
+}
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rumbo.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -89,5 +133,30 @@ mod tests {
             PathBuf::from("/srv/d")
         );
         assert!(f.data_dir(Some(Path::new("rel")), "x").is_absolute());
+    }
+
+    #[test]
+    fn smtp_settings_take_the_environment_over_the_file_and_need_a_host() {
+        let none = |_: &str| None;
+        assert!(FileConfig::default().smtp(none).unwrap().is_none());
+        let f: FileConfig = toml::from_str(
+            "smtp_host = \"relay.local\"\nsmtp_port = 587\nsmtp_user = \"rumbo\"\nsmtp_password = \"del-archivo\"",
+        )
+        .unwrap();
+        let env = |v: &str| match v {
+            "RUMBO_SMTP_PASSWORD" => Some("del-entorno".to_string()),
+            "RUMBO_SMTP_FROM" => Some("alarmas@bpo.cl".to_string()),
+            _ => None,
+        };
+        let s = f.smtp(env).unwrap().unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("relay.local", 587));
+        assert_eq!(s.from, "alarmas@bpo.cl");
+        assert_eq!(s.user.as_deref(), Some("rumbo"));
+        assert_eq!(s.password.as_deref(), Some("del-entorno"));
+        assert!(!format!("{s:?}").contains("del-entorno"));
+        assert_eq!(s.texts["es"].kinds["data_gap"], "Datos faltantes");
+        assert_eq!(s.texts.len(), 2, "Spanish and English");
+        let bad = |v: &str| (v == "RUMBO_SMTP_PORT").then(|| "veinticinco".to_string());
+        assert!(f.smtp(bad).is_err());
     }
 }

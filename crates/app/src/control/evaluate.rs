@@ -112,9 +112,76 @@ impl App {
             .iter()
             .map(|f| to_new(f, &tz, rules.version))
             .collect::<Result<_>>()?;
+        let known: BTreeSet<i64> = self
+            .store
+            .alarms(p.id, false)
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect();
         let alarms = self.store.record_alarms(actor, p.id, &rows).await?;
         tracing::info!(programme = %p.code, alarms = alarms.len(), "alarms evaluated");
+        let opened: Vec<Alarm> = alarms
+            .iter()
+            .filter(|a| !known.contains(&a.id))
+            .cloned()
+            .collect();
+        if !opened.is_empty() {
+            if let Some(smtp) = self.settings.smtp.clone() {
+                let app = self.clone();
+                let p = p.clone();
+                // Sent apart, so a slow relay never holds an import or a request up.
+                tokio::spawn(async move { app.notify_alarms(&smtp, &p, &opened).await });
+            }
+        }
         Ok(alarms)
+    }
+
+    /// Mails the programme's team (one mail per language) about alarms just opened; failures
+    /// are logged, never the password.
+    async fn notify_alarms(
+        &self,
+        smtp: &crate::notify::SmtpSettings,
+        p: &Programme,
+        opened: &[Alarm],
+    ) {
+        let result = async {
+            let members: BTreeSet<i64> = self
+                .store
+                .members(p.id)
+                .await?
+                .into_iter()
+                .map(|m| m.0)
+                .collect();
+            let mut by_lang: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for u in self.store.users().await? {
+                if u.active && members.contains(&u.id) {
+                    let lang = if smtp.texts.contains_key(&u.lang) {
+                        u.lang
+                    } else {
+                        "es".to_string()
+                    };
+                    by_lang.entry(lang).or_default().push(u.email);
+                }
+            }
+            let alarms: Vec<&Alarm> = opened.iter().collect();
+            for (lang, to) in by_lang {
+                let Some(texts) = smtp.texts.get(&lang) else {
+                    continue;
+                };
+                let mail = crate::notify::alarm_mail(texts, p, to, &alarms);
+                if let Err(e) = crate::notify::send(smtp, &mail).await {
+                    tracing::warn!(programme = %p.code, host = %smtp.host, error = %e, "alarm mail not sent");
+                } else {
+                    tracing::info!(programme = %p.code, recipients = mail.to.len(), "alarm mail sent");
+                }
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(programme = %p.code, error = %e, "alarm mail not sent");
+        }
     }
 
     /// Evaluates after an import job; failures are logged, never fail the import.

@@ -692,3 +692,146 @@ async fn the_volume_forecast_of_ordinary_weeks_follows_the_actual_volume_counted
         "an ordinary week is forecast within 30 % WAPE: {wape}"
     );
 }
+
+/// A local SMTP sink: answers like a relay and hands over (recipients, message) per mail.
+async fn smtp_sink() -> (
+    u16,
+    tokio::sync::mpsc::UnboundedReceiver<(Vec<String>, String)>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let mut r = BufReader::new(stream);
+            r.get_mut().write_all(b"220 sink\r\n").await.unwrap();
+            let (mut rcpts, mut data, mut in_data) = (Vec::new(), String::new(), false);
+            let mut line = String::new();
+            while r.read_line(&mut line).await.unwrap_or(0) > 0 {
+                let answer: &[u8] = if in_data {
+                    if line == ".\r\n" {
+                        in_data = false;
+                        b"250 queued\r\n"
+                    } else {
+                        data.push_str(&line);
+                        b""
+                    }
+                } else if line.starts_with("EHLO") {
+                    b"250-sink\r\n250 8BITMIME\r\n"
+                } else if let Some(to) = line.strip_prefix("RCPT TO:") {
+                    rcpts.push(to.trim().trim_matches(['<', '>']).to_string());
+                    b"250 ok\r\n"
+                } else if line.starts_with("AUTH PLAIN") {
+                    b"235 authenticated\r\n"
+                } else if line.starts_with("DATA") {
+                    in_data = true;
+                    b"354 go on\r\n"
+                } else if line.starts_with("QUIT") {
+                    r.get_mut().write_all(b"221 bye\r\n").await.unwrap();
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                r.get_mut().write_all(answer).await.unwrap();
+                line.clear();
+            }
+            let _ = tx.send((std::mem::take(&mut rcpts), std::mem::take(&mut data)));
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn new_alarms_are_mailed_to_the_programme_team_once_and_known_ones_are_not() {
+    let f = fixture().await;
+    let (port, mut mails) = smtp_sink().await;
+    let mut texts = std::collections::BTreeMap::new();
+    texts.insert(
+        "es".to_string(),
+        crate::notify::MailTexts {
+            subject: "{code}: {count} alarmas nuevas".into(),
+            intro: "Se abrieron {count} alarmas en {name}.".into(),
+            kinds: [(
+                "rejected_share".to_string(),
+                "Importación con muchos rechazos".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+        },
+    );
+    let app = App::new(
+        f.app.store.clone(),
+        Settings {
+            data_dir: f._data.path().to_path_buf(),
+            smtp: Some(crate::notify::SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                from: "rumbo@bpo.cl".into(),
+                user: Some("rumbo".into()),
+                password: Some("s3creto".into()),
+                texts,
+            }),
+            ..Settings::default()
+        },
+    );
+    // A fifth of the file rejected: one alarm.
+    let mut csv = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");
+    let t0 = at(f.today.checked_sub(1.days()).unwrap(), 10, &f.tz);
+    for i in 0..20 {
+        csv.push_str(&format!("C{i},ventas,{},10,200,30,answered\n", t0 + i * 60));
+    }
+    for i in 0..5 {
+        csv.push_str(&format!("X{i},ventas,{},10,200,30,perdida\n", t0 + i * 60));
+    }
+    let path = f._data.path().join("rejected.csv");
+    std::fs::write(&path, &csv).unwrap();
+    app.import_file(
+        ImportRequest {
+            programme_code: "CTL1",
+            path: &path,
+            source: Source::Calls,
+            mapping: None,
+            mapping_name: None,
+            actor: f.manager.actor(),
+            job: None,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let alarms = app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    assert!(
+        alarms.iter().any(|a| a.kind == "rejected_share"),
+        "{alarms:?}"
+    );
+    let (to, message) = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("a mail within 10 s")
+        .unwrap();
+    assert_eq!(to, vec!["jefa@x.cl".to_string()], "the programme's team");
+    assert!(message.contains("From: rumbo@bpo.cl"), "{message}");
+    let subject = format!("{}: {} alarmas nuevas", "CTL1", alarms.len());
+    assert!(
+        message.contains(&format!(
+            "Subject: =?UTF-8?B?{}?=",
+            crate::notify::base64(subject.as_bytes())
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("Importación con muchos rechazos"),
+        "{message}"
+    );
+    assert!(message.contains("/programs/CTL1/alarms/"), "{message}");
+    assert!(!message.contains("s3creto"));
+
+    // Evaluating again opens nothing new: no second mail.
+    app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), mails.recv())
+            .await
+            .is_err(),
+        "no mail for alarms already known"
+    );
+}

@@ -62,9 +62,17 @@ pub fn serve(
     ));
     jobs.concurrency = workers.max(1);
     jobs.slow_import = args.test_slow_import_ms.map(Duration::from_millis);
+    let smtp = file.smtp(|v| std::env::var(v).ok())?;
+    if let Some(s) = &smtp {
+        tracing::info!(host = %s.host, port = s.port, from = %s.from, "alarm e-mails through SMTP");
+    }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let settings = Settings { jobs, ..super::app_settings(data_dir) };
+        let settings = Settings {
+            jobs,
+            smtp,
+            ..super::app_settings(data_dir)
+        };
         let app = App::open(db_url, settings)
             .await
             .map_err(super::app_error)

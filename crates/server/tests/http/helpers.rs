@@ -129,6 +129,7 @@ impl TestApp {
                         ..Default::default()
                     },
                     caller_keys: None,
+                    smtp: None,
                 },
             ),
             Config::default(),

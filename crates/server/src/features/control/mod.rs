@@ -50,6 +50,30 @@ use crate::AppState;
 mod forecast;
 mod heatmap;
 
+/// The words of the alarm e-mail in every language, from the catalogues, for
+/// `rumbo_app::notify::SmtpSettings::texts`.
+pub fn alarm_mail_texts() -> BTreeMap<String, rumbo_app::notify::MailTexts> {
+    Lang::ALL
+        .iter()
+        .map(|l| {
+            let texts = rumbo_app::notify::MailTexts {
+                subject: l.t("control2.mail_subject").to_string(),
+                intro: l.t("control2.mail_intro").to_string(),
+                kinds: rumbo_app::control::AlarmKind::ALL
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.as_str().to_string(),
+                            l.t(&format!("alarm.kind.{}", k.as_str())).to_string(),
+                        )
+                    })
+                    .collect(),
+            };
+            (l.code().to_string(), texts)
+        })
+        .collect()
+}
+
 pub fn page_router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/control", get(control_page))
