@@ -68,3 +68,12 @@ pub async fn break_raw_records(store: &Store, batch_id: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Moves every batch's commit time `seconds` into the past (tests of retention).
+pub async fn age_batches(store: &Store, seconds: i64) -> Result<()> {
+    sqlx::query("UPDATE import_batches SET created_at = created_at - $1")
+        .bind(seconds)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
