@@ -379,12 +379,9 @@ fn minimised_subject(subject: &str) -> Result<String> {
             return Ok(m);
         }
     }
-    let longest_digits = s
-        .split(|c: char| !c.is_ascii_digit())
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    if longest_digits >= 5 || s.contains('@') {
+    // Five digits or more, however separated, may be a RUT or a number.
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    if digits >= 5 || s.contains('@') {
         return Err(Error::invalid("subject", "error.privacy.subject_clear"));
     }
     Ok(s.to_string())
@@ -1423,6 +1420,8 @@ mod tests {
         );
         assert!(minimised_subject("Ana, ana@example.cl").is_err());
         assert!(minimised_subject("RUT 12345678-5").is_err());
+        assert!(minimised_subject("Ana 12.345.678-5").is_err());
+        assert!(minimised_subject("Ana 9 8765 1234").is_err());
         assert!(minimised_subject(" ").is_err());
     }
 

@@ -84,12 +84,16 @@ const MISSING: &str = "i18n.missing";
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml"),
+    "\n",
+    include_str!("../../i18n/privacy.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/privacy.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
@@ -230,6 +234,17 @@ mod tests {
             keys.extend(family("mapping.field", required.iter().chain(optional)));
         }
         keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
+        {
+            use rumbo_domain::privacy::*;
+            keys.extend(family("privacy.kind", RequestKind::ALL));
+            keys.extend(family("privacy.status", RequestStatus::ALL));
+            keys.extend(family("privacy.urgency", Urgency::ALL));
+            keys.extend(family("privacy.class", DataClass::ALL));
+            keys.extend(family("privacy.basis", LegalBasis::ALL));
+            keys.extend(family("privacy.role", ProcessingRole::ALL));
+            keys.extend(family("privacy.suppression", SuppressionReason::ALL));
+            keys.extend(family("privacy.by", rumbo_app::privacy::IdKind::ALL));
+        }
         assert_keys(keys);
     }
 

@@ -5,6 +5,7 @@ mod control;
 mod helpers;
 mod openapi;
 mod plan;
+mod privacy;
 mod security;
 mod texts;
 mod validation;
