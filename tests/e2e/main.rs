@@ -8,5 +8,6 @@ mod exactly_once;
 mod imports;
 mod jobs;
 mod plan_browser;
+mod privacy;
 mod tidy;
 mod util;

@@ -57,6 +57,11 @@ enum Command {
     Import(cmd::import::ImportCmd),
     /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
     Kpi(cmd::kpi::KpiArgs),
+    /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
+    Purge(cmd::privacy::PurgeArgs),
+    /// Data protection: rights requests, and finding, exporting or erasing a person.
+    #[command(subcommand)]
+    Privacy(cmd::privacy::PrivacyCmd),
     /// Developer tools: seeded call generator, KPI benchmark.
     #[command(subcommand)]
     Dev(cmd::dev::DevCmd),
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
         Command::Wfm(c) => cmd::wfm::run(c),
         Command::Import(c) => cmd::import::run(&db, &data, c),
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
+        Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
+        Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {

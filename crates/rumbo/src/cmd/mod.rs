@@ -3,6 +3,7 @@ pub mod admin;
 pub mod dev;
 pub mod import;
 pub mod kpi;
+pub mod privacy;
 pub mod serve;
 pub mod wfm;
 
