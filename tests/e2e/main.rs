@@ -9,5 +9,6 @@ mod imports;
 mod jobs;
 mod plan_browser;
 mod privacy;
+mod qlog;
 mod tidy;
 mod util;

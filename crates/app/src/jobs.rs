@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::imports::{ImportReport, ImportRequest, Source};
 use rumbo_domain::access::Action;
-use rumbo_ingest::mapping::{Mapping, RecordKind};
+use rumbo_ingest::mapping::Mapping;
 use rumbo_store::jobs::{Job, JobFence, JobFile, JobFileWriter, JobStatus, NewJob};
 use rumbo_store::{now, StoreError};
 use serde::{Deserialize, Serialize};
@@ -145,6 +145,7 @@ enum Outcome {
 /// The file types an import accepts (the names used in forms, the API and the CLI).
 pub fn parse_source(s: &str) -> Result<Source> {
     Ok(match s {
+        "" | "auto" => Source::Auto,
         "queue-log" => Source::QueueLog,
         "cdr" => Source::Cdr,
         "calls" => Source::Calls,
@@ -153,16 +154,6 @@ pub fn parse_source(s: &str) -> Result<Source> {
         "sales" => Source::Sales,
         _ => return Err(Error::invalid("source", "error.import.source")),
     })
-}
-
-fn record_kind(s: Source) -> Option<RecordKind> {
-    match s {
-        Source::Calls => Some(RecordKind::Calls),
-        Source::Quality => Some(RecordKind::Quality),
-        Source::Survey => Some(RecordKind::Survey),
-        Source::Sales => Some(RecordKind::Sales),
-        Source::QueueLog | Source::Cdr => None,
-    }
 }
 
 /// The last component of an uploaded file name, with anything unusual replaced (it becomes a
@@ -207,6 +198,13 @@ pub const ERROR_KEYS: &[&str] = &[
     "error.import.mapping_required",
     "error.import.time",
     "error.import.file_gone",
+    "error.import.unrecognised.blank",
+    "error.import.unrecognised.markup",
+    "error.import.unrecognised.json",
+    "error.import.unrecognised.no_fields",
+    "error.import.unrecognised.unknown_columns",
+    "error.import.unrecognised.unknown_rows",
+    "error.import.layout_mismatch",
     "error.job.payload",
     "error.job.kind",
     "error.not_found",
@@ -342,7 +340,7 @@ impl App {
                 .await
                 .map_err(|_| Error::invalid("mapping", "error.import.mapping"))?;
             let m: Mapping = serde_json::from_str(&saved.mapping_json).map_err(Error::internal)?;
-            if record_kind(src) != Some(m.kind) {
+            if !crate::imports::mapping_fits(src, m.kind) {
                 return Err(Error::invalid("mapping", "error.import.mapping_kind"));
             }
             (Some(saved.name), Some(saved.mapping_json))

@@ -91,7 +91,10 @@ pub struct CallsBehind {
     pub calls: Vec<CallOut>,
     pub total: usize,
     pub answered: usize,
+    /// Caller abandons (system exits are counted apart).
     pub abandoned: usize,
+    /// System exits: queue timeout, empty queue, exit key.
+    pub system_exits: usize,
 }
 
 /// At most this many calls are listed (the counts always cover all of them).
@@ -281,11 +284,10 @@ fn collect(
             continue;
         }
         out.total += 1;
-        let answered = c.facts.outcome == Outcome::Answered;
-        if answered {
-            out.answered += 1
-        } else {
-            out.abandoned += 1
+        match c.facts.outcome {
+            Outcome::Answered => out.answered += 1,
+            Outcome::Abandoned => out.abandoned += 1,
+            Outcome::SystemExit => out.system_exits += 1,
         }
         if out.calls.len() < CALLS_LIMIT {
             out.calls.push(CallOut {
@@ -296,7 +298,7 @@ fn collect(
                 talk_s: c.facts.talk_s,
                 hold_s: c.facts.hold_s,
                 wrap_s: c.facts.wrap_s,
-                outcome: if answered { "answered" } else { "abandoned" },
+                outcome: c.facts.outcome.as_str(),
                 batch_id,
             });
         }

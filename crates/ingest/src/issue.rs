@@ -54,12 +54,20 @@ pub enum IssueKind {
     SessionUnmatched,
     /// The same natural key appeared twice in the file.
     DuplicateKey,
+    /// A figure is derived, not logged (a CDR's wait includes time before the queue).
+    ApproximateWait,
+    /// The line was damaged and repaired before reading (a run of NUL bytes left by a
+    /// crashed logger was removed and the event after it read).
+    Repaired,
+    /// A call event names an agent that no login or queue membership of the file could be
+    /// joined to, so its talk time is missing from occupancy.
+    AgentUnmatched,
 }
 
 impl IssueKind {
     /// Every kind, in declaration order: the catalogues hold a reason per kind, and a test
     /// there enumerates this list.
-    pub const ALL: [IssueKind; 11] = [
+    pub const ALL: [IssueKind; 14] = [
         IssueKind::Unparseable,
         IssueKind::InvalidValue,
         IssueKind::TimeBackwards,
@@ -71,6 +79,9 @@ impl IssueKind {
         IssueKind::SessionNeverClosed,
         IssueKind::SessionUnmatched,
         IssueKind::DuplicateKey,
+        IssueKind::ApproximateWait,
+        IssueKind::Repaired,
+        IssueKind::AgentUnmatched,
     ];
 
     /// Stable snake_case code for storage.
@@ -87,6 +98,9 @@ impl IssueKind {
             IssueKind::SessionNeverClosed => "session_never_closed",
             IssueKind::SessionUnmatched => "session_unmatched",
             IssueKind::DuplicateKey => "duplicate_key",
+            IssueKind::ApproximateWait => "approximate_wait",
+            IssueKind::Repaired => "repaired",
+            IssueKind::AgentUnmatched => "agent_unmatched",
         }
     }
 }
@@ -159,7 +173,10 @@ mod tests {
                 | IssueKind::AttendedTransfer
                 | IssueKind::SessionNeverClosed
                 | IssueKind::SessionUnmatched
-                | IssueKind::DuplicateKey => true,
+                | IssueKind::DuplicateKey
+                | IssueKind::ApproximateWait
+                | IssueKind::Repaired
+                | IssueKind::AgentUnmatched => true,
             };
             assert!(declared && listed(k) == 1, "{k:?}");
         }

@@ -1,7 +1,9 @@
 //! rumbo-ingest: call-platform data in, standard records and data-quality issues out.
 //!
-//! Streaming parsers (constant memory except where the format forbids it, XLSX)
-//! for Asterisk `queue_log` ([`queue_log`]), Asterisk CDR CSV ([`cdr`]), the
+//! The layout of a file is recognised by its content ([`detect`]). Streaming parsers
+//! (constant memory except where the format forbids it, XLSX) for Asterisk `queue_log`
+//! ([`queue_log`], and its table dumps: [`queue_log_table`]), Asterisk CDR CSV ([`cdr`]),
+//! VICIdial call logs ([`vicidial`]), the
 //! standard call CSV ([`std_calls`], the fast path of `rumbo kpi file`) and
 //! vendor CSV/XLSX exports of calls, QA evaluations, surveys and sales through a
 //! saved column [`mapping::Mapping`]. Every bad or suspicious line becomes an
@@ -10,6 +12,7 @@
 //! crate only as keyed hash plus masked form ([`privacy`]).
 
 pub mod cdr;
+pub mod detect;
 mod error;
 pub mod issue;
 pub mod kpi_file;
@@ -18,8 +21,10 @@ pub mod numparse;
 pub mod occupancy;
 pub mod privacy;
 pub mod queue_log;
+pub mod queue_log_table;
 pub mod std_calls;
 pub mod values;
+pub mod vicidial;
 pub mod xlsx;
 
 pub use error::IngestError;

@@ -7,10 +7,29 @@
 //! - [`QueueLogItem::Call`]: one stitched call per Asterisk call id: all queue
 //!   stints (overflow, transfers) joined; answered if the last stint was answered;
 //!   wait = sum of the stints' waits; talk = sum of the connected stints' talk;
+//!   each stint keeps its own queue, agent, wait, talk and outcome
+//!   ([`StitchedCall::stint_records`]);
 //! - [`QueueLogItem::Session`]: agent sessions (login/logoff or queue membership)
 //!   with their pauses and busy spans, reconstructed for occupancy and adherence;
 //!   sessions across midnight stay one session;
-//! - [`QueueLogItem::Issue`]: every rejected or suspicious line with its number.
+//! - [`QueueLogItem::Issue`]: every rejected, suspicious or repaired line with its number.
+//!
+//! A call can be in two queues at once (an attended transfer from one queue to another
+//! keeps the first leg connected while the second waits), so every closing event is
+//! matched to a stint on (call id, queue, agent), the earliest open one first, never on
+//! the call id alone: each leg gets its own talk time and agent.
+//!
+//! Asterisk names a member differently in different events: ADDMEMBER and PAUSE log the
+//! interface (`SIP/1001`, `Local/1001@from-queue/n`) unless `log_membername_as_agent` is
+//! set, while call events log the member name (`Ana`); AGENTLOGIN logs `Agent/1001` with
+//! the channel in its data. A call-event name is joined to an agent session when the
+//! names agree, when they carry the same extension number, or when only one session can
+//! be that member (the sessions in the queues where the name took or rang for calls).
+//! Busy time of a name not joined yet is kept until it is, so occupancy counts it.
+//!
+//! A crashed logger leaves a run of NUL bytes where a line was being written; the bytes
+//! up to the end of the run are removed, the event after it is read, and the line is
+//! reported as repaired.
 //!
 //! A finished call is held for `stitch_window_s` of log time before it is emitted,
 //! because another stint of the same call (overflow, transfer to a queue) may
@@ -75,6 +94,23 @@ impl Stint {
     fn answered(&self) -> bool {
         self.connect_ts.is_some()
     }
+
+    /// How the stint ended for its queue: answered, a system exit (queue timeout, empty
+    /// queue, exit key) or abandoned.
+    pub fn outcome(&self) -> Outcome {
+        if self.answered() {
+            Outcome::Answered
+        } else if is_system_exit(&self.end_event) {
+            Outcome::SystemExit
+        } else {
+            Outcome::Abandoned
+        }
+    }
+}
+
+/// Whether a queue_log event is the queue letting the caller out (not the caller hanging up).
+pub fn is_system_exit(event: &str) -> bool {
+    matches!(event, "EXITWITHTIMEOUT" | "EXITEMPTY" | "EXITWITHKEY")
 }
 
 /// A call stitched from all its stints.
@@ -88,6 +124,38 @@ pub struct StitchedCall {
     pub first_line: u64,
     /// Line of the last event of the call.
     pub last_line: u64,
+}
+
+impl StitchedCall {
+    /// One record per stint, each counted in its own queue with its own wait, talk,
+    /// agent and outcome (a call answered in A and transferred to B is offered to both).
+    /// The call id is the call's; `stints` is the stint's position (1-based) and
+    /// `first_queue` the queue of the call's first stint.
+    pub fn stint_records(&self) -> Vec<CallRecord> {
+        let first_queue = self.stints.first().map(|s| s.queue.clone());
+        self.stints
+            .iter()
+            .enumerate()
+            .map(|(i, st)| {
+                let facts = CallFacts {
+                    enter_ts: st.enter_ts,
+                    wait_s: st.wait_s,
+                    talk_s: st.talk_s,
+                    hold_s: 0.0,
+                    wrap_s: 0.0,
+                    outcome: st.outcome(),
+                    sale: false,
+                };
+                let mut rec = CallRecord::new(self.record.call_id.clone(), st.queue.clone(), facts);
+                rec.agent = st.agent.clone();
+                rec.stints = i as u32 + 1;
+                rec.first_queue = first_queue.clone().filter(|q| *q != st.queue);
+                rec.caller_hash = self.record.caller_hash.clone();
+                rec.caller_masked = self.record.caller_masked.clone();
+                rec
+            })
+            .collect()
+    }
 }
 
 /// A reconstructed agent session.
@@ -107,6 +175,9 @@ pub struct AgentSession {
     pub ring_no_answer: u32,
     /// Line of the login event.
     pub login_line: u64,
+    /// Other names the call events give this agent (member name vs interface), joined
+    /// to the session.
+    pub names: Vec<String>,
 }
 
 /// What the parser yields.
@@ -137,21 +208,90 @@ pub struct QueueLogSummary {
     pub suspicious: u64,
 }
 
-#[derive(Debug, PartialEq)]
-enum CallState {
-    InQueue,
+/// Where one stint (leg) of a call is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Leg {
+    Waiting,
     Connected,
-    Ended,
+    Closed,
 }
 
 #[derive(Debug)]
 struct OpenCall {
     stints: Vec<Stint>,
-    state: CallState,
+    /// The state of each stint, index for index.
+    legs: Vec<Leg>,
+    /// Line of each stint's ENTERQUEUE.
+    enter_lines: Vec<u64>,
     caller: Option<crate::privacy::ProtectedCaller>,
     first_line: u64,
     last_line: u64,
     last_ts: i64,
+}
+
+impl OpenCall {
+    /// A call is over when its latest stint is closed (earlier legs still open are gaps).
+    fn ended(&self) -> bool {
+        self.legs.last() == Some(&Leg::Closed)
+    }
+
+    /// The stint a closing event of `queue` and `agent` belongs to: the earliest one of
+    /// that queue in state `leg`, preferring the one whose agent is `agent`. A queue
+    /// logged as empty or `NONE` matches any queue.
+    fn find(&self, queue: &str, leg: Leg, agent: &str) -> Option<usize> {
+        let any_queue = queue.is_empty() || queue == "NONE";
+        let mut first = None;
+        for (i, st) in self.stints.iter().enumerate() {
+            if self.legs[i] != leg || !(any_queue || st.queue == queue) {
+                continue;
+            }
+            if leg == Leg::Connected && !agent.is_empty() && st.agent.as_deref() == Some(agent) {
+                return Some(i);
+            }
+            first.get_or_insert(i);
+        }
+        first
+    }
+}
+
+/// Call-event names joined to agent sessions (see the module comment).
+#[derive(Debug, Default)]
+struct Identities {
+    /// Call-event name → session key.
+    link: HashMap<String, String>,
+    /// Session keys that call events use as they are.
+    direct: HashSet<String>,
+    /// Names not joined yet → the session keys they can still be.
+    candidates: HashMap<String, Vec<String>>,
+    /// Names not joined yet → busy spans, RINGNOANSWERs and the line first seen.
+    pending: HashMap<String, Pending>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    busy: Vec<(i64, i64)>,
+    calls: u64,
+    ring_no_answer: u32,
+    line: u64,
+}
+
+/// Busy spans kept per agent name not joined to a session yet.
+const MAX_PENDING_BUSY: usize = 100_000;
+
+/// The extension number an agent name carries: `SIP/1001`, `PJSIP/1001-0000a`,
+/// `Local/1001@from-queue/n`, `Agent/1001`, `1001` and `Ana (1001)` all give `1001`.
+fn extension_of(name: &str) -> Option<&str> {
+    let tail = match name.split_once('/') {
+        Some((_, rest)) => rest.split(['@', '-', '/']).next().unwrap_or(""),
+        None => {
+            let mut runs = name
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|r| r.len() >= 2);
+            let run = runs.next()?;
+            return runs.next().is_none().then_some(run);
+        }
+    };
+    (!tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit())).then_some(tail)
 }
 
 #[derive(Debug, Default)]
@@ -162,15 +302,32 @@ struct AgentState {
     pause: Option<(i64, String)>,
 }
 
+/// One input line as the event fields of the pipe file, for layouts that are not the pipe
+/// file (a table dump: [`crate::queue_log_table`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SplitLine {
+    /// `time, callid, queue, agent, event, data1…`, in the pipe file's order.
+    Fields(Vec<String>),
+    /// Not an event (a header row): skipped without an issue.
+    Skip,
+    /// Not understood: the line is rejected with this detail.
+    Bad(String),
+}
+
+/// Turns one raw input line (with its line end) into event fields.
+pub type LineSplitter = Box<dyn FnMut(&[u8]) -> SplitLine + Send>;
+
 /// The streaming parser; iterate it to get [`QueueLogItem`]s.
 pub struct QueueLogParser<R> {
     reader: R,
     opts: QueueLogOptions,
+    splitter: Option<LineSplitter>,
     buf: Vec<u8>,
     line_no: u64,
     out: VecDeque<QueueLogItem>,
     calls: HashMap<String, OpenCall>,
     agents: HashMap<String, AgentState>,
+    ids: Identities,
     last_ts: Option<i64>,
     last_flush: i64,
     finished: bool,
@@ -192,16 +349,26 @@ impl<R: BufRead> QueueLogParser<R> {
         QueueLogParser {
             reader,
             opts,
+            splitter: None,
             buf: Vec::with_capacity(256),
             line_no: 0,
             out: VecDeque::new(),
             calls: HashMap::new(),
             agents: HashMap::new(),
+            ids: Identities::default(),
             last_ts: None,
             last_flush: i64::MIN,
             finished: false,
             summary: QueueLogSummary::default(),
         }
+    }
+
+    /// A parser whose lines are split into event fields by `splitter` instead of as the pipe
+    /// file; everything after the split is the same state machine.
+    pub fn with_splitter(reader: R, opts: QueueLogOptions, splitter: LineSplitter) -> Self {
+        let mut p = QueueLogParser::new(reader, opts);
+        p.splitter = Some(splitter);
+        p
     }
 
     /// Counts so far (complete once the iterator returned `None`).
@@ -241,12 +408,19 @@ impl<R: BufRead> QueueLogParser<R> {
     }
 
     fn process_line(&mut self) {
+        self.strip_nul_run();
         let raw = String::from_utf8_lossy(&self.buf).into_owned();
         let line = raw.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             return;
         }
-        let fields: Vec<String> = if line.contains('|') {
+        let fields: Vec<String> = if let Some(split) = self.splitter.as_mut() {
+            match split(&self.buf) {
+                SplitLine::Fields(f) => f,
+                SplitLine::Skip => return,
+                SplitLine::Bad(why) => return self.reject(IssueKind::Unparseable, why),
+            }
+        } else if line.contains('|') {
             line.split('|').map(str::to_string).collect()
         } else if line.contains(',') {
             match split_quoted(line.as_bytes()) {
@@ -304,6 +478,29 @@ impl<R: BufRead> QueueLogParser<R> {
         }
     }
 
+    /// Removes everything up to the end of the last run of NUL bytes in the line (a crashed
+    /// logger's leftovers, sometimes after a cut line) and reports the line as repaired.
+    fn strip_nul_run(&mut self) {
+        let Some(last) = self.buf.iter().rposition(|&b| b == 0) else {
+            return;
+        };
+        let nuls = self.buf[..=last].iter().filter(|&&b| b == 0).count();
+        let cut = last + 1 - nuls;
+        self.buf.drain(..=last);
+        let rest = if self.buf.iter().all(u8::is_ascii_whitespace) {
+            "nothing followed them"
+        } else {
+            "the event after them was read"
+        };
+        let msg = if cut > 0 {
+            format!("{nuls} NUL bytes and {cut} bytes of a cut line before them removed; {rest}")
+        } else {
+            format!("{nuls} NUL bytes removed; {rest}")
+        };
+        let n = self.line_no;
+        self.push_issue(Issue::suspicious(n, IssueKind::Repaired, msg));
+    }
+
     fn dispatch(
         &mut self,
         ts: i64,
@@ -315,6 +512,7 @@ impl<R: BufRead> QueueLogParser<R> {
     ) {
         let num = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
         let line = self.line_no;
+        let agent = if agent == "NONE" { "" } else { agent };
         match event {
             "ENTERQUEUE" => self.enter_queue(ts, callid, queue, &d[1]),
             "CONNECT" => {
@@ -324,21 +522,25 @@ impl<R: BufRead> QueueLogParser<R> {
                         format!("CONNECT for unknown call {callid}"),
                     );
                 };
-                if call.state != CallState::InQueue {
+                let Some(i) = call.find(queue, Leg::Waiting, agent) else {
                     return self.reject(
                         IssueKind::OrphanEvent,
-                        format!("CONNECT for call {callid} not waiting in a queue"),
+                        format!("CONNECT for call {callid} not waiting in queue {queue}"),
                     );
-                }
-                let st = call.stints.last_mut().expect("in-queue call has a stint");
+                };
+                let st = &mut call.stints[i];
                 st.wait_s = num(&d[0]).unwrap_or((ts - st.enter_ts).max(0) as f64);
                 st.connect_ts = Some(ts);
                 st.agent = (!agent.is_empty()).then(|| agent.to_string());
                 // Asterisk ≥ 1.6 logs the ring time as a third field; ≤ 1.4 has two.
                 st.ring_s = num(&d[2]);
-                call.state = CallState::Connected;
+                call.legs[i] = Leg::Connected;
                 call.last_line = line;
                 call.last_ts = ts;
+                let q = st.queue.clone();
+                if !agent.is_empty() {
+                    self.session_of(agent, &q, line);
+                }
             }
             "COMPLETECALLER" | "COMPLETEAGENT" | "TRANSFER" | "BLINDTRANSFER"
             | "ATTENDEDTRANSFER" => {
@@ -363,26 +565,25 @@ impl<R: BufRead> QueueLogParser<R> {
                         format!("{event} for unknown call {callid}"),
                     );
                 };
-                if call.state != CallState::Connected {
+                let Some(i) = call.find(queue, Leg::Connected, agent) else {
                     return self.reject(
                         IssueKind::OrphanEvent,
-                        format!("{event} for call {callid} that is not connected"),
+                        format!("{event} for call {callid} that is not connected in queue {queue}"),
                     );
-                }
-                let st = call.stints.last_mut().expect("connected call has a stint");
+                };
+                let st = &mut call.stints[i];
                 let connect = st.connect_ts.unwrap_or(ts);
                 st.talk_s = talk.unwrap_or((ts - connect).max(0) as f64);
                 st.end_event = event.to_string();
                 st.transfer_to = dest.clone();
                 let span = (connect, connect + st.talk_s.ceil() as i64);
                 let ag = st.agent.clone();
-                call.state = CallState::Ended;
+                let q = st.queue.clone();
+                call.legs[i] = Leg::Closed;
                 call.last_line = line;
                 call.last_ts = ts;
                 if let Some(ag) = ag {
-                    if let Some(s) = self.agents.get_mut(&ag).and_then(|a| a.session.as_mut()) {
-                        s.busy.push(span);
-                    }
+                    self.add_busy(&ag, &q, span, line);
                 }
                 if event == "ATTENDEDTRANSFER" {
                     self.suspicious(line, IssueKind::AttendedTransfer, format!("attended transfer of call {callid}: queue_log may miss the transferred leg"));
@@ -410,22 +611,35 @@ impl<R: BufRead> QueueLogParser<R> {
                         format!("{event} for unknown call {callid}"),
                     );
                 };
-                if call.state != CallState::InQueue {
+                let Some(i) = call.find(queue, Leg::Waiting, "") else {
                     return self.reject(
                         IssueKind::OrphanEvent,
-                        format!("{event} for call {callid} not waiting in a queue"),
+                        format!("{event} for call {callid} not waiting in queue {queue}"),
                     );
-                }
-                let st = call.stints.last_mut().expect("in-queue call has a stint");
+                };
+                let st = &mut call.stints[i];
                 st.wait_s = wait.unwrap_or((ts - st.enter_ts).max(0) as f64);
                 st.end_event = event.to_string();
-                call.state = CallState::Ended;
+                call.legs[i] = Leg::Closed;
                 call.last_line = line;
                 call.last_ts = ts;
             }
             "RINGNOANSWER" => {
-                if let Some(s) = self.agents.get_mut(agent).and_then(|a| a.session.as_mut()) {
-                    s.ring_no_answer += 1;
+                if agent.is_empty() {
+                    return;
+                }
+                match self.session_of(agent, queue, line) {
+                    Some(key) => {
+                        if let Some(s) = self.agents.get_mut(&key).and_then(|a| a.session.as_mut())
+                        {
+                            s.ring_no_answer += 1;
+                        }
+                    }
+                    None => {
+                        if let Some(p) = self.ids.pending.get_mut(agent) {
+                            p.ring_no_answer += 1;
+                        }
+                    }
                 }
             }
             "AGENTLOGIN" | "AGENTCALLBACKLOGIN" => {
@@ -433,6 +647,16 @@ impl<R: BufRead> QueueLogParser<R> {
                 st.by_login = true;
                 if st.session.is_none() {
                     st.session = Some(new_session(agent, ts, line));
+                }
+                // The data is the channel (`SIP/1001-0000000a`) or the callback extension
+                // (`1001@from-internal`): call events may name the agent by it.
+                let channel = d[0].split(['@']).next().unwrap_or("");
+                let interface = match channel.rsplit_once('-') {
+                    Some((i, _)) if i.contains('/') => i,
+                    _ => channel,
+                };
+                if !interface.is_empty() && interface != agent {
+                    self.link(interface, agent);
                 }
             }
             "AGENTLOGOFF" | "AGENTCALLBACKLOGOFF" => {
@@ -456,14 +680,16 @@ impl<R: BufRead> QueueLogParser<R> {
                 self.close_session(agent, ts);
             }
             "ADDMEMBER" => {
-                let st = self.agents.entry(agent.to_string()).or_default();
+                let key = self.member_key(agent);
+                let st = self.agents.entry(key.clone()).or_default();
                 st.memberships.insert(queue.to_string());
                 if st.session.is_none() {
-                    st.session = Some(new_session(agent, ts, line));
+                    st.session = Some(new_session(&key, ts, line));
                 }
             }
             "REMOVEMEMBER" => {
-                let st = self.agents.entry(agent.to_string()).or_default();
+                let key = self.member_key(agent);
+                let st = self.agents.entry(key.clone()).or_default();
                 let was_member = st.memberships.remove(queue);
                 if st.session.is_none() || !was_member {
                     return self.suspicious(
@@ -473,11 +699,12 @@ impl<R: BufRead> QueueLogParser<R> {
                     );
                 }
                 if st.memberships.is_empty() && !st.by_login {
-                    self.close_session(agent, ts);
+                    self.close_session(&key, ts);
                 }
             }
             "PAUSE" | "PAUSEALL" => {
-                let st = self.agents.entry(agent.to_string()).or_default();
+                let key = self.member_key(agent);
+                let st = self.agents.entry(key).or_default();
                 if st.session.is_none() {
                     return self.suspicious(
                         line,
@@ -490,7 +717,8 @@ impl<R: BufRead> QueueLogParser<R> {
                 }
             }
             "UNPAUSE" | "UNPAUSEALL" => {
-                let st = self.agents.entry(agent.to_string()).or_default();
+                let key = self.member_key(agent);
+                let st = self.agents.entry(key).or_default();
                 match (st.pause.take(), st.session.as_mut()) {
                     (Some((from, reason)), Some(s)) => s.pauses.push((from, ts, reason)),
                     _ => {
@@ -509,6 +737,135 @@ impl<R: BufRead> QueueLogParser<R> {
             other => {
                 let msg = format!("unknown event {:?} kept in the report", truncate(other));
                 self.suspicious(line, IssueKind::UnknownEvent, msg);
+            }
+        }
+    }
+
+    /// The session key of a name in a membership or pause event: the session it was joined
+    /// to when it names one under another name, the name itself otherwise.
+    fn member_key(&self, agent: &str) -> String {
+        if self.agents.contains_key(agent) {
+            return agent.to_string();
+        }
+        match self.ids.link.get(agent) {
+            Some(k) if self.agents.contains_key(k) => k.clone(),
+            _ => agent.to_string(),
+        }
+    }
+
+    /// The session a call-event name belongs to (joining it when it can be told; see the
+    /// module comment), or `None` while it cannot.
+    fn session_of(&mut self, name: &str, queue: &str, line: u64) -> Option<String> {
+        if self.agents.get(name).is_some_and(|a| a.session.is_some()) {
+            if !self.ids.direct.contains(name) {
+                self.ids.direct.insert(name.to_string());
+            }
+            return Some(name.to_string());
+        }
+        if let Some(k) = self.ids.link.get(name) {
+            if self.agents.get(k).is_some_and(|a| a.session.is_some()) {
+                return Some(k.clone());
+            }
+        }
+        if !self.ids.pending.contains_key(name) {
+            let p = Pending {
+                line,
+                ..Pending::default()
+            };
+            self.ids.pending.insert(name.to_string(), p);
+        }
+        let open = |a: &AgentState| a.session.is_some();
+        let ext = extension_of(name);
+        if let Some(ext) = ext {
+            let same: Vec<&String> = self
+                .agents
+                .iter()
+                .filter(|(k, a)| open(a) && extension_of(k) == Some(ext))
+                .map(|(k, _)| k)
+                .collect();
+            if let [only] = same.as_slice() {
+                let key = (*only).clone();
+                self.link(name, &key);
+                return Some(key);
+            }
+        }
+        // Members of this queue that no other name is joined to yet. A name that carries an
+        // extension number is only joined by it (above), never by elimination.
+        if ext.is_some() || self.agents.is_empty() {
+            return None;
+        }
+        let taken: HashSet<&String> = self.ids.link.values().chain(&self.ids.direct).collect();
+        let mut members: Vec<String> = self
+            .agents
+            .iter()
+            .filter(|(k, a)| {
+                open(a)
+                    && !taken.contains(k)
+                    && (a.memberships.contains(queue) || (a.by_login && a.memberships.is_empty()))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        members.sort();
+        let cands = match self.ids.candidates.remove(name) {
+            Some(prev) => prev.into_iter().filter(|k| members.contains(k)).collect(),
+            None => members,
+        };
+        if let [only] = cands.as_slice() {
+            let key = only.clone();
+            self.link(name, &key);
+            return Some(key);
+        }
+        if !cands.is_empty() {
+            self.ids.candidates.insert(name.to_string(), cands);
+        }
+        None
+    }
+
+    /// Joins a call-event name to a session key; moves the time kept for the name into the
+    /// session, and takes the key out of the other names' candidates (which may join them).
+    fn link(&mut self, name: &str, key: &str) {
+        let mut todo = vec![(name.to_string(), key.to_string())];
+        while let Some((name, key)) = todo.pop() {
+            self.ids.link.insert(name.clone(), key.clone());
+            self.ids.candidates.remove(&name);
+            if let Some(p) = self.ids.pending.remove(&name) {
+                if let Some(s) = self.agents.get_mut(&key).and_then(|a| a.session.as_mut()) {
+                    s.busy.extend(p.busy);
+                    s.ring_no_answer += p.ring_no_answer;
+                }
+            }
+            if let Some(s) = self.agents.get_mut(&key).and_then(|a| a.session.as_mut()) {
+                if s.agent != name && !s.names.contains(&name) {
+                    s.names.push(name.clone());
+                }
+            }
+            for (other, cands) in self.ids.candidates.iter_mut() {
+                cands.retain(|k| *k != key);
+                if let [only] = cands.as_slice() {
+                    todo.push((other.clone(), only.clone()));
+                }
+            }
+            self.ids.candidates.retain(|_, c| !c.is_empty());
+        }
+    }
+
+    /// Adds a busy span to the session of a call-event name, or keeps it until the name is
+    /// joined to one.
+    fn add_busy(&mut self, name: &str, queue: &str, span: (i64, i64), line: u64) {
+        match self.session_of(name, queue, line) {
+            Some(key) => {
+                if let Some(s) = self.agents.get_mut(&key).and_then(|a| a.session.as_mut()) {
+                    s.busy.push(span);
+                }
+            }
+            None => {
+                if let Some(p) = self.ids.pending.get_mut(name) {
+                    // Bounded: a name never joined must not make memory grow with the file.
+                    if p.busy.len() < MAX_PENDING_BUSY {
+                        p.busy.push(span);
+                    }
+                    p.calls += 1;
+                }
             }
         }
     }
@@ -533,28 +890,24 @@ impl<R: BufRead> QueueLogParser<R> {
             end_event: String::new(),
             transfer_to: None,
         };
-        let mut gap = None;
+        let mut gap = false;
         match self.calls.get_mut(callid) {
             Some(call) => {
-                // A new stint of a known call: overflow or transfer into a queue.
-                if let Some(prev) = call.stints.last_mut() {
-                    match call.state {
-                        CallState::InQueue => {
-                            prev.wait_s = (ts - prev.enter_ts).max(0) as f64;
-                            prev.end_event = "GAP".into();
-                            gap = Some("left its queue without an exit event");
-                        }
-                        CallState::Connected => {
-                            let c = prev.connect_ts.unwrap_or(ts);
-                            prev.talk_s = (ts - c).max(0) as f64;
-                            prev.end_event = "GAP".into();
-                            gap = Some("was transferred without a TRANSFER/COMPLETE event");
-                        }
-                        CallState::Ended => {}
+                // A new stint of a known call: overflow or transfer into a queue. A caller
+                // waits in one queue at a time, so a stint still waiting left its queue
+                // unlogged; a connected one stays open (an attended transfer keeps the
+                // first leg until its own closing event).
+                for (i, prev) in call.stints.iter_mut().enumerate() {
+                    if call.legs[i] == Leg::Waiting {
+                        prev.wait_s = (ts - prev.enter_ts).max(0) as f64;
+                        prev.end_event = "GAP".into();
+                        call.legs[i] = Leg::Closed;
+                        gap = true;
                     }
                 }
                 call.stints.push(stint);
-                call.state = CallState::InQueue;
+                call.legs.push(Leg::Waiting);
+                call.enter_lines.push(line);
                 call.last_line = line;
                 call.last_ts = ts;
                 if call.caller.is_none() {
@@ -566,7 +919,8 @@ impl<R: BufRead> QueueLogParser<R> {
                     callid.to_string(),
                     OpenCall {
                         stints: vec![stint],
-                        state: CallState::InQueue,
+                        legs: vec![Leg::Waiting],
+                        enter_lines: vec![line],
                         caller,
                         first_line: line,
                         last_line: line,
@@ -575,11 +929,13 @@ impl<R: BufRead> QueueLogParser<R> {
                 );
             }
         }
-        if let Some(why) = gap {
+        if gap {
             self.suspicious(
                 line,
                 IssueKind::AttendedTransfer,
-                format!("call {callid} {why} before entering {queue}"),
+                format!(
+                    "call {callid} left its queue without an exit event before entering {queue}"
+                ),
             );
         }
     }
@@ -604,7 +960,7 @@ impl<R: BufRead> QueueLogParser<R> {
             .calls
             .iter()
             .filter(|(_, c)| match now {
-                Some(n) => c.state == CallState::Ended && n - c.last_ts > window,
+                Some(n) => c.ended() && n - c.last_ts > window,
                 None => true,
             })
             .map(|(k, _)| k.clone())
@@ -614,14 +970,14 @@ impl<R: BufRead> QueueLogParser<R> {
             .filter_map(|k| self.calls.remove(&k).map(|c| (k, c)))
             .collect();
         ready.sort_by_key(|(_, c)| c.first_line);
-        for (id, call) in ready {
-            if call.state != CallState::Ended {
+        for (id, mut call) in ready {
+            if !call.ended() {
                 let st = call
                     .stints
                     .last()
                     .map(|s| s.queue.clone())
                     .unwrap_or_default();
-                let what = if call.state == CallState::InQueue {
+                let what = if call.legs.last() == Some(&Leg::Waiting) {
                     "waiting in"
                 } else {
                     "connected in"
@@ -633,6 +989,27 @@ impl<R: BufRead> QueueLogParser<R> {
                 );
                 continue;
             }
+            // Earlier legs never closed: the call moved on to the next queue without a
+            // TRANSFER or COMPLETE event; their talk ends where the next stint began.
+            for i in 0..call.stints.len().saturating_sub(1) {
+                if call.legs[i] == Leg::Closed {
+                    continue;
+                }
+                let next = call.stints[i + 1].enter_ts;
+                let prev = &mut call.stints[i];
+                match prev.connect_ts {
+                    Some(c) => prev.talk_s = (next - c).max(0) as f64,
+                    None => prev.wait_s = (next - prev.enter_ts).max(0) as f64,
+                }
+                prev.end_event = "GAP".into();
+                call.legs[i] = Leg::Closed;
+                let (queue, line) = (prev.queue.clone(), call.enter_lines[i + 1]);
+                self.suspicious(
+                    line,
+                    IssueKind::AttendedTransfer,
+                    format!("call {id} was transferred out of {queue} without a TRANSFER/COMPLETE event"),
+                );
+            }
             self.summary.calls += 1;
             self.out.push_back(QueueLogItem::Call(stitch(id, call)));
         }
@@ -640,6 +1017,25 @@ impl<R: BufRead> QueueLogParser<R> {
 
     fn finish(&mut self) {
         self.flush_calls(None);
+        let mut unmatched: Vec<(u64, String, u64)> = self
+            .ids
+            .pending
+            .drain()
+            .filter(|(_, p)| p.calls > 0)
+            .map(|(name, p)| (p.line, name, p.calls))
+            .collect();
+        unmatched.sort();
+        // Only files that log agent sessions can join them; without any, occupancy is not
+        // measured at all and there is nothing to report per agent.
+        if !self.agents.is_empty() {
+            for (line, name, calls) in unmatched {
+                self.suspicious(
+                    line,
+                    IssueKind::AgentUnmatched,
+                    format!("agent {name} answered {calls} calls but matches no login or queue membership; their talk is not in occupancy"),
+                );
+            }
+        }
         let mut open: Vec<String> = self
             .agents
             .iter()
@@ -676,6 +1072,7 @@ fn new_session(agent: &str, ts: i64, line: u64) -> AgentSession {
         busy: Vec::new(),
         ring_no_answer: 0,
         login_line: line,
+        names: Vec::new(),
     }
 }
 
@@ -686,18 +1083,13 @@ fn truncate(s: &str) -> String {
 fn stitch(id: String, call: OpenCall) -> StitchedCall {
     let first = call.stints.first().expect("calls have a stint");
     let last = call.stints.last().expect("calls have a stint");
-    let answered = last.answered();
     let facts = CallFacts {
         enter_ts: first.enter_ts,
         wait_s: call.stints.iter().map(|s| s.wait_s).sum(),
         talk_s: call.stints.iter().map(|s| s.talk_s).sum(),
         hold_s: 0.0,
         wrap_s: 0.0,
-        outcome: if answered {
-            Outcome::Answered
-        } else {
-            Outcome::Abandoned
-        },
+        outcome: last.outcome(),
         sale: false,
     };
     let mut rec = CallRecord::new(id, last.queue.clone(), facts);

@@ -316,6 +316,7 @@ fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
     let outcome = match strip_cr(&line[i..]) {
         b"answered" => Outcome::Answered,
         b"abandoned" => Outcome::Abandoned,
+        b"system_exit" => Outcome::SystemExit,
         _ => return None,
     };
     Some((
@@ -423,6 +424,19 @@ mod tests {
     }
 
     #[test]
+    fn a_system_exit_outcome_is_read_by_both_parsers() {
+        let line = b"8,QB,1767225800,60,0,0,system_exit";
+        let c = Layout::standard().parse_line(line).unwrap();
+        assert_eq!(c.facts.outcome, Outcome::SystemExit);
+        let mut seen = Vec::new();
+        let issues = parse_chunk(&Layout::standard(), line, 2, |_, c| {
+            seen.push(c.facts.outcome)
+        });
+        assert!(issues.is_empty());
+        assert_eq!(seen, vec![Outcome::SystemExit]);
+    }
+
+    #[test]
     fn reordered_columns_with_hold_are_found_by_name() {
         let l = Layout::from_header(b"queue,call_id,outcome,enter_ts,wait_s,talk_s,hold_s,wrap_s")
             .unwrap();
@@ -454,7 +468,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn fast_path_agrees_with_the_general_parser(line in "[0-9]{0,4},(Q[0-9]|\"x\"|),[0-9]{0,11},[0-9]{0,6}(\\.[0-9]{0,12})?,[0-9.]{0,5},[0-9]{0,3}\\.?[0-9]{0,2},(answered|abandoned|x)\r?") {
+        fn fast_path_agrees_with_the_general_parser(line in "[0-9]{0,4},(Q[0-9]|\"x\"|),[0-9]{0,11},[0-9]{0,6}(\\.[0-9]{0,12})?,[0-9.]{0,5},[0-9]{0,3}\\.?[0-9]{0,2},(answered|abandoned|system_exit|x)\r?") {
             let l = Layout::standard();
             if let Some((id, q, facts)) = parse_standard_fast(line.as_bytes()) {
                 let slow = l.parse_line(line.as_bytes()).unwrap();

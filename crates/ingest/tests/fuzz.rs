@@ -58,6 +58,9 @@ fn field() -> impl Strategy<Value = String> {
         "-?[0-9]{1,4}\\.[0-9]{0,3}",
         "(ENTERQUEUE|CONNECT|COMPLETECALLER|COMPLETEAGENT|ABANDON|EXITWITHTIMEOUT|EXITWITHKEY|EXITEMPTY|RINGNOANSWER|TRANSFER|BLINDTRANSFER|ATTENDEDTRANSFER|AGENTLOGIN|AGENTLOGOFF|ADDMEMBER|REMOVEMEMBER|PAUSE|UNPAUSE|PAUSEALL|UNPAUSEALL|answered|abandoned|X)",
         "c[0-3]",
+        "(SIP/100[0-3]|Local/100[0-3]@from-queue/n|Agent/100[0-3]|Ana|Bob|Ana 1001|NONE)",
+        "(ventas|soporte|NONE)",
+        "\\x00{1,8}",
         "[ -~]{0,12}",
         "\\PC{0,6}",
     ]
@@ -81,5 +84,57 @@ proptest! {
             text.push('\n');
         }
         run_all(text.as_bytes());
+    }
+}
+
+/// A call that enters, is answered and completes, as pipe lines.
+fn call_lines(id: usize, t: i64) -> Vec<String> {
+    vec![
+        format!("{t}|k{id}|ventas|NONE|ENTERQUEUE||5691234{id:04}|1"),
+        format!("{}|k{id}|ventas|Ana|CONNECT|4|x|1", t + 4),
+        format!("{}|k{id}|ventas|Ana|COMPLETECALLER|4|60|1", t + 64),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Any run of NUL bytes (with or without a cut line before it) in front of valid events
+    /// loses no call: each such line is reported as repaired and nothing is rejected.
+    #[test]
+    fn nul_runs_before_valid_events_are_repaired_and_lose_no_call(
+        damage in proptest::collection::vec((0usize..9, 1usize..600, 0usize..20), 0..6),
+        calls in 1usize..6,
+    ) {
+        let mut lines: Vec<String> = (0..calls).flat_map(|i| call_lines(i, 1000 + 100 * i as i64)).collect();
+        let mut bytes = Vec::new();
+        let mut damaged = std::collections::BTreeSet::new();
+        for (n, line) in lines.drain(..).enumerate() {
+            if let Some((_, nuls, cut)) = damage.iter().find(|(at, _, _)| *at == n) {
+                bytes.extend_from_slice(&b"1999|cut|ventas|NONE|ENTERQ"[..*cut]);
+                bytes.extend(std::iter::repeat_n(0u8, *nuls));
+                damaged.insert(n as u64 + 1);
+            }
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+        let opts = QueueLogOptions { stitch_window_s: 5, ..QueueLogOptions::default() };
+        let mut got_calls = 0;
+        let mut repaired = std::collections::BTreeSet::new();
+        for item in QueueLogParser::new(BufReader::new(&bytes[..]), opts) {
+            match item {
+                QueueLogItem::Call(c) => {
+                    got_calls += 1;
+                    prop_assert_eq!(c.record.facts.talk_s, 60.0);
+                }
+                QueueLogItem::Issue(i) => {
+                    prop_assert_eq!(i.kind, rumbo_ingest::IssueKind::Repaired, "{}", i);
+                    repaired.insert(i.line);
+                }
+                QueueLogItem::Session(_) => {}
+            }
+        }
+        prop_assert_eq!(got_calls, calls);
+        prop_assert_eq!(repaired, damaged);
     }
 }

@@ -17,11 +17,12 @@ use crate::KpiError;
 /// Counts and exact sums for one (queue, interval) under one definition.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Agg {
-    /// Calls offered (answered + abandoned).
+    /// Calls offered (answered + abandoned, system exits included).
     pub offered: u64,
     /// Calls answered (= handled).
     pub answered: u64,
-    /// Calls abandoned.
+    /// Calls not answered: caller abandons *and* system exits (see `system_exits`), so
+    /// aggregates stored before system exits were told apart keep their meaning.
     pub abandoned: u64,
     /// Answered with wait ≤ T.
     pub answered_within_t: u64,
@@ -65,6 +66,12 @@ pub struct Agg {
     pub nps_promoters: u64,
     /// NPS detractors.
     pub nps_detractors: u64,
+    /// System exits (queue timeout, empty queue, exit key): a subset of `abandoned`.
+    pub system_exits: u64,
+    /// System exits with wait ≤ T (a subset of `abandoned_within_t`).
+    pub system_exits_within_t: u64,
+    /// System exits with wait ≤ S (a subset of `short_abandons`).
+    pub short_system_exits: u64,
 }
 
 impl Agg {
@@ -82,11 +89,17 @@ impl Agg {
                 self.hold.add(c.hold_s);
                 self.wrap.add(c.wrap_s);
             }
-            Outcome::Abandoned => {
+            Outcome::Abandoned | Outcome::SystemExit => {
+                let short = c.wait_s <= def.short_abandon_s;
                 self.abandoned += 1;
                 self.abandoned_within_t += u64::from(within_t);
-                self.short_abandons += u64::from(c.wait_s <= def.short_abandon_s);
+                self.short_abandons += u64::from(short);
                 self.wait_abandoned.add(c.wait_s);
+                if c.outcome == Outcome::SystemExit {
+                    self.system_exits += 1;
+                    self.system_exits_within_t += u64::from(within_t);
+                    self.short_system_exits += u64::from(short);
+                }
             }
         }
         self.sales += u64::from(c.sale);
@@ -155,6 +168,14 @@ impl Agg {
         self.nps_answers += o.nps_answers;
         self.nps_promoters += o.nps_promoters;
         self.nps_detractors += o.nps_detractors;
+        self.system_exits += o.system_exits;
+        self.system_exits_within_t += o.system_exits_within_t;
+        self.short_system_exits += o.short_system_exits;
+    }
+
+    /// Caller abandons: the calls not answered that were not system exits.
+    pub fn caller_abandons(&self) -> u64 {
+        self.abandoned.saturating_sub(self.system_exits)
     }
 
     /// Encodes the aggregate for storage as two comma-separated texts: the counts
@@ -176,6 +197,9 @@ impl Agg {
             self.nps_answers,
             self.nps_promoters,
             self.nps_detractors,
+            self.system_exits,
+            self.system_exits_within_t,
+            self.short_system_exits,
         ];
         let sums = [
             self.wait_answered,
@@ -226,6 +250,9 @@ impl Agg {
             nps_answers: cn(12),
             nps_promoters: cn(13),
             nps_detractors: cn(14),
+            system_exits: cn(15),
+            system_exits_within_t: cn(16),
+            short_system_exits: cn(17),
             wait_answered: sn(0),
             wait_abandoned: sn(1),
             talk: sn(2),
@@ -241,18 +268,38 @@ impl Agg {
     /// Computes the figures of this aggregate under the definition that built it.
     pub fn figures(&self, def: &KpiDefinition) -> Figures {
         let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
+        // What the definition calls abandons: with or without the system exits. Stored
+        // counts may be inconsistent only if damaged, so subtractions saturate.
+        let (abandoned, abandoned_within_t, short) = if def.system_exits_as_abandons {
+            (self.abandoned, self.abandoned_within_t, self.short_abandons)
+        } else {
+            (
+                self.caller_abandons(),
+                self.abandoned_within_t
+                    .saturating_sub(self.system_exits_within_t),
+                self.short_abandons.saturating_sub(self.short_system_exits),
+            )
+        };
+        // The offered count of the SL denominator, with or without the system exits, and
+        // the short abandons removed from it in the "minus short abandons" variant (short
+        // system exits only when they count as abandons and are in the denominator).
+        let exits_in_sl = def.system_exits_in_sl_denominator;
+        let offered_for_sl = self.answered
+            + self.caller_abandons()
+            + if exits_in_sl { self.system_exits } else { 0 };
+        let short_in_sl = if def.system_exits_as_abandons && exits_in_sl {
+            self.short_abandons
+        } else {
+            self.short_abandons.saturating_sub(self.short_system_exits)
+        };
         let sl_num = match def.sl_numerator {
             SlNumerator::AnsweredWithin => self.answered_within_t,
-            SlNumerator::AnsweredOrAbandonedWithin => {
-                self.answered_within_t + self.abandoned_within_t
-            }
+            SlNumerator::AnsweredOrAbandonedWithin => self.answered_within_t + abandoned_within_t,
         };
         let sl_den = match def.sl_denominator {
             SlDenominator::Answered => self.answered,
-            SlDenominator::Offered => self.answered + self.abandoned,
-            SlDenominator::OfferedMinusShortAbandons => {
-                self.answered + self.abandoned - self.short_abandons
-            }
+            SlDenominator::Offered => offered_for_sl,
+            SlDenominator::OfferedMinusShortAbandons => offered_for_sl.saturating_sub(short_in_sl),
         };
         let mut handle = self.talk;
         if def.aht_includes_hold {
@@ -271,10 +318,10 @@ impl Agg {
             sl: ratio(sl_num as f64, sl_den),
             asa_s: ratio(self.wait_answered.to_f64(), self.answered),
             aht_s: ratio(handle.to_f64(), self.answered),
-            abandon_rate: ratio(self.abandoned as f64, self.offered),
+            abandon_rate: ratio(abandoned as f64, self.offered),
             abandon_rate_excl_short: ratio(
-                (self.abandoned - self.short_abandons) as f64,
-                self.offered - self.short_abandons,
+                abandoned.saturating_sub(short) as f64,
+                self.offered.saturating_sub(short),
             ),
             occupancy: (occ_den > 0.0).then(|| self.busy.to_f64() / occ_den),
             fcr: ratio(
@@ -505,6 +552,50 @@ mod tests {
     }
 
     #[test]
+    fn system_exits_count_as_abandons_in_version_1_and_apart_in_version_2() {
+        // 2 answered (one within 20 s), a caller abandon at 30 s, a queue timeout at 60 s
+        // and an exit key pressed at 3 s (short).
+        let calls = [
+            call(20.0, Outcome::Answered),
+            call(21.0, Outcome::Answered),
+            call(30.0, Outcome::Abandoned),
+            call(60.0, Outcome::SystemExit),
+            call(3.0, Outcome::SystemExit),
+        ];
+        let r = crate::Registry::builtin();
+        let fig = |spec: &str| {
+            let d = r.resolve(spec).unwrap();
+            let a = agg(&calls, d);
+            assert_eq!((a.offered, a.abandoned, a.system_exits), (5, 3, 2));
+            assert_eq!(a.caller_abandons(), 1);
+            a.figures(d)
+        };
+        // Version 1: exits are abandons (one of them short).
+        let v1 = fig("rumbo-standard@v1");
+        assert_eq!(v1.sl, Some(1.0 / 4.0));
+        assert_eq!(v1.abandon_rate, Some(3.0 / 5.0));
+        assert_eq!(v1.abandon_rate_excl_short, Some(2.0 / 4.0));
+        // Version 2: exits are not abandons (so none is short) but stay in the SL denominator.
+        let v2 = fig("rumbo-standard@v2");
+        assert_eq!(v2.sl, Some(1.0 / 5.0));
+        assert_eq!(v2.abandon_rate, Some(1.0 / 5.0));
+        assert_eq!(v2.abandon_rate_excl_short, Some(1.0 / 5.0));
+        assert_eq!(fig("offered-sl@v1").sl, fig("offered-sl@v2").sl);
+        assert_eq!(fig("answered-sl@v2").sl, Some(1.0 / 2.0));
+        // Abandons within T exclude system exits once they are apart.
+        assert_eq!(fig("met-incl-abandons-sl@v1").sl, Some(2.0 / 4.0));
+        assert_eq!(fig("met-incl-abandons-sl@v2").sl, Some(1.0 / 5.0));
+        // Out of the SL denominator: only answered and caller abandons remain.
+        let mut d = crate::KpiDefinition::standard_v2();
+        d.system_exits_in_sl_denominator = false;
+        assert_eq!(agg(&calls, &d).figures(&d).sl, Some(1.0 / 3.0));
+        d.system_exits_as_abandons = true;
+        let f = agg(&calls, &d).figures(&d);
+        assert_eq!(f.sl, Some(1.0 / 3.0));
+        assert_eq!(f.abandon_rate, Some(3.0 / 5.0));
+    }
+
+    #[test]
     fn abandon_rate_excluding_short_abandons_drops_them_from_both_sides() {
         let d = KpiDefinition::standard();
         let a = agg(
@@ -542,6 +633,8 @@ mod tests {
         a.add_agent_time(3600.0, 60.0, 1800.5);
         a.add_qa(77.5);
         a.add_nps(&d, 10);
+        a.add_call(&d, &call(4.0, Outcome::SystemExit));
+        assert_eq!(a.short_system_exits, 1);
         let (c, s) = a.encode();
         assert_eq!(Agg::decode(&c, &s).unwrap(), a);
         assert!(Agg::decode("1,x", "").is_err());

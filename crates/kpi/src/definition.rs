@@ -85,6 +85,13 @@ pub struct KpiDefinition {
     /// Occupancy denominator: logged-in minus paused time (true) or handle + idle (false
     /// gives the same number when idle is logged-in − paused − handle).
     pub occupancy_excludes_pause: bool,
+    /// Whether system exits (queue timeout, empty queue, exit key) count as abandons: in
+    /// the abandon rate, as short abandons and in the "abandoned within T" numerator
+    /// variant. Version 1 of the built-in definitions did; later versions keep them apart.
+    pub system_exits_as_abandons: bool,
+    /// Whether system exits count in the service-level denominator (the queue failed to
+    /// serve them within T, so most centres count them).
+    pub system_exits_in_sl_denominator: bool,
 }
 
 impl KpiDefinition {
@@ -109,7 +116,20 @@ impl KpiDefinition {
             nps_promoter_min: 9,
             nps_detractor_max: 6,
             occupancy_excludes_pause: true,
+            system_exits_as_abandons: true,
+            system_exits_in_sl_denominator: true,
         }
+    }
+
+    /// The standard definition's next version: system exits are an outcome of their own,
+    /// not abandons (out of the abandon rate), and still count in the service-level
+    /// denominator. Every other choice is the standard one.
+    pub fn standard_v2() -> Self {
+        let mut d = Self::standard();
+        d.id.version = 2;
+        d.system_exits_as_abandons = false;
+        d.system_exits_in_sl_denominator = true;
+        d
     }
 
     /// Starts a new definition from the standard one with another name (version 1).
@@ -178,8 +198,17 @@ impl KpiDefinition {
             Attribution::Answer => "answer",
             Attribution::End => "end",
         };
+        let exits = match (
+            self.system_exits_as_abandons,
+            self.system_exits_in_sl_denominator,
+        ) {
+            (true, true) => "system exits as abandons",
+            (true, false) => "system exits as abandons, out of the SL denominator",
+            (false, true) => "system exits apart, in the SL denominator",
+            (false, false) => "system exits apart, out of the SL denominator",
+        };
         format!(
-            "{}: SL = ({num}) / ({den}), T={}s, S={}s, interval by {att}, AHT {} hold, FCR window {}s, CSAT top box {}..{}, NPS promoters >= {} detractors <= {}",
+            "{}: SL = ({num}) / ({den}), T={}s, S={}s, interval by {att}, AHT {} hold, FCR window {}s, CSAT top box {}..{}, NPS promoters >= {} detractors <= {}, {exits}",
             self.id,
             self.sl_threshold_s,
             self.short_abandon_s,
@@ -211,7 +240,9 @@ impl Registry {
         Registry { defs: Vec::new() }
     }
 
-    /// The built-in definitions: the fixture's standard one and the common vendor variants.
+    /// The built-in definitions: the fixture's standard one and the common vendor variants,
+    /// each in version 1 (system exits counted as abandons) and version 2 (system exits
+    /// apart from abandons, still in the service-level denominator).
     pub fn builtin() -> Self {
         let mut r = Registry::empty();
         let std = KpiDefinition::standard();
@@ -224,8 +255,15 @@ impl Registry {
         let mut talkdesk = std.clone();
         talkdesk.id.name = "met-incl-abandons-sl".into();
         talkdesk.sl_numerator = SlNumerator::AnsweredOrAbandonedWithin;
-        for d in [std, answered, offered, talkdesk] {
+        let v1 = [std, answered, offered, talkdesk];
+        for d in v1.iter().cloned() {
             // Built-ins are valid and distinct by construction.
+            let _ = r.register(d);
+        }
+        for mut d in v1 {
+            d.id.version = 2;
+            d.system_exits_as_abandons = false;
+            d.system_exits_in_sl_denominator = true;
             let _ = r.register(d);
         }
         r
@@ -318,12 +356,39 @@ mod tests {
         let mut r = Registry::builtin();
         let mut d = r.latest("rumbo-standard").unwrap().clone();
         d.sl_threshold_s = 30.0;
-        assert_eq!(r.publish(d.clone()).unwrap().id().version, 2);
+        assert_eq!(r.publish(d.clone()).unwrap().id().version, 3);
         assert_eq!(r.get("rumbo-standard", 1).unwrap().sl_threshold_s, 20.0);
         assert_eq!(r.resolve("rumbo-standard").unwrap().sl_threshold_s, 30.0);
         assert_eq!(r.resolve("rumbo-standard@v1").unwrap().sl_threshold_s, 20.0);
-        // Publishing the same choices again does not create version 3.
-        assert_eq!(r.publish(d).unwrap().id().version, 2);
+        // Publishing the same choices again does not create version 4.
+        assert_eq!(r.publish(d).unwrap().id().version, 3);
+    }
+
+    #[test]
+    fn every_builtin_keeps_version_1_with_system_exits_as_abandons_and_adds_version_2_apart() {
+        let r = Registry::builtin();
+        for name in [
+            "rumbo-standard",
+            "answered-sl",
+            "offered-sl",
+            "met-incl-abandons-sl",
+        ] {
+            let v1 = r.resolve(&format!("{name}@v1")).unwrap();
+            let v2 = r.latest(name).unwrap();
+            assert_eq!(v2.id().version, 2, "{name}");
+            assert!(v1.system_exits_as_abandons && v1.system_exits_in_sl_denominator);
+            assert!(!v2.system_exits_as_abandons && v2.system_exits_in_sl_denominator);
+            let mut back = v2.clone();
+            back.system_exits_as_abandons = true;
+            assert!(
+                back.same_choices(v1),
+                "{name}: only the system-exit choice differs"
+            );
+        }
+        assert_eq!(
+            r.latest("rumbo-standard").unwrap(),
+            &KpiDefinition::standard_v2()
+        );
     }
 
     #[test]

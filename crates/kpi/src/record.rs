@@ -9,20 +9,23 @@
 pub enum Outcome {
     /// The last stint was answered by an agent.
     Answered,
-    /// The caller hung up, timed out, pressed a key or the queue emptied before an answer.
+    /// The caller hung up before an answer.
     Abandoned,
+    /// The queue let the caller out before an answer: the queue timed out
+    /// (EXITWITHTIMEOUT), had no agents (EXITEMPTY) or the caller pressed an exit key
+    /// (EXITWITHKEY). Kept apart from abandons; each definition says how it counts.
+    SystemExit,
 }
 
 impl Outcome {
-    /// Parses `answered` / `abandoned` (ASCII case-insensitive).
+    /// Every outcome, in declaration order (catalogues and reports enumerate them).
+    pub const ALL: [Outcome; 3] = [Outcome::Answered, Outcome::Abandoned, Outcome::SystemExit];
+
+    /// Parses `answered` / `abandoned` / `system_exit` (ASCII case-insensitive).
     pub fn parse(s: &str) -> Option<Outcome> {
-        if s.eq_ignore_ascii_case("answered") {
-            Some(Outcome::Answered)
-        } else if s.eq_ignore_ascii_case("abandoned") {
-            Some(Outcome::Abandoned)
-        } else {
-            None
-        }
+        Outcome::ALL
+            .into_iter()
+            .find(|o| s.eq_ignore_ascii_case(o.as_str()))
     }
 
     /// The canonical lower-case name.
@@ -30,6 +33,7 @@ impl Outcome {
         match self {
             Outcome::Answered => "answered",
             Outcome::Abandoned => "abandoned",
+            Outcome::SystemExit => "system_exit",
         }
     }
 }
@@ -90,5 +94,19 @@ impl CallRecord {
             stints: 1,
             first_queue: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_parses_back_from_its_name_in_any_case() {
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+            assert_eq!(Outcome::parse(&o.as_str().to_ascii_uppercase()), Some(o));
+        }
+        assert_eq!(Outcome::parse("timeout"), None);
     }
 }

@@ -52,9 +52,9 @@ enum Command {
     /// Workforce-management calculations (Erlang C/A, staffing, forecast, schedule).
     #[command(subcommand)]
     Wfm(cmd::wfm::WfmCmd),
-    /// Import call-platform data into a programme (queue_log, CDR, calls, QA, surveys, sales).
-    #[command(subcommand)]
-    Import(cmd::import::ImportCmd),
+    /// Import call-platform data into a programme: `rumbo import FILE --program CODE` recognises
+    /// the layout by content; `rumbo import queue-log|cdr|calls|quality|survey|sales FILE` names it.
+    Import(cmd::import::ImportTop),
     /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
     Kpi(cmd::kpi::KpiArgs),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.

@@ -91,6 +91,8 @@ pub struct NewBatch {
     /// SHA-256 of the source file.
     pub file_hash: String,
     pub mapping_name: Option<String>,
+    /// The layout the importer recognised (`queue-log-pipe`, `cdr-header`, …), if any.
+    pub layout: Option<String>,
     pub lines_read: i64,
     pub imported: i64,
     pub rejected: i64,
@@ -126,6 +128,8 @@ pub struct Batch {
     pub file_name: String,
     pub file_hash: String,
     pub mapping_name: Option<String>,
+    /// The layout the importer recognised (`None` for batches from before recognition).
+    pub layout: Option<String>,
     pub lines_read: i64,
     pub imported: i64,
     pub rejected: i64,
@@ -166,6 +170,7 @@ fn batch_row(r: &AnyRow) -> Result<Batch> {
         file_name: col(r, "file_name")?,
         file_hash: col(r, "file_hash")?,
         mapping_name: col(r, "mapping_name")?,
+        layout: col(r, "layout")?,
         lines_read: col(r, "lines_read")?,
         imported: col(r, "imported")?,
         rejected: col(r, "rejected")?,
@@ -259,8 +264,8 @@ impl Store {
             None => b.data_path.clone(),
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor, raw_header, raw_max_span)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor, raw_header, raw_max_span, layout)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
         )
         .bind(b.programme_id)
         .bind(&b.source)
@@ -280,6 +285,7 @@ impl Store {
         .bind(&actor.label)
         .bind(b.raw.as_ref().map(|r| r.header.clone()))
         .bind(b.raw.as_ref().map(|r| r.max_span))
+        .bind(&b.layout)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match &e {

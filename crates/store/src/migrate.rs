@@ -51,6 +51,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_privacy.sql"),
         include_str!("../migrations/postgres/0008_privacy.sql"),
     ),
+    (
+        11,
+        "import_layout",
+        include_str!("../migrations/sqlite/0011_import_layout.sql"),
+        include_str!("../migrations/postgres/0011_import_layout.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

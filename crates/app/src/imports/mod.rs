@@ -26,9 +26,12 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 use rumbo_domain::Invalid;
 use rumbo_ingest::cdr::CdrReader;
+use rumbo_ingest::detect::{detect, Layout, SAMPLE_BYTES};
+pub use rumbo_ingest::detect::{Detection, Found, LAYOUT_NAMES};
 use rumbo_ingest::mapping::{MappedCsv, MappedRow, Mapping, RecordKind};
 use rumbo_ingest::privacy::CallerHasher;
 use rumbo_ingest::queue_log::{QueueLogItem, QueueLogOptions, QueueLogParser};
+use rumbo_ingest::vicidial::VicidialReader;
 use rumbo_ingest::{IngestError, Severity};
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::KpiDefinition;
@@ -43,6 +46,9 @@ use batch::BatchWriter;
 /// What kind of file is imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    /// Whatever the content is: the layout is recognised from the file's first lines (or the
+    /// mapping's kind, when a mapping is given).
+    Auto,
     /// Asterisk queue_log (file or DB export).
     QueueLog,
     /// Asterisk CDR CSV.
@@ -61,6 +67,7 @@ impl Source {
     /// The CLI / storage name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Source::Auto => "auto",
             Source::QueueLog => "queue-log",
             Source::Cdr => "cdr",
             Source::Calls => "calls",
@@ -95,7 +102,7 @@ impl Source {
     /// The record family, which namespaces natural keys.
     fn family(self) -> &'static str {
         match self {
-            Source::QueueLog | Source::Cdr | Source::Calls => "call",
+            Source::Auto | Source::QueueLog | Source::Cdr | Source::Calls => "call",
             Source::Quality => "qa",
             Source::Survey => "survey",
             Source::Sales => "sale",
@@ -144,6 +151,138 @@ pub struct ImportReport {
     /// How many times the import was redone because a concurrent import of overlapping
     /// records committed first.
     pub retries: u32,
+    /// The source the file was read as (`queue-log`, `cdr`, `calls`…), resolved when the
+    /// request said [`Source::Auto`].
+    pub source: Source,
+    /// The layout the importer took (`queue-log-pipe`, `cdr-header`, `mapping`…).
+    pub layout: String,
+}
+
+/// How a file will be read: its source and, for files read without a mapping, the layout
+/// recognised from its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPlan {
+    /// The resolved source.
+    pub source: Source,
+    /// The recognised layout (`None`: read through the request's mapping).
+    pub layout: Option<Layout>,
+}
+
+impl ReadPlan {
+    /// The layout's stable name (`mapping` for a file read through a mapping).
+    pub fn layout_name(&self) -> &'static str {
+        self.layout.as_ref().map_or("mapping", Layout::name)
+    }
+}
+
+/// The catalogue key of the refusal of a file whose content is not a known layout.
+pub fn unrecognised_key(found: Found) -> &'static str {
+    match found {
+        Found::Blank => "error.import.unrecognised.blank",
+        Found::Markup => "error.import.unrecognised.markup",
+        Found::Json => "error.import.unrecognised.json",
+        Found::NoFields => "error.import.unrecognised.no_fields",
+        Found::UnknownColumns => "error.import.unrecognised.unknown_columns",
+        Found::UnknownRows => "error.import.unrecognised.unknown_rows",
+    }
+}
+
+/// Every key [`unrecognised_key`] and [`plan_read`] may refuse with.
+pub const RECOGNITION_KEYS: &[&str] = &[
+    "error.import.unrecognised.blank",
+    "error.import.unrecognised.markup",
+    "error.import.unrecognised.json",
+    "error.import.unrecognised.no_fields",
+    "error.import.unrecognised.unknown_columns",
+    "error.import.unrecognised.unknown_rows",
+    "error.import.layout_mismatch",
+];
+
+/// What the first lines of a file are: a known layout, or what was found instead (with the
+/// line and its text, for a message that names them).
+pub fn recognise_file(path: &Path) -> Result<Detection> {
+    let mut head = Vec::with_capacity(SAMPLE_BYTES);
+    File::open(path)
+        .map_err(io_error)?
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    Ok(detect(&head))
+}
+
+fn source_of_kind(kind: RecordKind) -> Source {
+    match kind {
+        RecordKind::Calls => Source::Calls,
+        RecordKind::Quality => Source::Quality,
+        RecordKind::Survey => Source::Survey,
+        RecordKind::Sales => Source::Sales,
+    }
+}
+
+/// Whether a mapping of `kind` may read a file of `source`: a calls mapping serves every call
+/// source (a queue_log or CDR export with its own columns is read through it), other kinds
+/// only their own source; with [`Source::Auto`] the mapping decides.
+pub fn mapping_fits(source: Source, kind: RecordKind) -> bool {
+    match source {
+        Source::Auto => true,
+        Source::QueueLog | Source::Cdr | Source::Calls => kind == RecordKind::Calls,
+        other => other == source_of_kind(kind),
+    }
+}
+
+/// Decides how to read the file of `req`: through its mapping when it has one (a calls
+/// mapping serves any call source), else by the layout recognised from its content, which
+/// must belong to the source asked for (unless that is [`Source::Auto`]). An unrecognised
+/// file is refused here, before anything is stored.
+pub fn plan_read(path: &Path, source: Source, mapping: Option<&Mapping>) -> Result<ReadPlan> {
+    if let Some(m) = mapping {
+        if !mapping_fits(source, m.kind) {
+            return Err(Error::invalid("mapping", "error.import.mapping_kind"));
+        }
+        return Ok(ReadPlan {
+            source: source_of_kind(m.kind),
+            layout: None,
+        });
+    }
+    if source.record_kind().is_some() && source != Source::Calls {
+        return Err(Error::invalid("mapping", "error.import.mapping_required"));
+    }
+    let xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if xlsx {
+        return Err(Error::invalid("mapping", "error.import.mapping_required"));
+    }
+    match recognise_file(path)? {
+        Detection::Known(layout) => {
+            let resolved = Source::from_stored(layout.source());
+            if source != Source::Auto && source != resolved {
+                tracing::info!(
+                    asked = source.as_str(),
+                    found = layout.name(),
+                    "import refused"
+                );
+                return Err(Error::invalid("file", "error.import.layout_mismatch"));
+            }
+            Ok(ReadPlan {
+                source: resolved,
+                layout: Some(layout),
+            })
+        }
+        Detection::Unrecognised {
+            found,
+            line,
+            sample,
+        } => {
+            tracing::info!(
+                found = found.code(),
+                line,
+                sample,
+                "import refused: layout not recognised"
+            );
+            Err(Error::invalid("file", unrecognised_key(found)))
+        }
+    }
 }
 
 /// How many times an import is redone when concurrent imports keep committing overlapping
@@ -277,22 +416,12 @@ impl App {
             .await?
             .programme;
         refuse_unusable_file(req.path)?;
-        if req.source.record_kind().is_some()
-            && req.source != Source::Calls
-            && req.mapping.is_none()
-        {
-            return Err(Error::invalid("mapping", "error.import.mapping_required"));
-        }
-        if let Some(m) = &req.mapping {
-            if req.source.record_kind() != Some(m.kind) {
-                return Err(Error::invalid("mapping", "error.import.mapping_kind"));
-            }
-        }
+        let plan = plan_read(req.path, req.source, req.mapping.as_ref())?;
         let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
         let secret = self.installation_secret().await?;
         let raw = self.raw_store();
         remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
-        let family = req.source.family();
+        let family = plan.source.family();
         let mut existing: HashSet<u128, FxBuildHasher> = HashSet::default();
         let mut loaded_upto = 0;
         for attempt in 0..MAX_ATTEMPTS {
@@ -303,6 +432,7 @@ impl App {
             let t = std::time::Instant::now();
             let mut pass = parse_file(
                 &req,
+                &plan,
                 &prog,
                 &tz,
                 &secret,
@@ -315,6 +445,7 @@ impl App {
             if let Pass::Repeated(repeated) = pass {
                 pass = parse_file(
                     &req,
+                    &plan,
                     &prog,
                     &tz,
                     &secret,
@@ -466,6 +597,7 @@ async fn remove_orphans(store: &rumbo_store::Store, data_dir: &Path, dir: &Path)
 #[allow(clippy::too_many_arguments)]
 fn parse_file(
     req: &ImportRequest<'_>,
+    plan: &ReadPlan,
     prog: &rumbo_store::programmes::Programme,
     tz: &TimeZone,
     secret: &[u8],
@@ -477,7 +609,7 @@ fn parse_file(
 ) -> Result<Pass> {
     let unique = format!(
         "{}-{}-{}-{:08x}",
-        req.source.as_str(),
+        plan.source.as_str(),
         rumbo_store::now(),
         std::process::id(),
         rand::random::<u32>()
@@ -506,15 +638,20 @@ fn parse_file(
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     let mut lines_read: u64 = 0;
     let outcome = (|| -> Result<()> {
-        match (req.source, &req.mapping) {
-            (Source::QueueLog, _) => {
+        match (&plan.layout, &req.mapping) {
+            (Some(layout @ (Layout::QueueLogPipe | Layout::QueueLogTable(_))), _) => {
                 let opts = QueueLogOptions {
                     tz: tz.clone(),
                     hasher: Some(hasher),
                     ..QueueLogOptions::default()
                 };
-                let mut parser =
-                    QueueLogParser::new(BufReader::with_capacity(1 << 20, &mut tracked), opts);
+                let input = BufReader::with_capacity(1 << 20, &mut tracked);
+                let mut parser = match layout {
+                    Layout::QueueLogTable(cols) => {
+                        rumbo_ingest::queue_log_table::parser(input, opts, cols.clone())
+                    }
+                    _ => QueueLogParser::new(input, opts),
+                };
                 let mut sessions = Vec::new();
                 let mut last_ts = i64::MIN;
                 for item in parser.by_ref() {
@@ -533,23 +670,40 @@ fn parse_file(
                     w.add_session(s, end)?;
                 }
             }
-            (Source::Cdr, _) => {
-                for r in CdrReader::new(
+            (Some(Layout::Cdr(cols)), _) => {
+                let mut reader = CdrReader::with_columns(
                     BufReader::with_capacity(1 << 20, &mut tracked),
+                    cols.clone(),
                     tz.clone(),
                     Some(hasher),
-                ) {
-                    lines_read += 1;
+                );
+                for r in reader.by_ref() {
                     match r {
                         Ok((line, rec)) => w.add_call(line, &rec)?,
                         Err(i) => w.issues.push(i),
                     }
                 }
+                lines_read = reader.rows_read();
             }
-            (Source::Calls, None) => {
+            (Some(Layout::Vicidial(cols)), _) => {
+                let mut reader = VicidialReader::new(
+                    BufReader::with_capacity(1 << 20, &mut tracked),
+                    cols.clone(),
+                    tz.clone(),
+                    Some(hasher),
+                );
+                for r in reader.by_ref() {
+                    match r {
+                        Ok((line, rec)) => w.add_call(line, &rec)?,
+                        Err(i) => w.issues.push(i),
+                    }
+                }
+                lines_read = reader.rows_read();
+            }
+            (Some(Layout::StandardCalls), _) => {
                 lines_read = import_standard_calls(&mut tracked, &mut w)?;
             }
-            (_, Some(m)) => {
+            (None, Some(m)) => {
                 let rows: Box<dyn Iterator<Item = MappedRow>> = if is_xlsx {
                     let mut bytes = Vec::new();
                     tracked.read_to_end(&mut bytes).map_err(io_error)?;
@@ -576,7 +730,7 @@ fn parse_file(
                     }
                 }
             }
-            (_, None) => return Err(Error::invalid("mapping", "error.import.mapping_required")),
+            (None, None) => return Err(Error::invalid("mapping", "error.import.mapping_required")),
         }
         Ok(())
     })();
@@ -613,10 +767,12 @@ fn parse_file(
         duplicates: done.duplicates,
         file_hash: file_hash.clone(),
         retries: 0,
+        source: plan.source,
+        layout: plan.layout_name().to_string(),
     };
     let batch = NewBatch {
         programme_id: prog.id,
-        source: req.source.as_str().to_string(),
+        source: plan.source.as_str().to_string(),
         file_name: req
             .path
             .file_name()
@@ -624,6 +780,7 @@ fn parse_file(
             .unwrap_or_default(),
         file_hash,
         mapping_name: req.mapping_name.clone(),
+        layout: Some(plan.layout_name().to_string()),
         lines_read: lines_read as i64,
         imported: done.imported as i64,
         rejected: rejected as i64,

@@ -1,6 +1,8 @@
-//! `rumbo import queue-log|cdr|calls|quality|survey|sales FILE --program CODE [--mapping NAME]`:
+//! `rumbo import [queue-log|cdr|calls|quality|survey|sales] FILE --program CODE [--mapping NAME]`:
 //! imports a file into a programme as one batch (all or nothing), with a progress bar and a
-//! data-quality summary. `rumbo import save-mapping` stores a column mapping under a name.
+//! data-quality summary. Without a kind, the layout is recognised from the file's content; the
+//! layout taken is printed with the batch, and a file of no known layout is refused with the
+//! line that was read. `rumbo import save-mapping` stores a column mapping under a name.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,25 @@ use rumbo_app::imports::Source;
 use rumbo_app::mappings::Mapping;
 use rumbo_app::operator::MappingChoice;
 use rumbo_app::{App, Settings};
+
+/// `rumbo import`: a kind subcommand, or a file whose layout is recognised by its content.
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ImportTop {
+    #[command(subcommand)]
+    cmd: Option<ImportCmd>,
+    /// File to import (its layout is recognised from its content).
+    file: Option<PathBuf>,
+    /// Programme code.
+    #[arg(long)]
+    program: Option<String>,
+    /// Saved mapping name, or a path to a mapping file (.toml/.json).
+    #[arg(long)]
+    mapping: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ImportCmd {
@@ -68,7 +89,19 @@ fn parse_mapping_file(path: &Path) -> anyhow::Result<Mapping> {
     }
 }
 
-pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
+pub fn run(db: &str, data_dir: &Path, top: ImportTop) -> anyhow::Result<()> {
+    let Some(cmd) = top.cmd else {
+        let (Some(file), Some(program)) = (top.file, top.program) else {
+            bail!("usage: rumbo import FILE --program CODE [--mapping NAME] (or rumbo import KIND FILE …; see --help)");
+        };
+        let args = ImportArgs {
+            file,
+            program,
+            mapping: top.mapping,
+            quiet: top.quiet,
+        };
+        return import(db, data_dir, Source::Auto, args);
+    };
     let (source, args) = match cmd {
         ImportCmd::QueueLog(a) => (Source::QueueLog, a),
         ImportCmd::Cdr(a) => (Source::Cdr, a),
@@ -82,6 +115,32 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
             program,
         } => return save_mapping(db, &name, &file, program.as_deref()),
     };
+    import(db, data_dir, source, args)
+}
+
+/// The refusal of a file of no known layout, naming the file, the line read and what it holds.
+fn unrecognised(path: &Path, e: rumbo_app::Error) -> anyhow::Error {
+    use rumbo_app::imports::{recognise_file, unrecognised_key, Detection};
+    if let Ok(Detection::Unrecognised {
+        found,
+        line,
+        sample,
+    }) = recognise_file(path)
+    {
+        let key = unrecognised_key(found);
+        if matches!(&e, rumbo_app::Error::Invalid(list) if list.0.iter().any(|i| i.key == key)) {
+            let es = rumbo_server::view::i18n::Lang::Es;
+            return anyhow::anyhow!(
+                "{}:{line}: {}\n  se leyó: {sample:?}",
+                path.display(),
+                es.t(key)
+            );
+        }
+    }
+    super::app_error(e)
+}
+
+fn import(db: &str, data_dir: &Path, source: Source, args: ImportArgs) -> anyhow::Result<()> {
     let mapping = match &args.mapping {
         None => MappingChoice::None,
         Some(m) if Path::new(m).is_file() => MappingChoice::Given {
@@ -111,9 +170,10 @@ pub fn run(db: &str, data_dir: &Path, cmd: ImportCmd) -> anyhow::Result<()> {
         let done = app
             .import_as_operator(&args.program, &args.file, source, mapping, |done| bar.set_position(done))
             .await
-            .map_err(super::app_error)?;
+            .map_err(|e| unrecognised(&args.file, e))?;
         bar.finish_and_clear();
         let report = done.report;
+        println!("layout: {} ({})", report.layout, report.source.as_str());
         println!(
             "batch {}: {} lines read, {} imported, {} duplicates skipped, {} rejected, {} suspicious ({:.2} s)",
             report.batch_id,

@@ -486,6 +486,15 @@ fn privacy_paths(paths: &mut Value) {
 }
 
 fn schemas() -> Value {
+    let mut v = base_schemas();
+    // Added outside the one `json!` literal, which is at the macro's recursion limit.
+    v["KpiRow"]["properties"]["abandoned"] =
+        json!({ "type": "integer", "description": "caller abandons (system exits apart)" });
+    v["KpiRow"]["properties"]["system_exits"] = json!({ "type": "integer", "description": "queue timeouts, queues without agents and exit keys" });
+    v
+}
+
+fn base_schemas() -> Value {
     let s = |t: &str| json!({ "type": t });
     let opt = |t: &str| json!({ "type": [t, "null"] });
     json!({
@@ -592,10 +601,10 @@ fn control_paths(paths: &mut Value) {
             "summary": "Import a file (the request body); re-importing never duplicates",
             "description": "The file is stored and queued as an import job, run by any server. By default the request waits for the job and answers 201 with the committed batch (a failed import answers 422 naming the error key); with wait=false it answers 202 at once with the job and a Location header to poll.",
             "tags": ["control"],
-            "parameters": [q("source", "queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name"), q("wait", "true (default): answer with the batch; false: answer 202 with the queued job")],
+            "parameters": [q("source", "auto (default: the layout is recognised from the content) | queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name"), q("wait", "true (default): answer with the batch; false: answer 202 with the queued job")],
             "requestBody": { "required": true, "content": { "application/octet-stream": {} } },
             "responses": {
-                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" } } })),
+                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "source": { "type": "string" }, "layout": { "type": ["string", "null"], "description": "the layout taken: queue-log-pipe, queue-log-realtime, queue-log-realtime-data, queue-log-pbxware, queue-log-table, cdr-master, cdr-master-custom, cdr-header, calls-standard, vicidial-closer-log, vicidial-log or mapping" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" } } })),
                 "202": { "description": "Queued (wait=false)", "headers": { "Location": { "schema": { "type": "string" }, "description": "/api/v1/imports/jobs/{id}" } }, "content": { "application/json": { "schema": r("ImportJob") } } },
                 "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem()
             }

@@ -86,12 +86,20 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/plan.es.toml"),
     "\n",
+    include_str!("../../i18n/formats.es.toml"),
+    "\n",
+    include_str!("../../i18n/qlog.es.toml"),
+    "\n",
     include_str!("../../i18n/privacy.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
     include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/formats.en.toml"),
+    "\n",
+    include_str!("../../i18n/qlog.en.toml"),
     "\n",
     include_str!("../../i18n/privacy.en.toml")
 );
@@ -226,7 +234,19 @@ mod tests {
         keys.extend(family("plan.change.kind", ChangeKind::ALL));
         keys.extend(family("plan.change.status", ChangeStatus::ALL));
         keys.extend(family("plan.category", Category::ALL));
-        keys.extend(family("control.outcome", ["answered", "abandoned"]));
+        keys.extend(family(
+            "control.outcome",
+            rumbo_kpi::Outcome::ALL.map(|o| o.as_str()),
+        ));
+        keys.extend(family(
+            "kpi.system_exits",
+            [
+                "abandons_in_sl",
+                "abandons_out_of_sl",
+                "apart_in_sl",
+                "apart_out_of_sl",
+            ],
+        ));
         keys.extend(family("audit.action", ["create", "update", "delete"]));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
@@ -234,6 +254,22 @@ mod tests {
             keys.extend(family("mapping.field", required.iter().chain(optional)));
         }
         keys.extend(rumbo_app::jobs::ERROR_KEYS.iter().map(|k| k.to_string()));
+        keys.extend(family(
+            "import.layout",
+            rumbo_app::imports::LAYOUT_NAMES
+                .iter()
+                .chain(&["mapping", "other"]),
+        ));
+        keys.extend(
+            rumbo_app::imports::Found::ALL
+                .iter()
+                .map(|f| rumbo_app::imports::unrecognised_key(*f).to_string()),
+        );
+        keys.extend(
+            rumbo_app::imports::RECOGNITION_KEYS
+                .iter()
+                .map(|k| k.to_string()),
+        );
         {
             use rumbo_domain::privacy::*;
             keys.extend(family("privacy.kind", RequestKind::ALL));

@@ -6,6 +6,7 @@ mod helpers;
 mod openapi;
 mod plan;
 mod privacy;
+mod qlog;
 mod security;
 mod texts;
 mod validation;

@@ -91,7 +91,10 @@ pub struct KpiRow {
     pub definition: String,
     pub offered: u64,
     pub answered: u64,
+    /// Caller abandons (system exits apart, whatever the definition counts as abandons).
     pub abandoned: u64,
+    /// System exits: queue timeout, empty queue, exit key.
+    pub system_exits: u64,
     pub answered_within_t: u64,
     pub short_abandons: u64,
     pub sl: Option<f64>,
@@ -155,15 +158,23 @@ fn default_period(
     (from, Some(to))
 }
 
-/// The definition a query names (`name` or `name@vN`); the standard one when empty.
+/// The definition a query names (`name` or `name@vN`); the latest standard one when empty.
 fn definition_of(spec: &str) -> Result<KpiDefinition, AppError> {
     match spec.trim() {
-        "" => Ok(KpiDefinition::standard()),
+        "" => Ok(default_definition()),
         spec => definitions()
             .resolve(spec)
             .cloned()
             .map_err(|_| AppError::invalid("definition", "error.kpi.definition")),
     }
+}
+
+/// The definition shown when none is named: the latest version of the standard one.
+fn default_definition() -> KpiDefinition {
+    definitions()
+        .latest(KpiDefinition::standard().id().name.as_str())
+        .cloned()
+        .unwrap_or_else(|_| KpiDefinition::standard())
 }
 
 /// The granularity a query names; one hour when empty.
@@ -232,7 +243,8 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
                 definition: def_label.clone(),
                 offered: agg.offered,
                 answered: agg.answered,
-                abandoned: agg.abandoned,
+                abandoned: agg.caller_abandons(),
+                system_exits: agg.system_exits,
                 answered_within_t: agg.answered_within_t,
                 short_abandons: agg.short_abandons,
                 sl: f.sl,
@@ -266,10 +278,16 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     })
 }
 
-/// Totals over rows (for the summary cards), merged exactly from the counts.
-fn totals(rows: &[KpiRow]) -> (u64, u64, u64) {
-    rows.iter().fold((0, 0, 0), |(o, a, b), r| {
-        (o + r.offered, a + r.answered, b + r.abandoned)
+/// Totals over rows (for the summary cards: offered, answered, abandoned, system exits),
+/// merged exactly from the counts.
+fn totals(rows: &[KpiRow]) -> (u64, u64, u64, u64) {
+    rows.iter().fold((0, 0, 0, 0), |(o, a, b, e), r| {
+        (
+            o + r.offered,
+            a + r.answered,
+            b + r.abandoned,
+            e + r.system_exits,
+        )
     })
 }
 
@@ -604,11 +622,12 @@ async fn control_page(
             @if v.rows.is_empty() {
                 p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }
             } @else {
-                @let (o, a, ab) = totals(&v.rows);
+                @let (o, a, ab, ex) = totals(&v.rows);
                 div.grid {
                     div.card { p { (ctx.t("control.offered")) } p { strong { (o) } } }
                     div.card { p { (ctx.t("control.answered")) } p { strong { (a) } } }
                     div.card { p { (ctx.t("control.abandoned")) } p { strong { (ab) } } }
+                    div.card { p { (ctx.t("control.system_exits")) } p { strong { (ex) } } }
                 }
                 (targets_panel(&ctx, &checks))
                 (charts(&ctx, v, sl_target))
@@ -620,6 +639,7 @@ async fn control_page(
                         th.num scope="col" { (ctx.t("control.offered")) }
                         th.num scope="col" { (ctx.t("control.answered")) }
                         th.num scope="col" { (ctx.t("control.abandoned")) }
+                        th.num scope="col" { (ctx.t("control.system_exits")) }
                         th.num scope="col" { (ctx.t("control.sl")) }
                         th.num scope="col" { (ctx.t("control.asa")) }
                         th.num scope="col" { (ctx.t("control.aht")) }
@@ -636,6 +656,7 @@ async fn control_page(
                         td.num { a href=(drill_href(&p.code, r, &by, &v.definition)) aria-label=(ctx.t("control.drill")) { (r.offered) } }
                         td.num { (r.answered) }
                         td.num { (r.abandoned) }
+                        td.num { (r.system_exits) }
                         td.num { (opt_pct(l, r.sl)) }
                         td.num { (opt_dec(l, r.asa_s, 1)) }
                         td.num { (opt_dec(l, r.aht_s, 0)) }
@@ -681,6 +702,14 @@ fn definition_description(lang: Lang, d: &KpiDefinition) -> String {
     } else {
         "kpi.aht.without_hold"
     };
+    let exits = lang.t(
+        match (d.system_exits_as_abandons, d.system_exits_in_sl_denominator) {
+            (true, true) => "kpi.system_exits.abandons_in_sl",
+            (true, false) => "kpi.system_exits.abandons_out_of_sl",
+            (false, true) => "kpi.system_exits.apart_in_sl",
+            (false, false) => "kpi.system_exits.apart_out_of_sl",
+        },
+    );
     let rest = lang.tf(
         "kpi.definition.choices",
         &[
@@ -693,7 +722,7 @@ fn definition_description(lang: Lang, d: &KpiDefinition) -> String {
             ("detractor", &d.nps_detractor_max.to_string()),
         ],
     );
-    format!("{sl} {rest}")
+    format!("{sl} {exits} {rest}")
 }
 
 fn drill_href(code: &str, r: &KpiRow, by: &str, def: &KpiDefinition) -> String {
@@ -757,12 +786,13 @@ async fn calls_page(
             p.notice {
                 (ctx.t("control.queue")) ": " strong { (if q.queue.is_empty() { ctx.t("control.programme_level") } else { q.queue.as_str() }) } " · "
                 (ctx.t("control.interval")) ": " strong { (fmt_instant(&ctx, q.start.unwrap_or_default(), &p.time_zone)) } " · "
-                (ctx.t("control.definition")) ": " code { (if q.definition.is_empty() { KpiDefinition::standard().id().to_string() } else { q.definition.clone() }) }
+                (ctx.t("control.definition")) ": " code { (if q.definition.is_empty() { default_definition().id().to_string() } else { q.definition.clone() }) }
             }
             div.grid {
                 div.card { p { (ctx.t("control.offered")) } p { strong { (d.total) } } }
                 div.card { p { (ctx.t("control.answered")) } p { strong { (d.answered) } } }
                 div.card { p { (ctx.t("control.abandoned")) } p { strong { (d.abandoned) } } }
+                div.card { p { (ctx.t("control.system_exits")) } p { strong { (d.system_exits) } } }
             }
             @if d.total > d.calls.len() { p { (ctx.tf("control.drill_limited", &[("n", &d.calls.len().to_string())])) } }
             table {
@@ -798,12 +828,13 @@ async fn api_calls(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let d = drill(&state, &p, &q).await?;
     Ok(Json(serde_json::json!({
-        "offered": d.total, "answered": d.answered, "abandoned": d.abandoned,
+        "offered": d.total, "answered": d.answered, "abandoned": d.abandoned, "system_exits": d.system_exits,
         "listed": d.calls.len(), "calls": d.calls,
     })))
 }
 
-const SOURCES: [(&str, &str); 6] = [
+const SOURCES: [(&str, &str); 7] = [
+    ("auto", "import.source.auto"),
     ("queue-log", "import.source.queue_log"),
     ("cdr", "import.source.cdr"),
     ("calls", "import.source.calls"),
@@ -936,6 +967,7 @@ async fn batch_page(
                     dt { (ctx.t("import.period")) } dd { (fmt_instant(&ctx, a, &p.time_zone)) " – " (fmt_instant(&ctx, z, &p.time_zone)) }
                 }
                 @if let Some(m) = &b.mapping_name { dt { (ctx.t("import.mapping")) } dd { (m) } }
+                @if let Some(l) = &b.layout { dt { (ctx.t("import.layout")) } dd { (layout_label(&ctx, l)) } }
             }
             h2 { (ctx.t("import.quality_report")) }
             @if issues.is_empty() && page == 0 { p { (ctx.t("import.no_issues")) } }
@@ -961,6 +993,13 @@ async fn batch_page(
             }
         },
     ))
+}
+
+/// The catalogued name of a recognised layout (stored names are `LAYOUT_NAMES` or `mapping`).
+fn layout_label(ctx: &Ctx, name: &str) -> &'static str {
+    ctx.lang
+        .t_opt(&format!("import.layout.{name}"))
+        .unwrap_or_else(|| ctx.t("import.layout.other"))
 }
 
 /// The catalogued reason of an issue kind (kinds are `rumbo_ingest::issue::IssueKind` codes).
@@ -1123,6 +1162,9 @@ async fn job_page(
             div.problems role="alert" {
                 p { (ctx.t("import.failed")) }
                 p { (job_error(&ctx, job.error.as_deref())) }
+                @if job.error.as_deref().is_some_and(|k| k.starts_with("error.import.unrecognised.")) {
+                    p { a href={ "/programs/" (code) "/mappings" } { (ctx.t("import.build_mapping")) } }
+                }
             }
             p { a href={ "/programs/" (code) "/imports" } { (ctx.t("control.imports")) } }
         },
@@ -1184,6 +1226,8 @@ struct BatchOut {
     file_name: String,
     file_hash: String,
     mapping_name: Option<String>,
+    /// The layout the importer took (`queue-log-pipe`, `cdr-header`, `mapping`…).
+    layout: Option<String>,
     lines_read: i64,
     imported: i64,
     rejected: i64,
@@ -1204,6 +1248,7 @@ impl From<Batch> for BatchOut {
             file_name: b.file_name,
             file_hash: b.file_hash,
             mapping_name: b.mapping_name,
+            layout: b.layout,
             lines_read: b.lines_read,
             imported: b.imported,
             rejected: b.rejected,
@@ -1279,6 +1324,8 @@ async fn api_batch(
 
 #[derive(Debug, Deserialize)]
 struct ImportParams {
+    /// `auto` (the default) recognises the layout by content.
+    #[serde(default)]
     source: String,
     #[serde(default)]
     mapping: String,
@@ -1297,6 +1344,8 @@ fn yes() -> bool {
 struct ImportOut {
     batch_id: i64,
     job_id: i64,
+    source: String,
+    layout: Option<String>,
     lines_read: u64,
     imported: u64,
     rejected: u64,
@@ -1305,8 +1354,8 @@ struct ImportOut {
     file_hash: String,
 }
 
-/// `POST /programs/{code}/imports?source=queue-log[&mapping=NAME][&file_name=x][&wait=false]`
-/// with the file as the request body. The file is stored and queued as a job like an upload.
+/// `POST /programs/{code}/imports[?source=auto|queue-log|…][&mapping=NAME][&file_name=x][&wait=false]`
+/// with the file as the request body; without a source the layout is recognised by content. The file is stored and queued as a job like an upload.
 /// By default the request runs the job itself (or waits for the worker that took it) and
 /// answers 201 with the committed batch; with `wait=false` it answers 202 at once with the job
 /// (`Location: /api/v1/imports/jobs/{id}`), to be polled.
@@ -1354,6 +1403,8 @@ async fn api_import(
         Json(ImportOut {
             batch_id,
             job_id: id,
+            source: b.source.clone(),
+            layout: b.layout.clone(),
             lines_read: b.lines_read as u64,
             imported: b.imported as u64,
             rejected: b.rejected as u64,
