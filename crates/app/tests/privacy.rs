@@ -341,3 +341,65 @@ async fn a_purge_removes_old_raw_records_but_never_the_aggregates_and_logs_what_
         .find(|l| l.class == rumbo_domain::privacy::DataClass::RawCalls)
         .is_some_and(|l| l.removed == 0));
 }
+
+#[tokio::test]
+async fn a_suppressed_number_is_counted_but_not_kept_by_later_imports_and_is_flagged() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store.clone(),
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    let client = store
+        .create_client(
+            &Actor::system("test"),
+            "Banco Austral",
+            Rut::parse("76.086.428-5").unwrap(),
+        )
+        .await
+        .unwrap();
+    let code = programme(&store, client.id, "BCO-SAC").await;
+    assert!(app
+        .suppress_number(None, NUMBER, "objection", None)
+        .await
+        .unwrap());
+    assert!(!app
+        .suppress_number(None, "987651234", "objection", None)
+        .await
+        .unwrap());
+    assert!(app
+        .suppress_number(None, NUMBER, "gossip", None)
+        .await
+        .is_err());
+    import(&app, &code, Path::new(SAMPLE), Source::QueueLog).await;
+    let q = PersonQuery {
+        kind: "phone",
+        value: NUMBER,
+        request_id: None,
+    };
+    let f = app.find_person(None, &q).await.unwrap();
+    assert!(f.records.is_empty(), "{:#?}", f.records);
+    assert_eq!(
+        f.suppressed,
+        Some(rumbo_domain::privacy::SuppressionReason::Objection)
+    );
+    // The import's data-quality report flags it.
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    let batch = store.import_batches(prog.id).await.unwrap()[0].clone();
+    let issues = store.import_issues(batch.id, 0, 1000).await.unwrap();
+    assert!(issues
+        .iter()
+        .any(|i| i.message.contains("suppression list")));
+    let other = PersonQuery {
+        kind: "phone",
+        value: "56911112222",
+        request_id: None,
+    };
+    assert_eq!(
+        app.find_person(None, &other).await.unwrap().records.len(),
+        1
+    );
+}

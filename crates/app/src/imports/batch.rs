@@ -41,6 +41,8 @@ pub(super) struct BatchWriter<'a> {
     max_ts: Option<i64>,
     pub(super) issues: Vec<Issue>,
     last_by_caller: HashMap<u128, (i64, String, i64), FxBuildHasher>,
+    /// Caller hashes on the suppression list: their calls are kept without the number.
+    pub(super) suppressed: Option<&'a HashSet<String>>,
     line: String,
     sessions: Bucketer,
 }
@@ -102,6 +104,7 @@ impl<'a> BatchWriter<'a> {
             max_ts: None,
             issues: Vec::new(),
             last_by_caller: HashMap::default(),
+            suppressed: None,
             line: String::with_capacity(256),
         }
     }
@@ -201,6 +204,23 @@ impl<'a> BatchWriter<'a> {
         if let Some(h) = &r.caller_hash {
             self.fcr(h, &r.queue, start, f.enter_ts);
         }
+        let suppressed = r
+            .caller_hash
+            .as_ref()
+            .is_some_and(|h| self.suppressed.is_some_and(|s| s.contains(h)));
+        if suppressed && self.issues.len() < MAX_ISSUES {
+            self.issues.push(Issue::suspicious(
+                line,
+                IssueKind::InvalidValue,
+                "caller on the suppression list: the number is not kept".to_string(),
+            ));
+        }
+        let none = None;
+        let (caller_hash, caller_masked) = if suppressed {
+            (&none, &none)
+        } else {
+            (&r.caller_hash, &r.caller_masked)
+        };
         let o = opt_text;
         let mut text = std::mem::take(&mut self.line);
         text.clear();
@@ -216,8 +236,8 @@ impl<'a> BatchWriter<'a> {
             f.wrap_s,
             f.outcome.as_str(),
             o(&r.agent),
-            o(&r.caller_hash),
-            o(&r.caller_masked),
+            o(caller_hash),
+            o(caller_masked),
             o(&r.disposition),
             u8::from(f.sale),
             r.stints,
