@@ -40,7 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/privacy/erase", post(erase))
         .route("/privacy/suppressions", post(suppress))
         .route("/privacy/breaches", get(breaches_page).post(create_breach))
-        .route("/privacy/breaches/{id}", get(breach_page))
+        .route(
+            "/privacy/breaches/{id}",
+            get(breach_page).post(update_breach),
+        )
         .route("/privacy/settings", get(settings_page).post(save_settings))
         .route("/privacy/purge", post(purge))
         .route("/privacy/policy", get(policy_page))
@@ -194,6 +197,7 @@ async fn home_page(
     let who = ctx.principal()?;
     let list = state.app.rights_requests(Some(&who)).await?;
     let counts = state.app.suppression_counts(Some(&who)).await?;
+    let programmes = state.app.visible_programmes(&who).await?;
     let due: Vec<&RequestView> = list
         .iter()
         .filter(|v| v.urgency.is_some_and(|u| u.as_str() != "on_time"))
@@ -271,6 +275,10 @@ async fn home_page(
                 (input(ctx, errors, "request_id", "privacy.search.request", "number", "", false))
                 button type="submit" { (ctx.t("privacy.search.submit")) }
             }
+            h2 { (ctx.t("privacy.records")) }
+            ul.records { @for p in &programmes {
+                li { a href={ "/programs/" (p.programme.code) "/processing" } { (p.programme.code) " · " (p.programme.name) } }
+            } }
             h2 { (ctx.t("privacy.suppression")) }
             ul { @for (r, n) in &counts { li { (ctx.t(&format!("privacy.suppression.{}", r.as_str()))) ": " (n) } } }
             form method="post" action="/privacy/suppressions" {
@@ -559,30 +567,43 @@ async fn suppress(
     }
 }
 
-fn breach_form(ctx: &Ctx, errors: &[Invalid]) -> Markup {
+fn breach_form(ctx: &Ctx, errors: &[Invalid], b: Option<&Breach>, action: &str) -> Markup {
+    let empty = Breach::default();
+    let v = b.unwrap_or(&empty);
+    let people = if b.is_some() {
+        v.people_affected.to_string()
+    } else {
+        "0".to_string()
+    };
+    let flags = [
+        ("risk", "privacy.breach.risk", v.risk),
+        ("sensitive", "privacy.breach.sensitive", v.sensitive),
+        ("children", "privacy.breach.children", v.children),
+        ("financial", "privacy.breach.financial", v.financial),
+    ];
     html! {
-        form method="post" action="/privacy/breaches" {
+        form method="post" action=(action) {
             (csrf_field(ctx))
             div.field {
                 label for="what" { (ctx.t("privacy.breach.what")) " *" }
-                textarea id="what" name="what" required {}
+                textarea id="what" name="what" required { (v.what) }
                 (field_errors(ctx, errors, "what"))
             }
-            (input(ctx, errors, "occurred_on", "privacy.breach.occurred_on", "date", "", true))
-            (input(ctx, errors, "detected_on", "privacy.breach.detected_on", "date", "", true))
-            (input(ctx, errors, "data_classes", "privacy.breach.data_classes", "text", "", true))
-            (input(ctx, errors, "people_affected", "privacy.breach.people_affected", "number", "0", true))
+            (input(ctx, errors, "occurred_on", "privacy.breach.occurred_on", "date", &v.occurred_on, true))
+            (input(ctx, errors, "detected_on", "privacy.breach.detected_on", "date", &v.detected_on, true))
+            (input(ctx, errors, "data_classes", "privacy.breach.data_classes", "text", &v.data_classes, true))
+            (input(ctx, errors, "people_affected", "privacy.breach.people_affected", "number", &people, true))
             div.field {
                 label for="measures" { (ctx.t("privacy.breach.measures")) " *" }
-                textarea id="measures" name="measures" required {}
+                textarea id="measures" name="measures" required { (v.measures) }
                 (field_errors(ctx, errors, "measures"))
             }
-            @for (f, k) in [("risk", "privacy.breach.risk"), ("sensitive", "privacy.breach.sensitive"), ("children", "privacy.breach.children"), ("financial", "privacy.breach.financial")] {
-                div.field { label { input type="checkbox" name=(f) value="true"; " " (ctx.t(k)) } }
+            @for (f, k, on) in flags {
+                div.field { label { input type="checkbox" name=(f) value="true" checked[on]; " " (ctx.t(k)) } }
             }
-            (input(ctx, errors, "agency_notified_on", "privacy.breach.agency_notified_on", "date", "", false))
-            (input(ctx, errors, "people_notified_on", "privacy.breach.people_notified_on", "date", "", false))
-            button type="submit" { (ctx.t("privacy.breach.register")) }
+            (input(ctx, errors, "agency_notified_on", "privacy.breach.agency_notified_on", "date", v.agency_notified_on.as_deref().unwrap_or(""), false))
+            (input(ctx, errors, "people_notified_on", "privacy.breach.people_notified_on", "date", v.people_notified_on.as_deref().unwrap_or(""), false))
+            button type="submit" { (ctx.t(if b.is_some() { "privacy.breach.save" } else { "privacy.breach.register" })) }
         }
     }
 }
@@ -609,7 +630,7 @@ async fn breaches_view(
                 } } }
             }
             h2 { (ctx.t("privacy.breach.new")) }
-            (breach_form(ctx, errors))
+            (breach_form(ctx, errors, None, "/privacy/breaches"))
         },
     ))
 }
@@ -668,6 +689,41 @@ async fn breach_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
+    breach_view(&state, &ctx, id, &[]).await
+}
+
+async fn update_breach(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    let who = ctx.principal()?;
+    state.app.breach(&who, id).await?;
+    let r = match breach_from_form(&f) {
+        Ok(b) => state
+            .app
+            .update_breach(&who, id, b)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => Ok(redirect(&format!("/privacy/breaches/{id}"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let page = breach_view(&state, &ctx, id, e.invalids()).await?;
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn breach_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: &[Invalid],
+) -> Result<Markup, AppError> {
     let who = ctx.principal()?;
     let b = state.app.breach(&who, id).await?;
     let dpo = state.app.dpo_contact().await?;
@@ -705,6 +761,9 @@ async fn breach_page(
                     pre.notice { (notices::people(l, &b, &dpo)) }
                 }
             }
+            h2 { (ctx.t("privacy.breach.edit")) }
+            (problems(&ctx, errors))
+            (breach_form(&ctx, errors, Some(&b), &format!("/privacy/breaches/{}", b.id)))
         },
     ))
 }
