@@ -730,11 +730,11 @@ async fn breach_view(
     let yes_no = |v: bool| ctx.t(if v { "privacy.yes" } else { "privacy.no" });
     use crate::view::i18n::Lang;
     Ok(layout(
-        &ctx,
+        ctx,
         Section::Admin,
         &ctx.tf("privacy.breach.title", &[("id", &b.id.to_string())]),
         html! {
-            (nav(&ctx))
+            (nav(ctx))
             dl {
                 dt { (ctx.t("privacy.breach.what")) } dd { (b.what) }
                 dt { (ctx.t("privacy.breach.occurred_on")) } dd { (b.occurred_on) }
@@ -762,8 +762,8 @@ async fn breach_view(
                 }
             }
             h2 { (ctx.t("privacy.breach.edit")) }
-            (problems(&ctx, errors))
-            (breach_form(&ctx, errors, Some(&b), &format!("/privacy/breaches/{}", b.id)))
+            (problems(ctx, errors))
+            (breach_form(ctx, errors, Some(&b), &format!("/privacy/breaches/{}", b.id)))
         },
     ))
 }
