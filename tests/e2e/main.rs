@@ -4,7 +4,9 @@
 mod architecture;
 mod browser;
 mod cli;
+mod connections;
 mod exactly_once;
+mod formats;
 mod imports;
 mod jobs;
 mod plan_browser;

@@ -224,7 +224,7 @@ fn a_rights_request_finds_exports_and_erases_a_number_in_two_programmes_leaving_
     let id = req["id"].as_i64().unwrap();
     let due = "2026-12-02";
     assert_eq!(req["due_on"], due);
-    assert_eq!(req["subject"], "+56 9 **** 1234");
+    assert_eq!(req["subject"], "***** 1234");
     assert!(req["acknowledged_at"].is_i64());
     let person = json!({ "by": "phone", "value": NUMBER, "request_id": id });
 

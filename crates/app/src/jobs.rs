@@ -287,28 +287,62 @@ async fn import(
     .map_err(Error::internal)
 }
 
-/// An upload being stored, chunk by chunk.
-pub struct UploadWriter(JobFileWriter);
+/// An upload being stored, chunk by chunk. An upload dropped unfinished (the client went
+/// away mid-upload, the request was cancelled) is removed at once, not left for the prune: it
+/// holds raw caller numbers.
+pub struct UploadWriter(Option<JobFileWriter>);
 
 impl UploadWriter {
+    fn writer(&mut self) -> Result<&mut JobFileWriter> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| Error::internal_msg("upload already finished"))
+    }
+
     /// Bytes written so far.
     pub fn size(&self) -> u64 {
-        self.0.size()
+        self.0.as_ref().map_or(0, JobFileWriter::size)
     }
 
     /// Appends a chunk.
     pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        Ok(self.0.write(bytes).await?)
+        Ok(self.writer()?.write(bytes).await?)
     }
 
     /// Completes the upload.
-    pub async fn finish(self) -> Result<JobFile> {
-        Ok(self.0.finish().await?)
+    pub async fn finish(mut self) -> Result<JobFile> {
+        let w = self
+            .0
+            .take()
+            .ok_or_else(|| Error::internal_msg("upload already finished"))?;
+        Ok(w.finish().await?)
     }
 
     /// Gives the upload up and removes what was written.
-    pub async fn abort(self) -> Result<()> {
-        Ok(self.0.abort().await?)
+    pub async fn abort(mut self) -> Result<()> {
+        match self.0.take() {
+            Some(w) => Ok(w.abort().await?),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for UploadWriter {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        if let Err(e) = w.abort().await {
+                            tracing::warn!(error = %e, "could not remove an abandoned upload");
+                        } else {
+                            tracing::info!("removed an abandoned upload");
+                        }
+                    });
+                }
+                Err(_) => tracing::warn!("an abandoned upload is left for the prune"),
+            }
+        }
     }
 }
 
@@ -360,11 +394,11 @@ impl App {
     /// Starts storing an upload (in the database on PostgreSQL, under the data folder on
     /// SQLite).
     pub async fn upload_writer(&self) -> Result<UploadWriter> {
-        Ok(UploadWriter(
+        Ok(UploadWriter(Some(
             self.store
                 .create_job_file(&self.settings.data_dir.join("uploads"))
                 .await?,
-        ))
+        )))
     }
 
     /// Queues the import of a stored upload; returns the job id.
@@ -825,6 +859,7 @@ this line is garbage
             Settings {
                 data_dir: data.path().to_path_buf(),
                 jobs,
+                caller_keys: None,
             },
         );
         let client = app
@@ -875,6 +910,26 @@ this line is garbage
         w.write(content.as_bytes()).await.unwrap();
         let file = w.finish().await.unwrap();
         f.app.enqueue_import(&f.manager, &prep, file).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_upload_dropped_unfinished_is_removed_at_once() {
+        let f = fixture(fast()).await;
+        let mut w = f.app.upload_writer().await.unwrap();
+        let id = w.0.as_ref().unwrap().id();
+        w.write(QUEUE_LOG.as_bytes()).await.unwrap();
+        drop(w);
+        let uploads = f._data.path().join("uploads");
+        let files_left = || std::fs::read_dir(&uploads).map_or(0, |d| d.count());
+        for _ in 0..200 {
+            if !f.app.store.job_file_exists(id).await.unwrap() && files_left() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!f.app.store.job_file_exists(id).await.unwrap());
+        let left = files_left();
+        assert_eq!(left, 0, "no upload file is left behind");
     }
 
     async fn batches(f: &Fixture) -> Vec<rumbo_store::imports::Batch> {

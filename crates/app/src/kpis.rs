@@ -1,6 +1,7 @@
 //! KPIs from stored imports: merge the per-batch aggregates of a programme into figures per
 //! (queue, interval), recomputing from retained records when a definition version has no
-//! aggregates yet; and the calls behind one figure.
+//! aggregates yet (a version that differs from the stored one only in how system exits
+//! count reads the stored aggregates); and the calls behind one figure.
 //!
 //! Aggregates are stored per batch at 15-minute resolution in the programme's time zone;
 //! 30-minute, hourly, daily, weekly and monthly figures merge them (every real time-zone
@@ -113,7 +114,15 @@ impl App {
             .await?
             .programme;
         let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
-        self.ensure_definition(prog.id, &tz, q.definition).await?;
+        // A definition that differs from the stored one only in how system exits count reads
+        // the stored aggregates; the figures apply its choices.
+        let base = KpiDefinition::standard();
+        let stored = if q.definition.same_aggregates(&base) {
+            base.id().clone()
+        } else {
+            self.ensure_definition(prog.id, &tz, q.definition).await?;
+            q.definition.id().clone()
+        };
         let from = q.from.map(|d| day_start(d, &tz)).transpose()?;
         let to = match q.to {
             Some(d) => Some(day_start(
@@ -125,7 +134,7 @@ impl App {
         };
         let rows = self
             .store
-            .kpi_aggregates(prog.id, q.definition.id(), from, to)
+            .kpi_aggregates(prog.id, &stored, from, to)
             .await?;
         let mut bucketer = Bucketer::new(q.granularity, tz);
         let mut aggregation = Aggregator::new(q.definition.clone(), bucketer.clone());

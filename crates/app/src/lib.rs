@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod imports;
 pub mod jobs;
+pub mod keys;
 pub mod kpis;
 pub mod mappings;
 pub mod model;
@@ -39,6 +40,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// How background jobs (imports) are run.
     pub jobs: jobs::JobSettings,
+    /// Caller-hashing keys given by the environment (`RUMBO_CALLER_KEYS`, see [`keys`]);
+    /// `None`: the key file in the data folder.
+    pub caller_keys: Option<String>,
 }
 
 impl Default for Settings {
@@ -46,6 +50,7 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("rumbo-data"),
             jobs: jobs::JobSettings::default(),
+            caller_keys: None,
         }
     }
 }

@@ -43,15 +43,42 @@ impl App {
             .await?)
     }
 
+    /// Deletes a programme with everything in it, including the files that hold its records
+    /// (raw batch files, the spool, uploads waiting in its jobs): nothing is left behind.
     pub async fn delete_programme(&self, who: &Principal, code: &str) -> Result<()> {
         let current = self
             .programme_for(who, code, Action::Delete)
             .await?
             .programme;
-        Ok(self
+        let batch_files: Vec<String> = self
             .store
+            .import_batches(current.id)
+            .await?
+            .into_iter()
+            .filter_map(|b| b.data_path)
+            .collect();
+        let uploads = self.store.programme_job_files(current.id).await?;
+        self.store
             .delete_programme(&who.actor(), current.id)
-            .await?)
+            .await?;
+        for id in uploads {
+            if let Err(e) = self.store.delete_job_file(id).await {
+                tracing::warn!(file = id, error = %e, "could not delete an upload of a deleted programme");
+            }
+        }
+        let data = &self.settings.data_dir;
+        for path in batch_files {
+            remove_file_quietly(&data.join(path));
+        }
+        for top in ["raw", "spool"] {
+            let dir = data.join(top).join(current.id.to_string());
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(dir = %dir.display(), error = %e, "could not delete a deleted programme's records");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every programme, for the operator at the console (`rumbo programs list`).
@@ -225,5 +252,14 @@ pub fn parse_id(field: &'static str, s: Option<&str>) -> Result<Option<i64>, Inv
             .parse()
             .map(Some)
             .map_err(|_| Invalid::new(field, "error.unknown.reference")),
+    }
+}
+
+/// Removes a file; a missing file is fine, any other failure is logged.
+fn remove_file_quietly(path: &std::path::Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %path.display(), error = %e, "could not delete a file");
+        }
     }
 }

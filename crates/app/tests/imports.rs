@@ -679,3 +679,63 @@ async fn an_empty_file_and_an_image_are_refused_before_any_batch_exists() {
     let prog = store.programme_for(&code, None).await.unwrap().programme;
     assert!(store.import_batches(prog.id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_system_exit_versions_of_a_definition_read_the_stored_aggregates_without_recomputing() {
+    use rumbo_app::kpis::KpiQuery;
+    use rumbo_kpi::{Granularity, Registry};
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    app(&store, data.path())
+        .import_file(request(&code, Path::new(SAMPLE), Source::QueueLog), |_| {})
+        .await
+        .unwrap();
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    let reg = Registry::builtin();
+    let figures = |spec: &'static str| {
+        let store = &store;
+        let code = &code;
+        let data = data.path();
+        let def = reg.resolve(spec).unwrap().clone();
+        async move {
+            let k = app(store, data)
+                .programme_kpis(KpiQuery {
+                    programme_code: code,
+                    definition: &def,
+                    granularity: Granularity::Day,
+                    from: None,
+                    to: None,
+                })
+                .await
+                .unwrap();
+            let rows = k.aggregation.sorted_rows();
+            let (_, soporte) = rows
+                .iter()
+                .find(|((q, _), _)| q == "soporte")
+                .copied()
+                .unwrap();
+            (*soporte, soporte.figures(&def))
+        }
+    };
+    let (a1, f1) = figures("rumbo-standard@v1").await;
+    let (a2, f2) = figures("rumbo-standard@v2").await;
+    // soporte: 2 answered, an EXITWITHKEY at 8 s and an EXITEMPTY at 2 s (short).
+    assert_eq!(a1, a2, "the same stored aggregates");
+    assert_eq!(
+        (a2.offered, a2.system_exits, a2.caller_abandons()),
+        (4, 2, 0)
+    );
+    assert_eq!((f1.abandon_rate, f2.abandon_rate), (Some(0.5), Some(0.0)));
+    assert_eq!((f1.sl, f2.sl), (Some(1.0 / 3.0), Some(1.0 / 4.0)));
+    let v2 = KpiDefinition::standard_v2();
+    assert_eq!(
+        store
+            .batches_without_definition(prog.id, v2.id())
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "nothing was recomputed or stored for version 2"
+    );
+}

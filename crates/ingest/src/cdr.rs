@@ -30,14 +30,15 @@ use crate::issue::{Issue, IssueKind};
 use crate::privacy::CallerHasher;
 use crate::values::{timestamp, Cell};
 
-/// Dispositions a CDR row may carry.
-const DISPOSITIONS: [&str; 6] = [
+/// Dispositions a CDR row may carry (PBXware also writes `UNKNOWN`).
+const DISPOSITIONS: [&str; 7] = [
     "ANSWERED",
     "NO ANSWER",
     "BUSY",
     "FAILED",
     "CONGESTION",
     "CANCEL",
+    "UNKNOWN",
 ];
 
 /// How long (seconds of call time) a group stays open for further rows of the same call.
@@ -120,12 +121,32 @@ impl CdrColumns {
                 "datetime",
             ],
         )?;
-        let billsec = column(h, &["billsec", "bill_sec", "billable", "billable_seconds"])?;
+        let billsec = column(
+            h,
+            &[
+                "billsec",
+                "bill_sec",
+                "billable",
+                "billable_seconds",
+                "talk_time",
+            ],
+        )?;
         let disposition = column(h, &["disposition", "call_status"])?;
-        let src = column(h, &["src", "source", "caller", "from", "cnum"]);
-        let dst = column(h, &["dst", "destination", "called", "to"]);
-        let dstchannel = column(h, &["dstchannel", "dst_channel", "destination_channel"]);
-        let channel = column(h, &["channel", "src_channel"]);
+        let src = column(
+            h,
+            &["src", "source", "caller", "caller_number", "from", "cnum"],
+        );
+        let dst = column(h, &["dst", "destination", "called", "callee_number", "to"]);
+        let dstchannel = column(
+            h,
+            &[
+                "dstchannel",
+                "dst_channel",
+                "destination_channel",
+                "dest_channel",
+            ],
+        );
+        let channel = column(h, &["channel", "src_channel", "source_channel"]);
         if src.is_none() && dst.is_none() && channel.is_none() {
             return None;
         }
@@ -142,7 +163,7 @@ impl CdrColumns {
             start,
             answer: column(h, &["answer", "answer_time", "answertime", "answered_at"]),
             end: column(h, &["end", "end_time", "endtime", "hangup_time"]),
-            duration: column(h, &["duration", "duration_sec"]),
+            duration: column(h, &["duration", "duration_sec", "call_time"]),
             billsec,
             disposition,
             uniqueid: column(h, &["uniqueid", "unique_id", "uid"]),
@@ -228,6 +249,8 @@ struct Row {
     billsec: f64,
     answered: bool,
     disposition: String,
+    /// The row of the channel that started the call (its uniqueid is the group's key).
+    originating: bool,
 }
 
 /// The rows of one call.
@@ -357,7 +380,9 @@ impl<R: Read> CdrReader<R> {
                 }
                 format!("cdr:{}", &hex::encode(h.finalize())[..24])
             });
+        let uniqueid = get(c.uniqueid);
         let row = Row {
+            originating: !uniqueid.is_empty() && uniqueid == key,
             line,
             src: get(c.src).to_string(),
             clid: get(c.clid).to_string(),
@@ -412,7 +437,9 @@ impl<R: Read> CdrReader<R> {
     }
 
     fn call_of(&self, mut g: Group) -> CallRecord {
-        g.rows.sort_by_key(|r| (r.start, r.line));
+        // Legs that start in the same second as the caller's channel (a Dial to Local
+        // channels) can be written before it: the caller's row decides the dialled number.
+        g.rows.sort_by_key(|r| (r.start, !r.originating, r.line));
         let start = g.rows.iter().map(|r| r.start).min().unwrap_or(0);
         let end = g.rows.iter().map(|r| r.end).max().unwrap_or(start);
         let queue_rows: Vec<&Row> = g.rows.iter().filter(|r| r.queue.is_some()).collect();
@@ -596,7 +623,7 @@ garbage\n";
         assert_eq!(a.facts.wait_s, 25.0);
         assert_eq!(a.facts.talk_s, 300.0);
         assert_eq!(a.agent.as_deref(), Some("SIP/1001"));
-        assert_eq!(a.caller_masked.as_deref(), Some("+56 9 **** 1234"));
+        assert_eq!(a.caller_masked.as_deref(), Some("***** 1234"));
         // The queue answered the caller's channel, but no agent was bridged: abandoned.
         let (2, b) = &calls[1] else {
             panic!("{:?}", calls[1])
@@ -671,6 +698,46 @@ bad,row\r\n";
         let (line, c) = &calls[0];
         assert_eq!(*line, 2);
         assert_eq!((c.facts.wait_s, c.facts.talk_s), (40.0, 60.0));
+    }
+
+    #[test]
+    fn a_call_is_counted_for_the_number_its_caller_dialled_even_when_a_leg_is_written_first() {
+        // A DID call dialling a Local channel: the Local leg's row (another uniqueid, same
+        // second) is written before the caller's row, as Asterisk writes rows at hangup.
+        let data = "calldate,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,duration,billsec,disposition,amaflags,accountcode,uniqueid,userfield,linkedid\n\
+2026-01-01 10:00:00,Ana,56987651234,ch1,TimeDelay,Local/ch1@TimeDelay-01;2,SIP/301-02,Dial,SIP/301,15,0,NO ANSWER,3,,1767261600.3,,1767261600.1\n\
+2026-01-01 10:00:00,Ana,56987651234,211553,from-pstn,SIP/trunk-01,Local/ch1@TimeDelay-01;1,Dial,Local/ch1@TimeDelay,15,0,NO ANSWER,3,,1767261600.1,,1767261600.1\n";
+        let header: Vec<String> = data
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(crate::detect::normalise_name)
+            .collect();
+        let cols = CdrColumns::from_header(&header, b',').expect("header recognised");
+        let (calls, _) = read(data, cols);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].1.queue, "211553");
+    }
+
+    #[test]
+    fn the_pbxware_table_and_grandstream_download_headers_are_cdr_exports() {
+        let names =
+            |h: &str| -> Vec<String> { h.split(',').map(crate::detect::normalise_name).collect() };
+        let pbxware = names("AcctId,tenant,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,calldate,duration,billsec,billamount,disposition,amaflags,accountcode,uniqueid,userfield");
+        let ucm = names("Account Code,Caller Number,Callee Number,Context,CallerID,Source Channel,Dest Channel,Lastapp,Lastdata,Start time,Answer Time,End time,Call time,Talk time,Disposition,Amaflags,Uniqueid,Userfield");
+        for h in [pbxware, ucm] {
+            let c = CdrColumns::from_header(&h, b',').expect("recognised");
+            assert_eq!(c.name(), "cdr-header");
+            assert!(c.src.is_some() && c.dst.is_some() && c.uniqueid.is_some());
+        }
+        let data = "AcctId,tenant,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,calldate,duration,billsec,billamount,disposition,amaflags,accountcode,uniqueid,userfield\r\n\
+1,,Ana,56987651234,600,ctx,SIP/t-1,,Queue,ventas,2026-01-01 10:00:00,30,0,0,UNKNOWN,3,,1767261600.1,\r\n";
+        let h = names(data.lines().next().unwrap());
+        let (calls, issues) = read(data, CdrColumns::from_header(&h, b',').unwrap());
+        assert_eq!(calls.len(), 1, "{issues:?}");
+        assert_eq!(calls[0].1.facts.outcome, Outcome::Abandoned);
+        assert_eq!(calls[0].1.facts.wait_s, 30.0);
     }
 
     #[test]

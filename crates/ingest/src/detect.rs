@@ -365,6 +365,14 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_log_dump_without_agent_or_parameter_columns_is_still_a_table() {
+        assert_eq!(
+            name("date_time,callid,queue_name,event\n2026-01-01 10:00:00,c1,ventas,ENTERQUEUE\n"),
+            "queue-log-table"
+        );
+    }
+
+    #[test]
     fn other_content_is_unrecognised_with_what_was_found_and_where() {
         assert_eq!(name("\n\n\0\0\n"), "?blank");
         assert_eq!(name("<html><body>x</body></html>"), "?markup");

@@ -574,7 +574,7 @@ mod tests {
         assert_eq!(c.facts.enter_ts, 1_767_236_410);
         assert_eq!(c.facts.wait_s, 12.0);
         assert_eq!(c.facts.talk_s, 180.0);
-        assert_eq!(c.caller_masked.as_deref(), Some("+56 9 **** 1234"));
+        assert_eq!(c.caller_masked.as_deref(), Some("***** 1234"));
         assert!(
             matches!(&items[1], Ok((3, MappedRecord::Call(c))) if c.facts.outcome == Outcome::Abandoned)
         );

@@ -24,7 +24,7 @@ impl std::fmt::Debug for CallerHasher {
 pub struct ProtectedCaller {
     /// Hex HMAC-SHA256 of the normalised number.
     pub hash: String,
-    /// Display form with the middle digits hidden, e.g. `+56 9 **** 1234`.
+    /// Display form with the middle digits hidden, e.g. `***** 1234`.
     pub masked: String,
 }
 
@@ -72,22 +72,18 @@ fn normalise(raw: &str) -> Option<String> {
     Some(digits)
 }
 
-/// Masks normalised digits: country code and area/mobile prefix kept, last four kept.
+/// Masks normalised digits: at most the last four digits stay (country and area codes are
+/// hidden too, since with them the last four narrow a number to a few thousand candidates);
+/// a number shorter than eight digits keeps only its last two.
 fn mask_digits(d: &str) -> String {
     let n = d.len();
     if n <= 4 {
         return "*".repeat(n);
     }
-    let last4 = &d[n - 4..];
-    if let Some(rest) = d.strip_prefix("56") {
-        if rest.len() == 9 {
-            return format!("+56 {} **** {last4}", &rest[..1]);
-        }
+    if n < 8 {
+        return format!("*** {}", &d[n - 2..]);
     }
-    if n >= 10 {
-        return format!("+{} **** {last4}", &d[..2]);
-    }
-    format!("**** {last4}")
+    format!("***** {}", &d[n - 4..])
 }
 
 /// Masks a raw number without hashing (for previews in the UI).
@@ -100,10 +96,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chilean_mobile_is_masked_with_country_code_and_last_four() {
+    fn chilean_mobile_is_masked_down_to_its_last_four_digits() {
         let h = CallerHasher::new(b"secret");
         let p = h.protect("+56 9 8765 1234").unwrap();
-        assert_eq!(p.masked, "+56 9 **** 1234");
+        assert_eq!(p.masked, "***** 1234");
         assert_eq!(p.hash.len(), 64);
         assert!(!p.hash.contains("1234"));
     }
@@ -123,6 +119,22 @@ mod tests {
         let a = CallerHasher::new(b"one").protect("+56987651234").unwrap();
         let b = CallerHasher::new(b"two").protect("+56987651234").unwrap();
         assert_ne!(a.hash, b.hash);
+    }
+
+    #[test]
+    fn masks_never_show_more_than_the_last_four_digits() {
+        for raw in [
+            "+56 9 8765 1234",
+            "+1 415 555 1234",
+            "22 345 1234",
+            "0044 20 7946 1234",
+        ] {
+            let m = mask(raw).unwrap();
+            let digits: String = m.chars().filter(|c| c.is_ascii_digit()).collect();
+            assert_eq!(digits, "1234", "{raw} masked as {m}");
+        }
+        assert_eq!(mask("123456").unwrap(), "*** 56");
+        assert_eq!(mask("1234").unwrap(), "****");
     }
 
     #[test]

@@ -790,8 +790,9 @@ impl<R: BufRead> QueueLogParser<R> {
             }
         }
         // Members of this queue that no other name is joined to yet. A name that carries an
-        // extension number is only joined by it (above), never by elimination.
-        if ext.is_some() || self.agents.is_empty() {
+        // extension number is only joined by it (above), and a name that is itself a session
+        // (closed by now) is that agent: neither is joined by elimination.
+        if ext.is_some() || self.agents.is_empty() || self.agents.contains_key(name) {
             return None;
         }
         let taken: HashSet<&String> = self.ids.link.values().chain(&self.ids.direct).collect();

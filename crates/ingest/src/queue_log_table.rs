@@ -50,11 +50,13 @@ impl TableColumns {
     /// optional (without it, calls have no agent and there are no agent sessions).
     pub(crate) fn from_header(header: &[String], delimiter: u8) -> Option<TableColumns> {
         let event = column(header, &["event", "event_name", "verb"])?;
+        // `date_time` before `time`: PBXware dumps carry both, the epoch in `date_time`
+        // and the same instant as local text in a trailing `time` column.
         let time = column(
             header,
             &[
-                "time",
                 "date_time",
+                "time",
                 "datetime",
                 "timestamp",
                 "time_id",
@@ -64,7 +66,7 @@ impl TableColumns {
         )?;
         let callid = column(header, &["callid", "call_id", "uniqueid", "unique_id"])?;
         let queue = column(header, &["queuename", "queue_name", "queue"])?;
-        let agent = column(
+        let mut agent = column(
             header,
             &[
                 "agent",
@@ -96,8 +98,10 @@ impl TableColumns {
             Flavour::Realtime
         } else if name(time) == "date_time"
             && name(queue) == "queue_name"
-            && matches!(&data, DataColumns::Numbered(v) if header[v[0]] == "param1")
+            && matches!(&data, DataColumns::Numbered(v) if v.first().is_some_and(|&i| header[i] == "param1"))
         {
+            // PBXware's export names the member column `type` (`Agent/1127`, `NONE`).
+            agent = agent.or_else(|| column(header, &["type"]));
             Flavour::PbxWare
         } else {
             Flavour::Other
@@ -234,5 +238,30 @@ mod tests {
         assert_eq!(calls(joined), expected);
         // Local date-times (UTC here) in a PBXware-style dump with extra columns.
         assert_eq!(calls(pbxware), expected);
+    }
+
+    #[test]
+    fn a_pbxware_export_takes_the_epoch_of_date_time_and_the_member_of_type() {
+        // The header of PBXware's own export: the member is in `type`, and `time` repeats
+        // `date_time` as local text.
+        let dump = "uid,date_time,callid,queue_name,type,event,param1,param2,param3,entpos,expos,htime,ttime,time\n\
+                    1,1767261600,c1,ventas,NONE,ENTERQUEUE,5691,,,1,0,0,0,\"2026-01-01 07:00:00\"\n\
+                    2,1767261610,c1,ventas,Agent/1001,CONNECT,,c1.2,3,0,0,10,0,\"2026-01-01 07:00:10\"\n\
+                    3,1767261700,c1,ventas,Agent/1001,COMPLETECALLER,5691,,,1,0,10,90,\"2026-01-01 07:01:40\"\n";
+        let Detection::Known(Layout::QueueLogTable(cols)) = detect(dump.as_bytes()) else {
+            panic!("{:?}", detect(dump.as_bytes()))
+        };
+        assert_eq!(cols.name(), "queue-log-pbxware");
+        let calls: Vec<_> = parser(dump.as_bytes(), QueueLogOptions::default(), cols)
+            .filter_map(|i| match i {
+                QueueLogItem::Call(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(calls.len(), 1);
+        let st = &calls[0].stints[0];
+        assert_eq!(st.enter_ts, 1767261600);
+        assert_eq!(st.agent.as_deref(), Some("Agent/1001"));
+        assert_eq!(st.connect_ts, Some(1767261610));
     }
 }

@@ -138,3 +138,51 @@ proptest! {
         prop_assert_eq!(repaired, damaged);
     }
 }
+
+/// One event of a generated call history: (call, queue, agent, event, data).
+fn event() -> impl Strategy<Value = (usize, usize, usize, usize, u32)> {
+    (0usize..3, 0usize..3, 0usize..4, 0usize..12, 0u32..200)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Whatever order call events come in (transfers between queues, legs closed out of
+    /// order, orphans, member names and interfaces mixed), every emitted call is the sum of
+    /// its stints and ends as its last stint did.
+    #[test]
+    fn every_stitched_call_is_the_sum_of_its_stints(events in proptest::collection::vec(event(), 0..60)) {
+        const QUEUES: [&str; 3] = ["ventas", "soporte", "NONE"];
+        const AGENTS: [&str; 4] = ["Ana", "SIP/1001", "Local/1002@from-queue/n", "NONE"];
+        const EVENTS: [&str; 12] = [
+            "ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "TRANSFER",
+            "BLINDTRANSFER", "ATTENDEDTRANSFER", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY",
+            "EXITWITHKEY", "ADDMEMBER",
+        ];
+        let mut text = String::new();
+        for (i, (c, q, a, e, d)) in events.iter().enumerate() {
+            let ts = 1000 + 7 * i as i64;
+            text.push_str(&format!(
+                "{ts}|k{c}|{}|{}|{}|{d}|{d}|{d}|{d}|1\n",
+                QUEUES[*q], AGENTS[*a], EVENTS[*e]
+            ));
+        }
+        let opts = QueueLogOptions { stitch_window_s: 20, ..QueueLogOptions::default() };
+        for item in QueueLogParser::new(BufReader::new(text.as_bytes()), opts) {
+            if let QueueLogItem::Call(c) = item {
+                let r = &c.record;
+                prop_assert_eq!(r.stints as usize, c.stints.len());
+                let wait: f64 = c.stints.iter().map(|s| s.wait_s).sum();
+                let talk: f64 = c.stints.iter().map(|s| s.talk_s).sum();
+                prop_assert_eq!(r.facts.wait_s, wait);
+                prop_assert_eq!(r.facts.talk_s, talk);
+                prop_assert!(c.stints.iter().all(|s| s.wait_s >= 0.0 && s.talk_s >= 0.0 && !s.end_event.is_empty()));
+                let last = c.stints.last().unwrap();
+                prop_assert_eq!(r.facts.outcome, last.outcome());
+                prop_assert_eq!(&r.queue, &last.queue);
+                let per_stint = c.stint_records();
+                prop_assert_eq!(per_stint.len(), c.stints.len());
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ fn abandons_exits_and_caller_privacy() {
         assert_eq!(c.record.facts.wait_s, wait, "{id}");
     }
     let c1 = call(&p, "c1");
-    assert_eq!(c1.record.caller_masked.as_deref(), Some("+56 9 **** 1234"));
+    assert_eq!(c1.record.caller_masked.as_deref(), Some("***** 1234"));
     assert!(c1
         .record
         .caller_hash
@@ -617,4 +617,23 @@ fn a_nul_run_before_a_valid_event_is_removed_and_the_line_reported_as_repaired()
         .map(|c| (c.record.call_id.as_str(), c.record.facts.wait_s))
         .collect();
     assert_eq!(ids, vec![("n1", 20.0), ("n2", 6.0)]);
+}
+
+#[test]
+fn a_call_ending_after_its_agent_logged_off_is_not_given_to_another_member() {
+    // Ana's own session (member name logged as agent) closed before her call ended; Bob is
+    // the only open member, but the late event is Ana's, not his.
+    let p = parse_text(
+        "\
+1000|NONE|ventas|Ana|ADDMEMBER|
+1000|NONE|ventas|SIP/1002|ADDMEMBER|
+1100|l1|ventas|NONE|ENTERQUEUE||1|1
+1102|l1|ventas|Ana|CONNECT|2|a|1
+1150|NONE|ventas|Ana|REMOVEMEMBER|
+1162|l1|ventas|Ana|COMPLETECALLER|2|60|1
+2000|NONE|ventas|SIP/1002|REMOVEMEMBER|
+",
+    );
+    assert!(session(&p, "SIP/1002").busy.is_empty());
+    assert!(session(&p, "SIP/1002").names.is_empty());
 }

@@ -182,6 +182,16 @@ impl KpiDefinition {
         *self == o
     }
 
+    /// Whether aggregates built under `other` equal those built under this definition, so
+    /// one can be read for the other: true when the two differ at most in how system exits
+    /// count, a choice that only changes the figures computed from the aggregates.
+    pub fn same_aggregates(&self, other: &KpiDefinition) -> bool {
+        let mut o = other.clone();
+        o.system_exits_as_abandons = self.system_exits_as_abandons;
+        o.system_exits_in_sl_denominator = self.system_exits_in_sl_denominator;
+        self.same_choices(&o)
+    }
+
     /// A one-line human description listing every choice (for reports and `--help`).
     pub fn describe(&self) -> String {
         let num = match self.sl_numerator {

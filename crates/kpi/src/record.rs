@@ -70,7 +70,7 @@ pub struct CallRecord {
     pub agent: Option<String>,
     /// Keyed hash of the caller number (never the raw number).
     pub caller_hash: Option<String>,
-    /// Masked caller number for display, e.g. `+56 9 **** 1234`.
+    /// Masked caller number for display, e.g. `***** 1234`.
     pub caller_masked: Option<String>,
     /// Disposition / wrap-up code.
     pub disposition: Option<String>,

@@ -21,6 +21,10 @@ pub struct FileConfig {
     pub job_workers: Option<usize>,
     /// Seconds without a heartbeat after which another server takes a running job over.
     pub job_stale_secs: Option<u64>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
+    /// Seconds a connection has to send a request's headers (first or next).
+    pub header_timeout_secs: Option<u64>,
     /// Data folder (raw import records, uploads); relative to the file's folder.
     pub data_dir: Option<PathBuf>,
     /// The folder of the file read (for relative paths in it).

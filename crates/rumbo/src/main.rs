@@ -57,6 +57,9 @@ enum Command {
     Import(cmd::import::ImportTop),
     /// KPI figures per (queue, interval): `rumbo kpi file CALLS.csv` or `rumbo kpi --program CODE`.
     Kpi(cmd::kpi::KpiArgs),
+    /// Caller-number hashing keys (kept outside the database): status and rotation.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
     Purge(cmd::privacy::PurgeArgs),
     /// Data protection: rights requests, and finding, exporting or erasing a person.
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Wfm(c) => cmd::wfm::run(c),
         Command::Import(c) => cmd::import::run(&db, &data, c),
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
+        Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),

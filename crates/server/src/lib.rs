@@ -82,21 +82,18 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Serves `state` on `addr` until `shutdown` completes, then closes the database.
+/// Serves `state` on `listener` within `limits` (header and idle timeouts, connection cap)
+/// until `shutdown` completes, then closes the database.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
+    limits: http::listen::Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let use_cases = state.app.clone();
     let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    tracing::info!(?addr, ?limits, "listening");
+    http::listen::serve(app(state), listener, limits, shutdown).await?;
     use_cases.close().await;
     tracing::info!("stopped");
     Ok(())

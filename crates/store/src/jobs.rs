@@ -475,6 +475,25 @@ impl Store {
         })
     }
 
+    /// The stored files of a programme's jobs (uploads not yet removed).
+    pub async fn programme_job_files(&self, programme_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT file_id FROM jobs WHERE programme_id = $1 AND file_id IS NOT NULL",
+        )
+        .bind(programme_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Is there a stored file `id`, complete or not?
+    pub async fn job_file_exists(&self, id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_files WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n > 0)
+    }
+
     /// Writes the complete stored file `id` to the local file `dest` (created or replaced);
     /// returns its size.
     pub async fn job_file_to(&self, id: i64, dest: &Path) -> Result<u64> {

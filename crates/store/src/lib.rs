@@ -87,11 +87,42 @@ impl std::error::Error for DbError {
 #[doc(hidden)]
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(DbError(Box::new(e)))
-            }
-            e => StoreError::Db(DbError(Box::new(e))),
+        let unavailable = match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| is_outage_code(&c)),
+            _ => false,
+        };
+        if unavailable {
+            StoreError::Unavailable(DbError(Box::new(e)))
+        } else {
+            StoreError::Db(DbError(Box::new(e)))
+        }
+    }
+}
+
+/// PostgreSQL error codes that mean "the server is going away or not there yet" (a restart,
+/// a failover, too many connections), not "this query is wrong": class 08 (connection
+/// exception), 57P01 to 57P03 (administrator or crash shutdown, cannot connect now) and 53300
+/// (too many connections). Callers get "unavailable, try again", never an internal error.
+fn is_outage_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+#[cfg(test)]
+mod outage_tests {
+    use super::is_outage_code;
+
+    #[test]
+    fn restarts_and_lost_connections_are_outages_but_bad_queries_are_not() {
+        for c in ["08006", "08001", "57P01", "57P02", "57P03", "53300"] {
+            assert!(is_outage_code(c), "{c}");
+        }
+        for c in ["23505", "42601", "22008", "40001", "57014"] {
+            assert!(!is_outage_code(c), "{c}");
         }
     }
 }

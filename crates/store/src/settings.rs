@@ -40,4 +40,13 @@ impl Store {
         .await?;
         self.setting(key).await?.ok_or(crate::StoreError::NotFound)
     }
+
+    /// Removes a setting (nothing happens if there is none).
+    pub async fn delete_setting(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

@@ -77,3 +77,53 @@ pub async fn age_batches(store: &Store, seconds: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Everything the database holds, as text: every value of every row of every table (text,
+/// numbers, and bytes read as UTF-8), one line per row. Tests use it as "a copy of the
+/// database" to prove what such a copy does and does not reveal.
+pub async fn database_as_text(store: &Store) -> Result<String> {
+    use sqlx::{Column, Row};
+    let tables: Vec<String> = match store.backend() {
+        crate::Backend::Sqlite => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(store.pool())
+                .await?
+        }
+        crate::Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                 ORDER BY 1",
+            )
+            .fetch_all(store.pool())
+            .await?
+        }
+    };
+    let mut out = String::new();
+    for table in tables {
+        let rows = sqlx::query(&format!("SELECT * FROM \"{table}\""))
+            .fetch_all(store.pool())
+            .await?;
+        for row in rows {
+            out.push_str(&table);
+            for (i, c) in row.columns().iter().enumerate() {
+                out.push(' ');
+                out.push_str(c.name());
+                out.push('=');
+                if let Ok(Some(v)) = row.try_get::<Option<String>, _>(i) {
+                    out.push_str(&v);
+                } else if let Ok(Some(v)) = row.try_get::<Option<i64>, _>(i) {
+                    out.push_str(&v.to_string());
+                } else if let Ok(Some(v)) = row.try_get::<Option<f64>, _>(i) {
+                    out.push_str(&v.to_string());
+                } else if let Ok(Some(v)) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                    out.push_str(&String::from_utf8_lossy(&v));
+                } else if let Ok(Some(v)) = row.try_get::<Option<bool>, _>(i) {
+                    out.push_str(&v.to_string());
+                }
+            }
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}

@@ -382,21 +382,6 @@ enum Pass {
 }
 
 impl App {
-    /// The installation secret for caller-number hashing, created on first use from the OS
-    /// random source (no fallback).
-    pub async fn installation_secret(&self) -> Result<Vec<u8>> {
-        // From the operating system's random source, or not at all: a guessable key would
-        // let anyone with the data recover caller numbers from their hashes.
-        let mut fresh = [0u8; 32];
-        rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut fresh)
-            .map_err(Error::internal)?;
-        let hex_secret = self
-            .store
-            .setting_or_init("caller_hash_secret", || hex::encode(fresh))
-            .await?;
-        Ok(hex_secret.into_bytes())
-    }
-
     /// Where this installation keeps raw records.
     pub fn raw_store(&self) -> RawStore {
         self.store.raw_store(&self.settings.data_dir)
@@ -709,7 +694,7 @@ fn parse_file(
                 lines_read = reader.rows_read();
             }
             (Some(Layout::StandardCalls), _) => {
-                lines_read = import_standard_calls(&mut tracked, &mut w)?;
+                lines_read = import_standard_calls(&mut tracked, &mut w, &hasher)?;
             }
             (None, Some(m)) => {
                 let rows: Box<dyn Iterator<Item = MappedRow>> = if is_xlsx {
@@ -805,7 +790,7 @@ fn parse_file(
                 line: i.line as i64,
                 severity: i.severity.as_str().into(),
                 kind: i.kind.code().into(),
-                message: i.message.clone(),
+                message: crate::mappings::mask_numbers_in(&i.message),
             })
             .collect(),
         aggregates: sorted_rows(done.aggregation)
@@ -869,7 +854,11 @@ fn looks_binary(head: &[u8], xlsx: bool) -> bool {
     (head.starts_with(b"PK\x03\x04") && !xlsx) || SIGNATURES.iter().any(|s| head.starts_with(s))
 }
 
-fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Result<u64> {
+fn import_standard_calls(
+    input: &mut impl Read,
+    w: &mut BatchWriter<'_>,
+    hasher: &CallerHasher,
+) -> Result<u64> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut header = Vec::new();
     reader.read_until(b'\n', &mut header).map_err(io_error)?;
@@ -881,6 +870,12 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Resu
     }
     let layout = rumbo_ingest::std_calls::Layout::from_header(&header).map_err(ingest_error)?;
     let header_text = String::from_utf8_lossy(&header).into_owned();
+    // A `caller` column is never retained as written: its number becomes hash and mask.
+    let caller = protected_caller_header(&header_text);
+    let header_text = caller
+        .as_ref()
+        .map_or(header_text, |(_, protected)| protected.clone());
+    let mut protected_line: Vec<u8> = Vec::new();
     let mut line_no: u64 = 1;
     let mut carry: Vec<u8> = Vec::new();
     let mut failure: Option<Error> = None;
@@ -905,6 +900,13 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Resu
                     if failure.is_some() {
                         return;
                     }
+                    let raw = match &caller {
+                        Some((index, _)) => {
+                            protect_caller_field(raw, *index, hasher, &mut protected_line);
+                            &protected_line[..]
+                        }
+                        None => raw,
+                    };
                     if let Err(e) = w.add_std_line(ln, &c, raw, &header_text) {
                         failure = Some(e);
                     }
@@ -922,6 +924,101 @@ fn import_standard_calls(input: &mut impl Read, w: &mut BatchWriter<'_>) -> Resu
         }
     }
     Ok(line_no - 1)
+}
+
+/// The byte ranges of a CSV line's fields (quotes respected; a field keeps its quotes).
+fn csv_field_spans(line: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, &b) in line.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                spans.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    spans.push((start, line.len()));
+    spans
+}
+
+/// A field's text without its quotes (`""` inside stands for one quote).
+fn csv_field_text(field: &[u8]) -> String {
+    let text = String::from_utf8_lossy(field);
+    let t = text.trim();
+    match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => t.to_string(),
+    }
+}
+
+/// The position of a standard call CSV's `caller` column and the header retained in place of
+/// the file's: `caller` becomes `caller_hash,caller_masked`. `None` without such a column.
+fn protected_caller_header(header: &str) -> Option<(usize, String)> {
+    let spans = csv_field_spans(header.as_bytes());
+    let index = spans.iter().position(|&(a, b)| {
+        csv_field_text(&header.as_bytes()[a..b])
+            .trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case("caller")
+    })?;
+    let (a, b) = spans[index];
+    Some((
+        index,
+        format!("{}caller_hash,caller_masked{}", &header[..a], &header[b..]),
+    ))
+}
+
+/// Writes `line` into `out` with its field `index` (a caller number) replaced by the keyed
+/// hash and the mask (both empty for an anonymous caller).
+fn protect_caller_field(line: &[u8], index: usize, hasher: &CallerHasher, out: &mut Vec<u8>) {
+    out.clear();
+    let spans = csv_field_spans(line);
+    let Some(&(a, b)) = spans.get(index) else {
+        // A short line has no caller field: it is kept as it is.
+        out.extend_from_slice(line);
+        return;
+    };
+    out.extend_from_slice(&line[..a]);
+    if let Some(p) = hasher.protect(&csv_field_text(&line[a..b])) {
+        out.extend_from_slice(p.hash.as_bytes());
+        out.push(b',');
+        out.extend_from_slice(p.masked.as_bytes());
+    } else {
+        out.push(b',');
+    }
+    out.extend_from_slice(&line[b..]);
+}
+
+#[cfg(test)]
+mod caller_column_tests {
+    use super::*;
+
+    #[test]
+    fn a_caller_column_is_retained_as_hash_and_mask_never_as_written() {
+        let (index, header) = protected_caller_header("call_id,queue,\"Caller\",enter_ts").unwrap();
+        assert_eq!(index, 2);
+        assert_eq!(header, "call_id,queue,caller_hash,caller_masked,enter_ts");
+        let hasher = CallerHasher::new(b"k");
+        let mut out = Vec::new();
+        protect_caller_field(
+            b"c1,ventas,\"Ana, \"\"la clienta\"\" <+56 9 8765 4321>\",1700000000",
+            index,
+            &hasher,
+            &mut out,
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        let expected = hasher.protect("+56987654321").unwrap();
+        assert_eq!(
+            text,
+            format!("c1,ventas,{},{},1700000000", expected.hash, expected.masked)
+        );
+        assert!(!text.contains("8765") && !text.contains("Ana"));
+        protect_caller_field(b"c2,ventas,anonymous,1700000000", index, &hasher, &mut out);
+        assert_eq!(out, b"c2,ventas,,,1700000000");
+        assert_eq!(protected_caller_header("call_id,queue,enter_ts"), None);
+    }
 }
 
 #[cfg(test)]

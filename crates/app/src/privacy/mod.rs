@@ -402,9 +402,11 @@ fn parse_day(text: &str, field: &'static str) -> Result<Date> {
 }
 
 impl App {
-    /// The caller hasher of this installation, through the same secret imports use.
-    async fn caller_hasher(&self) -> Result<CallerHasher> {
-        Ok(CallerHasher::new(&self.installation_secret().await?))
+    /// The caller hashers of this installation (one per known key, the current one first is
+    /// not assumed): the same keys imports hash with, so data hashed before a key rotation
+    /// is found too.
+    async fn caller_hashers(&self) -> Result<Vec<CallerHasher>> {
+        Ok(self.caller_keys().await?.hashers())
     }
 
     /// The module's settings (defaults where nothing was saved).
@@ -756,12 +758,20 @@ impl App {
                 .insert(p.programme.id, p.programme.code.to_string());
         }
         if kind == IdKind::Phone {
-            let hasher = self.caller_hasher().await?;
-            let target = hasher
-                .protect(q.value)
-                .ok_or_else(|| Error::invalid("value", "error.privacy.phone"))?;
-            f.suppressed = self.store.suppression_of(&target.hash).await?;
-            self.find_records(&hasher, &target.hash, &mut f).await?;
+            let hashers = self.caller_hashers().await?;
+            let targets: HashSet<String> = hashers
+                .iter()
+                .filter_map(|h| h.protect(q.value).map(|p| p.hash))
+                .collect();
+            if targets.is_empty() {
+                return Err(Error::invalid("value", "error.privacy.phone"));
+            }
+            for t in &targets {
+                if let Some(r) = self.store.suppression_of(t).await? {
+                    f.suppressed = Some(r);
+                }
+            }
+            self.find_records(&hashers, &targets, &mut f).await?;
         }
         let pre = needle.prefilter();
         for i in self.store.issues_containing(&pre).await? {
@@ -828,8 +838,8 @@ impl App {
     /// then the records linked to those calls by call id (QA, surveys, sales).
     async fn find_records(
         &self,
-        hasher: &CallerHasher,
-        target: &str,
+        hashers: &[CallerHasher],
+        targets: &HashSet<String>,
         f: &mut Findings,
     ) -> Result<()> {
         let dir = self.settings.data_dir.clone();
@@ -851,11 +861,13 @@ impl App {
             for (i, line) in lines_of(&parts).enumerate() {
                 let fields = split_csv(line);
                 let hit = match (hash_col, clear_col) {
-                    (Some(h), _) if fields.get(h).is_some_and(|v| v == target) => true,
+                    (Some(h), _) if fields.get(h).is_some_and(|v| targets.contains(v)) => true,
                     (_, Some(c)) => match fields.get(c) {
-                        Some(v) if !v.is_empty() => *cache
-                            .entry(v.clone())
-                            .or_insert_with(|| hasher.protect(v).is_some_and(|p| p.hash == target)),
+                        Some(v) if !v.is_empty() => *cache.entry(v.clone()).or_insert_with(|| {
+                            hashers
+                                .iter()
+                                .any(|h| h.protect(v).is_some_and(|p| targets.contains(&p.hash)))
+                        }),
                         _ => false,
                     },
                     _ => false,
@@ -1042,9 +1054,8 @@ impl App {
         if let Some(id) = request_id {
             self.store.rights_request(id).await?;
         }
-        let p = self
-            .caller_hasher()
-            .await?
+        // Imports hash with the current key, so that is the hash they will meet.
+        let p = CallerHasher::new(&self.installation_secret().await?)
             .protect(number)
             .filter(|_| national_digits(number).is_some())
             .ok_or_else(|| Error::invalid("number", "error.privacy.phone"))?;
@@ -1410,10 +1421,7 @@ mod tests {
 
     #[test]
     fn a_subject_given_as_a_number_is_kept_masked_and_other_identifiers_are_refused() {
-        assert_eq!(
-            minimised_subject("+56 9 8765 1234").unwrap(),
-            "+56 9 **** 1234"
-        );
+        assert_eq!(minimised_subject("+56 9 8765 1234").unwrap(), "***** 1234");
         assert_eq!(
             minimised_subject("A. R., por correo").unwrap(),
             "A. R., por correo"

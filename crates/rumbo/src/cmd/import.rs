@@ -153,7 +153,7 @@ fn import(db: &str, data_dir: &Path, source: Source, args: ImportArgs) -> anyhow
         .with_context(|| format!("reading {}", args.file.display()))?
         .len();
     runtime()?.block_on(async {
-        let settings = Settings { data_dir: data_dir.to_path_buf(), ..Settings::default() };
+        let settings = super::app_settings(data_dir);
         let app = App::open(db, settings).await.map_err(super::app_error).context("opening the database")?;
         match app.programme_for_operator(&args.program).await {
             Err(rumbo_app::Error::NotFound) => bail!("no programme with code {:?}", args.program),

@@ -135,16 +135,10 @@ fn run_store(db: &str, data_dir: &Path, a: StoreArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let app = rumbo_app::App::open(
-            db,
-            rumbo_app::Settings {
-                data_dir: data_dir.to_path_buf(),
-                ..rumbo_app::Settings::default()
-            },
-        )
-        .await
-        .map_err(super::app_error)
-        .context("opening the database")?;
+        let app = rumbo_app::App::open(db, super::app_settings(data_dir))
+            .await
+            .map_err(super::app_error)
+            .context("opening the database")?;
         let k = app
             .programme_kpis(rumbo_app::kpis::KpiQuery {
                 programme_code: &program,

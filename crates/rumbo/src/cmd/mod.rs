@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod dev;
 pub mod import;
+pub mod keys;
 pub mod kpi;
 pub mod privacy;
 pub mod serve;
@@ -22,5 +23,18 @@ pub fn app_error(e: rumbo_app::Error) -> anyhow::Error {
         }
         rumbo_app::Error::NotFound => anyhow::anyhow!("not found"),
         _ => anyhow::Error::new(e),
+    }
+}
+
+/// The use cases' settings for a command that works with `data_dir`: caller-hashing keys from
+/// `RUMBO_CALLER_KEYS` when set (several servers sharing one database), else the key file in
+/// the data folder.
+pub fn app_settings(data_dir: &std::path::Path) -> rumbo_app::Settings {
+    rumbo_app::Settings {
+        data_dir: data_dir.to_path_buf(),
+        caller_keys: std::env::var("RUMBO_CALLER_KEYS")
+            .ok()
+            .filter(|k| !k.trim().is_empty()),
+        ..rumbo_app::Settings::default()
     }
 }

@@ -31,6 +31,13 @@ pub struct ServeArgs {
     /// The largest import file accepted, in MiB (default 1024); larger uploads answer 413.
     #[arg(long, env = "RUMBO_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Connections served at once (default 4096); more wait to be accepted.
+    #[arg(long, env = "RUMBO_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a connection has to send a request's headers, first or next (default 10);
+    /// idle and half-open connections are closed after it.
+    #[arg(long, env = "RUMBO_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
     /// Test only: pause this many milliseconds after each block an import reads, so crash
     /// tests can stop a server mid-import.
     #[arg(long, env = "RUMBO_TEST_SLOW_IMPORT_MS", hide = true)]
@@ -57,11 +64,16 @@ pub fn serve(
     jobs.slow_import = args.test_slow_import_ms.map(Duration::from_millis);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let settings = Settings { data_dir: data_dir.to_path_buf(), jobs };
+        let settings = Settings { jobs, ..super::app_settings(data_dir) };
         let app = App::open(db_url, settings)
             .await
             .map_err(super::app_error)
             .with_context(|| format!("opening database {}", redact(db_url)))?;
+        // Moves a database-era caller key out into the key file before anything is served.
+        app.caller_keys()
+            .await
+            .map_err(super::app_error)
+            .context("loading the caller-hashing keys")?;
         let max_upload_bytes = args
             .max_upload_mb
             .or(file.max_upload_mb)
@@ -108,11 +120,12 @@ pub fn serve(
             .await
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
-        eprintln!("Rumbo is listening on http://{addr}");
         // One signal stops both the HTTP server and the job worker.
+        let signal = shutdown_signal();
+        eprintln!("Rumbo is listening on http://{addr}");
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            shutdown_signal().await;
+            signal.await;
             let _ = stop.send(true);
         });
         let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -123,12 +136,54 @@ pub fn serve(
             let stop = wait_stop(stopped.clone());
             tokio::spawn(async move { app.run_job_worker(stop).await })
         });
-        rumbo_server::serve(state, listener, wait_stop(stopped)).await?;
+        let defaults = rumbo_server::http::listen::Limits::default();
+        let limits = rumbo_server::http::listen::Limits {
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections)
+                .max(1),
+            header_timeout: args
+                .header_timeout_secs
+                .or(file.header_timeout_secs)
+                .map(|s| Duration::from_secs(s.max(1)))
+                .unwrap_or(defaults.header_timeout),
+        };
+        raise_open_file_limit(limits.max_connections);
+        rumbo_server::serve(state, listener, limits, wait_stop(stopped)).await?;
         if let Some(w) = worker {
             let _ = w.await;
         }
         Ok(())
     })
+}
+
+/// Raises the soft limit of open files towards the hard limit so that `connections` sockets
+/// (plus the database and files) fit; a server that runs out of descriptors stops accepting.
+fn raise_open_file_limit(connections: usize) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource};
+        let mut limit = getrlimit(Resource::Nofile);
+        let want = connections as u64 + 256;
+        let current = limit.current.unwrap_or(u64::MAX);
+        if current >= want {
+            return;
+        }
+        let target = limit.maximum.map_or(want, |max| want.min(max));
+        limit.current = Some(target);
+        match setrlimit(Resource::Nofile, limit) {
+            Ok(()) => tracing::info!(open_files = target, "raised the open-file limit"),
+            Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+        }
+        if target < want {
+            tracing::warn!(
+                open_files = target,
+                connections,
+                "the open-file limit is below the connection cap"
+            );
+        }
+    }
 }
 
 /// Whether `bind` (`HOST:PORT`) only listens on this machine.
@@ -141,26 +196,31 @@ fn is_loopback(bind: &str) -> bool {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGTERM and Ctrl-C handlers now (before the server says it is listening, so a
+/// signal sent right after that line is never met by the default action) and returns a future
+/// that resolves when either arrives.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 /// Hides a password in a database URL for messages and logs.

@@ -107,6 +107,7 @@ pub fn spec() -> Value {
         },
     });
     extend(&mut paths);
+    common_answers(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -122,6 +123,44 @@ pub fn spec() -> Value {
             "schemas": schemas(),
         }
     })
+}
+
+/// Documents the answers any operation can give whatever it does: 400 (a request that cannot
+/// be read: a path parameter of the wrong type, a body that is not JSON), 401 and 403 (access),
+/// 404 (a path naming something that does not exist or is not visible), 413 and 422 (a body too
+/// large or invalid) and 503 (database unavailable, with `Retry-After`). An answer an operation
+/// documents itself is kept.
+fn common_answers(paths: &mut Value) {
+    let Some(paths) = paths.as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            let has_body = operation.get("requestBody").is_some();
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let mut codes = vec!["400", "401", "403", "503"];
+            if path.contains('{') {
+                codes.push("404");
+            }
+            if has_body {
+                codes.extend(["413", "422"]);
+            }
+            for code in codes {
+                responses.entry(code).or_insert_with(problem);
+            }
+        }
+    }
 }
 
 /// Plan kinds with list/create and read/replace/delete; bodies are documented by kind.
@@ -537,7 +576,7 @@ fn base_schemas() -> Value {
             "interval_start": s("string"), "erlangs": s("number"), "agents_sl": s("integer"), "raw_agents": s("integer"), "positions": s("integer"),
             "sl": s("number"), "pw": s("number"), "asa_s": opt("number"), "occupancy": s("number") } },
         "NewMember": { "type": "object", "required": ["user_id"], "properties": { "user_id": s("integer") } },
-        "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": s("string") }, "additionalProperties": true },
+        "PlanItem": { "type": "object", "description": "A stored plan item: id, code and the kind's fields", "properties": { "id": s("integer"), "code": { "type": ["string", "null"], "description": "Null for items without a code (practices)" } }, "additionalProperties": true },
         "PlanItemBody": { "type": "object", "description": "The kind's fields (see the Planning pages); validated by the domain rules", "additionalProperties": true },
         "KpiRow": { "type": "object", "properties": {
             "queue": s("string"), "interval_start": { "type": "integer", "description": "epoch seconds UTC" }, "interval_label": s("string"),

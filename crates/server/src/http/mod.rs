@@ -7,4 +7,5 @@ pub mod auth;
 pub mod ctx;
 pub mod error;
 pub mod headers;
+pub mod listen;
 pub mod state;

@@ -90,6 +90,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/qlog.es.toml"),
     "\n",
+    include_str!("../../i18n/harden.es.toml"),
+    "\n",
     include_str!("../../i18n/privacy.es.toml")
 );
 const EN: &str = concat!(
@@ -100,6 +102,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/formats.en.toml"),
     "\n",
     include_str!("../../i18n/qlog.en.toml"),
+    "\n",
+    include_str!("../../i18n/harden.en.toml"),
     "\n",
     include_str!("../../i18n/privacy.en.toml")
 );

@@ -412,6 +412,14 @@ async fn a_mapping_built_from_a_preview_imports_a_vendor_export() {
         .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert!(preview.body.contains("ID Llamada") && preview.body.contains("01/01/2026 07:00:10"));
+    // Caller numbers are masked in the preview: at most their last four digits.
+    assert!(preview.body.contains("***** 5678"), "{}", preview.body);
+    for number in ["+56912345678", "912345678", "12345678", "98765"] {
+        assert!(
+            !preview.body.contains(number),
+            "{number} shown in the preview"
+        );
+    }
 
     // 2. A mapping missing a required field is refused with a message; a complete one is saved.
     let header = [
@@ -571,4 +579,71 @@ async fn plan_targets_are_judged_against_the_imported_figures() {
     assert!(page.body.contains("rag-red") && page.body.contains("Fuera de meta"));
     // 2 contacts handled ≥ 2: green.
     assert!(page.body.contains("rag-green") && page.body.contains("En meta"));
+}
+
+/// Follows a job page until it redirects (done) or shows its failure; returns the last answer.
+async fn follow_job(app: &TestApp, who: &Who, job: &str) -> crate::helpers::Resp {
+    for _ in 0..200 {
+        let res = app.get_page(Some(who), job).await;
+        if res.status == StatusCode::SEE_OTHER || res.body.contains("problems") {
+            return res;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {job} did not finish")
+}
+
+#[tokio::test]
+async fn an_upload_recognised_by_content_names_its_layout_and_an_unknown_one_links_to_a_mapping() {
+    let (app, m) = setup().await;
+    let upload = |file: &str| {
+        let (ct, body) = multipart(&m.csrf, "auto", file);
+        Request::post("/programs/CTRL1/imports")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, &m.cookie)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let form = app.get_page(Some(&m), "/programs/CTRL1/imports").await;
+    assert!(
+        form.body
+            .contains("<option value=\"auto\">Reconocer por el contenido</option>"),
+        "{}",
+        form.body
+    );
+    let ok = app.send(upload(QUEUE_LOG)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let done = follow_job(&app, &m, ok.location()).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.get_page(Some(&m), done.location()).await;
+    assert!(page.body.contains("Formato reconocido"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Asterisk queue_log (archivo con campos separados por |)"),
+        "{}",
+        page.body
+    );
+
+    let junk = app.send(upload("<html><body>informe</body></html>")).await;
+    assert_eq!(junk.status, StatusCode::SEE_OTHER, "{}", junk.body);
+    let failed = follow_job(&app, &m, junk.location()).await;
+    assert_eq!(failed.status, StatusCode::OK);
+    assert!(
+        failed
+            .body
+            .contains("la primera línea con datos es HTML o XML"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body.contains("href=\"/programs/CTRL1/mappings\""),
+        "{}",
+        failed.body
+    );
+    let batches = app
+        .api(Some(&m), Method::GET, "/programs/CTRL1/imports", None)
+        .await;
+    let list = batches.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{}", batches.body);
+    assert_eq!(list[0]["layout"], "queue-log-pipe");
 }

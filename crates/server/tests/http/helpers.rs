@@ -128,6 +128,7 @@ impl TestApp {
                         poll: std::time::Duration::from_millis(20),
                         ..Default::default()
                     },
+                    caller_keys: None,
                 },
             ),
             Config::default(),

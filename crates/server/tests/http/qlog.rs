@@ -150,7 +150,12 @@ async fn system_exits_are_shown_apart_and_counted_as_the_chosen_definition_says(
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("Salidas del sistema"),
-        "es column and card"
+        "card and table column"
+    );
+    let volume = page.body.split("<svg").nth(2).expect("volume chart");
+    assert!(
+        volume.contains("Salidas del sistema"),
+        "a series of the volume chart"
     );
     assert!(
         page.body.contains("no son abandonos"),

@@ -480,6 +480,7 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
     let mut by_queue: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut offered = vec![0.0; starts.len()];
     let mut abandoned = vec![0.0; starts.len()];
+    let mut exits = vec![0.0; starts.len()];
     for r in &v.rows {
         let i = index[&r.interval_start];
         if let Some(sl) = r.sl {
@@ -490,6 +491,7 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
         }
         offered[i as usize] += r.offered as f64;
         abandoned[i as usize] += r.abandoned as f64;
+        exits[i as usize] += r.system_exits as f64;
     }
     let sl_chart = line_chart(&LineChart {
         frame: frame(
@@ -534,6 +536,10 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
             BarSeries {
                 name: ctx.t("control.abandoned").to_string(),
                 values: abandoned,
+            },
+            BarSeries {
+                name: ctx.t("control.system_exits").to_string(),
+                values: exits,
             },
         ],
         ..Default::default()
