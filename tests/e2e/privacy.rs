@@ -265,10 +265,8 @@ fn a_rights_request_finds_exports_and_erases_a_number_in_two_programmes_leaving_
     let hash: String = zip[at..].chars().take(64).collect();
     assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
     let stored = everything(&dir);
-    assert!(
-        holds(&stored, &hash) && holds(&stored, "8765 1234"),
-        "the test would prove nothing"
-    );
+    // Before the erasure the stores hold the person's hash (imports keep no number in clear).
+    assert!(holds(&stored, &hash), "the test would prove nothing");
 
     // Erased.
     let erased = ok(
