@@ -36,11 +36,13 @@ try {
     await page.getByText('Correo o contraseña incorrectos.').waitFor();
   });
 
-  await step('logging in shows the programme list', async () => {
+  await step('logging in shows the cockpit, and the programme list is one click away', async () => {
     await page.getByLabel('Correo electrónico').fill(email);
     await page.getByLabel('Contraseña').fill(password);
     await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.waitForURL(/\/programs$/);
+    await page.waitForURL(/\/$/);
+    await page.getByRole('heading', { name: 'Cabina de control' }).waitFor();
+    await page.goto(base + '/programs');
     await page.getByRole('heading', { name: 'Programas' }).waitFor();
     await page.getByRole('navigation').getByRole('link', { name: 'Planificación' }).waitFor();
     await shot('programmes-es');
@@ -89,6 +91,32 @@ try {
     await page.getByRole('link', { name: 'Imports' }).click();
     await page.getByRole('heading', { name: 'Imported batches' }).waitFor();
     await shot('control-en');
+  });
+
+  await step('the cockpit shows the demo alarms; an alarm leads to a corrective action with costed options', async () => {
+    await page.goto(base + '/');
+    await page.getByRole('heading', { name: 'Cockpit' }).waitFor();
+    const card = page.locator('#p-RET-TC-2026');
+    await card.getByRole('link', { name: 'Target breached' }).first().click();
+    await page.getByRole('link', { name: 'See the evidence' }).waitFor();
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByText(/acknowledged by/).waitFor();
+    await shot('alarm-en');
+    await page.getByRole('link', { name: 'New corrective action' }).click();
+    await page.getByLabel('Cause analysis').fill('Short staffing at the midday peak');
+    await page.getByLabel('Action', { exact: true }).fill('Two more agents at midday');
+    await page.getByLabel('Due date').fill('2026-12-15');
+    for (const [i, n] of [[1, '1'], [2, '3']]) {
+      await page.locator(`#label_${i}`).fill(`+${n}`);
+      await page.locator(`#agents_${i}`).fill(n);
+      await page.locator(`#from_${i}`).fill('11:00');
+      await page.locator(`#to_${i}`).fill('13:00');
+    }
+    await page.getByRole('button', { name: 'Evaluate and save' }).click();
+    await page.getByText('Options side by side: current SL → expected SL per interval').waitFor();
+    await page.getByRole('rowheader', { name: 'Cost per SL point' }).waitFor();
+    await shot('action-en');
+    await page.goto(base + '/programs');
   });
 
   await step('switching back to Spanish persists for the user', async () => {

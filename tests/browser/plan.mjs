@@ -29,7 +29,7 @@ try {
     await page.getByLabel('Correo electrónico').fill(email);
     await page.getByLabel('Contraseña').fill(password);
     await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.waitForURL(/\/programs$/);
+    await page.waitForURL(/\/$/);
   });
 
   await step('the plan shows objectives, the Gantt chart with its critical path and the heat-map', async () => {

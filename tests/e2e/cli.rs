@@ -41,6 +41,16 @@ fn serve_creates_the_database_with_the_demo_programme_and_answers_health_checks(
         .collect();
     assert!(codes.contains(&"VIDA-2026"), "{codes:?}");
     assert!(v[0]["name"].is_string());
+
+    // The demo's planted problems are alarms on first start, from the command line too.
+    let alarms = dir.run_ok(&["alarms", "--program", "RET-TC-2026", "--json"]);
+    let kinds: Vec<String> = alarms
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+        .collect();
+    assert!(kinds.iter().any(|k| k == "\"target_breach\""), "{alarms}");
+    let missing = dir.run(&["alarms", "--program", "NO-SUCH"]);
+    assert!(!missing.status.success());
 }
 
 #[test]
@@ -307,4 +317,44 @@ fn revoked_tokens_and_deactivated_accounts_lose_access_at_once() {
     assert_eq!(me(&auth), 200);
     dir.run_ok(&["token", "revoke", "ops@bpo.cl"]);
     assert_eq!(me(&auth), 401);
+}
+
+#[test]
+fn caller_keys_live_in_a_private_file_and_rotate_from_the_command_line() {
+    let dir = Dir::new();
+    let run = |args: &[&str]| {
+        let out = dir
+            .cmd(args)
+            .env_remove("RUMBO_CALLER_KEYS")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let status = run(&["--data-dir", "data", "keys", "status"]);
+    assert!(status.contains("versions: [1]"), "{status}");
+    let file = dir.path().join("data").join("caller-keys");
+    let first = std::fs::read_to_string(&file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(
+        !status.contains(first.lines().last().unwrap().split(' ').nth(1).unwrap()),
+        "the status never shows a key"
+    );
+    let rotated = run(&["--data-dir", "data", "keys", "rotate"]);
+    assert!(rotated.contains("version 2"), "{rotated}");
+    let status = run(&["--data-dir", "data", "keys", "status"]);
+    assert!(
+        status.contains("versions: [1, 2]") && status.contains("current: 2"),
+        "{status}"
+    );
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        after.contains(first.lines().last().unwrap()),
+        "the old key is kept"
+    );
 }

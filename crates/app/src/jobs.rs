@@ -759,6 +759,8 @@ impl App {
                     imported = report.imported,
                     "import committed"
                 );
+                // New data: the programme's alarms are evaluated again.
+                self.evaluate_after_import(pid).await;
                 Outcome::Done
             }
             Ok(Err(e)) => {

@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod batches;
 pub mod calls_file;
+pub mod control;
 pub mod credentials;
 pub mod demo;
 pub mod error;

@@ -9,6 +9,7 @@
 //! exactly and every figure can be recomputed; every figure names its definition.
 
 pub mod aggregate;
+pub mod control;
 pub mod definition;
 mod error;
 pub mod exact;

@@ -60,6 +60,8 @@ enum Command {
     /// Caller-number hashing keys (kept outside the database): status and rotation.
     #[command(subcommand)]
     Keys(cmd::keys::KeysCmd),
+    /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
+    Alarms(cmd::alarms::AlarmsArgs),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
     Purge(cmd::privacy::PurgeArgs),
     /// Data protection: rights requests, and finding, exporting or erasing a person.
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
         Command::Import(c) => cmd::import::run(&db, &data, c),
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
+        Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),

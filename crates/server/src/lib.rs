@@ -26,7 +26,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/", get(|| async { view::redirect("/programs") }))
         .route("/static/app.css", get(view::css))
         .merge(features::login::router())
         .merge(features::account::page_router())
@@ -35,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::sections::router())
         .merge(features::wfm::page_router())
         .merge(features::control::page_router())
+        .merge(features::cockpit::page_router())
         .merge(features::mappings::page_router())
         .merge(features::plan::router())
         .merge(features::privacy::router())
@@ -60,6 +60,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::programmes::api::router())
         .merge(features::wfm::api_router())
         .merge(features::control::api_router())
+        .merge(features::cockpit::api_router())
         .merge(features::mappings::api_router())
         .merge(features::privacy::api::router())
 }

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod control;
 pub mod imports;
 pub mod jobs;
 mod migrate;
@@ -136,8 +137,9 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// How long a caller waits for a database connection before `StoreError::Unavailable`.
-pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a caller waits for a database connection before `StoreError::Unavailable`: short
+/// enough that, with the request's own work, an outage is answered (503) within 2 s.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]

@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0008_privacy.sql"),
     ),
     (
+        10,
+        "control",
+        include_str!("../migrations/sqlite/0010_control.sql"),
+        include_str!("../migrations/postgres/0010_control.sql"),
+    ),
+    (
         11,
         "import_layout",
         include_str!("../migrations/sqlite/0011_import_layout.sql"),

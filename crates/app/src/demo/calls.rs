@@ -1,14 +1,20 @@
 //! The demo call history: 14 days of realistic inbound calls for `RET-TC-2026`, imported through
 //! the real import pipeline so the Control page has figures on first start.
 
+use rumbo_store::plan::NewPlanItem;
 use rumbo_store::{Actor, StoreError};
+
+use crate::plan::docs::{Doc, ObjectiveDoc, TargetDoc};
+use crate::plan::PlanCx;
 
 use crate::imports::{ImportRequest, Source};
 use crate::{App, Error, Result};
 
 impl App {
     /// Seeds 14 days of realistic inbound call history (ending yesterday) into `RET-TC-2026`
-    /// through the real import pipeline, so the Control page has figures on first start.
+    /// through the real import pipeline, so the Control page has figures on first start; gives
+    /// the programme its service targets and evaluates the demo programmes' alarms, so the
+    /// cockpit shows problems (targets missed at the peak, overdue plan work) from the start.
     /// Does nothing if the programme is missing or already has import batches.
     pub async fn seed_demo_calls(&self) -> Result<bool> {
         let p = match self.store.programme_for("RET-TC-2026", None).await {
@@ -37,7 +43,69 @@ impl App {
         };
         let r = self.import_file(req, |_| {}).await;
         let _ = std::fs::remove_file(&path);
-        r.map(|_| true)
+        r?;
+        self.seed_demo_targets(&p).await?;
+        // A newcomer sees the alarms of the demo data and plan on first start.
+        for code in ["RET-TC-2026", "VIDA-2026"] {
+            if let Ok(prog) = self.store.programme_for(code, None).await {
+                self.evaluate_programme(&prog.programme, &Actor::system("demo"))
+                    .await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The retention line's service targets, per interval: 80 % within 20 s (±5 points) and at
+    /// most 5 % abandoned (±2 points). Its demo calls miss them at the midday peak.
+    async fn seed_demo_targets(&self, p: &rumbo_store::programmes::Programme) -> Result<()> {
+        let cx = PlanCx::system(p.clone())?;
+        let check = self.plan_check(&cx).await?;
+        let Some(owner) = check.person_ids.first().copied() else {
+            return Ok(());
+        };
+        let objective = ObjectiveDoc {
+            title: "Atender dentro del nivel de servicio contratado".into(),
+            description: None,
+            expected_results: vec!["NS 80/20 en cada intervalo".into()],
+        };
+        let (_, data) = objective.check(&check).map_err(Error::Invalid)?;
+        let saved = self
+            .store
+            .create_plan_items(
+                &Actor::system("demo"),
+                Some(p.id),
+                &[NewPlanItem {
+                    kind: ObjectiveDoc::KIND,
+                    code: None,
+                    data,
+                }],
+            )
+            .await?;
+        let check = self.plan_check(&cx).await?;
+        let start = p.start_date.to_string();
+        let end = p.end_date.map(|d| d.to_string()).unwrap_or_default();
+        let mut items = Vec::new();
+        for (indicator, target, direction, tolerance) in [
+            ("service_level", "80", "higher", "5"),
+            ("abandon_rate", "5", "lower", "2"),
+        ] {
+            let doc: TargetDoc = serde_json::from_value(serde_json::json!({
+                "objective_id": saved[0].id, "indicator": indicator, "target": target,
+                "direction": direction, "tolerance": tolerance, "granularity": "interval",
+                "period_start": start, "period_end": end, "owner_id": owner
+            }))
+            .map_err(Error::internal)?;
+            let (code, data) = doc.check(&check).map_err(Error::Invalid)?;
+            items.push(NewPlanItem {
+                kind: TargetDoc::KIND,
+                code,
+                data,
+            });
+        }
+        self.store
+            .create_plan_items(&Actor::system("demo"), Some(p.id), &items)
+            .await?;
+        Ok(())
     }
 }
 

@@ -89,6 +89,20 @@ impl PlanCx {
         })
     }
 
+    /// The plan as the system reads it (an evaluation after an import): read-only.
+    pub(crate) fn system(programme: Programme) -> Result<PlanCx> {
+        let dates = ProgrammeDates::new(programme.start_date, programme.end_date)
+            .map_err(|e| Error::internal_msg(e.key))?;
+        Ok(PlanCx {
+            programme,
+            dates,
+            member: false,
+            user_id: 0,
+            may_update: false,
+            may_decide: false,
+        })
+    }
+
     pub fn programme(&self) -> &Programme {
         &self.programme
     }

@@ -1,5 +1,6 @@
 //! One module per command family.
 pub mod admin;
+pub mod alarms;
 pub mod dev;
 pub mod import;
 pub mod keys;

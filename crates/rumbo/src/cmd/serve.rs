@@ -120,14 +120,15 @@ pub fn serve(
             .await
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
-        // One signal stops both the HTTP server and the job worker.
-        let signal = shutdown_signal();
-        eprintln!("Rumbo is listening on http://{addr}");
+        // One signal stops both the HTTP server and the job worker; its handlers are in place
+        // before anyone is told the server listens.
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let signal = shutdown_signal();
         tokio::spawn(async move {
             signal.await;
             let _ = stop.send(true);
         });
+        eprintln!("Rumbo is listening on http://{addr}");
         let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
         };
@@ -196,29 +197,31 @@ fn is_loopback(bind: &str) -> bool {
     }
 }
 
-/// Installs the SIGTERM and Ctrl-C handlers now (before the server says it is listening, so a
-/// signal sent right after that line is never met by the default action) and returns a future
-/// that resolves when either arrives.
+/// Registers the handlers for Ctrl-C and SIGTERM at once (so a signal that arrives right after
+/// "listening" is printed stops the server gracefully instead of killing it) and returns a
+/// future that completes on the first of them.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let ctrl_c = tokio::signal::ctrl_c();
-    async move {
-        #[cfg(unix)]
-        let term = async move {
-            match term {
-                Some(mut s) => {
-                    s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {},
+                        _ = int.recv() => {},
+                    }
                 }
-                None => std::future::pending::<()>().await,
+                _ => std::future::pending::<()>().await,
             }
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term => {},
+            tracing::info!("shutting down");
         }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     }
 }

@@ -48,7 +48,7 @@ fn login_form(ctx: &Ctx, email: &str, problem: Option<&str>) -> maud::Markup {
 
 async fn login_page(State(state): State<AppState>, mut ctx: Ctx) -> Response {
     if ctx.user.is_some() {
-        return redirect("/programs");
+        return redirect("/");
     }
     let mut cookie = None;
     if ctx.csrf.is_empty() {
@@ -89,7 +89,8 @@ async fn login(
         Err(e) => return Err(e.into()),
     };
     let token = session.token;
-    let mut res = redirect("/programs");
+    // The cockpit is the home page after login.
+    let mut res = redirect("/");
     let cookie = auth::set_cookie(
         auth::SESSION_COOKIE,
         &token,

@@ -341,6 +341,7 @@ fn plan_paths(paths: &mut Value) {
 fn extend(paths: &mut Value) {
     plan_paths(paths);
     control_paths(paths);
+    cockpit_paths(paths);
     privacy_paths(paths);
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     paths["/wfm/staffing"] = json!({
@@ -659,6 +660,177 @@ fn control_paths(paths: &mut Value) {
             { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
         ],
         "get": op("A batch with its data-quality report (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+    });
+}
+
+/// An alarm as the API returns it (schema given inline: it belongs to the control loop's paths).
+fn alarm_schema() -> Value {
+    let s = |t: &str| json!({ "type": t });
+    let opt = |t: &str| json!({ "type": [t, "null"] });
+    json!({ "type": "object", "properties": {
+        "id": s("integer"),
+        "kind": { "enum": ["target_breach", "volume_anomaly", "drift", "forecast_deviation", "overdue", "slip", "milestone_at_risk", "budget_overrun", "data_gap", "rejected_share"] },
+        "metric": { "type": "string", "description": "indicator, activity pushing a milestone, currency code of a budget overrun" },
+        "subject": { "type": "string", "description": "queue, activity code or import batch id; empty for the programme" },
+        "period_start": { "type": "integer", "description": "epoch seconds UTC" },
+        "period_end": { "type": "integer", "description": "epoch seconds UTC, exclusive" },
+        "period_text": s("string"), "expected": s("number"), "observed": s("number"),
+        "magnitude": { "type": "number", "description": "relative deviation (volumes, drifts), shortfall in the indicator's unit (targets), days (delays), minor units (budget), hours (gaps), share (rejected imports)" },
+        "score": s("number"), "summary": s("string"),
+        "status": { "enum": ["open", "acknowledged", "resolved"] },
+        "acknowledged_by": opt("string"), "acknowledged_at": opt("integer"), "resolved_at": opt("integer"),
+        "assignee_id": opt("integer"), "rules_version": s("integer"), "raised_at": s("integer"),
+        "evidence": { "type": "string", "description": "page with the evidence" }
+    } })
+}
+
+fn alarm_rules_schema() -> Value {
+    let n = |d: &str| json!({ "type": "number", "description": d });
+    json!({ "type": "object", "properties": {
+        "window_days": n("days judged per evaluation, 1–62 (7)"),
+        "history_weeks": n("weeks of seasonal baseline, 3–52 (8)"),
+        "min_volume": n("contacts an interval needs to be judged against a target (20)"),
+        "persistence": n("consecutive intervals a breach or anomaly must last, 1–96 (2)"),
+        "anomaly_z": n("|modified z| beyond which volume is anomalous, 2–10 (3.5)"),
+        "drift_h": n("CUSUM decision interval for AHT drift, 2–50 (8)"),
+        "gap_minutes": n("shortest data gap raised, multiple of 15 (60)"),
+        "max_rejected_share": n("largest rejected share of an import without alarm, 0–1 (0.05)"),
+        "budget_tolerance_pct": n("budget tolerance over plan, percent (5)")
+    } })
+}
+
+/// The cockpit, alarms and alarm rules.
+fn cockpit_paths(paths: &mut Value) {
+    let code = code_param();
+    let with_id = json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+    ]);
+    let alarms = json!({ "type": "array", "items": alarm_schema() });
+    let json_body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    paths["/cockpit"] = json!({
+        "get": op("The cockpit: per programme the person is responsible for, KPI targets against the last week of data (status word, trend), open alarms, overdue work, budget burn against plan, next milestones", "control",
+            json!({ "200": ok(json!({ "type": "array", "items": { "type": "object", "properties": {
+                "code": { "type": "string" }, "name": { "type": "string" },
+                "period_from": { "type": ["string", "null"], "format": "date" }, "period_to": { "type": ["string", "null"], "format": "date" },
+                "kpis": { "type": "array", "items": { "type": "object", "properties": {
+                    "indicator": { "type": "string" }, "target": { "type": "number" }, "tolerance": { "type": "number" },
+                    "direction": { "enum": ["higher", "lower"] }, "actual": { "type": ["number", "null"] },
+                    "status": { "enum": ["green", "amber", "red", null] }, "trend": { "type": "array", "items": { "type": ["number", "null"] } } } } },
+                "alarms": alarms.clone(),
+                "overdue": { "type": "array", "items": { "type": "object" } },
+                "budget": { "type": ["object", "null"], "description": "minor units of `currency`" },
+                "milestones": { "type": "array", "items": { "type": "object" } },
+                "actions": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "action": { "type": "string" }, "status": { "type": "string" },
+                    "verdict": { "enum": ["effective", "not_effective", "inconclusive", null] } } } },
+                "evidence": { "type": "string" }
+            } } })) })),
+    });
+    paths["/programs/{code}/alarms"] = json!({
+        "parameters": code,
+        "get": {
+            "summary": "The programme's alarms, newest first",
+            "tags": ["control"],
+            "parameters": [{ "name": "open", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "only alarms not resolved" }],
+            "responses": { "200": ok(alarms.clone()), "401": problem(), "403": problem(), "404": problem() }
+        }
+    });
+    paths["/programs/{code}/alarms/evaluate"] = json!({
+        "parameters": code,
+        "post": op("Evaluate the programme's alarms now (also done after each import); returns every alarm found, an alarm found before keeps its id", "control", json!({ "200": ok(alarms) })),
+    });
+    let mut change = op(
+        "Acknowledge, resolve or reopen an alarm and/or set its assignee (0 clears)",
+        "control",
+        json!({ "200": ok(alarm_schema()) }),
+    );
+    change["requestBody"] = json_body(json!({ "type": "object", "properties": {
+        "status": { "enum": ["open", "acknowledged", "resolved"] }, "assignee_id": { "type": "integer" } } }));
+    change["responses"]["400"] = problem();
+    change["responses"]["422"] = problem();
+    paths["/programs/{code}/alarms/{id}"] = json!({
+        "parameters": with_id,
+        "get": op("One alarm: what, when, how big, its evidence and lifecycle", "control", json!({ "200": ok(alarm_schema()) })),
+        "patch": change,
+    });
+    let mut put = op(
+        "Save new alarm rules: a new version (alarms name the version that raised them)",
+        "control",
+        json!({ "200": ok(json!({ "type": "object", "properties": { "version": { "type": "integer" }, "rules": alarm_rules_schema() } })) }),
+    );
+    put["requestBody"] = json_body(alarm_rules_schema());
+    put["responses"]["400"] = problem();
+    put["responses"]["422"] = problem();
+    let action = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "alarm_id": { "type": ["integer", "null"] },
+        "cause": { "type": "string" }, "action": { "type": "string" }, "owner_id": { "type": "integer" },
+        "due_date": { "type": "string", "format": "date" }, "priority": { "enum": ["low", "medium", "high"] },
+        "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] },
+        "day": { "type": "string", "format": "date" },
+        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency" } },
+        "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after" }
+    } });
+    let action_input = json!({ "type": "object", "required": ["cause", "action", "owner_id", "due_date", "priority", "options"], "properties": {
+        "alarm_id": { "type": "integer" }, "cause": { "type": "string" }, "action": { "type": "string" },
+        "owner_id": { "type": "integer", "description": "a person of the plan" }, "due_date": { "type": "string", "format": "date" },
+        "priority": { "enum": ["low", "medium", "high"] }, "day": { "type": "string", "format": "date", "description": "default: the alarm's first day" },
+        "options": { "type": "array", "minItems": 1, "maxItems": 4, "items": { "type": "object", "properties": {
+            "label": { "type": "string" }, "extra_agents": { "type": "integer", "minimum": 1, "maximum": 500 },
+            "from": { "type": "string", "example": "10:00" }, "to": { "type": "string", "example": "14:00" } } } }
+    } });
+    let mut create = op("Create a corrective action; every option is evaluated with the WFM engine (Erlang A) and costed with the plan's first cost rate", "control", json!({ "201": ok(action.clone()) }));
+    create["requestBody"] = json_body(action_input);
+    create["responses"]["400"] = problem();
+    create["responses"]["422"] = problem();
+    paths["/programs/{code}/actions"] = json!({
+        "parameters": code_param(),
+        "get": op("The programme's corrective actions, newest first", "control", json!({ "200": ok(json!({ "type": "array", "items": action.clone() })) })),
+        "post": create,
+    });
+    let with_id2 = json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+    ]);
+    paths["/programs/{code}/actions/{id}"] = json!({
+        "parameters": with_id2.clone(),
+        "get": op("One corrective action with its options and effectiveness", "control", json!({ "200": ok(action.clone()) })),
+    });
+    let mut status = op(
+        "Change an action's status (done records the day)",
+        "control",
+        json!({ "200": ok(action.clone()) }),
+    );
+    status["requestBody"] = json_body(
+        json!({ "type": "object", "required": ["status"], "properties": { "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] } } }),
+    );
+    status["responses"]["400"] = problem();
+    status["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/status"] =
+        json!({ "parameters": with_id2.clone(), "put": status });
+    let mut check = op("Effectiveness check of a done action: SL of its first option's window on the same weekday before and after, one-sided Mann-Whitney at 5 %", "control", json!({ "200": ok(action) }));
+    check["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/check"] =
+        json!({ "parameters": with_id2.clone(), "post": check });
+    let mut approval = op("Submit an action for approval: a change request to the plan (kind, impact, plan values to set such as target.7.value), requested by the action's owner", "control", json!({ "200": ok(json!({ "type": "object" })) }));
+    approval["requestBody"] = json_body(
+        json!({ "type": "object", "required": ["kind", "impact", "changes"], "properties": {
+        "kind": { "enum": ["dates", "resources", "targets", "scope"] }, "impact": { "type": "string" },
+        "changes": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string", "example": "target.7.value" }, "value": { "type": "string" } } } } } }),
+    );
+    approval["responses"]["400"] = problem();
+    approval["responses"]["409"] = problem();
+    approval["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/approval"] =
+        json!({ "parameters": with_id2.clone(), "post": approval });
+    let mut approve = op("Approve an action by approving its change request: the plan gets a new version, named by the action", "control", json!({ "200": ok(json!({ "type": "object" })) }));
+    approve["responses"]["422"] = problem();
+    paths["/programs/{code}/actions/{id}/approve"] =
+        json!({ "parameters": with_id2, "post": approve });
+    paths["/programs/{code}/alarm-rules"] = json!({
+        "parameters": code_param(),
+        "get": op("The alarm rules in force and their version (0: defaults)", "control", json!({ "200": ok(json!({ "type": "object", "properties": { "version": { "type": "integer" }, "rules": alarm_rules_schema() } })) })),
+        "put": put,
     });
 }
 

@@ -199,6 +199,8 @@ fn family(entity: &str, field: &str) -> Option<&'static str> {
         ("plan.change_request", "status") => "plan.change.status",
         ("plan.change_request", "kind") => "plan.change.kind",
         ("plan.risk", "status") => "plan.risk.status",
+        ("alarm", "status") => "alarm.status",
+        ("alarm", "kind") => "alarm.kind",
         (_, "category") => "plan.category",
         (_, "indicator") => "kpi",
         _ => return None,

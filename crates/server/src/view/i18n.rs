@@ -92,6 +92,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/harden.es.toml"),
     "\n",
+    include_str!("../../i18n/control.es.toml"),
+    "\n",
     include_str!("../../i18n/privacy.es.toml")
 );
 const EN: &str = concat!(
@@ -104,6 +106,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/qlog.en.toml"),
     "\n",
     include_str!("../../i18n/harden.en.toml"),
+    "\n",
+    include_str!("../../i18n/control.en.toml"),
     "\n",
     include_str!("../../i18n/privacy.en.toml")
 );
@@ -231,6 +235,21 @@ mod tests {
         keys.extend(family("lang", Lang::ALL));
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
+        let kinds = rumbo_kpi::control::Kind::ALL.map(|k| k.as_str());
+        keys.extend(family("alarm.kind", kinds));
+        keys.extend(family("alarm.what", kinds));
+        keys.extend(family("alarm.status", rumbo_app::control::Status::ALL));
+        keys.extend(family("action.priority", rumbo_app::control::PRIORITIES));
+        keys.extend(family("action.status", rumbo_app::control::STATUSES));
+        keys.extend(family(
+            "action.verdict",
+            [
+                rumbo_kpi::control::Verdict::Effective,
+                rumbo_kpi::control::Verdict::NotEffective,
+                rumbo_kpi::control::Verdict::Inconclusive,
+            ]
+            .map(|v| v.as_str()),
+        ));
         keys.extend(family("plan.rag", Rag::ALL));
         keys.extend(family("plan.direction", Direction::ALL));
         keys.extend(family("plan.risk.level", RiskLevel::ALL));
@@ -251,7 +270,7 @@ mod tests {
                 "apart_out_of_sl",
             ],
         ));
-        keys.extend(family("audit.action", ["create", "update", "delete"]));
+        keys.extend(family("audit.action", ["create", "update", "delete", "raise"]));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
             let (required, optional) = kind.fields();

@@ -308,3 +308,88 @@ async fn joining_a_team_gives_a_supervisor_edit_rights_and_leaving_takes_them_aw
         .count();
     assert_eq!(team_changes, 2, "joining and leaving are audited");
 }
+
+#[tokio::test]
+async fn alarm_routes_and_the_cockpit_follow_the_access_matrix() {
+    let see_other = StatusCode::SEE_OTHER;
+    for row in matrix() {
+        let (app, who) = setup(&row).await;
+        let l = label(&row);
+        let cockpit = app.api(Some(&who), Method::GET, "/cockpit", None).await;
+        assert_eq!(cockpit.status, OK, "{l} cockpit");
+        let listed = cockpit
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "P1");
+        assert_eq!(listed, row.list, "{l} cockpit contents");
+        assert_eq!(app.get_page(Some(&who), "/").await.status, OK, "{l} home");
+
+        for path in ["/programs/P1/alarms", "/programs/P1/alarm-rules"] {
+            let r = app.api(Some(&who), Method::GET, path, None).await;
+            assert_eq!(r.status, row.read, "{l} GET {path}");
+        }
+        assert_eq!(
+            app.get_page(Some(&who), "/programs/P1/alarms").await.status,
+            row.read,
+            "{l} alarms page"
+        );
+        assert_eq!(
+            app.api(Some(&who), Method::GET, "/programs/P1/alarms/1", None)
+                .await
+                .status,
+            if row.read == OK { HIDDEN } else { row.read },
+            "{l} unknown alarm"
+        );
+
+        let eval = app
+            .api(
+                Some(&who),
+                Method::POST,
+                "/programs/P1/alarms/evaluate",
+                None,
+            )
+            .await;
+        assert_eq!(eval.status, row.update, "{l} evaluate: {}", eval.body);
+        let rules = app
+            .api(
+                Some(&who),
+                Method::PUT,
+                "/programs/P1/alarm-rules",
+                Some(serde_json::json!({ "anomaly_z": 4.0 })),
+            )
+            .await;
+        assert_eq!(rules.status, row.update, "{l} rules: {}", rules.body);
+        assert_eq!(
+            app.api(Some(&who), Method::GET, "/programs/P1/actions", None)
+                .await
+                .status,
+            row.read,
+            "{l} actions"
+        );
+        let act = app
+            .api(
+                Some(&who),
+                Method::POST,
+                "/programs/P1/actions",
+                Some(serde_json::json!({})),
+            )
+            .await;
+        let expect = if row.update == OK {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            row.update
+        };
+        assert_eq!(act.status, expect, "{l} new action: {}", act.body);
+        let form = app
+            .post_form(Some(&who), "/programs/P1/alarms/evaluate", &[])
+            .await;
+        let expect = if row.update == OK {
+            see_other
+        } else {
+            row.update
+        };
+        assert_eq!(form.status, expect, "{l} evaluate form");
+    }
+}

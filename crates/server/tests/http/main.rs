@@ -1,6 +1,7 @@
 //! HTTP-level tests of the server, on the backend `DATABASE_URL` chooses.
 
 mod access;
+mod cockpit;
 mod control;
 mod helpers;
 mod openapi;

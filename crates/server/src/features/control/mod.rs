@@ -305,6 +305,11 @@ fn programme_tabs(ctx: &Ctx, p: &Programme, current: &str) -> Markup {
             format!("/programs/{}/imports", p.code),
             "control.imports",
         ),
+        (
+            "alarms",
+            format!("/programs/{}/alarms", p.code),
+            "alarm.title",
+        ),
     ];
     html! {
         nav.tabs aria-label=(ctx.t("control.title")) {
@@ -382,6 +387,27 @@ async fn target_checks(
         });
     }
     Ok(out)
+}
+
+/// A value judged against the period's target for `indicator` (in the target's unit), as a
+/// coloured badge with its word; nothing when the plan has no such target or no value.
+fn rag_word(ctx: &Ctx, checks: &[TargetCheck], indicator: &str, value: Option<f64>) -> Markup {
+    let (Some(c), Some(v)) = (checks.iter().find(|c| c.indicator == indicator), value) else {
+        return html! {};
+    };
+    let shortfall = if c.direction_higher {
+        c.target - v
+    } else {
+        v - c.target
+    };
+    let rag = if shortfall <= 0.0 {
+        "green"
+    } else if shortfall <= c.tolerance {
+        "amber"
+    } else {
+        "red"
+    };
+    html! { span class={ "badge rag-" (rag) } { (ctx.t(&format!("control.rag.{rag}"))) } }
 }
 
 fn targets_panel(ctx: &Ctx, checks: &[TargetCheck]) -> Markup {
@@ -635,6 +661,13 @@ async fn control_page(
                     div.card { p { (ctx.t("control.abandoned")) } p { strong { (ab) } } }
                     div.card { p { (ctx.t("control.system_exits")) } p { strong { (ex) } } }
                 }
+                // The programme-level summary over the period, each judged against its target.
+                div.grid.summary {
+                    div.card { p { (ctx.t("control.sl")) } p { strong { (opt_pct(l, v.total.sl)) } " " (rag_word(&ctx, &checks, "service_level", v.total.sl.map(|x| x * 100.0))) } }
+                    div.card { p { (ctx.t("control.asa")) } p { strong { (opt_dec(l, v.total.asa_s, 1)) } " " (rag_word(&ctx, &checks, "asa", v.total.asa_s)) } }
+                    div.card { p { (ctx.t("control.aht")) } p { strong { (opt_dec(l, v.total.aht_s, 0)) } " " (rag_word(&ctx, &checks, "aht", v.total.aht_s)) } }
+                    div.card { p { (ctx.t("control.abandon_rate")) } p { strong { (opt_pct(l, v.total.abandon_rate)) } " " (rag_word(&ctx, &checks, "abandon_rate", v.total.abandon_rate.map(|x| x * 100.0))) } }
+                }
                 (targets_panel(&ctx, &checks))
                 (charts(&ctx, v, sl_target))
                 table {
@@ -663,10 +696,10 @@ async fn control_page(
                         td.num { (r.answered) }
                         td.num { (r.abandoned) }
                         td.num { (r.system_exits) }
-                        td.num { (opt_pct(l, r.sl)) }
-                        td.num { (opt_dec(l, r.asa_s, 1)) }
-                        td.num { (opt_dec(l, r.aht_s, 0)) }
-                        td.num { (opt_pct(l, r.abandon_rate)) }
+                        td.num { (opt_pct(l, r.sl)) " " (rag_word(&ctx, &checks, "service_level", r.sl.map(|x| x * 100.0))) }
+                        td.num { (opt_dec(l, r.asa_s, 1)) " " (rag_word(&ctx, &checks, "asa", r.asa_s)) }
+                        td.num { (opt_dec(l, r.aht_s, 0)) " " (rag_word(&ctx, &checks, "aht", r.aht_s)) }
+                        td.num { (opt_pct(l, r.abandon_rate)) " " (rag_word(&ctx, &checks, "abandon_rate", r.abandon_rate.map(|x| x * 100.0))) }
                         td.num { (opt_pct(l, r.occupancy)) }
                         td.num { (opt_pct(l, r.conversion)) }
                         td.num { (opt_dec(l, r.qa_score, 1)) }

@@ -1,0 +1,259 @@
+//! The cockpit: for each programme a person is responsible for, every KPI target against its
+//! actual value over the last week of data (with its daily trend), the open alarms, overdue
+//! work, budget burn against plan, and the next milestones.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rumbo_domain::plan::objectives::{Direction, Rag};
+use rumbo_domain::programme::Status as ProgrammeStatus;
+use rumbo_kpi::control::{days_between, projected_total};
+use rumbo_kpi::{Agg, KpiDefinition};
+use rumbo_store::control::{ActionRow, Alarm};
+
+use super::evaluate::{indicator_value, local_start};
+use crate::model::Programme;
+use crate::plan::{compute, PlanCx};
+use crate::{App, Principal, Result};
+
+/// Days of data the cockpit's figures cover, ending with the latest imported day.
+pub const COCKPIT_DAYS: i64 = 7;
+
+/// A KPI target judged over the cockpit's days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiStatus {
+    pub indicator: String,
+    pub target: f64,
+    pub tolerance: f64,
+    pub higher_is_better: bool,
+    /// The value over the period; `None` when the data cannot tell.
+    pub actual: Option<f64>,
+    pub rag: Option<Rag>,
+    /// The value per day of the period, oldest first.
+    pub trend: Vec<Option<f64>>,
+}
+
+/// An activity past its finish date and not complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverdueWork {
+    pub id: String,
+    pub name: String,
+    pub finish: Date,
+    pub progress: u8,
+    pub days_late: i64,
+}
+
+/// A coming milestone and whether a delayed predecessor puts it at risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextMilestone {
+    pub id: String,
+    pub name: String,
+    pub date: Date,
+    pub at_risk: bool,
+}
+
+/// Spending against plan, in minor units of the plan's currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetStatus {
+    pub currency: &'static str,
+    pub planned_total: i64,
+    /// Planned up to the current month.
+    pub planned_to_date: i64,
+    pub actual_to_date: i64,
+    /// The total at the current burn rate.
+    pub projected_total: i64,
+}
+
+/// One programme in the cockpit.
+#[derive(Debug, Clone)]
+pub struct CockpitProgramme {
+    pub programme: Programme,
+    /// First and last day of the figures (`None` without imported data).
+    pub period: Option<(Date, Date)>,
+    pub kpis: Vec<KpiStatus>,
+    pub alarms: Vec<Alarm>,
+    pub overdue: Vec<OverdueWork>,
+    pub budget: Option<BudgetStatus>,
+    pub milestones: Vec<NextMilestone>,
+    /// Corrective actions not cancelled, newest first, with their effectiveness verdict.
+    pub actions: Vec<ActionRow>,
+}
+
+/// The cockpit of one person.
+#[derive(Debug, Clone)]
+pub struct Cockpit {
+    pub programmes: Vec<CockpitProgramme>,
+}
+
+impl App {
+    /// The cockpit of `who`: the running or planned programmes they are on the team of (every
+    /// programme they may see when they are on no team, e.g. an admin).
+    pub async fn cockpit(&self, who: &Principal) -> Result<Cockpit> {
+        let visible: Vec<_> = self
+            .visible_programmes(who)
+            .await?
+            .into_iter()
+            .filter(|p| p.programme.status != ProgrammeStatus::Closed)
+            .collect();
+        let mine: Vec<_> = visible.iter().filter(|p| p.member).cloned().collect();
+        let chosen = if mine.is_empty() { visible } else { mine };
+        let mut programmes = Vec::with_capacity(chosen.len());
+        for p in chosen {
+            programmes.push(self.cockpit_programme(p.programme).await?);
+        }
+        Ok(Cockpit { programmes })
+    }
+
+    async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
+        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+        let cx = PlanCx::system(p.clone())?;
+        let today = compute::today(&cx);
+        let alarms = self.store.alarms(p.id, true).await?;
+
+        // KPI targets over the last days of data.
+        let latest = self
+            .store
+            .import_batches(p.id)
+            .await?
+            .iter()
+            .filter_map(|b| b.max_ts)
+            .max();
+        let mut kpis = Vec::new();
+        let mut period = None;
+        if let Some(latest) = latest {
+            let last = jiff::Timestamp::from_second(latest)
+                .map_err(crate::Error::internal)?
+                .to_zoned(tz.clone())
+                .date();
+            let first = last
+                .checked_sub(jiff::Span::new().days(COCKPIT_DAYS - 1))
+                .map_err(crate::Error::internal)?;
+            period = Some((first, last));
+            let def = KpiDefinition::standard();
+            let mut daily: BTreeMap<Date, Agg> = BTreeMap::new();
+            let mut d = first;
+            while d <= last {
+                daily.insert(d, Agg::default());
+                d = d.tomorrow().map_err(crate::Error::internal)?;
+            }
+            let end = local_start(last.tomorrow().map_err(crate::Error::internal)?, &tz)?;
+            for r in self
+                .store
+                .kpi_aggregates(p.id, def.id(), Some(local_start(first, &tz)?), Some(end))
+                .await?
+            {
+                let day = jiff::Timestamp::from_second(r.interval_start)
+                    .map_err(crate::Error::internal)?
+                    .to_zoned(tz.clone())
+                    .date();
+                if let Some(a) = daily.get_mut(&day) {
+                    a.merge(&r.agg);
+                }
+            }
+            let mut total = Agg::default();
+            for a in daily.values() {
+                total.merge(a);
+            }
+            for (_, t) in self.kpi_targets(&cx).await? {
+                if t.period_end < first || t.period_start > last {
+                    continue;
+                }
+                let actual = indicator_value(&t.indicator, &total, &def);
+                kpis.push(KpiStatus {
+                    rag: actual.map(|a| t.judge(a)),
+                    trend: daily
+                        .values()
+                        .map(|a| indicator_value(&t.indicator, a, &def))
+                        .collect(),
+                    higher_is_better: t.direction == Direction::HigherIsBetter,
+                    indicator: t.indicator,
+                    target: t.target,
+                    tolerance: t.tolerance,
+                    actual,
+                });
+            }
+        }
+
+        // Work plan: overdue activities and the next milestones.
+        let mut overdue = Vec::new();
+        let mut milestones = Vec::new();
+        let acts: Vec<_> = self
+            .activities(&cx)
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        if !acts.is_empty() {
+            let plan = compute::work_plan(cx.dates(), acts)?;
+            let schedule = plan.schedule();
+            for a in plan.activities() {
+                let Some(s) = schedule.get(a.id.as_str()) else {
+                    continue;
+                };
+                if !a.milestone && a.progress < 100 && s.finish < today {
+                    overdue.push(OverdueWork {
+                        id: a.id.as_str().to_string(),
+                        name: a.name.clone(),
+                        finish: s.finish,
+                        progress: a.progress,
+                        days_late: days_between(s.finish, today),
+                    });
+                }
+                if a.milestone && a.progress < 100 && s.finish >= today {
+                    milestones.push(NextMilestone {
+                        id: a.id.as_str().to_string(),
+                        name: a.name.clone(),
+                        date: s.finish,
+                        at_risk: alarms.iter().any(|al| {
+                            al.kind == "milestone_at_risk" && al.subject == a.id.as_str()
+                        }),
+                    });
+                }
+            }
+            overdue.sort_by_key(|o| std::cmp::Reverse(o.days_late));
+            milestones.sort_by_key(|m| m.date);
+            milestones.truncate(3);
+        }
+
+        // Budget burn against plan.
+        let rules = self.rules_of(p.id).await?;
+        let budget = match self.budget_burn(&cx, today, &rules.rules).await? {
+            Some((b, c)) => {
+                let data = self.budget(&cx).await?;
+                let this_month = rumbo_domain::plan::budget::YearMonth::of(today);
+                Some(BudgetStatus {
+                    currency: c.code(),
+                    planned_total: b.planned_total,
+                    planned_to_date: data
+                        .planned
+                        .iter()
+                        .filter(|a| a.amount.currency() == c && a.month <= this_month)
+                        .map(|a| a.amount.minor())
+                        .sum(),
+                    actual_to_date: b.actual_to_date,
+                    projected_total: projected_total(&b),
+                })
+            }
+            None => None,
+        };
+        let mut actions: Vec<ActionRow> = self
+            .store
+            .actions(p.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.data["status"] != "cancelled")
+            .collect();
+        actions.truncate(5);
+        Ok(CockpitProgramme {
+            actions,
+            programme: p,
+            period,
+            kpis,
+            alarms,
+            overdue,
+            budget,
+            milestones,
+        })
+    }
+}

@@ -1,0 +1,635 @@
+//! The control loop end to end in the use cases: six weeks of generated calls imported through
+//! the real pipeline with a planted surge and a data gap, a plan with an overdue activity, an
+//! overspent budget and a target; evaluation raises each once, re-evaluation raises nothing new,
+//! and the alarms' lifecycle and rules follow the access rules.
+
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+use jiff::ToSpan;
+use rumbo_domain::access::Role;
+use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
+use rumbo_domain::rut::Rut;
+use rumbo_store::users::NewUser;
+use rumbo_store::Actor;
+use serde_json::{json, Value};
+
+use super::evaluate::holidays;
+use super::{AlarmChange, AlarmRules};
+use crate::demo::demo_call_csv;
+use crate::imports::{ImportRequest, Source};
+use crate::plan::docs::{ActivityDoc, AmountDoc, BudgetLineDoc, ObjectiveDoc, TargetDoc};
+use crate::plan::PlanCx;
+use crate::{App, Error, Principal, Settings};
+
+struct Fixture {
+    app: App,
+    manager: Principal,
+    analyst: Principal,
+    tz: TimeZone,
+    today: Date,
+    _data: tempfile::TempDir,
+}
+
+async fn principal(app: &App, email: &str, role: Role) -> Principal {
+    let u = app
+        .store
+        .create_user(
+            &Actor::system("test"),
+            NewUser {
+                email,
+                name: email,
+                password_hash: "x",
+                role,
+                client_id: None,
+                lang: "es",
+            },
+        )
+        .await
+        .unwrap();
+    Principal {
+        user_id: u.id,
+        email: u.email,
+        role,
+        client_id: None,
+    }
+}
+
+async fn fixture() -> Fixture {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store,
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    let sys = Actor::system("test");
+    let client = app
+        .store
+        .create_client(&sys, "Banco", Rut::parse("76.086.428-5").unwrap())
+        .await
+        .unwrap();
+    let manager = principal(&app, "jefa@x.cl", Role::Manager).await;
+    let analyst = principal(&app, "analista@x.cl", Role::Analyst).await;
+    let tz = TimeZone::get("America/Santiago").unwrap();
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let p = NewProgramme::try_from(ProgrammeInput {
+        code: "CTL1".into(),
+        name: "Retención".into(),
+        client_id: Some(client.id),
+        channels: vec!["voice_inbound".into()],
+        start_date: today.checked_sub(70.days()).unwrap().to_string(),
+        end_date: Some(today.checked_add(20.days()).unwrap().to_string()),
+        status: Some("running".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    app.store
+        .create_programme(&manager.actor(), &p)
+        .await
+        .unwrap();
+    Fixture {
+        app,
+        manager,
+        analyst,
+        tz,
+        today,
+        _data: data,
+    }
+}
+
+fn at(day: Date, h: i8, tz: &TimeZone) -> i64 {
+    day.at(h, 0, 0, 0)
+        .to_zoned(tz.clone())
+        .unwrap()
+        .timestamp()
+        .as_second()
+}
+
+/// Six weeks of demo calls, without 15:00–18:00 of `gap_day`, with twice the retention
+/// queue's calls from 11:00 to 13:00 of `surge_day`.
+fn calls(f: &Fixture, gap_day: Date, surge_day: Date) -> String {
+    let csv = demo_call_csv(f.today, &f.tz, 42, 11);
+    let (g0, g1) = (at(gap_day, 15, &f.tz), at(gap_day, 18, &f.tz));
+    let mut out = String::new();
+    for (i, line) in csv.lines().enumerate() {
+        if i > 0 {
+            let ts: i64 = line.split(',').nth(2).unwrap().parse().unwrap();
+            if (g0..g1).contains(&ts) {
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    let s0 = at(surge_day, 11, &f.tz);
+    for k in 0..480 {
+        // 60 extra calls per quarter hour, spread over each quarter.
+        let ts = s0 + (k / 60) * 900 + (k % 60) * 15;
+        out.push_str(&format!("S{k},retencion,{ts},5,250,40,answered\n"));
+    }
+    out
+}
+
+async fn import(f: &Fixture, csv: &str) {
+    let path = f._data.path().join("calls.csv");
+    std::fs::write(&path, csv).unwrap();
+    f.app
+        .import_file(
+            ImportRequest {
+                programme_code: "CTL1",
+                path: &path,
+                source: Source::Calls,
+                mapping: None,
+                mapping_name: None,
+                actor: f.manager.actor(),
+                job: None,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap();
+}
+
+fn doc<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).unwrap()
+}
+
+async fn plan(f: &Fixture) {
+    let cx: PlanCx = f
+        .app
+        .plan(&f.manager, "CTL1", rumbo_domain::access::Action::Update)
+        .await
+        .unwrap();
+    let owner = f
+        .app
+        .store
+        .create_person(&Actor::system("test"), "Jefa", None, "jefa")
+        .await
+        .unwrap();
+    let start = f.today.checked_sub(20.days()).unwrap();
+    f.app
+        .create_plan_item::<ActivityDoc>(
+            &f.manager,
+            &cx,
+            doc(
+                json!({ "id": "A1", "name": "Capacitación", "start_date": start.to_string(),
+                        "duration_days": "10", "progress": "0", "owner_id": owner.id }),
+            ),
+        )
+        .await
+        .unwrap();
+    let objective = f
+        .app
+        .create_plan_item::<ObjectiveDoc>(&f.manager, &cx, doc(json!({ "title": "Servicio" })))
+        .await
+        .unwrap();
+    f.app
+        .create_plan_item::<TargetDoc>(
+            &f.manager,
+            &cx,
+            doc(
+                json!({ "objective_id": objective.id, "indicator": "asa", "target": "1", "direction": "lower",
+                        "tolerance": "0", "granularity": "interval",
+                        "period_start": f.today.checked_sub(7.days()).unwrap().to_string(),
+                        "period_end": f.today.to_string(), "owner_id": owner.id }),
+            ),
+        )
+        .await
+        .unwrap();
+    let line = f
+        .app
+        .create_plan_item::<BudgetLineDoc>(
+            &f.manager,
+            &cx,
+            doc(json!({ "category": "staff", "description": "Ejecutivos" })),
+        )
+        .await
+        .unwrap();
+    // Planned 10 million a month over four months; 9 million spent in the first month alone.
+    let first = cx.dates().start();
+    let mut amounts = Vec::new();
+    for m in 0..4 {
+        let month = first.checked_add((m as i64).months()).unwrap();
+        amounts.push(json!({ "line_id": line.id, "month": format!("{:04}-{:02}", month.year(), month.month()),
+                             "kind": "planned", "amount": "10000000", "currency": "CLP" }));
+    }
+    amounts.push(
+        json!({ "line_id": line.id, "month": format!("{:04}-{:02}", first.year(), first.month()),
+                         "kind": "actual", "amount": "19000000", "currency": "CLP" }),
+    );
+    f.app
+        .create_plan_items::<AmountDoc>(&f.manager, &cx, amounts.into_iter().map(doc).collect())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn evaluation_raises_each_planted_problem_once_and_again_changes_nothing() {
+    let f = fixture().await;
+    let hol = holidays(f.today.checked_sub(60.days()).unwrap(), f.today);
+    let usable = |d: &Date| !hol.contains(d);
+    let gap_day = (1..7)
+        .map(|k| f.today.checked_sub(k.days()).unwrap())
+        .find(usable)
+        .unwrap();
+    let surge_day = (2..7)
+        .map(|k| f.today.checked_sub(k.days()).unwrap())
+        .find(|d| {
+            usable(d)
+                && *d != gap_day
+                && !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+        })
+        .unwrap();
+    import(&f, &calls(&f, gap_day, surge_day)).await;
+    plan(&f).await;
+
+    let alarms = f.app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    let of = |k: &str| alarms.iter().filter(|a| a.kind == k).collect::<Vec<_>>();
+
+    let surge = of("volume_anomaly");
+    assert_eq!(surge.len(), 1, "{surge:?}");
+    assert_eq!(
+        (surge[0].period_start, surge[0].period_end),
+        (at(surge_day, 11, &f.tz), at(surge_day, 13, &f.tz))
+    );
+    assert!(surge[0].magnitude > 0.4, "{}", surge[0].magnitude);
+
+    let gap = of("data_gap");
+    assert_eq!(gap.len(), 1, "{gap:?}");
+    assert_eq!(
+        (gap[0].period_start, gap[0].period_end),
+        (at(gap_day, 15, &f.tz), at(gap_day, 18, &f.tz))
+    );
+    assert_eq!(gap[0].magnitude, 3.0);
+
+    let overdue = of("overdue");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].subject, "A1");
+    assert_eq!(overdue[0].magnitude, 11.0, "finished 11 days ago");
+
+    let budget = of("budget_overrun");
+    assert_eq!(budget.len(), 1, "{alarms:?}");
+    assert!(budget[0].observed > 40_000_000.0);
+
+    assert!(!of("target_breach").is_empty());
+    assert!(of("target_breach").iter().all(|a| a.metric == "asa"));
+    assert!(of("drift").is_empty(), "{:?}", of("drift"));
+
+    // Evaluating again finds the same alarms, not new ones.
+    let again = f.app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    let mut ids: Vec<i64> = alarms.iter().map(|a| a.id).collect();
+    let mut ids2: Vec<i64> = again.iter().map(|a| a.id).collect();
+    ids.sort_unstable();
+    ids2.sort_unstable();
+    assert_eq!(ids, ids2);
+    assert_eq!(
+        f.app.alarms(&f.manager, "CTL1", true).await.unwrap().len(),
+        alarms.len()
+    );
+}
+
+#[tokio::test]
+async fn alarms_are_acknowledged_by_someone_resolved_and_assigned_by_those_who_may_update() {
+    let f = fixture().await;
+    let a = f
+        .app
+        .store
+        .record_alarms(
+            &Actor::system("test"),
+            f.app
+                .store
+                .programme_for("CTL1", None)
+                .await
+                .unwrap()
+                .programme
+                .id,
+            &[rumbo_store::control::NewAlarm {
+                fingerprint: "x".into(),
+                kind: "data_gap".into(),
+                metric: "hours".into(),
+                subject: String::new(),
+                period_start: 0,
+                period_end: 3600,
+                expected: 4.0,
+                observed: 0.0,
+                magnitude: 1.0,
+                score: 4.0,
+                rules_version: 0,
+            }],
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let ack = AlarmChange {
+        status: Some("acknowledged".into()),
+        assignee_id: None,
+    };
+    assert!(matches!(
+        f.app
+            .change_alarm(&f.analyst, "CTL1", a.id, ack.clone())
+            .await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        f.app.evaluate_alarms(&f.analyst, "CTL1").await,
+        Err(Error::Forbidden)
+    ));
+    let seen = f
+        .app
+        .change_alarm(&f.manager, "CTL1", a.id, ack)
+        .await
+        .unwrap();
+    assert_eq!(seen.acknowledged_by.as_deref(), Some("jefa@x.cl"));
+    let assigned = f
+        .app
+        .change_alarm(
+            &f.manager,
+            "CTL1",
+            a.id,
+            AlarmChange {
+                status: None,
+                assignee_id: Some(f.analyst.user_id),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(assigned.assignee_id, Some(f.analyst.user_id));
+    let bad = f
+        .app
+        .change_alarm(
+            &f.manager,
+            "CTL1",
+            a.id,
+            AlarmChange {
+                status: Some("closed".into()),
+                assignee_id: None,
+            },
+        )
+        .await;
+    assert!(matches!(bad, Err(Error::Invalid(_))));
+    let done = f
+        .app
+        .change_alarm(
+            &f.manager,
+            "CTL1",
+            a.id,
+            AlarmChange {
+                status: Some("resolved".into()),
+                assignee_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(done.resolved_at.is_some());
+    assert!(f
+        .app
+        .alarms(&f.analyst, "CTL1", true)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn rules_are_checked_and_each_change_is_a_new_version() {
+    let f = fixture().await;
+    let r = f.app.alarm_rules(&f.analyst, "CTL1").await.unwrap();
+    assert_eq!((r.version, r.rules), (0, AlarmRules::default()));
+    let bad = AlarmRules {
+        anomaly_z: 0.5,
+        gap_minutes: 20,
+        ..AlarmRules::default()
+    };
+    match f.app.set_alarm_rules(&f.manager, "CTL1", bad).await {
+        Err(Error::Invalid(i)) => {
+            let fields: Vec<&str> = i.0.iter().map(|x| x.field).collect();
+            assert_eq!(fields, ["anomaly_z", "gap_minutes"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let stricter = AlarmRules {
+        anomaly_z: 4.0,
+        ..AlarmRules::default()
+    };
+    assert!(matches!(
+        f.app
+            .set_alarm_rules(&f.analyst, "CTL1", stricter.clone())
+            .await,
+        Err(Error::Forbidden)
+    ));
+    let v1 = f
+        .app
+        .set_alarm_rules(&f.manager, "CTL1", stricter.clone())
+        .await
+        .unwrap();
+    let v2 = f
+        .app
+        .set_alarm_rules(&f.manager, "CTL1", AlarmRules::default())
+        .await
+        .unwrap();
+    assert_eq!((v1.version, v2.version), (1, 2));
+    assert_eq!(
+        f.app.alarm_rules(&f.analyst, "CTL1").await.unwrap().version,
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_demo_shows_alarms_on_first_start() {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store,
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    assert!(app.seed_demo_if_empty().await.unwrap());
+    assert!(app.seed_demo_calls().await.unwrap());
+    let open = |code: &'static str| {
+        let app = app.clone();
+        async move {
+            let p = app.store.programme_for(code, None).await.unwrap().programme;
+            app.store.alarms(p.id, true).await.unwrap()
+        }
+    };
+    let retention = open("RET-TC-2026").await;
+    assert!(
+        retention.iter().any(|a| a.kind == "target_breach"),
+        "{retention:?}"
+    );
+    let sales = open("VIDA-2026").await;
+    assert!(
+        !sales.is_empty(),
+        "the sales plan has overdue work or a budget drift"
+    );
+}
+
+#[tokio::test]
+async fn an_action_on_the_surge_costs_its_options_with_the_wfm_engine_and_is_checked_once_done() {
+    use super::{ActionInput, ActionStatus, OptionInput};
+    use crate::plan::docs::CostRateDoc;
+
+    let f = fixture().await;
+    let hol = holidays(f.today.checked_sub(60.days()).unwrap(), f.today);
+    let surge_day = (2..7)
+        .map(|k| f.today.checked_sub(k.days()).unwrap())
+        .find(|d| !hol.contains(d) && !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
+        .unwrap();
+    let gap_day = f.today.checked_sub(1.days()).unwrap();
+    import(&f, &calls(&f, gap_day, surge_day)).await;
+    plan(&f).await;
+    let cx = f
+        .app
+        .plan(&f.manager, "CTL1", rumbo_domain::access::Action::Update)
+        .await
+        .unwrap();
+    f.app
+        .create_plan_item::<CostRateDoc>(
+            &f.manager,
+            &cx,
+            doc(json!({ "role": "Ejecutivo", "hourly_cost": "6000", "currency": "CLP", "employer_charges": "25" })),
+        )
+        .await
+        .unwrap();
+    let alarms = f.app.evaluate_alarms(&f.manager, "CTL1").await.unwrap();
+    let surge = alarms.iter().find(|a| a.kind == "volume_anomaly").unwrap();
+    let owner = f.app.plan_check(&cx).await.unwrap().person_ids[0];
+    let option = |label: &str, n: u32| OptionInput {
+        label: label.into(),
+        extra_agents: n,
+        from: "11:00".into(),
+        to: "13:00".into(),
+    };
+    let input = ActionInput {
+        alarm_id: Some(surge.id),
+        cause: "Campaña de correo del cliente sin aviso".into(),
+        action: "Reforzar el turno de mediodía".into(),
+        owner_id: Some(owner),
+        due_date: f.today.to_string(),
+        priority: "high".into(),
+        day: None,
+        options: vec![option("+3", 3), option("+6", 6)],
+    };
+    let bad = f
+        .app
+        .create_action(
+            &f.manager,
+            "CTL1",
+            ActionInput {
+                priority: "urgent".into(),
+                options: vec![],
+                ..input.clone()
+            },
+        )
+        .await;
+    match bad {
+        Err(Error::Invalid(i)) => {
+            let fields: Vec<&str> = i.0.iter().map(|x| x.field).collect();
+            assert_eq!(fields, ["priority", "options"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let row = f
+        .app
+        .create_action(&f.manager, "CTL1", input)
+        .await
+        .unwrap();
+    assert_eq!(row.alarm_id, Some(surge.id));
+    assert_eq!(row.data["day"], surge_day.to_string());
+    let options = row.data["options"].as_array().unwrap();
+    assert_eq!(options.len(), 2);
+    for (o, extra) in options.iter().zip([3u32, 6]) {
+        let rows = o["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 8, "eight quarter hours from 11:00 to 13:00");
+        for r in rows {
+            // The same inputs through the WFM engine give the same figures.
+            let load = rumbo_wfm::Load::new(
+                r["offered"].as_f64().unwrap(),
+                900.0,
+                r["aht_s"].as_f64().unwrap(),
+            )
+            .unwrap();
+            let agents = r["agents"].as_u64().unwrap() as u32;
+            let m = rumbo_wfm::erlang_a::evaluate(
+                &load,
+                r["patience_s"].as_f64().unwrap(),
+                agents + extra,
+                20.0,
+            )
+            .unwrap();
+            assert_eq!(r["sl"].as_f64().unwrap(), m.sl_offered);
+            assert_eq!(r["abandon"].as_f64().unwrap(), m.p_abandon);
+            assert!(m.sl_offered >= r["sl_now"].as_f64().unwrap());
+        }
+        // 6 000 CLP an hour plus 25 % charges: 7 500 an hour, for `extra` agents × 2 hours.
+        assert_eq!(o["cost"], json!(7_500 * 2 * extra as i64));
+        assert_eq!(o["currency"], "CLP");
+        assert!(o["gain_points"].as_f64().unwrap() > 0.0);
+    }
+    assert!(options[1]["sl"].as_f64() > options[0]["sl"].as_f64());
+
+    // Approval goes through a change request and gives the plan a new version with the
+    // changed target.
+    let (target_item, _) = f.app.kpi_targets(&cx).await.unwrap().remove(0);
+    assert!(matches!(
+        f.app.approve_action(&f.manager, "CTL1", row.id).await,
+        Err(Error::Invalid(_))
+    ));
+    let requested = f
+        .app
+        .request_action_approval(
+            &f.manager,
+            "CTL1",
+            row.id,
+            super::ApprovalRequest {
+                kind: "targets".into(),
+                impact: "ASA más holgado durante la campaña".into(),
+                changes: vec![doc(
+                    json!({ "key": format!("target.{}.value", target_item.id), "value": "3" }),
+                )],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(requested.data["change_request_id"].is_i64());
+    let (approved, version) = f
+        .app
+        .approve_action(&f.manager, "CTL1", row.id)
+        .await
+        .unwrap();
+    assert_eq!(approved.data["status"], "approved");
+    assert_eq!(approved.data["plan_version"], version.number);
+    let (_, target) = f.app.kpi_targets(&cx).await.unwrap().remove(0);
+    assert_eq!(target.target, 3.0);
+
+    // Not done yet: no effectiveness check.
+    assert!(matches!(
+        f.app.check_action(&f.manager, "CTL1", row.id).await,
+        Err(Error::Invalid(_))
+    ));
+    f.app
+        .set_action_status(
+            &f.manager,
+            "CTL1",
+            row.id,
+            ActionStatus {
+                status: "done".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let checked = f
+        .app
+        .check_action(&f.manager, "CTL1", row.id)
+        .await
+        .unwrap();
+    let e = &checked.data["effect"];
+    // Done today: nothing after it yet, so the check cannot tell.
+    assert_eq!(e["verdict"], "inconclusive", "{e}");
+    assert_eq!(e["n_after"], 0);
+    assert!(e["n_before"].as_u64().unwrap() >= 24, "{e}");
+    assert_eq!(e["test"], "mann_whitney_one_sided");
+}
