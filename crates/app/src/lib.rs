@@ -23,6 +23,7 @@ pub mod mappings;
 pub mod model;
 pub mod operator;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
 
 pub use access::Principal;

@@ -16,6 +16,7 @@ pub mod imports;
 pub mod jobs;
 mod migrate;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
 pub mod raw;
 pub mod settings;

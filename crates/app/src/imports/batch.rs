@@ -44,6 +44,8 @@ pub(super) struct BatchWriter<'a> {
     max_ts: Option<i64>,
     pub(super) issues: Vec<Issue>,
     last_by_caller: HashMap<u128, (i64, String, i64), FxBuildHasher>,
+    /// Caller hashes on the suppression list: their calls are kept without the number.
+    pub(super) suppressed: Option<&'a HashSet<String>>,
     line: String,
     sessions: Bucketer,
 }
@@ -105,6 +107,7 @@ impl<'a> BatchWriter<'a> {
             max_ts: None,
             issues: Vec::new(),
             last_by_caller: HashMap::default(),
+            suppressed: None,
             line: String::with_capacity(256),
         }
     }
@@ -204,7 +207,7 @@ impl<'a> BatchWriter<'a> {
         if let Some(h) = &r.caller_hash {
             self.fcr(h, &r.queue, start, f.enter_ts);
         }
-        self.retain_call(r, start, r.stints, 1)
+        self.retain_call(line, r, start, r.stints, 1)
     }
 
     /// A call stitched from its queue stints: counted once (one natural key, one call in
@@ -239,15 +242,40 @@ impl<'a> BatchWriter<'a> {
                 .aggregation
                 .add_stint(&s.queue, &s.facts)
                 .map_err(time_error)?;
-            self.retain_call(s, start, n, i as u32 + 1)?;
+            self.retain_call(c.first_line, s, start, n, i as u32 + 1)?;
         }
         Ok(())
     }
 
     /// Retains one call record (a whole call, or stint `stint` of `stints`) in the segment
-    /// of its queue and interval.
-    fn retain_call(&mut self, r: &CallRecord, start: i64, stints: u32, stint: u32) -> Result<()> {
+    /// of its queue and interval; `line` is where the call starts in the file. A caller on the
+    /// suppression list counts in the figures but is retained without hash or mask.
+    fn retain_call(
+        &mut self,
+        line: u64,
+        r: &CallRecord,
+        start: i64,
+        stints: u32,
+        stint: u32,
+    ) -> Result<()> {
         let f = r.facts;
+        let suppressed = r
+            .caller_hash
+            .as_ref()
+            .is_some_and(|h| self.suppressed.is_some_and(|s| s.contains(h)));
+        if suppressed && stint <= 1 && self.issues.len() < MAX_ISSUES {
+            self.issues.push(Issue::suspicious(
+                line,
+                IssueKind::InvalidValue,
+                "caller on the suppression list: the number is not kept".to_string(),
+            ));
+        }
+        let none = None;
+        let (caller_hash, caller_masked) = if suppressed {
+            (&none, &none)
+        } else {
+            (&r.caller_hash, &r.caller_masked)
+        };
         let o = opt_text;
         let mut text = std::mem::take(&mut self.line);
         text.clear();
@@ -263,8 +291,8 @@ impl<'a> BatchWriter<'a> {
             f.wrap_s,
             f.outcome.as_str(),
             o(&r.agent),
-            o(&r.caller_hash),
-            o(&r.caller_masked),
+            o(caller_hash),
+            o(caller_masked),
             o(&r.disposition),
             u8::from(f.sale),
             stints,

@@ -407,6 +407,10 @@ impl App {
         let raw = self.raw_store();
         remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
         let family = plan.source.family();
+        // Numbers on the suppression list (objection, blocking): their calls still count in
+        // the figures, but the number is not kept with the raw record.
+        let suppressed: HashSet<String> =
+            self.store.suppressed_callers().await?.into_iter().collect();
         let mut existing: HashSet<u128, FxBuildHasher> = HashSet::default();
         let mut loaded_upto = 0;
         for attempt in 0..MAX_ATTEMPTS {
@@ -423,6 +427,7 @@ impl App {
                 &secret,
                 &existing,
                 None,
+                &suppressed,
                 &raw,
                 snapshot,
                 &mut progress,
@@ -436,6 +441,7 @@ impl App {
                     &secret,
                     &existing,
                     Some(&repeated),
+                    &suppressed,
                     &raw,
                     snapshot,
                     &mut progress,
@@ -588,6 +594,7 @@ fn parse_file(
     secret: &[u8],
     existing: &HashSet<u128, FxBuildHasher>,
     repeated: Option<&HashSet<u128, FxBuildHasher>>,
+    suppressed: &HashSet<String>,
     raw: &RawStore,
     snapshot: i64,
     progress: &mut impl FnMut(u64),
@@ -609,6 +616,7 @@ fn parse_file(
         prog.id,
         &unique,
     );
+    w.suppressed = Some(suppressed);
     let file = File::open(req.path).map_err(io_error)?;
     let mut tracked = Tracked {
         inner: file,

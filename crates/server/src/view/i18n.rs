@@ -94,6 +94,7 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control.es.toml"),
     "\n",
+    include_str!("../../i18n/privacy.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -108,6 +109,7 @@ const EN: &str = concat!(
     "\n",
     include_str!("../../i18n/control.en.toml"),
     "\n",
+    include_str!("../../i18n/privacy.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
@@ -294,6 +296,17 @@ mod tests {
                 .iter()
                 .map(|k| k.to_string()),
         );
+        {
+            use rumbo_domain::privacy::*;
+            keys.extend(family("privacy.kind", RequestKind::ALL));
+            keys.extend(family("privacy.status", RequestStatus::ALL));
+            keys.extend(family("privacy.urgency", Urgency::ALL));
+            keys.extend(family("privacy.class", DataClass::ALL));
+            keys.extend(family("privacy.basis", LegalBasis::ALL));
+            keys.extend(family("privacy.role", ProcessingRole::ALL));
+            keys.extend(family("privacy.suppression", SuppressionReason::ALL));
+            keys.extend(family("privacy.by", rumbo_app::privacy::IdKind::ALL));
+        }
         assert_keys(keys);
     }
 

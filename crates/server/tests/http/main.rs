@@ -6,6 +6,7 @@ mod control;
 mod helpers;
 mod openapi;
 mod plan;
+mod privacy;
 mod qlog;
 mod security;
 mod texts;

@@ -106,6 +106,7 @@ async fn render(
                 button type="submit" { (ctx.t("admin.add_person")) }
             }
             @if is_admin {
+                p { a href="/privacy" { (ctx.t("privacy.nav")) } }
                 h2 { (ctx.t("admin.users")) }
                 table {
                     thead { tr { th { (ctx.t("user.email")) } th { (ctx.t("user.name")) } th { (ctx.t("user.role")) } th { (ctx.t("user.lang")) } } }
