@@ -54,12 +54,15 @@ pub enum IssueKind {
     SessionUnmatched,
     /// The same natural key appeared twice in the file.
     DuplicateKey,
+    /// Control characters (NUL bytes included) were removed from a text field; the line
+    /// was imported.
+    TextCleaned,
 }
 
 impl IssueKind {
     /// Every kind, in declaration order: the catalogues hold a reason per kind, and a test
     /// there enumerates this list.
-    pub const ALL: [IssueKind; 11] = [
+    pub const ALL: [IssueKind; 12] = [
         IssueKind::Unparseable,
         IssueKind::InvalidValue,
         IssueKind::TimeBackwards,
@@ -71,6 +74,7 @@ impl IssueKind {
         IssueKind::SessionNeverClosed,
         IssueKind::SessionUnmatched,
         IssueKind::DuplicateKey,
+        IssueKind::TextCleaned,
     ];
 
     /// Stable snake_case code for storage.
@@ -87,6 +91,7 @@ impl IssueKind {
             IssueKind::SessionNeverClosed => "session_never_closed",
             IssueKind::SessionUnmatched => "session_unmatched",
             IssueKind::DuplicateKey => "duplicate_key",
+            IssueKind::TextCleaned => "text_cleaned",
         }
     }
 }
@@ -159,7 +164,8 @@ mod tests {
                 | IssueKind::AttendedTransfer
                 | IssueKind::SessionNeverClosed
                 | IssueKind::SessionUnmatched
-                | IssueKind::DuplicateKey => true,
+                | IssueKind::DuplicateKey
+                | IssueKind::TextCleaned => true,
             };
             assert!(declared && listed(k) == 1, "{k:?}");
         }

@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_account_controls.sql"),
         include_str!("../migrations/postgres/0006_account_controls.sql"),
     ),
+    (
+        7,
+        "import_safety",
+        include_str!("../migrations/sqlite/0007_import_safety.sql"),
+        include_str!("../migrations/postgres/0007_import_safety.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -84,12 +84,16 @@ const MISSING: &str = "i18n.missing";
 const ES: &str = concat!(
     include_str!("../../i18n/es.toml"),
     "\n",
-    include_str!("../../i18n/plan.es.toml")
+    include_str!("../../i18n/plan.es.toml"),
+    "\n",
+    include_str!("../../i18n/safety.es.toml")
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
     "\n",
-    include_str!("../../i18n/plan.en.toml")
+    include_str!("../../i18n/plan.en.toml"),
+    "\n",
+    include_str!("../../i18n/safety.en.toml")
 );
 
 fn load(src: &str) -> HashMap<String, String> {
