@@ -11,6 +11,7 @@
 
 pub mod cdr;
 mod error;
+pub mod hostile;
 pub mod issue;
 pub mod kpi_file;
 pub mod mapping;
