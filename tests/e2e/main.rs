@@ -8,5 +8,6 @@ mod exactly_once;
 mod imports;
 mod jobs;
 mod plan_browser;
+mod safety;
 mod tidy;
 mod util;
