@@ -5,6 +5,7 @@ mod control;
 mod helpers;
 mod openapi;
 mod plan;
+mod safety;
 mod security;
 mod texts;
 mod validation;
