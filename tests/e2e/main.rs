@@ -12,5 +12,6 @@ mod jobs;
 mod plan_browser;
 mod privacy;
 mod qlog;
+mod safety;
 mod tidy;
 mod util;

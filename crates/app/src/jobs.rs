@@ -193,6 +193,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "error.import.empty",
     "error.import.binary",
     "error.import.unreadable",
+    "error.import.xlsx_limit",
     "error.import.mapping_kind",
     "error.import.mapping_invalid",
     "error.import.mapping_required",

@@ -134,9 +134,9 @@ pub fn purge(db: &str, data_dir: &Path, args: PurgeArgs) -> anyhow::Result<()> {
         };
         for l in &lines {
             if l.days == 0 {
-                println!("{:<15} kept for good", l.class.as_str());
+                out!("{:<15} kept for good", l.class.as_str());
             } else {
-                println!(
+                out!(
                     "{:<15} {} days: {verb} {}",
                     l.class.as_str(),
                     l.days,
@@ -174,7 +174,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(super::app_error)?;
-                println!(
+                out!(
                     "request {}: {} for {}, due {}",
                     v.request.id,
                     v.request.kind,
@@ -185,7 +185,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
             PrivacyCmd::Requests => {
                 for v in app.rights_requests(None).await.map_err(super::app_error)? {
                     let r = &v.request;
-                    println!(
+                    out!(
                         "{:>4} {:<14} {:<10} due {} {}{}",
                         r.id,
                         r.kind.as_str(),
@@ -219,7 +219,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
                 if let Some(d) = v.request.complain_until {
                     print!(", complaint possible until {d}");
                 }
-                println!();
+                out!("");
             }
             PrivacyCmd::Search(p) => {
                 let value = p.value()?;
@@ -234,7 +234,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(super::app_error)?;
-                println!(
+                out!(
                     "{} records in {} programme(s) {:?}; {} findings, {} audit entries, {} accounts, {} people",
                     f.records.len(),
                     f.programmes().len(),
@@ -260,7 +260,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
                     .map_err(super::app_error)?;
                 std::fs::write(&out, &zip)
                     .with_context(|| format!("writing {}", out.display()))?;
-                println!("wrote {} ({} bytes)", out.display(), zip.len());
+                out!("wrote {} ({} bytes)", out.display(), zip.len());
             }
             PrivacyCmd::Erase { person, yes } => {
                 if !yes {
@@ -278,7 +278,7 @@ pub fn run(db: &str, data_dir: &Path, cmd: PrivacyCmd) -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(super::app_error)?;
-                println!(
+                out!(
                     "erased {} records in {} batches; redacted {} findings and {} audit entries; anonymised {} accounts and {} people; deleted {} uploads",
                     e.records, e.batches, e.issues, e.audit, e.users, e.people, e.uploads
                 );

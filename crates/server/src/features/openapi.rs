@@ -662,7 +662,7 @@ fn control_paths(paths: &mut Value) {
             "parameters": [q("source", "auto (default: the layout is recognised from the content) | queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name"), q("wait", "true (default): answer with the batch; false: answer 202 with the queued job")],
             "requestBody": { "required": true, "content": { "application/octet-stream": {} } },
             "responses": {
-                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "source": { "type": "string" }, "layout": { "type": ["string", "null"], "description": "the layout taken: queue-log-pipe, queue-log-realtime, queue-log-realtime-data, queue-log-pbxware, queue-log-table, cdr-master, cdr-master-custom, cdr-header, calls-standard, vicidial-closer-log, vicidial-log or mapping" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" } } })),
+                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "source": { "type": "string" }, "layout": { "type": ["string", "null"], "description": "the layout taken: queue-log-pipe, queue-log-realtime, queue-log-realtime-data, queue-log-pbxware, queue-log-table, cdr-master, cdr-master-custom, cdr-header, calls-standard, vicidial-closer-log, vicidial-log or mapping" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" }, "mostly_not_understood": { "type": "boolean" } } })),
                 "202": { "description": "Queued (wait=false)", "headers": { "Location": { "schema": { "type": "string" }, "description": "/api/v1/imports/jobs/{id}" } }, "content": { "application/json": { "schema": r("ImportJob") } } },
                 "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem()
             }
@@ -677,7 +677,8 @@ fn control_paths(paths: &mut Value) {
             { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
             { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
         ],
-        "get": op("A batch with its data-quality report (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+        "get": op("A batch (with not_understood and mostly_not_understood) and its data-quality report: issue_totals has every reason's exact total, issues the first lines of each reason (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+        "delete": op("Delete a batch: its records, issues and aggregates go with it (figures are recomputed from the remaining batches); audited. Answers the batch as it was.", "control", json!({ "200": ok(json!({ "type": "object" })) })),
     });
 }
 

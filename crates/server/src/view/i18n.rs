@@ -94,7 +94,10 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control.es.toml"),
     "\n",
-    include_str!("../../i18n/privacy.es.toml")
+    include_str!("../../i18n/privacy.es.toml"),
+    "\n",
+    include_str!("../../i18n/safety.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -109,7 +112,10 @@ const EN: &str = concat!(
     "\n",
     include_str!("../../i18n/control.en.toml"),
     "\n",
-    include_str!("../../i18n/privacy.en.toml")
+    include_str!("../../i18n/privacy.en.toml"),
+    "\n",
+    include_str!("../../i18n/safety.en.toml"),
+    "\n",
 );
 
 fn load(src: &str) -> HashMap<String, String> {

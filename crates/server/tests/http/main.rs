@@ -8,6 +8,7 @@ mod openapi;
 mod plan;
 mod privacy;
 mod qlog;
+mod safety;
 mod security;
 mod texts;
 mod validation;
