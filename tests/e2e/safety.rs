@@ -230,10 +230,10 @@ fn the_cli_exits_quietly_on_a_closed_pipe_flags_unintelligible_files_and_deletes
     );
     let printed = String::from_utf8_lossy(&ok.stdout);
     let batch = printed
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(':')
+        .lines()
+        .find_map(|l| l.strip_prefix("batch "))
+        .and_then(|l| l.split(':').next())
+        .unwrap_or_else(|| panic!("no batch line in {printed}"))
         .to_string();
     let deleted = dir.run_ok(&["import", "delete", &batch, "--program", "SEG-2"]);
     assert!(
