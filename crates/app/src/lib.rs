@@ -24,6 +24,7 @@ pub mod model;
 pub mod operator;
 pub mod plan;
 pub mod programmes;
+pub mod totp;
 
 pub use access::Principal;
 pub use error::{Error, Result};

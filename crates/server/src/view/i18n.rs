@@ -268,7 +268,10 @@ mod tests {
                 "apart_out_of_sl",
             ],
         ));
-        keys.extend(family("audit.action", ["create", "update", "delete", "raise"]));
+        keys.extend(family(
+            "audit.action",
+            ["create", "update", "delete", "raise"],
+        ));
         for (kind, name) in rumbo_app::mappings::KINDS {
             keys.push(format!("mapping.kind.{name}"));
             let (required, optional) = kind.fields();
