@@ -94,6 +94,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control.es.toml"),
     "\n",
+    include_str!("../../i18n/totp.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -107,6 +109,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/harden.en.toml"),
     "\n",
     include_str!("../../i18n/control.en.toml"),
+    "\n",
+    include_str!("../../i18n/totp.en.toml"),
     "\n",
 );
 

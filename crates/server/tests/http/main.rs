@@ -9,5 +9,6 @@ mod plan;
 mod qlog;
 mod security;
 mod texts;
+mod totp;
 mod validation;
 mod wire;
