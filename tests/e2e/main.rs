@@ -12,4 +12,5 @@ mod jobs;
 mod plan_browser;
 mod qlog;
 mod tidy;
+mod totp;
 mod util;
