@@ -40,7 +40,10 @@ pub enum LoginStep {
     Done(LoggedIn),
     /// The account has a second factor: [`App::login_with_code`] with this token and a code
     /// (or a recovery code) opens the session, within [`PENDING_LOGIN_TTL_S`] seconds.
-    NeedsCode { pending: String },
+    NeedsCode {
+        /// The waiting login's token (only its hash is stored).
+        pending: String,
+    },
 }
 
 /// How long a login may wait for its second-factor code.
@@ -53,7 +56,9 @@ pub const TOTP_ROLES: &[Role] = &[Role::Admin, Role::Manager];
 /// the `otpauth://` URI carrying it.
 #[derive(Debug, Clone)]
 pub struct TotpEnrolment {
+    /// The secret in base32, to type into the app.
     pub secret: String,
+    /// The `otpauth://totp/Rumbo:EMAIL?secret=…&issuer=Rumbo` URI.
     pub uri: String,
 }
 
@@ -62,7 +67,9 @@ pub struct TotpEnrolment {
 pub struct TotpStatus {
     /// The account's role may enrol.
     pub allowed: bool,
+    /// A confirmed second factor is on (an enrolment waiting for its code is not).
     pub enabled: bool,
+    /// Unused recovery codes (0 when off).
     pub recovery_codes_left: i64,
 }
 
