@@ -14,4 +14,5 @@ mod privacy;
 mod qlog;
 mod safety;
 mod tidy;
+mod totp;
 mod util;

@@ -25,6 +25,7 @@ pub mod operator;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;
+pub mod totp;
 
 pub use access::Principal;
 pub use error::{Error, Result};

@@ -21,6 +21,7 @@ pub mod programmes;
 pub mod raw;
 pub mod settings;
 pub mod testing;
+pub mod totp;
 pub mod users;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0008_privacy.sql"),
     ),
     (
+        9,
+        "totp",
+        include_str!("../migrations/sqlite/0009_totp.sql"),
+        include_str!("../migrations/postgres/0009_totp.sql"),
+    ),
+    (
         10,
         "control",
         include_str!("../migrations/sqlite/0010_control.sql"),

@@ -43,6 +43,9 @@ pub enum UserCmd {
     Deactivate { email: String },
     /// Reactivate a deactivated account.
     Activate { email: String },
+    /// Remove an account's second factor (TOTP) and its recovery codes, e.g. when its owner
+    /// lost the phone; recorded in the audit log. The password alone signs in again.
+    TotpReset { email: String },
     /// List user accounts.
     List,
 }
@@ -179,6 +182,20 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     .await
                     .map_err(super::app_error)?;
                 out!("activated {email}");
+            }
+            UserCmd::TotpReset { email } => {
+                let removed = app
+                    .reset_totp_as_operator(&email)
+                    .await
+                    .map_err(|e| match e {
+                        rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
+                        other => super::app_error(other),
+                    })?;
+                if removed {
+                    println!("second factor removed for {email}");
+                } else {
+                    println!("{email} had no second factor");
+                }
             }
             UserCmd::List => {
                 for u in app.users_for_operator().await.map_err(super::app_error)? {

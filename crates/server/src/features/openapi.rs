@@ -62,6 +62,12 @@ pub fn spec() -> Value {
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["password"], "properties": { "password": { "type": "string", "minLength": 10 } } } } } },
             "responses": { "204": { "description": "Reset" }, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         } },
+        "/users/{id}/totp": { "delete": {
+            "summary": "Remove an account's second factor (admin; audited); API tokens never needed it",
+            "tags": ["users"],
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+            "responses": { "204": { "description": "Removed" }, "401": problem(), "403": problem(), "404": problem() }
+        } },
         "/clients": {
             "get": op("List clients", "clients", json!({ "200": ok(arr("Client")) })),
             "post": with_body(op("Create a client (RUT validated)", "clients", json!({ "201": ok(r("Client")) })), "NewClient"),

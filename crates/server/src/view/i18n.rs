@@ -98,6 +98,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/safety.es.toml"),
     "\n",
+    include_str!("../../i18n/totp.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -115,6 +117,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/privacy.en.toml"),
     "\n",
     include_str!("../../i18n/safety.en.toml"),
+    "\n",
+    include_str!("../../i18n/totp.en.toml"),
     "\n",
 );
 

@@ -11,5 +11,6 @@ mod qlog;
 mod safety;
 mod security;
 mod texts;
+mod totp;
 mod validation;
 mod wire;
