@@ -193,6 +193,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "error.import.empty",
     "error.import.binary",
     "error.import.unreadable",
+    "error.import.xlsx_limit",
     "error.import.mapping_kind",
     "error.import.mapping_invalid",
     "error.import.mapping_required",
@@ -536,6 +537,11 @@ impl App {
         }
         if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             *last_prune = Some(Instant::now());
+            match self.schedule_daily_purge().await {
+                Ok(true) => tracing::info!("retention purge queued"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not queue the retention purge"),
+            }
             self.remove_abandoned_work().await;
             let t = now();
             match self
@@ -613,6 +619,7 @@ impl App {
         tracing::info!(job = job.id, attempt = fence.attempt, "job started");
         let outcome = match job.kind.as_str() {
             KIND_IMPORT => self.run_import_job(&job, &fence, progress).await,
+            crate::privacy::KIND_PURGE => self.run_purge_job(&fence).await,
             _ => Outcome::Fail("error.job.kind"),
         };
         heartbeat.abort();
@@ -649,6 +656,31 @@ impl App {
         if let (true, Some(file)) = (finished, job.file_id) {
             if let Err(e) = self.store.delete_job_file(file).await {
                 tracing::warn!(job = job.id, error = %e, "could not delete an upload");
+            }
+        }
+    }
+
+    /// The retention purge as a job: what it removed is in the purge log and the result.
+    async fn run_purge_job(&self, fence: &JobFence) -> Outcome {
+        match self.run_scheduled_purge().await {
+            Ok(lines) => {
+                let removed: serde_json::Map<String, serde_json::Value> = lines
+                    .iter()
+                    .map(|l| (l.class.as_str().to_string(), l.removed.into()))
+                    .collect();
+                let result = serde_json::Value::Object(removed).to_string();
+                match self.store.complete_job(fence, &result).await {
+                    Ok(true) => Outcome::Done,
+                    Ok(false) => Outcome::Lost,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not record the purge job");
+                        Outcome::Retry("error.import.internal")
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "retention purge failed");
+                Outcome::Retry("error.import.internal")
             }
         }
     }

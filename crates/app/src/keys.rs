@@ -116,6 +116,14 @@ impl CallerKeys {
         self.keys.last().map(|(_, k)| k.as_bytes()).unwrap_or(&[])
     }
 
+    /// The key of `version`, if known.
+    pub(crate) fn key(&self, version: u32) -> Option<&[u8]> {
+        self.keys
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, k)| k.as_bytes())
+    }
+
     /// The versions known, ascending.
     pub fn versions(&self) -> Vec<u32> {
         self.keys.iter().map(|(v, _)| *v).collect()

@@ -24,7 +24,9 @@ pub mod model;
 pub mod notify;
 pub mod operator;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
+pub mod totp;
 
 pub use access::Principal;
 pub use error::{Error, Result};

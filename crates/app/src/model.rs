@@ -4,7 +4,7 @@
 pub use rumbo_ingest::issue::{IssueKind, Severity};
 pub use rumbo_store::audit::{Actor, AuditEntry};
 pub use rumbo_store::clients::{Client, Product};
-pub use rumbo_store::imports::{Batch, IssueRow};
+pub use rumbo_store::imports::{Batch, IssueRow, IssueTotal};
 pub use rumbo_store::jobs::{JobFile, JobStatus};
 pub use rumbo_store::plan::{PlanItem, PlanVersion};
 pub use rumbo_store::programmes::{Programme, ProgrammeFor};

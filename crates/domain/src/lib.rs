@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod plan;
+pub mod privacy;
 pub mod programme;
 pub mod rut;
 pub mod string_enum;

@@ -20,6 +20,10 @@ pub enum IngestError {
     /// The spreadsheet could not be opened or has no such sheet.
     #[error("spreadsheet error: {0}")]
     Xlsx(String),
+    /// The spreadsheet passes a bound of what is read safely (cells, rows, decompressed
+    /// size, the length of one XML token).
+    #[error("spreadsheet past a limit: {0}")]
+    XlsxLimit(String),
     /// The file is empty (no header line).
     #[error("empty input")]
     Empty,

@@ -62,12 +62,15 @@ pub enum IssueKind {
     /// A call event names an agent that no login or queue membership of the file could be
     /// joined to, so its talk time is missing from occupancy.
     AgentUnmatched,
+    /// Control characters (NUL bytes included) were removed from a text field; the line
+    /// was imported.
+    TextCleaned,
 }
 
 impl IssueKind {
     /// Every kind, in declaration order: the catalogues hold a reason per kind, and a test
     /// there enumerates this list.
-    pub const ALL: [IssueKind; 14] = [
+    pub const ALL: [IssueKind; 15] = [
         IssueKind::Unparseable,
         IssueKind::InvalidValue,
         IssueKind::TimeBackwards,
@@ -82,6 +85,7 @@ impl IssueKind {
         IssueKind::ApproximateWait,
         IssueKind::Repaired,
         IssueKind::AgentUnmatched,
+        IssueKind::TextCleaned,
     ];
 
     /// Stable snake_case code for storage.
@@ -101,6 +105,7 @@ impl IssueKind {
             IssueKind::ApproximateWait => "approximate_wait",
             IssueKind::Repaired => "repaired",
             IssueKind::AgentUnmatched => "agent_unmatched",
+            IssueKind::TextCleaned => "text_cleaned",
         }
     }
 }
@@ -176,7 +181,8 @@ mod tests {
                 | IssueKind::DuplicateKey
                 | IssueKind::ApproximateWait
                 | IssueKind::Repaired
-                | IssueKind::AgentUnmatched => true,
+                | IssueKind::AgentUnmatched
+                | IssueKind::TextCleaned => true,
             };
             assert!(declared && listed(k) == 1, "{k:?}");
         }

@@ -14,14 +14,17 @@
 pub mod cdr;
 pub mod detect;
 mod error;
+pub mod hostile;
 pub mod issue;
 pub mod kpi_file;
 pub mod mapping;
 pub mod numparse;
 pub mod occupancy;
+pub mod plausible;
 pub mod privacy;
 pub mod queue_log;
 pub mod queue_log_table;
+pub mod report;
 pub mod std_calls;
 pub mod values;
 pub mod vicidial;

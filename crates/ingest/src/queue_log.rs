@@ -479,11 +479,23 @@ impl<R: BufRead> QueueLogParser<R> {
     }
 
     /// Removes everything up to the end of the last run of NUL bytes in the line (a crashed
-    /// logger's leftovers, sometimes after a cut line) and reports the line as repaired.
+    /// logger's leftovers, sometimes after a cut line) and reports the line as repaired —
+    /// when what follows the run starts like an event (`TIMESTAMP|`). A NUL inside a field of
+    /// an otherwise whole line is left to the plausibility checks, which remove it.
     fn strip_nul_run(&mut self) {
         let Some(last) = self.buf.iter().rposition(|&b| b == 0) else {
             return;
         };
+        let rest = &self.buf[last + 1..];
+        let digits = rest
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
+        let starts_an_event = digits > 0 && rest.get(digits) == Some(&b'|');
+        let blank = rest.iter().all(u8::is_ascii_whitespace);
+        if !starts_an_event && !blank {
+            return;
+        }
         let nuls = self.buf[..=last].iter().filter(|&&b| b == 0).count();
         let cut = last + 1 - nuls;
         self.buf.drain(..=last);

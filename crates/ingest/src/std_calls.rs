@@ -330,7 +330,9 @@ fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
                 if d > 9 {
                     return None;
                 }
-                mant = mant * 10 + u64::from(d);
+                // Wrapping: a number too long for the fast path is refused by its length
+                // below, and must not overflow (a panic in debug builds) before that.
+                mant = mant.wrapping_mul(10).wrapping_add(u64::from(d));
                 frac += usize::from(dot);
             }
             i += 1;

@@ -1,5 +1,5 @@
-//! No input makes a parser panic: arbitrary bytes and arbitrary pipe/comma lines
-//! go through every parser.
+//! No input makes a parser panic: arbitrary bytes, arbitrary pipe/comma lines and seeded
+//! hostile workbooks and lines (`rumbo_ingest::hostile`) go through every parser.
 
 use std::io::{BufReader, Cursor};
 
@@ -184,5 +184,19 @@ proptest! {
                 prop_assert_eq!(per_stint.len(), c.stints.len());
             }
         }
+    }
+}
+
+proptest! {
+    // A few hundred seeded hostile inputs per run; the fuzz example runs a million per parser
+    // (`cargo run --release -p rumbo-ingest --example fuzz`).
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_workbooks_and_lines_never_panic(seed in any::<u64>()) {
+        let mut g = rumbo_ingest::hostile::Gen::new(seed);
+        run_all(&rumbo_ingest::hostile::xlsx(&mut g));
+        run_all(&rumbo_ingest::hostile::lines(&mut g));
+        run_all(&rumbo_ingest::hostile::bytes(&mut g));
     }
 }

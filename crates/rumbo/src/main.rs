@@ -3,8 +3,28 @@
 //! Parsing happens here (clap); every command calls into a library crate and maps
 //! its error to an exit code. `anyhow` is used only at this edge.
 
+/// `println!` for command output that survives a closed pipe: `rumbo import … | head` stops
+/// reading early, and `println!` would panic on the broken pipe. Output to a closed pipe is
+/// dropped quietly (the command still finishes and exits with its own status); any other
+/// write error is logged.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod cmd;
 mod config;
+
+/// Writes command output to stdout; see [`out!`].
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            tracing::warn!(error = %e, "writing the command's output failed");
+        }
+    }
+}
 
 use std::process::ExitCode;
 
@@ -62,6 +82,11 @@ enum Command {
     Keys(cmd::keys::KeysCmd),
     /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
     Alarms(cmd::alarms::AlarmsArgs),
+    /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
+    Purge(cmd::privacy::PurgeArgs),
+    /// Data protection: rights requests, and finding, exporting or erasing a person.
+    #[command(subcommand)]
+    Privacy(cmd::privacy::PrivacyCmd),
     /// Developer tools: seeded call generator, KPI benchmark.
     #[command(subcommand)]
     Dev(cmd::dev::DevCmd),
@@ -102,15 +127,34 @@ fn main() -> ExitCode {
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
+        Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
+        Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output went away (`rumbo … | head`): nothing left to say.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<cmd::import::MostlyNotUnderstood>()
+                .is_some() =>
+        {
+            eprintln!("warning: {e:#}");
+            ExitCode::from(cmd::import::MostlyNotUnderstood::EXIT_CODE)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Structured logs on stderr; `RUST_LOG` filters (default `info`).

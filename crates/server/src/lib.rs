@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::cockpit::page_router())
         .merge(features::mappings::page_router())
         .merge(features::plan::router())
+        .merge(features::privacy::router())
         .nest("/api/v1", api_router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -61,6 +62,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::control::api_router())
         .merge(features::cockpit::api_router())
         .merge(features::mappings::api_router())
+        .merge(features::privacy::api::router())
 }
 
 async fn healthz() -> &'static str {

@@ -76,7 +76,7 @@ pub(crate) async fn record(
     Ok(())
 }
 
-fn from_row(r: &AnyRow) -> Result<AuditEntry> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<AuditEntry> {
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(AuditEntry {
         id: col(r, "id")?,

@@ -68,6 +68,19 @@ pub struct IssueRow {
     pub message: String,
 }
 
+/// How many issues of one (severity, reason) a batch had, and how many are stored in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueTotal {
+    /// `rejected` or `suspicious`.
+    pub severity: String,
+    /// Reason code.
+    pub kind: String,
+    /// Every issue of this reason in the file.
+    pub total: i64,
+    /// The first ones, stored in `import_issues` with their line and message.
+    pub kept: i64,
+}
+
 /// One aggregate to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggRow {
@@ -104,7 +117,12 @@ pub struct NewBatch {
     pub keys_path: Option<String>,
     pub min_ts: Option<i64>,
     pub max_ts: Option<i64>,
+    /// The issues kept in full (the first ones of each reason).
     pub issues: Vec<IssueRow>,
+    /// Every reason's total (the report is bounded; the totals are exact).
+    pub issue_totals: Vec<IssueTotal>,
+    /// Lines not understood (unreadable lines and unknown events).
+    pub not_understood: i64,
     pub aggregates: Vec<AggRow>,
     /// The job running this import, if any: it is marked done (result `{"batch_id": N}`) in
     /// the batch's own transaction, and the commit is refused if the job's claim was lost.
@@ -143,6 +161,16 @@ pub struct Batch {
     pub actor: String,
     /// CSV header of the raw records (`None` for batches from before the segment index).
     pub raw_header: Option<String>,
+    /// Lines not understood (unreadable lines and unknown events; 0 for older batches).
+    pub not_understood: i64,
+}
+
+impl Batch {
+    /// Whether most of the lines read were not understood: the file is probably not what the
+    /// import expected.
+    pub fn mostly_not_understood(&self) -> bool {
+        self.not_understood.saturating_mul(2) > self.lines_read
+    }
 }
 
 /// A stored aggregate as read back.
@@ -183,6 +211,7 @@ fn batch_row(r: &AnyRow) -> Result<Batch> {
         created_at: col(r, "created_at")?,
         actor: col(r, "actor")?,
         raw_header: col(r, "raw_header")?,
+        not_understood: col(r, "not_understood")?,
     })
 }
 
@@ -264,8 +293,8 @@ impl Store {
             None => b.data_path.clone(),
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor, raw_header, raw_max_span, layout)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+            "INSERT INTO import_batches (programme_id, source, file_name, file_hash, mapping_name, lines_read, imported, rejected, suspicious, duplicates, data_path, keys_path, min_ts, max_ts, created_at, actor, raw_header, raw_max_span, layout, not_understood)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
         )
         .bind(b.programme_id)
         .bind(&b.source)
@@ -286,6 +315,7 @@ impl Store {
         .bind(b.raw.as_ref().map(|r| r.header.clone()))
         .bind(b.raw.as_ref().map(|r| r.max_span))
         .bind(&b.layout)
+        .bind(b.not_understood)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -322,6 +352,18 @@ impl Store {
                     .bind(r.message.clone());
             }
             q.execute(&mut *tx).await?;
+        }
+        for t in &b.issue_totals {
+            sqlx::query(
+                "INSERT INTO import_issue_totals (batch_id, severity, kind, total, kept) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(&t.severity)
+            .bind(&t.kind)
+            .bind(t.total)
+            .bind(t.kept)
+            .execute(&mut *tx)
+            .await?;
         }
         insert_aggregates(&mut tx, id, b.programme_id, &b.aggregates).await?;
         for (seq, keys) in b.keys.chunks(KEYS_PER_BLOB).enumerate() {
@@ -448,6 +490,64 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Every reason's issue total of a batch, rejected first, most frequent first.
+    pub async fn import_issue_totals(&self, batch_id: i64) -> Result<Vec<IssueTotal>> {
+        let rows = sqlx::query(
+            "SELECT severity, kind, total, kept FROM import_issue_totals WHERE batch_id = $1 ORDER BY severity, total DESC, kind",
+        )
+        .bind(batch_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(IssueTotal {
+                    severity: col(r, "severity")?,
+                    kind: col(r, "kind")?,
+                    total: col(r, "total")?,
+                    kept: col(r, "kept")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes a batch with everything that came from it — its issues, keys, raw-record
+    /// index (and, on PostgreSQL, the raw records) and aggregates, so figures are recomputed
+    /// from the batches that remain — and audits the deletion, in one transaction. Returns
+    /// the batch as it was; the caller removes its raw file from the data folder (SQLite).
+    pub async fn delete_import_batch(&self, actor: &Actor, batch_id: i64) -> Result<Batch> {
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query("SELECT * FROM import_batches WHERE id = $1")
+            .bind(batch_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let b = batch_row(&r)?;
+        lock_programme_imports(&mut tx, self.backend(), b.programme_id).await?;
+        sqlx::query("DELETE FROM import_batches WHERE id = $1")
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                entity: "import_batch",
+                entity_id: batch_id.to_string(),
+                programme_id: Some(b.programme_id),
+                action: "delete",
+                before: Some(serde_json::json!({
+                    "source": b.source, "file_name": b.file_name, "file_hash": b.file_hash,
+                    "lines_read": b.lines_read, "imported": b.imported, "rejected": b.rejected,
+                    "suspicious": b.suspicious, "duplicates": b.duplicates,
+                })),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(b)
     }
 
     /// Every data/keys file referenced by a committed batch (to find orphans of crashed imports).

@@ -16,10 +16,12 @@ pub mod imports;
 pub mod jobs;
 mod migrate;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
 pub mod raw;
 pub mod settings;
 pub mod testing;
+pub mod totp;
 pub mod users;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -46,6 +46,24 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0006_account_controls.sql"),
     ),
     (
+        7,
+        "import_safety",
+        include_str!("../migrations/sqlite/0007_import_safety.sql"),
+        include_str!("../migrations/postgres/0007_import_safety.sql"),
+    ),
+    (
+        8,
+        "privacy",
+        include_str!("../migrations/sqlite/0008_privacy.sql"),
+        include_str!("../migrations/postgres/0008_privacy.sql"),
+    ),
+    (
+        9,
+        "totp",
+        include_str!("../migrations/sqlite/0009_totp.sql"),
+        include_str!("../migrations/postgres/0009_totp.sql"),
+    ),
+    (
         10,
         "control",
         include_str!("../migrations/sqlite/0010_control.sql"),

@@ -69,6 +69,15 @@ pub async fn break_raw_records(store: &Store, batch_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Moves every batch's commit time `seconds` into the past (tests of retention).
+pub async fn age_batches(store: &Store, seconds: i64) -> Result<()> {
+    sqlx::query("UPDATE import_batches SET created_at = created_at - $1")
+        .bind(seconds)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
 /// Everything the database holds, as text: every value of every row of every table (text,
 /// numbers, and bytes read as UTF-8), one line per row. Tests use it as "a copy of the
 /// database" to prove what such a copy does and does not reveal.

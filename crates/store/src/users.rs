@@ -43,7 +43,7 @@ pub struct Person {
     pub org_role: String,
 }
 
-fn user_row(r: &AnyRow) -> Result<User> {
+pub(crate) fn user_row(r: &AnyRow) -> Result<User> {
     let active: i64 = col(r, "active")?;
     Ok(User {
         id: col(r, "id")?,

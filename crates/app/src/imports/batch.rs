@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use jiff::tz::TimeZone;
-use rumbo_ingest::issue::{Issue, IssueKind};
+use rumbo_ingest::issue::{Issue, IssueKind, Severity};
 use rumbo_ingest::mapping::MappedRecord;
+use rumbo_ingest::plausible::{self, Limits};
 use rumbo_ingest::queue_log::{AgentSession, StitchedCall};
+use rumbo_ingest::report::IssueLog;
 use rumbo_ingest::std_calls::StdCall;
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::{Aggregator, Bucketer, CallFacts, CallRecord, Granularity, KpiDefinition};
@@ -21,9 +23,6 @@ use crate::Result;
 /// its own queue's segment: `stints` is the call's number of stints and `stint` the
 /// record's position (1-based), so recomputation puts the call back together.
 pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue,stint";
-
-/// Keep at most this many issues per batch.
-const MAX_ISSUES: usize = 100_000;
 
 pub(super) struct BatchWriter<'a> {
     existing: &'a HashSet<u128, FxBuildHasher>,
@@ -42,8 +41,13 @@ pub(super) struct BatchWriter<'a> {
     duplicates: u64,
     min_ts: Option<i64>,
     max_ts: Option<i64>,
-    pub(super) issues: Vec<Issue>,
+    /// The data-quality report, bounded per reason.
+    pub(super) issues: IssueLog,
+    /// What a value must look like to be imported.
+    limits: Limits,
     last_by_caller: HashMap<u128, (i64, String, i64), FxBuildHasher>,
+    /// Caller hashes on the suppression list: their calls are kept without the number.
+    pub(super) suppressed: Option<&'a HashSet<String>>,
     line: String,
     sessions: Bucketer,
 }
@@ -59,7 +63,7 @@ pub(super) struct Finished {
     pub duplicates: u64,
     pub min_ts: Option<i64>,
     pub max_ts: Option<i64>,
-    pub issues: Vec<Issue>,
+    pub issues: IssueLog,
 }
 
 /// How far after entry a call can be attributed (answer or end), in whole seconds.
@@ -76,7 +80,9 @@ fn opt_text(s: &Option<String>) -> std::borrow::Cow<'_, str> {
 }
 
 impl<'a> BatchWriter<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
+        limits: Limits,
         existing: &'a HashSet<u128, FxBuildHasher>,
         repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
         expected: usize,
@@ -103,8 +109,10 @@ impl<'a> BatchWriter<'a> {
             duplicates: 0,
             min_ts: None,
             max_ts: None,
-            issues: Vec::new(),
+            issues: IssueLog::default(),
+            limits,
             last_by_caller: HashMap::default(),
+            suppressed: None,
             line: String::with_capacity(256),
         }
     }
@@ -117,7 +125,10 @@ impl<'a> BatchWriter<'a> {
         }
         if self.repeated.is_some_and(|r| r.contains(&k)) && !self.repeated_seen.insert(k) {
             self.duplicates += 1;
-            if self.issues.len() < MAX_ISSUES {
+            if !self
+                .issues
+                .is_full(Severity::Suspicious, IssueKind::DuplicateKey)
+            {
                 self.issues.push(Issue::suspicious(
                     line,
                     IssueKind::DuplicateKey,
@@ -162,17 +173,89 @@ impl<'a> BatchWriter<'a> {
         raw: &[u8],
         header: &str,
     ) -> Result<()> {
-        if !self.accept("call", &c.call_id, line) {
+        let f = c.facts;
+        let queue = String::from_utf8_lossy(&c.queue);
+        let call_id = String::from_utf8_lossy(&c.call_id);
+        let checked = self
+            .limits
+            .check_facts(&f)
+            .and_then(|()| self.limits.check_len("queue", &queue))
+            .and_then(|()| self.limits.check_len("call id", &call_id));
+        if let Err(m) = checked {
+            self.issues
+                .push(Issue::rejected(line, IssueKind::InvalidValue, m));
             return Ok(());
         }
-        let f = c.facts;
-        self.ts(f.enter_ts);
+        // A CRLF file's lines end in a carriage return: line ends are not text to clean.
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let clean_raw = plausible::bytes_without_controls(raw);
+        let (queue, raw) = match clean_raw {
+            std::borrow::Cow::Borrowed(raw) => (queue, raw),
+            std::borrow::Cow::Owned(cleaned) => {
+                let clean_id = plausible::without_controls(&call_id).into_owned();
+                if clean_id.is_empty() {
+                    self.issues.push(Issue::rejected(
+                        line,
+                        IssueKind::InvalidValue,
+                        "call id is empty once control characters are removed",
+                    ));
+                    return Ok(());
+                }
+                let mut what = Vec::new();
+                if clean_id != call_id {
+                    what.push("call id");
+                }
+                let clean_queue = plausible::without_controls(&queue).into_owned();
+                if clean_queue != queue {
+                    what.push("queue");
+                }
+                if what.is_empty() {
+                    what.push("line");
+                }
+                self.issues.extend(plausible::cleaned_issue(line, &what));
+                let c = StdCall {
+                    call_id: std::borrow::Cow::Owned(clean_id.into_bytes()),
+                    queue: std::borrow::Cow::Owned(clean_queue.into_bytes()),
+                    facts: f,
+                    stint: c.stint,
+                    stints: c.stints,
+                };
+                return self.add_clean_std_line(line, &c, &cleaned, header);
+            }
+        };
+        self.add_checked_std_line(line, &c.call_id, &queue, f, raw, header)
+    }
+
+    /// A standard line whose text had control characters, cleaned.
+    fn add_clean_std_line(
+        &mut self,
+        line: u64,
+        c: &StdCall<'_>,
+        raw: &[u8],
+        header: &str,
+    ) -> Result<()> {
         let queue = String::from_utf8_lossy(&c.queue);
+        self.add_checked_std_line(line, &c.call_id, &queue, c.facts, raw, header)
+    }
+
+    /// A standard line that passed the plausibility checks.
+    fn add_checked_std_line(
+        &mut self,
+        line: u64,
+        call_id: &[u8],
+        queue: &str,
+        f: CallFacts,
+        raw: &[u8],
+        header: &str,
+    ) -> Result<()> {
+        if !self.accept("call", call_id, line) {
+            return Ok(());
+        }
+        self.ts(f.enter_ts);
         // The standard definition attributes calls to their entry interval, which is also
         // the interval the raw records are indexed by.
-        let start = self.aggregation.add_call(&queue, &f).map_err(time_error)?;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        self.retain(header, &queue, start, span(&f), raw)
+        let start = self.aggregation.add_call(queue, &f).map_err(time_error)?;
+        self.retain(header, queue, start, span(&f), raw)
     }
 
     /// First-contact resolution within the batch: every call from an identified caller is
@@ -192,6 +275,17 @@ impl<'a> BatchWriter<'a> {
     }
 
     pub(super) fn add_call(&mut self, line: u64, r: &CallRecord) -> Result<()> {
+        let r = match self.limits.vet_call(line, r) {
+            Ok((r, cleaned)) => {
+                self.issues.extend(cleaned);
+                r
+            }
+            Err(issue) => {
+                self.issues.push(issue);
+                return Ok(());
+            }
+        };
+        let r = r.as_ref();
         if !self.accept("call", r.call_id.as_bytes(), line) {
             return Ok(());
         }
@@ -204,7 +298,7 @@ impl<'a> BatchWriter<'a> {
         if let Some(h) = &r.caller_hash {
             self.fcr(h, &r.queue, start, f.enter_ts);
         }
-        self.retain_call(r, start, r.stints, 1)
+        self.retain_call(line, r, start, r.stints, 1)
     }
 
     /// A call stitched from its queue stints: counted once (one natural key, one call in
@@ -216,10 +310,25 @@ impl<'a> BatchWriter<'a> {
         if c.stints.len() <= 1 {
             return self.add_call(c.first_line, &c.record);
         }
+        // The plausibility checks judge every stint; one implausible stint rejects the call.
+        let mut stints = Vec::with_capacity(c.stints.len());
+        let mut cleaned = None;
+        for s in c.stint_records() {
+            match self.limits.vet_call(c.first_line, &s) {
+                Ok((r, issue)) => {
+                    cleaned = cleaned.or(issue);
+                    stints.push(r.into_owned());
+                }
+                Err(issue) => {
+                    self.issues.push(issue);
+                    return Ok(());
+                }
+            }
+        }
+        self.issues.extend(cleaned);
         if !self.accept("call", c.record.call_id.as_bytes(), c.first_line) {
             return Ok(());
         }
-        let stints = c.stint_records();
         let facts: Vec<CallFacts> = stints.iter().map(|s| s.facts).collect();
         let Some(whole) = CallFacts::of_stints(&facts) else {
             return Ok(());
@@ -239,15 +348,40 @@ impl<'a> BatchWriter<'a> {
                 .aggregation
                 .add_stint(&s.queue, &s.facts)
                 .map_err(time_error)?;
-            self.retain_call(s, start, n, i as u32 + 1)?;
+            self.retain_call(c.first_line, s, start, n, i as u32 + 1)?;
         }
         Ok(())
     }
 
     /// Retains one call record (a whole call, or stint `stint` of `stints`) in the segment
-    /// of its queue and interval.
-    fn retain_call(&mut self, r: &CallRecord, start: i64, stints: u32, stint: u32) -> Result<()> {
+    /// of its queue and interval; `line` is where the call starts in the file. A caller on the
+    /// suppression list counts in the figures but is retained without hash or mask.
+    fn retain_call(
+        &mut self,
+        line: u64,
+        r: &CallRecord,
+        start: i64,
+        stints: u32,
+        stint: u32,
+    ) -> Result<()> {
         let f = r.facts;
+        let suppressed = r
+            .caller_hash
+            .as_ref()
+            .is_some_and(|h| self.suppressed.is_some_and(|s| s.contains(h)));
+        if suppressed && stint <= 1 {
+            self.issues.push(Issue::suspicious(
+                line,
+                IssueKind::InvalidValue,
+                "caller on the suppression list: the number is not kept".to_string(),
+            ));
+        }
+        let none = None;
+        let (caller_hash, caller_masked) = if suppressed {
+            (&none, &none)
+        } else {
+            (&r.caller_hash, &r.caller_masked)
+        };
         let o = opt_text;
         let mut text = std::mem::take(&mut self.line);
         text.clear();
@@ -263,8 +397,8 @@ impl<'a> BatchWriter<'a> {
             f.wrap_s,
             f.outcome.as_str(),
             o(&r.agent),
-            o(&r.caller_hash),
-            o(&r.caller_masked),
+            o(caller_hash),
+            o(caller_masked),
             o(&r.disposition),
             u8::from(f.sale),
             stints,
@@ -277,7 +411,30 @@ impl<'a> BatchWriter<'a> {
     }
 
     pub(super) fn add_session(&mut self, s: &AgentSession, file_end: i64) -> Result<()> {
-        let id = format!("{}@{}", s.agent, s.login_ts);
+        let l = &self.limits;
+        let checked = l
+            .check_time("login time", s.login_ts)
+            .and_then(|()| {
+                s.logoff_ts
+                    .map_or(Ok(()), |t| l.check_time("logoff time", t))
+            })
+            .and_then(|()| l.check_len("agent", &s.agent));
+        if let Err(m) = checked {
+            self.issues
+                .push(Issue::rejected(s.login_line, IssueKind::InvalidValue, m));
+            return Ok(());
+        }
+        // An open session ends with the file, never past the plausible range.
+        let file_end = file_end.min(l.latest);
+        let agent = plausible::without_controls(&s.agent);
+        if let std::borrow::Cow::Owned(a) = &agent {
+            self.issues
+                .extend(plausible::cleaned_issue(s.login_line, &["agent"]));
+            if a.is_empty() {
+                return Ok(());
+            }
+        }
+        let id = format!("{}@{}", agent, s.login_ts);
         if !self.accept("session", id.as_bytes(), s.login_line) {
             return Ok(());
         }
@@ -304,6 +461,18 @@ impl<'a> BatchWriter<'a> {
     }
 
     pub(super) fn add_mapped(&mut self, line: u64, r: &MappedRecord) -> Result<()> {
+        if let MappedRecord::Call(c) = r {
+            return self.add_call(line, c);
+        }
+        let mut r = r.clone();
+        let mut cleaned = Vec::new();
+        if let Err(m) = self.vet_other(&mut r, &mut cleaned) {
+            self.issues
+                .push(Issue::rejected(line, IssueKind::InvalidValue, m));
+            return Ok(());
+        }
+        self.issues.extend(plausible::cleaned_issue(line, &cleaned));
+        let r = &r;
         match r {
             MappedRecord::Call(c) => self.add_call(line, c)?,
             MappedRecord::Quality(q) => {
@@ -381,6 +550,57 @@ impl<'a> BatchWriter<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Checks a QA evaluation, survey answer or sale: its time, its numbers and its text
+    /// (cleaned in place).
+    fn vet_other(
+        &self,
+        r: &mut MappedRecord,
+        cleaned: &mut Vec<&'static str>,
+    ) -> std::result::Result<(), String> {
+        let l = &self.limits;
+        let opt = |what: &'static str,
+                   v: &mut Option<String>,
+                   cleaned: &mut Vec<&'static str>|
+         -> std::result::Result<(), String> {
+            match v {
+                Some(s) => l.check_text(what, s, cleaned),
+                None => Ok(()),
+            }
+        };
+        match r {
+            MappedRecord::Call(_) => Ok(()),
+            MappedRecord::Quality(q) => {
+                l.check_time("evaluation time", q.ts)?;
+                if !q.score.is_finite() || !(0.0..=100.0).contains(&q.score) {
+                    return Err(format!("score {} is not between 0 and 100", q.score));
+                }
+                l.check_text("key", &mut q.key, cleaned)?;
+                l.check_text("agent", &mut q.agent, cleaned)?;
+                opt("queue", &mut q.queue, cleaned)?;
+                opt("call id", &mut q.call_id, cleaned)
+            }
+            MappedRecord::Survey(s) => {
+                l.check_time("answer time", s.ts)?;
+                l.check_text("key", &mut s.key, cleaned)?;
+                opt("queue", &mut s.queue, cleaned)?;
+                opt("call id", &mut s.call_id, cleaned)?;
+                opt("agent", &mut s.agent, cleaned)
+            }
+            MappedRecord::Sale(s) => {
+                l.check_time("sale time", s.ts)?;
+                if let Some(a) = s.amount {
+                    if !a.is_finite() || a.abs() > 1e12 {
+                        return Err(format!("amount {a} is not a plausible amount"));
+                    }
+                }
+                l.check_text("key", &mut s.key, cleaned)?;
+                opt("queue", &mut s.queue, cleaned)?;
+                opt("call id", &mut s.call_id, cleaned)?;
+                opt("agent", &mut s.agent, cleaned)
+            }
+        }
     }
 
     /// Stops a failed pass: removes what was written.

@@ -29,13 +29,14 @@ use rumbo_ingest::cdr::CdrReader;
 use rumbo_ingest::detect::{detect, Layout, SAMPLE_BYTES};
 pub use rumbo_ingest::detect::{Detection, Found, LAYOUT_NAMES};
 use rumbo_ingest::mapping::{MappedCsv, MappedRow, Mapping, RecordKind};
+use rumbo_ingest::plausible::Limits;
 use rumbo_ingest::privacy::CallerHasher;
 use rumbo_ingest::queue_log::{QueueLogItem, QueueLogOptions, QueueLogParser};
 use rumbo_ingest::vicidial::VicidialReader;
 use rumbo_ingest::{IngestError, Severity};
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::KpiDefinition;
-use rumbo_store::imports::{AggRow, Batch, IssueRow, NewBatch};
+use rumbo_store::imports::{AggRow, Batch, IssueRow, IssueTotal, NewBatch};
 use rumbo_store::raw::RawStore;
 use rumbo_store::{Actor, StoreError};
 use sha2::{Digest, Sha256};
@@ -110,6 +111,9 @@ impl Source {
     }
 }
 
+/// Issues of each reason kept line by line in a batch's report; the rest are counted.
+pub const ISSUES_PER_REASON: usize = rumbo_ingest::report::IssueLog::PER_REASON;
+
 /// Stored sources whose batches hold calls.
 pub const CALL_SOURCES: &[&str] = &["queue-log", "cdr", "calls"];
 
@@ -151,6 +155,11 @@ pub struct ImportReport {
     /// How many times the import was redone because a concurrent import of overlapping
     /// records committed first.
     pub retries: u32,
+    /// Lines not understood: unreadable lines and unknown events.
+    pub not_understood: u64,
+    /// Whether most lines were not understood (the file is probably not what the import
+    /// expected); the batch is marked so everywhere.
+    pub mostly_not_understood: bool,
     /// The source the file was read as (`queue-log`, `cdr`, `calls`…), resolved when the
     /// request said [`Source::Auto`].
     pub source: Source,
@@ -352,6 +361,7 @@ pub(crate) fn ingest_error(e: IngestError) -> Error {
         IngestError::Empty => "error.import.empty",
         IngestError::Mapping(_) => "error.import.mapping_invalid",
         IngestError::Xlsx(_) => "error.import.unreadable",
+        IngestError::XlsxLimit(_) => "error.import.xlsx_limit",
         _ => return Error::internal(e),
     };
     tracing::info!(error = %e, "import refused");
@@ -407,6 +417,10 @@ impl App {
         let raw = self.raw_store();
         remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
         let family = plan.source.family();
+        // Numbers on the suppression list (objection, blocking): their calls still count in
+        // the figures, but the number is not kept with the raw record.
+        let suppressed: HashSet<String> =
+            self.store.suppressed_callers().await?.into_iter().collect();
         let mut existing: HashSet<u128, FxBuildHasher> = HashSet::default();
         let mut loaded_upto = 0;
         for attempt in 0..MAX_ATTEMPTS {
@@ -423,6 +437,7 @@ impl App {
                 &secret,
                 &existing,
                 None,
+                &suppressed,
                 &raw,
                 snapshot,
                 &mut progress,
@@ -436,6 +451,7 @@ impl App {
                     &secret,
                     &existing,
                     Some(&repeated),
+                    &suppressed,
                     &raw,
                     snapshot,
                     &mut progress,
@@ -588,6 +604,7 @@ fn parse_file(
     secret: &[u8],
     existing: &HashSet<u128, FxBuildHasher>,
     repeated: Option<&HashSet<u128, FxBuildHasher>>,
+    suppressed: &HashSet<String>,
     raw: &RawStore,
     snapshot: i64,
     progress: &mut impl FnMut(u64),
@@ -601,6 +618,7 @@ fn parse_file(
     );
     let len = std::fs::metadata(req.path).map(|m| m.len()).unwrap_or(0);
     let mut w = BatchWriter::new(
+        programme_limits(prog, tz),
         existing,
         repeated,
         ((len / 48) as usize).min(50_000_000),
@@ -609,6 +627,7 @@ fn parse_file(
         prog.id,
         &unique,
     );
+    w.suppressed = Some(suppressed);
     let file = File::open(req.path).map_err(io_error)?;
     let mut tracked = Tracked {
         inner: file,
@@ -736,12 +755,8 @@ fn parse_file(
         }
         return Ok(Pass::Repeated(done.repeated));
     }
-    let rejected = done
-        .issues
-        .iter()
-        .filter(|i| i.severity == Severity::Rejected)
-        .count() as u64;
-    let suspicious = done.issues.len() as u64 - rejected;
+    let rejected = done.issues.count(Severity::Rejected);
+    let suspicious = done.issues.count(Severity::Suspicious);
     let def_id = KpiDefinition::standard().id().clone();
     let report = ImportReport {
         batch_id: 0,
@@ -754,6 +769,11 @@ fn parse_file(
         retries: 0,
         source: plan.source,
         layout: plan.layout_name().to_string(),
+        not_understood: done.issues.not_understood(),
+        mostly_not_understood: rumbo_ingest::report::mostly_not_understood(
+            lines_read,
+            done.issues.not_understood(),
+        ),
     };
     let batch = NewBatch {
         programme_id: prog.id,
@@ -775,8 +795,21 @@ fn parse_file(
         keys_path: None,
         min_ts: done.min_ts,
         max_ts: done.max_ts,
+        not_understood: done.issues.not_understood() as i64,
+        issue_totals: done
+            .issues
+            .totals()
+            .iter()
+            .map(|t| IssueTotal {
+                severity: t.severity.as_str().into(),
+                kind: t.kind.code().into(),
+                total: t.total as i64,
+                kept: t.kept as i64,
+            })
+            .collect(),
         issues: done
             .issues
+            .kept()
             .iter()
             .map(|i| IssueRow {
                 line: i.line as i64,
@@ -800,6 +833,21 @@ fn parse_file(
         job: req.job.clone(),
     };
     Ok(Pass::Done(Box::new(Parsed { batch, report })))
+}
+
+/// What an imported value must look like for this programme: its times within the
+/// programme's dates (with the margins of [`Limits`]) and not in the future.
+fn programme_limits(prog: &rumbo_store::programmes::Programme, tz: &TimeZone) -> Limits {
+    let day_start = |d: jiff::civil::Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(0)
+    };
+    Limits::for_programme(
+        day_start(prog.start_date),
+        prog.end_date.map(day_start),
+        rumbo_store::now(),
+    )
 }
 
 /// The rows in key order: inserting them in index order keeps the database's B-trees

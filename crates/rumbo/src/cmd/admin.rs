@@ -43,6 +43,9 @@ pub enum UserCmd {
     Deactivate { email: String },
     /// Reactivate a deactivated account.
     Activate { email: String },
+    /// Remove an account's second factor (TOTP) and its recovery codes, e.g. when its owner
+    /// lost the phone; recorded in the audit log. The password alone signs in again.
+    TotpReset { email: String },
     /// List user accounts.
     List,
 }
@@ -146,9 +149,9 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                     )
                     .await
                     .map_err(super::app_error)?;
-                println!("created user {} ({}) with id {}", u.email, u.role, u.id);
+                out!("created user {} ({}) with id {}", u.email, u.role, u.id);
                 if show {
-                    println!("password: {password}");
+                    out!("password: {password}");
                 }
             }
             UserCmd::Password {
@@ -163,26 +166,40 @@ pub fn user(db_url: &str, cmd: UserCmd) -> anyhow::Result<()> {
                         rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
                         other => super::app_error(other),
                     })?;
-                println!("password changed for {email}");
+                out!("password changed for {email}");
                 if show {
-                    println!("password: {password}");
+                    out!("password: {password}");
                 }
             }
             UserCmd::Deactivate { email } => {
                 app.set_account_active(&email, false)
                     .await
                     .map_err(super::app_error)?;
-                println!("deactivated {email}");
+                out!("deactivated {email}");
             }
             UserCmd::Activate { email } => {
                 app.set_account_active(&email, true)
                     .await
                     .map_err(super::app_error)?;
-                println!("activated {email}");
+                out!("activated {email}");
+            }
+            UserCmd::TotpReset { email } => {
+                let removed = app
+                    .reset_totp_as_operator(&email)
+                    .await
+                    .map_err(|e| match e {
+                        rumbo_app::Error::NotFound => anyhow::anyhow!("no user with email {email}"),
+                        other => super::app_error(other),
+                    })?;
+                if removed {
+                    println!("second factor removed for {email}");
+                } else {
+                    println!("{email} had no second factor");
+                }
             }
             UserCmd::List => {
                 for u in app.users_for_operator().await.map_err(super::app_error)? {
-                    println!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
+                    out!("{}\t{}\t{}\t{}", u.id, u.email, u.role, u.name);
                 }
             }
         }
@@ -205,7 +222,7 @@ pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
                     .revoke_api_tokens(&email, name.as_deref())
                     .await
                     .map_err(|e| no_user(&email, e))?;
-                println!("revoked {n} token(s) of {email}");
+                out!("revoked {n} token(s) of {email}");
                 app.close().await;
                 return Ok(());
             }
@@ -214,7 +231,7 @@ pub fn token(db_url: &str, cmd: TokenCmd) -> anyhow::Result<()> {
             .create_api_token(&email, &name, days)
             .await
             .map_err(|e| no_user(&email, e))?;
-        println!("{token}");
+        out!("{token}");
         app.close().await;
         Ok(())
     })
@@ -231,15 +248,18 @@ pub fn programs(db_url: &str, cmd: ProgramsCmd) -> anyhow::Result<()> {
         match format {
             Format::Json => {
                 let json: Vec<ProgrammeDto> = rows.iter().map(ProgrammeDto::from).collect();
-                println!("{}", serde_json::to_string_pretty(&json)?)
+                out!("{}", serde_json::to_string_pretty(&json)?)
             }
             Format::Table => {
-                println!(
+                out!(
                     "{:<16} {:<10} {:<12} {:<12} NAME",
-                    "CODE", "STATUS", "START", "END"
+                    "CODE",
+                    "STATUS",
+                    "START",
+                    "END"
                 );
                 for p in &rows {
-                    println!(
+                    out!(
                         "{:<16} {:<10} {:<12} {:<12} {}",
                         p.code,
                         p.status,

@@ -48,11 +48,11 @@ pub fn run(db: &str, data_dir: &Path, a: AlarmsArgs) -> anyhow::Result<()> {
                 .unwrap_or_default()
         };
         if !a.json {
-            println!("id\tstatus\tkind\tmetric\tsubject\tfrom\tto\tobserved\texpected\tmagnitude");
+            out!("id\tstatus\tkind\tmetric\tsubject\tfrom\tto\tobserved\texpected\tmagnitude");
         }
         for x in &alarms {
             if a.json {
-                println!(
+                out!(
                     "{}",
                     serde_json::json!({
                         "id": x.id, "status": x.status.as_str(), "kind": x.kind, "metric": x.metric,
@@ -61,7 +61,7 @@ pub fn run(db: &str, data_dir: &Path, a: AlarmsArgs) -> anyhow::Result<()> {
                     })
                 );
             } else {
-                println!(
+                out!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{:.3}",
                     x.id,
                     x.status.as_str(),

@@ -176,7 +176,7 @@ fn bench(a: BenchArgs) -> anyhow::Result<()> {
     }
     let size_mb = std::fs::metadata(&file)?.len() as f64 / 1e6;
     let exe = std::env::current_exe()?;
-    println!(
+    out!(
         "file: {} ({size_mb:.0} MB, {} rows)",
         file.display(),
         a.rows
@@ -217,7 +217,7 @@ fn bench(a: BenchArgs) -> anyhow::Result<()> {
     let best = times.iter().copied().fold(f64::INFINITY, f64::min);
     let med = median(&mut times.clone());
     let peak = rss.iter().max().copied().unwrap_or(0);
-    println!(
+    out!(
         "rumbo kpi file: best {best:.3} s, median {med:.3} s, peak RSS {:.0} MB",
         peak as f64 / 1024.0
     );
@@ -244,7 +244,7 @@ print(time.time() - t)
         .args(["-c", "import duckdb"])
         .output();
     if !matches!(probe, Ok(ref o) if o.status.success()) {
-        println!("duckdb: python package not importable; skipped (pip install duckdb)");
+        out!("duckdb: python package not importable; skipped (pip install duckdb)");
         return Ok(());
     }
     let mut dtimes = Vec::new();
@@ -266,12 +266,12 @@ print(time.time() - t)
         );
     }
     let dbest = dinner.iter().copied().fold(f64::INFINITY, f64::min);
-    println!(
+    out!(
         "duckdb (python): query best {dbest:.3} s, median {:.3} s; process wall median {:.3} s",
         median(&mut dinner),
         median(&mut dtimes)
     );
-    println!("ratio rumbo/duckdb (best, query only): {:.2}", best / dbest);
+    out!("ratio rumbo/duckdb (best, query only): {:.2}", best / dbest);
     Ok(())
 }
 
@@ -333,7 +333,7 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
                 )
                 .await
                 .map_err(super::app_error)?;
-            println!(
+            out!(
                 "{label}: {:.2} s ({} imported, {} duplicates, {} rejected), peak RSS so far {:.0} MB",
                 t.elapsed().as_secs_f64(),
                 r.imported,

@@ -2,7 +2,13 @@
 //! imports a file into a programme as one batch (all or nothing), with a progress bar and a
 //! data-quality summary. Without a kind, the layout is recognised from the file's content; the
 //! layout taken is printed with the batch, and a file of no known layout is refused with the
-//! line that was read. `rumbo import save-mapping` stores a column mapping under a name.
+//! line that was read. `rumbo import save-mapping` stores a column mapping under a name;
+//! `rumbo import delete BATCH --program CODE` deletes a batch (audited; its records and
+//! aggregates go with it).
+//!
+//! Exit status of an import: 0 when the batch is committed, 1 when the file is refused or the
+//! import fails (nothing is stored), and 3 when the batch is committed but most of its lines
+//! were not understood (probably the wrong source or a file that needs a mapping).
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +51,15 @@ pub enum ImportCmd {
     Survey(ImportArgs),
     /// Sales results (CSV/XLSX with --mapping).
     Sales(ImportArgs),
+    /// Delete an import batch: its records, issues and aggregates (figures are recomputed
+    /// from the batches that remain); the deletion is audited.
+    Delete {
+        /// Batch number (as `rumbo import` printed it, or from the batch list).
+        batch: i64,
+        /// Programme code.
+        #[arg(long)]
+        program: String,
+    },
     /// Save a column mapping (TOML or JSON file) under a name, for one programme or all.
     SaveMapping {
         /// Mapping name used with --mapping.
@@ -71,6 +86,35 @@ pub struct ImportArgs {
     #[arg(long)]
     quiet: bool,
 }
+
+/// The import committed a batch, but most of its lines were not understood: the process
+/// exits with [`MostlyNotUnderstood::EXIT_CODE`] so scripts notice.
+#[derive(Debug)]
+pub struct MostlyNotUnderstood {
+    /// The batch.
+    pub batch_id: i64,
+    /// Lines not understood.
+    pub not_understood: u64,
+    /// Lines read.
+    pub lines_read: u64,
+}
+
+impl MostlyNotUnderstood {
+    /// Exit status of an import whose batch is mostly not understood.
+    pub const EXIT_CODE: u8 = 3;
+}
+
+impl std::fmt::Display for MostlyNotUnderstood {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "batch {} is mostly not understood: {} of {} lines were unreadable or unknown events (wrong source, or the file needs a mapping?)",
+            self.batch_id, self.not_understood, self.lines_read
+        )
+    }
+}
+
+impl std::error::Error for MostlyNotUnderstood {}
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -114,6 +158,7 @@ pub fn run(db: &str, data_dir: &Path, top: ImportTop) -> anyhow::Result<()> {
             file,
             program,
         } => return save_mapping(db, &name, &file, program.as_deref()),
+        ImportCmd::Delete { batch, program } => return delete(db, data_dir, batch, &program),
     };
     import(db, data_dir, source, args)
 }
@@ -173,8 +218,8 @@ fn import(db: &str, data_dir: &Path, source: Source, args: ImportArgs) -> anyhow
             .map_err(|e| unrecognised(&args.file, e))?;
         bar.finish_and_clear();
         let report = done.report;
-        println!("layout: {} ({})", report.layout, report.source.as_str());
-        println!(
+        out!("layout: {} ({})", report.layout, report.source.as_str());
+        out!(
             "batch {}: {} lines read, {} imported, {} duplicates skipped, {} rejected, {} suspicious ({:.2} s)",
             report.batch_id,
             report.lines_read,
@@ -186,12 +231,48 @@ fn import(db: &str, data_dir: &Path, source: Source, args: ImportArgs) -> anyhow
         );
         let issues = done.first_issues;
         for i in &issues {
-            println!("  line {}: {} ({}): {}", i.line, i.severity, i.kind, i.message);
+            out!("  line {}: {} ({}): {}", i.line, i.severity, i.kind, i.message);
         }
         let total = report.rejected + report.suspicious;
         if total > issues.len() as u64 {
-            println!("  ... {} more in the batch's data-quality report", total - issues.len() as u64);
+            out!("  ... {} more in the batch's data-quality report", total - issues.len() as u64);
         }
+        app.close().await;
+        if report.mostly_not_understood {
+            return Err(MostlyNotUnderstood {
+                batch_id: report.batch_id,
+                not_understood: report.not_understood,
+                lines_read: report.lines_read,
+            }
+            .into());
+        }
+        Ok(())
+    })
+}
+
+fn delete(db: &str, data_dir: &Path, batch: i64, program: &str) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let settings = Settings {
+            data_dir: data_dir.to_path_buf(),
+            ..Settings::default()
+        };
+        let app = App::open(db, settings)
+            .await
+            .map_err(super::app_error)
+            .context("opening the database")?;
+        let b = match app.delete_import_batch_as_operator(program, batch).await {
+            Err(rumbo_app::Error::NotFound) => {
+                bail!("no batch {batch} in programme {program:?}")
+            }
+            other => other.map_err(super::app_error)?,
+        };
+        out!(
+            "deleted batch {} ({}, {} records imported, {} lines read)",
+            b.id,
+            b.file_name,
+            b.imported,
+            b.lines_read
+        );
         app.close().await;
         Ok(())
     })
@@ -211,7 +292,7 @@ fn save_mapping(db: &str, name: &str, file: &Path, program: Option<&str>) -> any
                 Some(code) => format!("saving mapping {name:?} for programme {code:?}"),
                 None => format!("saving mapping {name:?}"),
             })?;
-        println!("saved mapping {name:?}");
+        out!("saved mapping {name:?}");
         app.close().await;
         Ok(())
     })

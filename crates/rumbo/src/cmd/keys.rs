@@ -32,7 +32,7 @@ pub fn run(db: &str, data_dir: &std::path::Path, cmd: KeysCmd) -> anyhow::Result
                 } else {
                     app.caller_key_file().display().to_string()
                 };
-                println!(
+                out!(
                     "keys: {place}\nversions: {:?}\ncurrent: {}",
                     keys.versions(),
                     keys.current_version()
@@ -41,7 +41,7 @@ pub fn run(db: &str, data_dir: &std::path::Path, cmd: KeysCmd) -> anyhow::Result
             }
             KeysCmd::Rotate => {
                 let v = app.rotate_caller_key().await.map_err(super::app_error)?;
-                println!("caller key version {v} is now current; older versions stay for lookups");
+                out!("caller key version {v} is now current; older versions stay for lookups");
                 Ok(())
             }
         };

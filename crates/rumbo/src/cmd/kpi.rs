@@ -99,7 +99,7 @@ pub fn run(db: &str, data_dir: &Path, args: KpiArgs) -> anyhow::Result<()> {
         Some(KpiCmd::File(f)) => run_file(f),
         Some(KpiCmd::Definitions) => {
             for d in Registry::builtin().all() {
-                println!("{}", d.describe());
+                out!("{}", d.describe());
             }
             Ok(())
         }

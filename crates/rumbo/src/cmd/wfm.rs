@@ -155,14 +155,14 @@ pub struct ScheduleArgs {
 
 pub fn run(cmd: WfmCmd) -> anyhow::Result<()> {
     match cmd {
-        WfmCmd::ErlangC(a) => print!("{}", erlang_c_report(&a)?),
-        WfmCmd::ErlangA(a) => print!("{}", erlang_a_report(&a)?),
+        WfmCmd::ErlangC(a) => crate::write_out(format_args!("{}", erlang_c_report(&a)?)),
+        WfmCmd::ErlangA(a) => crate::write_out(format_args!("{}", erlang_a_report(&a)?)),
         WfmCmd::Staffing(a) => {
             let n = staffing_file(&a)?;
             eprintln!("wrote {} intervals to {}", n, a.output.display());
         }
-        WfmCmd::Forecast(a) => print!("{}", forecast_file(&a)?),
-        WfmCmd::Schedule(a) => print!("{}", schedule_files(&a)?),
+        WfmCmd::Forecast(a) => crate::write_out(format_args!("{}", forecast_file(&a)?)),
+        WfmCmd::Schedule(a) => crate::write_out(format_args!("{}", schedule_files(&a)?)),
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Login, logout and the language switch.
+//! Login (with the second step for accounts with a second factor), logout and the language
+//! switch.
 
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
@@ -14,11 +15,13 @@ use crate::http::error::AppError;
 use crate::view::i18n::Lang;
 use crate::view::{csrf_field, layout, redirect, Section};
 use crate::AppState;
+use rumbo_app::accounts::LoginStep;
 use rumbo_app::credentials::{new_token, SESSION_TTL_S};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route("/login/code", post(login_code))
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
 }
@@ -39,6 +42,30 @@ fn login_form(ctx: &Ctx, email: &str, problem: Option<&str>) -> maud::Markup {
                 div.field {
                     label for="password" { (ctx.t("login.password")) }
                     input id="password" name="password" type="password" autocomplete="current-password" required;
+                }
+                button type="submit" { (ctx.t("login.submit")) }
+            }
+        },
+    )
+}
+
+/// The second step: the waiting login's token travels in a hidden field; it is random,
+/// stored server-side (hashed) and short-lived, and no session exists until the code is right.
+fn code_form(ctx: &Ctx, pending: &str, problem: Option<&str>) -> maud::Markup {
+    layout(
+        ctx,
+        Section::None,
+        ctx.t("totp.login.title"),
+        html! {
+            @if let Some(p) = problem { p.problems role="alert" { (ctx.t(p)) } }
+            p { (ctx.t("totp.login.hint")) }
+            form method="post" action="/login/code" {
+                (csrf_field(ctx))
+                input type="hidden" name="pending" value=(pending);
+                div.field {
+                    label for="code" { (ctx.t("totp.login.code")) }
+                    input id="code" name="code" type="text" inputmode="text"
+                        autocomplete="one-time-code" required autofocus;
                 }
                 button type="submit" { (ctx.t("login.submit")) }
             }
@@ -88,12 +115,43 @@ async fn login(
         }
         Err(e) => return Err(e.into()),
     };
-    let token = session.token;
+    match session {
+        LoginStep::Done(s) => session_response(&state, &s.token),
+        LoginStep::NeedsCode { pending } => Ok(code_form(&ctx, &pending, None).into_response()),
+    }
+}
+
+async fn login_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form,
+) -> Result<Response, AppError> {
+    let pending = form.get("pending");
+    match state
+        .app
+        .login_with_code(pending, form.get("code"), &ctx.client_addr)
+        .await
+    {
+        Ok(s) => session_response(&state, &s.token),
+        Err(rumbo_app::Error::Throttled) => {
+            let page = code_form(&ctx, pending, Some("login.throttled"));
+            Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
+        }
+        Err(rumbo_app::Error::Unauthenticated) => {
+            let page = code_form(&ctx, pending, Some("totp.login.failed"));
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer that opens a session: its cookie and the way home.
+fn session_response(state: &AppState, token: &str) -> Result<Response, AppError> {
     // The cockpit is the home page after login.
     let mut res = redirect("/");
     let cookie = auth::set_cookie(
         auth::SESSION_COOKIE,
-        &token,
+        token,
         SESSION_TTL_S,
         state.config.secure_cookies,
     );

@@ -12,6 +12,7 @@ pub mod login;
 pub mod mappings;
 pub mod openapi;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
 pub mod sections;
 pub mod wfm;

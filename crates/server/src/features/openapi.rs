@@ -62,6 +62,12 @@ pub fn spec() -> Value {
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["password"], "properties": { "password": { "type": "string", "minLength": 10 } } } } } },
             "responses": { "204": { "description": "Reset" }, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
         } },
+        "/users/{id}/totp": { "delete": {
+            "summary": "Remove an account's second factor (admin; audited); API tokens never needed it",
+            "tags": ["users"],
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+            "responses": { "204": { "description": "Removed" }, "401": problem(), "403": problem(), "404": problem() }
+        } },
         "/clients": {
             "get": op("List clients", "clients", json!({ "200": ok(arr("Client")) })),
             "post": with_body(op("Create a client (RUT validated)", "clients", json!({ "201": ok(r("Client")) })), "NewClient"),
@@ -342,6 +348,7 @@ fn extend(paths: &mut Value) {
     plan_paths(paths);
     control_paths(paths);
     cockpit_paths(paths);
+    privacy_paths(paths);
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     paths["/wfm/staffing"] = json!({
         "get": {
@@ -363,6 +370,164 @@ fn extend(paths: &mut Value) {
             "requestBody": body("StaffingIntervals"),
             "responses": { "200": ok(json!({ "type": "array", "items": r("StaffingInterval") })), "400": problem(), "422": problem(), "401": problem() }
         }
+    });
+}
+
+/// Data protection (admins): requests, person search/export/erasure, suppression, breaches,
+/// settings, retention purge, records of processing and the public policy.
+fn privacy_paths(paths: &mut Value) {
+    let s = |t: &str| json!({ "type": t });
+    let obj = |req: &[&str], props: Value| json!({ "type": "object", "required": req, "properties": props });
+    let inline = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let post = |summary: &str, schema: Value, resp: Value| {
+        let mut o = op(summary, "privacy", resp);
+        o["requestBody"] = inline(schema);
+        o["responses"]["400"] = problem();
+        o["responses"]["409"] = problem();
+        o["responses"]["422"] = problem();
+        o
+    };
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let request = obj(
+        &[],
+        json!({
+            "id": s("integer"), "kind": { "enum": ["access", "rectification", "erasure", "objection", "portability", "blocking"] },
+            "subject": { "type": "string", "description": "minimised: a masked number or initials" },
+            "channel": s("string"), "received_on": { "type": "string", "format": "date" },
+            "acknowledged_at": { "type": ["integer", "null"] }, "identity_checked": s("boolean"),
+            "due_on": { "type": "string", "format": "date" }, "extended": s("boolean"), "extension_reason": s("string"),
+            "status": { "enum": ["open", "answered", "denied"] }, "urgency": { "enum": ["overdue", "near_due", "on_time", null] },
+            "answered_on": { "type": ["string", "null"] }, "answer": s("string"), "denial_reason": s("string"),
+            "complain_until": { "type": ["string", "null"] }, "proof": s("string")
+        }),
+    );
+    let person = obj(
+        &["by", "value"],
+        json!({
+            "by": { "enum": ["phone", "rut", "email", "name"] }, "value": s("string"), "request_id": { "type": ["integer", "null"] }
+        }),
+    );
+    let breach_in = obj(
+        &[
+            "what",
+            "occurred_on",
+            "detected_on",
+            "data_classes",
+            "people_affected",
+            "measures",
+            "risk",
+            "sensitive",
+            "children",
+            "financial",
+        ],
+        json!({
+            "what": s("string"), "occurred_on": { "type": "string", "format": "date" }, "detected_on": { "type": "string", "format": "date" },
+            "data_classes": s("string"), "people_affected": s("integer"), "measures": s("string"),
+            "risk": s("boolean"), "sensitive": s("boolean"), "children": s("boolean"), "financial": s("boolean"),
+            "agency_notified_on": { "type": ["string", "null"] }, "people_notified_on": { "type": ["string", "null"] }
+        }),
+    );
+    let breach_out = json!({ "type": "object", "description": "The breach, whether the people must be told, and the notices (agency, people) in es and en" });
+    let settings = obj(
+        &[
+            "dpo",
+            "answer_days",
+            "extension_days",
+            "blocking_business_days",
+            "complaint_business_days",
+            "warn_days",
+            "retention",
+        ],
+        json!({
+            "dpo": obj(&["name", "email", "phone"], json!({ "name": s("string"), "email": s("string"), "phone": s("string") })),
+            "answer_days": s("integer"), "extension_days": s("integer"), "blocking_business_days": s("integer"),
+            "complaint_business_days": s("integer"), "warn_days": s("integer"),
+            "retention": { "type": "object", "description": "days per data class (raw_calls, caller_issues, qa_comments, survey_answers, audit_log, reports); 0 keeps for good", "additionalProperties": s("integer") }
+        }),
+    );
+    let record = obj(
+        &[
+            "purpose",
+            "legal_basis",
+            "role",
+            "controller",
+            "contract_ref",
+            "data_classes",
+            "recipients",
+            "transfers",
+            "retention",
+            "end_action",
+        ],
+        json!({
+            "purpose": s("string"),
+            "legal_basis": { "enum": ["consent", "commercial", "legal_obligation", "contract", "legitimate_interest", "legal_claims"] },
+            "role": { "enum": ["controller", "processor"] }, "controller": s("string"), "contract_ref": s("string"),
+            "data_classes": s("string"), "recipients": s("string"), "transfers": s("string"), "retention": s("string"), "end_action": s("string")
+        }),
+    );
+    let any = json!({ "type": "object" });
+    paths["/privacy/requests"] = json!({
+        "get": op("Rights requests with due dates and reminders (admin)", "privacy", json!({ "200": ok(json!({ "type": "array", "items": request })) })),
+        "post": post("Register and acknowledge a rights request; the due date follows the law", obj(&["kind", "subject"], json!({
+            "kind": s("string"), "subject": s("string"), "channel": s("string"), "received_on": { "type": "string", "format": "date" }, "identity_checked": s("boolean")
+        })), json!({ "201": ok(request.clone()) })),
+    });
+    paths["/privacy/requests/{id}"] = json!({
+        "parameters": id,
+        "get": op("One rights request", "privacy", json!({ "200": ok(request.clone()) })),
+    });
+    paths["/privacy/requests/{id}/extension"] = json!({
+        "parameters": id,
+        "post": post("Use the one extension (30 more days) with its reason", obj(&["reason"], json!({ "reason": s("string") })), json!({ "200": ok(request.clone()) })),
+    });
+    paths["/privacy/requests/{id}/reply"] = json!({
+        "parameters": id,
+        "post": post("Close a request: answered, or denied with reasons (the 30 business days to complain follow), with the proof of the reply", obj(&["outcome", "text", "proof"], json!({
+            "outcome": { "enum": ["answered", "denied"] }, "text": s("string"), "proof": s("string"), "answered_on": { "type": "string", "format": "date" }
+        })), json!({ "200": ok(request) })),
+    });
+    paths["/privacy/search"] = json!({
+        "post": post("Find a person by phone (through the keyed hash), RUT, e-mail or name across every store; audited without the identifier", person.clone(), json!({ "200": ok(any.clone()) })),
+    });
+    paths["/privacy/export"] = json!({
+        "post": post("The person's data as a ZIP of JSON and CSV", person.clone(), json!({ "200": { "description": "ZIP archive", "content": { "application/zip": { "schema": { "type": "string", "format": "binary" } } } } })),
+    });
+    paths["/privacy/erase"] = json!({
+        "post": post("Erase the person everywhere; KPI aggregates stay byte-identical", person, json!({ "200": ok(any.clone()) })),
+    });
+    paths["/privacy/suppressions"] = json!({
+        "post": post("Put a number on the suppression list (objection or blocking)", obj(&["number", "reason"], json!({
+            "number": s("string"), "reason": { "enum": ["objection", "blocking"] }, "request_id": { "type": ["integer", "null"] }
+        })), json!({ "200": ok(any.clone()) })),
+    });
+    paths["/privacy/breaches"] = json!({
+        "get": op("The breach register with notices", "privacy", json!({ "200": ok(json!({ "type": "array", "items": breach_out })) })),
+        "post": post("Register a breach", breach_in.clone(), json!({ "201": ok(breach_out.clone()) })),
+    });
+    paths["/privacy/breaches/{id}"] = json!({
+        "parameters": id,
+        "get": op("One breach with its notices (es, en)", "privacy", json!({ "200": ok(breach_out.clone()) })),
+        "put": post("Replace a breach's record", breach_in, json!({ "200": ok(breach_out) })),
+    });
+    paths["/privacy/settings"] = json!({
+        "get": op("DPO contact, deadlines and retention per data class", "privacy", json!({ "200": ok(settings.clone()) })),
+        "put": post("Save the privacy settings", settings.clone(), json!({ "200": ok(settings) })),
+    });
+    paths["/privacy/purge"] = json!({
+        "post": post("Apply the retention policy (dry_run: only count); aggregates always stay", obj(&[], json!({ "dry_run": s("boolean") })), json!({ "200": ok(any.clone()) })),
+    });
+    paths["/privacy/purge-log"] = json!({
+        "get": op("What each purge removed, newest first", "privacy", json!({ "200": ok(json!({ "type": "array", "items": any })) })),
+    });
+    paths["/privacy/policy"] = json!({
+        "get": { "summary": "The public information policy (no authentication)", "tags": ["privacy"], "security": [],
+                 "responses": { "200": ok(json!({ "type": "object" })) } },
+    });
+    paths["/programs/{code}/processing-record"] = json!({
+        "parameters": code_param(),
+        "get": op("The programme's record of processing activities (null until written)", "privacy", json!({ "200": ok(json!({ "type": "object", "properties": { "programme": s("string"), "record": { "oneOf": [record.clone(), { "type": "null" }] } } })) })),
+        "put": post("Write the programme's record of processing activities", record.clone(), json!({ "200": ok(json!({ "type": "object", "properties": { "programme": s("string"), "record": record } })) })),
     });
 }
 
@@ -536,7 +701,7 @@ fn control_paths(paths: &mut Value) {
             "parameters": [q("source", "auto (default: the layout is recognised from the content) | queue-log | cdr | calls | quality | survey | sales"), q("mapping", "saved column mapping name"), q("file_name", "original file name"), q("wait", "true (default): answer with the batch; false: answer 202 with the queued job")],
             "requestBody": { "required": true, "content": { "application/octet-stream": {} } },
             "responses": {
-                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "source": { "type": "string" }, "layout": { "type": ["string", "null"], "description": "the layout taken: queue-log-pipe, queue-log-realtime, queue-log-realtime-data, queue-log-pbxware, queue-log-table, cdr-master, cdr-master-custom, cdr-header, calls-standard, vicidial-closer-log, vicidial-log or mapping" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" } } })),
+                "201": ok(json!({ "type": "object", "properties": { "batch_id": { "type": "integer" }, "job_id": { "type": "integer" }, "source": { "type": "string" }, "layout": { "type": ["string", "null"], "description": "the layout taken: queue-log-pipe, queue-log-realtime, queue-log-realtime-data, queue-log-pbxware, queue-log-table, cdr-master, cdr-master-custom, cdr-header, calls-standard, vicidial-closer-log, vicidial-log or mapping" }, "lines_read": { "type": "integer" }, "imported": { "type": "integer" }, "rejected": { "type": "integer" }, "suspicious": { "type": "integer" }, "duplicates": { "type": "integer" }, "file_hash": { "type": "string" }, "mostly_not_understood": { "type": "boolean" } } })),
                 "202": { "description": "Queued (wait=false)", "headers": { "Location": { "schema": { "type": "string" }, "description": "/api/v1/imports/jobs/{id}" } }, "content": { "application/json": { "schema": r("ImportJob") } } },
                 "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem()
             }
@@ -551,7 +716,8 @@ fn control_paths(paths: &mut Value) {
             { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
             { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
         ],
-        "get": op("A batch with its data-quality report (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+        "get": op("A batch (with not_understood and mostly_not_understood) and its data-quality report: issue_totals has every reason's exact total, issues the first lines of each reason (file, line, reason), paged by offset/limit", "control", json!({ "200": ok(json!({ "type": "object" })) })),
+        "delete": op("Delete a batch: its records, issues and aggregates go with it (figures are recomputed from the remaining batches); audited. Answers the batch as it was.", "control", json!({ "200": ok(json!({ "type": "object" })) })),
     });
 }
 

@@ -94,6 +94,12 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control.es.toml"),
     "\n",
+    include_str!("../../i18n/privacy.es.toml"),
+    "\n",
+    include_str!("../../i18n/safety.es.toml"),
+    "\n",
+    include_str!("../../i18n/totp.es.toml"),
+    "\n",
     include_str!("../../i18n/control2.es.toml"),
     "\n",
 );
@@ -109,6 +115,12 @@ const EN: &str = concat!(
     include_str!("../../i18n/harden.en.toml"),
     "\n",
     include_str!("../../i18n/control.en.toml"),
+    "\n",
+    include_str!("../../i18n/privacy.en.toml"),
+    "\n",
+    include_str!("../../i18n/safety.en.toml"),
+    "\n",
+    include_str!("../../i18n/totp.en.toml"),
     "\n",
     include_str!("../../i18n/control2.en.toml"),
     "\n",
@@ -299,6 +311,17 @@ mod tests {
                 .iter()
                 .map(|k| k.to_string()),
         );
+        {
+            use rumbo_domain::privacy::*;
+            keys.extend(family("privacy.kind", RequestKind::ALL));
+            keys.extend(family("privacy.status", RequestStatus::ALL));
+            keys.extend(family("privacy.urgency", Urgency::ALL));
+            keys.extend(family("privacy.class", DataClass::ALL));
+            keys.extend(family("privacy.basis", LegalBasis::ALL));
+            keys.extend(family("privacy.role", ProcessingRole::ALL));
+            keys.extend(family("privacy.suppression", SuppressionReason::ALL));
+            keys.extend(family("privacy.by", rumbo_app::privacy::IdKind::ALL));
+        }
         assert_keys(keys);
     }
 

@@ -1,6 +1,6 @@
 //! Administration: clients and products (managers), people, user accounts (admins), recent audit.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -15,6 +15,7 @@ use crate::view::changes::{audit_actor, audit_diff, audit_subject_of, audit_what
 use crate::view::redirect;
 use crate::view::{csrf_field, field_errors, fmt_instant, input, layout, Section};
 use crate::AppState;
+use rumbo_app::accounts::TOTP_ROLES;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/clients", post(add_client))
         .route("/admin/products", post(add_product))
         .route("/admin/users", post(add_user))
+        .route("/admin/users/{id}/totp-reset", post(reset_totp))
         .route("/admin/people", post(add_person))
 }
 
@@ -106,10 +108,19 @@ async fn render(
                 button type="submit" { (ctx.t("admin.add_person")) }
             }
             @if is_admin {
+                p { a href="/privacy" { (ctx.t("privacy.nav")) } }
                 h2 { (ctx.t("admin.users")) }
                 table {
-                    thead { tr { th { (ctx.t("user.email")) } th { (ctx.t("user.name")) } th { (ctx.t("user.role")) } th { (ctx.t("user.lang")) } } }
-                    tbody { @for u in &users { tr { td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (ctx.t(&format!("lang.{}", u.lang))) } } } }
+                    thead { tr { th { (ctx.t("user.email")) } th { (ctx.t("user.name")) } th { (ctx.t("user.role")) } th { (ctx.t("user.lang")) } th { (ctx.t("totp.admin.column")) } } }
+                    tbody { @for u in &users { tr {
+                        td { (u.email) } td { (u.name) } td { (ctx.t(&format!("role.{}", u.role))) } td { (ctx.t(&format!("lang.{}", u.lang))) }
+                        td { @if TOTP_ROLES.contains(&u.role) {
+                            form method="post" action=(format!("/admin/users/{}/totp-reset", u.id)) {
+                                (csrf_field(ctx))
+                                button type="submit" { (ctx.t("totp.admin.reset")) }
+                            }
+                        } }
+                    } } }
                 }
                 form method="post" action="/admin/users" {
                     (csrf_field(ctx))
@@ -244,4 +255,16 @@ async fn add_user(
     }
     .await;
     respond(&state, &ctx, &f, r).await
+}
+
+/// Removes an account's second factor (admins; audited). An account without one is left as
+/// it is.
+async fn reset_totp(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(_): Form,
+) -> Result<Response, AppError> {
+    state.app.reset_totp(&ctx.principal()?, id).await?;
+    Ok(redirect("/admin"))
 }

@@ -40,7 +40,7 @@ use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use serde::{Deserialize, Serialize};
 
 use crate::http::access::{self, ProgrammeAccess, Read};
-use crate::http::ctx::{csrf_matches, multipart_text, Ctx};
+use crate::http::ctx::{csrf_matches, multipart_text, Ctx, Form};
 use crate::http::error::AppError;
 use crate::view::i18n::Lang;
 use crate::view::redirect;
@@ -84,6 +84,10 @@ pub fn page_router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/programs/{code}/imports/{id}", get(batch_page))
+        .route(
+            "/programs/{code}/imports/{id}/delete",
+            axum::routing::post(delete_batch_post),
+        )
         .route("/programs/{code}/control/calls", get(calls_page))
         .route("/imports/jobs/{id}", get(job_page))
 }
@@ -104,7 +108,10 @@ pub fn api_router() -> Router<AppState> {
                 .post(api_import)
                 .layer(DefaultBodyLimit::disable()),
         )
-        .route("/programs/{code}/imports/{id}", get(api_batch))
+        .route(
+            "/programs/{code}/imports/{id}",
+            get(api_batch).delete(api_delete_batch),
+        )
         .route("/imports/jobs/{id}", get(api_job))
 }
 
@@ -1065,7 +1072,12 @@ fn batch_table(ctx: &Ctx, p: &Programme, batches: &[Batch]) -> Markup {
                 td { a href={ "/programs/" (p.code) "/imports/" (b.id) } { "#" (b.id) } }
                 td { (fmt_instant(ctx, b.created_at, &p.time_zone)) }
                 td { (source_label(ctx, &b.source)) }
-                td { (b.file_name) }
+                td {
+                    (b.file_name)
+                    @if b.mostly_not_understood() {
+                        " " strong.badge.warn title=(ctx.t("import.mostly_not_understood.help")) { (ctx.t("import.mostly_not_understood")) }
+                    }
+                }
                 td.num { (b.lines_read) }
                 td.num { (b.imported) }
                 td.num { (b.rejected) }
@@ -1157,6 +1169,11 @@ async fn batch_page(
         .await?;
     let more = issues.len() as i64 > ISSUES_PER_PAGE;
     let issues: Vec<&IssueRow> = issues.iter().take(ISSUES_PER_PAGE as usize).collect();
+    let totals = state.app.import_issue_totals(&b).await?;
+    let bounded = totals.iter().any(|t| t.total > t.kept);
+    let can_delete = access::programme(&state, &ctx, &p.code, Action::Update)
+        .await
+        .is_ok();
     Ok(layout(
         &ctx,
         Section::Control,
@@ -1164,6 +1181,12 @@ async fn batch_page(
         html! {
             (programme_tabs(&ctx, &p, "imports"))
             (batch_table(&ctx, &p, std::slice::from_ref(&b)))
+            @if b.mostly_not_understood() {
+                div.problems role="alert" {
+                    p { (ctx.tf("import.mostly_not_understood.detail", &[("n", &b.not_understood.to_string()), ("total", &b.lines_read.to_string())])) }
+                    p { (ctx.t("import.mostly_not_understood.help")) " " a href={ "/programs/" (p.code) "/mappings" } { (ctx.t("mapping.manage")) } }
+                }
+            }
             dl.facts {
                 dt { (ctx.t("import.hash")) } dd { code { (b.file_hash) } }
                 dt { (ctx.t("import.by")) } dd { (crate::view::changes::audit_actor(&ctx, &b.actor)) }
@@ -1174,6 +1197,26 @@ async fn batch_page(
                 @if let Some(l) = &b.layout { dt { (ctx.t("import.layout")) } dd { (layout_label(&ctx, l)) } }
             }
             h2 { (ctx.t("import.quality_report")) }
+            @if !totals.is_empty() {
+                table {
+                    caption { (ctx.t("import.totals")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("import.severity")) }
+                        th scope="col" { (ctx.t("import.reason")) }
+                        th.num scope="col" { (ctx.t("import.totals.total")) }
+                        th.num scope="col" { (ctx.t("import.totals.listed")) }
+                    } }
+                    tbody { @for t in &totals { tr {
+                        td { (ctx.t(&format!("import.severity.{}", t.severity))) }
+                        td { (issue_reason(ctx.lang, &t.kind)) }
+                        td.num { (t.total) }
+                        td.num { (t.kept) }
+                    } } }
+                }
+                @if bounded {
+                    p { (ctx.tf("import.totals.bounded", &[("n", &rumbo_app::imports::ISSUES_PER_REASON.to_string())])) }
+                }
+            }
             @if issues.is_empty() && page == 0 { p { (ctx.t("import.no_issues")) } }
             @else {
                 table {
@@ -1195,6 +1238,18 @@ async fn batch_page(
                     @if more { a href={ "?page=" (page + 1) } { (ctx.t("import.next")) } }
                 }
             }
+            @if can_delete {
+                h2 { (ctx.t("import.delete.title")) }
+                p { (ctx.t("import.delete.help")) }
+                form method="post" action={ "/programs/" (p.code) "/imports/" (b.id) "/delete" } {
+                    (csrf_field(&ctx))
+                    div.field {
+                        input id="confirm" name="confirm" type="checkbox" value="yes" required;
+                        label for="confirm" { (ctx.tf("import.delete.confirm", &[("id", &b.id.to_string())])) }
+                    }
+                    button.danger type="submit" { (ctx.t("import.delete.submit")) }
+                }
+            }
         },
     ))
 }
@@ -1204,6 +1259,38 @@ fn layout_label(ctx: &Ctx, name: &str) -> &'static str {
     ctx.lang
         .t_opt(&format!("import.layout.{name}"))
         .unwrap_or_else(|| ctx.t("import.layout.other"))
+}
+
+/// `POST /programs/{code}/imports/{id}/delete` (the batch page's form, confirmed with its
+/// checkbox): deletes the batch and goes back to the batch list.
+async fn delete_batch_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath((code, id)): UrlPath<(String, i64)>,
+    Form(f): Form,
+) -> Result<Response, AppError> {
+    if f.get("confirm") != "yes" {
+        return Err(AppError::invalid("confirm", "error.import.delete_confirm"));
+    }
+    state
+        .app
+        .delete_import_batch(&ctx.principal()?, &code, id)
+        .await?;
+    Ok(redirect(&format!("/programs/{code}/imports")))
+}
+
+/// `DELETE /api/v1/programs/{code}/imports/{id}`: deletes the batch (audited; its records,
+/// issues and aggregates go with it) and answers with the batch as it was.
+async fn api_delete_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath((code, id)): UrlPath<(String, i64)>,
+) -> Result<Json<BatchOut>, AppError> {
+    let b = state
+        .app
+        .delete_import_batch(&ctx.principal()?, &code, id)
+        .await?;
+    Ok(Json(b.into()))
 }
 
 /// The catalogued reason of an issue kind (kinds are `rumbo_ingest::issue::IssueKind` codes).
@@ -1427,7 +1514,19 @@ async fn api_batches(
 #[derive(Serialize)]
 struct BatchDetail {
     batch: BatchOut,
+    /// Every reason's exact total; `issues` lists the first lines of each reason only.
+    issue_totals: Vec<IssueTotalOut>,
     issues: Vec<IssueOut>,
+}
+
+/// How many issues of one reason a batch had, and how many of them are listed line by line.
+#[derive(Serialize)]
+struct IssueTotalOut {
+    severity: String,
+    kind: String,
+    message: &'static str,
+    total: i64,
+    listed: i64,
 }
 
 /// An import batch as the API shows it (where its raw records are stored stays inside).
@@ -1450,10 +1549,15 @@ struct BatchOut {
     max_ts: Option<i64>,
     created_at: i64,
     actor: String,
+    /// Lines not understood (unreadable lines and unknown events).
+    not_understood: i64,
+    /// Whether most lines were not understood (wrong source, or the file needs a mapping).
+    mostly_not_understood: bool,
 }
 
 impl From<Batch> for BatchOut {
     fn from(b: Batch) -> Self {
+        let mostly_not_understood = b.mostly_not_understood();
         BatchOut {
             id: b.id,
             programme_id: b.programme_id,
@@ -1470,6 +1574,8 @@ impl From<Batch> for BatchOut {
             min_ts: b.min_ts,
             max_ts: b.max_ts,
             created_at: b.created_at,
+            mostly_not_understood,
+            not_understood: b.not_understood,
             actor: b.actor,
         }
     }
@@ -1529,8 +1635,22 @@ async fn api_batch(
         .into_iter()
         .map(|i| IssueOut::new(ctx.lang, i))
         .collect();
+    let issue_totals = state
+        .app
+        .import_issue_totals(&batch)
+        .await?
+        .into_iter()
+        .map(|t| IssueTotalOut {
+            message: issue_reason(ctx.lang, &t.kind),
+            severity: t.severity,
+            kind: t.kind,
+            total: t.total,
+            listed: t.kept,
+        })
+        .collect();
     Ok(Json(BatchDetail {
         batch: batch.into(),
+        issue_totals,
         issues,
     }))
 }
@@ -1565,6 +1685,7 @@ struct ImportOut {
     suspicious: u64,
     duplicates: u64,
     file_hash: String,
+    mostly_not_understood: bool,
 }
 
 /// `POST /programs/{code}/imports[?source=auto|queue-log|…][&mapping=NAME][&file_name=x][&wait=false]`
@@ -1623,6 +1744,7 @@ async fn api_import(
             rejected: b.rejected as u64,
             suspicious: b.suspicious as u64,
             duplicates: b.duplicates as u64,
+            mostly_not_understood: b.mostly_not_understood(),
             file_hash: b.file_hash,
         }),
     )
