@@ -117,34 +117,43 @@ pub struct CallTally {
     pub wrap: ExactSum,
 }
 
+/// Counts one call's facts into a tally with the call fields (`offered`, `answered`, the
+/// within-T and short counts, system exits and the exact sums): the one rule shared by a
+/// queue's stints ([`Agg::add_stint`]) and whole calls ([`CallTally::add`]).
+macro_rules! count_call {
+    ($t:expr, $def:expr, $c:expr) => {{
+        $t.offered += 1;
+        let within_t = $c.wait_s <= $def.sl_threshold_s;
+        match $c.outcome {
+            Outcome::Answered => {
+                $t.answered += 1;
+                $t.answered_within_t += u64::from(within_t);
+                $t.wait_answered.add($c.wait_s);
+                $t.talk.add($c.talk_s);
+                $t.hold.add($c.hold_s);
+                $t.wrap.add($c.wrap_s);
+            }
+            Outcome::Abandoned | Outcome::SystemExit => {
+                let short = $c.wait_s <= $def.short_abandon_s;
+                $t.abandoned += 1;
+                $t.abandoned_within_t += u64::from(within_t);
+                $t.short_abandons += u64::from(short);
+                $t.wait_abandoned.add($c.wait_s);
+                if $c.outcome == Outcome::SystemExit {
+                    $t.system_exits += 1;
+                    $t.system_exits_within_t += u64::from(within_t);
+                    $t.short_system_exits += u64::from(short);
+                }
+            }
+        }
+    }};
+}
+
 impl CallTally {
     /// Adds one whole call under a definition.
     #[inline]
     pub fn add(&mut self, def: &KpiDefinition, c: &CallFacts) {
-        self.offered += 1;
-        let within_t = c.wait_s <= def.sl_threshold_s;
-        match c.outcome {
-            Outcome::Answered => {
-                self.answered += 1;
-                self.answered_within_t += u64::from(within_t);
-                self.wait_answered.add(c.wait_s);
-                self.talk.add(c.talk_s);
-                self.hold.add(c.hold_s);
-                self.wrap.add(c.wrap_s);
-            }
-            Outcome::Abandoned | Outcome::SystemExit => {
-                let short = c.wait_s <= def.short_abandon_s;
-                self.abandoned += 1;
-                self.abandoned_within_t += u64::from(within_t);
-                self.short_abandons += u64::from(short);
-                self.wait_abandoned.add(c.wait_s);
-                if c.outcome == Outcome::SystemExit {
-                    self.system_exits += 1;
-                    self.system_exits_within_t += u64::from(within_t);
-                    self.short_system_exits += u64::from(short);
-                }
-            }
-        }
+        count_call!(self, def, c);
     }
 
     /// Merges another tally; exact and order-independent.
@@ -178,30 +187,7 @@ impl Agg {
     /// Adds one stint of a call with several stints: counted in this queue's figures only.
     #[inline]
     pub fn add_stint(&mut self, def: &KpiDefinition, c: &CallFacts) {
-        self.offered += 1;
-        let within_t = c.wait_s <= def.sl_threshold_s;
-        match c.outcome {
-            Outcome::Answered => {
-                self.answered += 1;
-                self.answered_within_t += u64::from(within_t);
-                self.wait_answered.add(c.wait_s);
-                self.talk.add(c.talk_s);
-                self.hold.add(c.hold_s);
-                self.wrap.add(c.wrap_s);
-            }
-            Outcome::Abandoned | Outcome::SystemExit => {
-                let short = c.wait_s <= def.short_abandon_s;
-                self.abandoned += 1;
-                self.abandoned_within_t += u64::from(within_t);
-                self.short_abandons += u64::from(short);
-                self.wait_abandoned.add(c.wait_s);
-                if c.outcome == Outcome::SystemExit {
-                    self.system_exits += 1;
-                    self.system_exits_within_t += u64::from(within_t);
-                    self.short_system_exits += u64::from(short);
-                }
-            }
-        }
+        count_call!(self, def, c);
     }
 
     /// Adds one whole call (its stints stitched together) to the call-level tally, with its
