@@ -17,7 +17,7 @@ use super::money;
 use crate::http::access::{ProgrammeAccess, Read, Update};
 use crate::http::ctx::{ApiJson, Ctx, Form, FormData};
 use crate::http::error::AppError;
-use crate::view::{csrf_field, fmt_dec, fmt_instant, layout, redirect, Section};
+use crate::view::{csrf_field, fmt_date, fmt_dec, fmt_instant, layout, redirect, Section};
 use crate::AppState;
 
 pub fn page_router() -> Router<AppState> {
@@ -418,6 +418,16 @@ async fn action_page(
                     ("p", &fmt_dec(l, e["p_value"].as_f64().unwrap_or(1.0), 3)),
                 ]))
             }
+            @if let Some(on) = e["checked_on"].as_str().and_then(|s| s.parse::<jiff::civil::Date>().ok()) {
+                @let until = e["data_until"].as_i64().map(|t| fmt_instant(&ctx, t, &p.time_zone)).unwrap_or_else(|| ctx.t("control3.no_data").to_string());
+                p id="effect-when" {
+                    (ctx.tf(if e["auto"] == true { "control3.effect_auto" } else { "control3.effect_manual" },
+                        &[("date", &fmt_date(&ctx, &on)), ("until", &until)]))
+                }
+            }
+        }
+        @if d["status"] == "done" && d["effect"].is_null() {
+            p { (ctx.t("control3.effect_waiting")) }
         }
         @if d["status"] == "done" {
             form method="post" action={ "/programs/" (p.code) "/actions/" (r.id) "/check" } {
