@@ -386,6 +386,17 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
         .await
         .json();
     let tid = targets[0]["id"].as_i64().unwrap();
+    // The approval form offers the plan's targets by name.
+    let form = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
+        .await;
+    assert!(form.body.contains(r#"list="change-keys""#), "{}", form.body);
+    assert!(
+        form.body
+            .contains(&format!(r#"<option value="target.{tid}.value">"#)),
+        "{}",
+        form.body
+    );
     let early_approve = app
         .api(
             Some(&m),

@@ -357,6 +357,36 @@ async fn action_page(
     let d = &r.data;
     let options: Vec<Value> = d["options"].as_array().cloned().unwrap_or_default();
     let l = ctx.lang;
+    // The plan values an approval may set, offered by name so nobody types an item id.
+    let cx = state
+        .app
+        .plan(
+            &ctx.principal()?,
+            &p.code,
+            rumbo_domain::access::Action::Read,
+        )
+        .await?;
+    let change_keys: Vec<(String, String)> = state
+        .app
+        .kpi_targets(&cx)
+        .await?
+        .into_iter()
+        .map(|(item, t)| {
+            let dir = match t.direction {
+                rumbo_domain::plan::objectives::Direction::HigherIsBetter => "higher",
+                _ => "lower",
+            };
+            (
+                format!("target.{}.value", item.id),
+                format!(
+                    "{} {} {}",
+                    ctx.t(&format!("kpi.{}", t.indicator)),
+                    ctx.t(&format!("plan.direction.{dir}")),
+                    fmt_dec(l, t.target, 1)
+                ),
+            )
+        })
+        .collect();
     let body = html! {
         (tabs(&ctx, &p.code))
         dl {
@@ -396,10 +426,11 @@ async fn action_page(
                 }
                 @for i in 1..=3 {
                     div.grid {
-                        div.field { label for={ "key_" (i) } { (ctx.t("action.change_key")) } input id={ "key_" (i) } name={ "key_" (i) } type="text" placeholder="target.7.value"; }
+                        div.field { label for={ "key_" (i) } { (ctx.t("action.change_key")) } input id={ "key_" (i) } name={ "key_" (i) } type="text" list="change-keys" placeholder="target.7.value"; }
                         div.field { label for={ "value_" (i) } { (ctx.t("action.change_value")) } input id={ "value_" (i) } name={ "value_" (i) } type="text"; }
                     }
                 }
+                datalist id="change-keys" { @for (k, label) in &change_keys { option value=(k) { (label) } } }
                 button type="submit" { (ctx.t("action.request_approval")) }
             }
         }
