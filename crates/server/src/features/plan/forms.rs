@@ -434,14 +434,14 @@ impl Kind {
                 f("date", Date, true),
                 f("summary", Text, true),
                 f("rationale", Area, false),
-                f("decided_by", Person, false),
+                f("decided_by", Person, true),
             ],
             Kind::Communication => vec![
                 f("audience", Text, true),
                 f("content", Text, true),
                 f("frequency", Select("frequency"), true),
                 f("channel", Select("channel"), true),
-                f("owner_id", Person, false),
+                f("owner_id", Person, true),
             ],
             Kind::Diffusion => vec![
                 f("kind", Select("diffusion_kind"), true),
@@ -450,14 +450,14 @@ impl Kind {
                 f("audience", Text, true),
                 f("audience_planned", Int, true),
                 f("audience_reached", Int, false),
-                f("objective_ids", Objectives, false),
+                f("objective_ids", Objectives, true),
             ],
             Kind::ChangeRequest => vec![
                 f("kind", Select("change_kind"), true),
                 f("reason", Text, true),
                 f("impact", Text, true),
                 f("changes", Rows(CHANGES), true),
-                f("requested_by", Person, false),
+                f("requested_by", Person, true),
             ],
         }
     }
@@ -485,7 +485,7 @@ impl Kind {
             Kind::CostRate => &["role", "hourly_cost", "employer_charges"],
             Kind::Meeting => &["date", "title", "decisions", "follow_ups"],
             Kind::Decision => &["date", "summary"],
-            Kind::Communication => &["audience", "frequency", "channel"],
+            Kind::Communication => &["audience", "content", "frequency", "channel"],
             Kind::Diffusion => &["date", "title", "audience_planned", "audience_reached"],
             Kind::ChangeRequest => &["kind", "reason", "status"],
         }
@@ -1057,14 +1057,11 @@ fn kind_of(slug: &str) -> Result<Kind, AppError> {
 
 /// Problems from a use case's refusal: catalogue messages by field; a dependency cycle names
 /// its path; a duplicate code is a problem of the code.
-fn problems_of(ctx: &Ctx, e: rumbo_app::Error) -> Result<Vec<Problem>, AppError> {
+fn problems_of(ctx: &Ctx, kind: Kind, e: rumbo_app::Error) -> Result<Vec<Problem>, AppError> {
     Ok(match e {
         rumbo_app::Error::Invalid(i) | rumbo_app::Error::Conflict(i) => {
             i.0.iter()
-                .map(|x| {
-                    let field = if x.field == "code" { "id" } else { x.field };
-                    (field.to_string(), ctx.t(x.key).to_string())
-                })
+                .map(|x| (place(kind, x.field).to_string(), ctx.t(x.key).to_string()))
                 .collect()
         }
         rumbo_app::Error::Cycle(path) => vec![(
@@ -1073,6 +1070,27 @@ fn problems_of(ctx: &Ctx, e: rumbo_app::Error) -> Result<Vec<Problem>, AppError>
         )],
         other => return Err(other.into()),
     })
+}
+
+/// The form field a use case's problem belongs to: the field itself, the repeated rows that
+/// hold a column of that name (a competency's `level`), the only field of a one-field form, or
+/// the activity code for `code`.
+fn place(kind: Kind, field: &'static str) -> &'static str {
+    let fields = kind.fields();
+    if fields.iter().any(|f| f.name == field) {
+        return field;
+    }
+    if field == "code" {
+        return "id";
+    }
+    if let [only] = fields.as_slice() {
+        // A one-field form (the RACI matrix): every problem is that field's.
+        return only.name;
+    }
+    fields
+        .iter()
+        .find(|f| matches!(f.input, Rows(cols) if cols.iter().any(|c| c.name == field)))
+        .map_or(field, |f| f.name)
 }
 
 /// A document the form produced, read as the use case's body type.
@@ -1402,7 +1420,7 @@ async fn submit(
                 };
                 return Ok(done(cx, kind, done_what, &warnings));
             }
-            Err(e) => problems = problems_of(ctx, e)?,
+            Err(e) => problems = problems_of(ctx, kind, e)?,
         }
     }
     page(state, ctx, cx, kind, what, action, &v, &problems).await
@@ -1540,7 +1558,7 @@ async fn delete(
         Ok(()) => Ok(done(&cx, kind, "deleted", &[])),
         Err(e @ (rumbo_app::Error::Invalid(_) | rumbo_app::Error::Cycle(_))) => {
             // An activity others depend on: say why, keep the item.
-            let problems = problems_of(&ctx, e)?;
+            let problems = problems_of(&ctx, kind, e)?;
             let body = html! {
                 div.problems role="alert" { ul { @for (_, m) in &problems { li { (m) } } } }
                 p { a href={ "/programs/" (cx.programme().code) "/plan#" (kind.anchor()) } { (ctx.t("plan.back")) } }

@@ -9,7 +9,6 @@ use axum::Router;
 use jiff::civil::Date;
 use maud::{html, Markup};
 use rumbo_app::model::Person;
-use rumbo_app::plan::calendar::PlanFlags;
 use rumbo_app::plan::compute::heat_grid;
 use rumbo_app::plan::docs::{
     AssignmentDoc, BudgetLineDoc, ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc,
@@ -108,7 +107,7 @@ async fn overview(
     let body = html! {
         p { a href={ "/programs/" (cx.programme().code) } { (cx.programme().name) } }
         (forms::flash(&ctx, &q))
-        (flags_summary(&ctx, &flags))
+        (crate::view::late::late_flags(&ctx, &flags))
         nav aria-label=(ctx.t("plan.sections")) {
             ul.inline {
                 @for (anchor, key) in SECTIONS {
@@ -123,33 +122,6 @@ async fn overview(
         (coordination_section(&state, &ctx, &cx, extra("coordination")).await?)
     };
     Ok(layout(&ctx, Section::Planning, &title, body))
-}
-
-/// What is late in the plan today: overdue activities, late milestones and gates, each flagged
-/// with a word and a colour.
-pub fn flags_summary(ctx: &Ctx, flags: &PlanFlags) -> Markup {
-    if flags.is_empty() {
-        return html! {};
-    }
-    html! {
-        div.late-flags role="status" {
-            p { strong { (ctx.t("pf.late.title")) } }
-            ul {
-                @for a in &flags.overdue_activities {
-                    li { span.badge.state-late { (ctx.t("pf.state.overdue")) } " "
-                        (ctx.tf("pf.late.activity", &[("id", &a.id), ("name", &a.name), ("finish", &date_text(ctx, a.finish)), ("progress", &a.progress.to_string())])) }
-                }
-                @for (name, d) in &flags.late_milestones {
-                    li { span.badge.state-late { (ctx.t("pf.state.late")) } " "
-                        (ctx.tf("pf.late.milestone", &[("name", name), ("date", &date_text(ctx, *d))])) }
-                }
-                @for (name, d) in &flags.late_gates {
-                    li { span.badge.state-late { (ctx.t("pf.state.gate_late")) } " "
-                        (ctx.tf("pf.late.gate", &[("name", name), ("date", &date_text(ctx, *d))])) }
-                }
-            }
-        }
-    }
 }
 
 const SECTIONS: [(&str, &str); 5] = [
