@@ -104,6 +104,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control3.es.toml"),
     "\n",
+    include_str!("../../i18n/planforms.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -127,6 +129,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/control2.en.toml"),
     "\n",
     include_str!("../../i18n/control3.en.toml"),
+    "\n",
+    include_str!("../../i18n/planforms.en.toml"),
     "\n",
 );
 
