@@ -10,7 +10,7 @@
 
 mod actions;
 mod cockpit;
-mod evaluate;
+pub(crate) mod evaluate;
 mod forecast;
 #[cfg(test)]
 mod tests;
