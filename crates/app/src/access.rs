@@ -52,8 +52,24 @@ impl Principal {
 }
 
 impl App {
-    /// The programme `code` if `who` may do `action` on it.
+    /// The programme `code` if `who` may do `action` on it. A closed programme is read-only:
+    /// every `Update` on it is refused until it is reopened.
     pub async fn programme_for(
+        &self,
+        who: &Principal,
+        code: &str,
+        action: Action,
+    ) -> Result<ProgrammeFor> {
+        let p = self.programme_unguarded(who, code, action).await?;
+        if action == Action::Update {
+            crate::closeout::ensure_open(&p.programme)?;
+        }
+        Ok(p)
+    }
+
+    /// [`App::programme_for`] without the read-only rule of closed programmes (for closing,
+    /// evaluating and reopening them).
+    pub(crate) async fn programme_unguarded(
         &self,
         who: &Principal,
         code: &str,

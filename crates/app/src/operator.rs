@@ -48,6 +48,7 @@ impl App {
         progress: impl FnMut(u64),
     ) -> Result<ConsoleImport> {
         let prog = self.programme_for_operator(code).await?;
+        crate::closeout::ensure_open(&prog)?;
         let (mapping_name, mapping) = match mapping {
             MappingChoice::None => (None, None),
             MappingChoice::Given { name, mapping } => (Some(name), Some(mapping)),

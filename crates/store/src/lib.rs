@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod closeout;
 pub mod control;
 pub mod imports;
 pub mod jobs;

@@ -75,6 +75,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_import_layout.sql"),
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
+    (
+        16,
+        "closeout_lessons",
+        include_str!("../migrations/sqlite/0016_closeout_lessons.sql"),
+        include_str!("../migrations/postgres/0016_closeout_lessons.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

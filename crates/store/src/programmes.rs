@@ -298,7 +298,7 @@ impl Store {
 }
 
 /// Records a change to a programme row (either side may be absent).
-async fn audit_programme(
+pub(crate) async fn audit_programme(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     action: &str,
@@ -342,7 +342,7 @@ fn audit_json(p: &Programme) -> Value {
     })
 }
 
-async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme> {
+pub(crate) async fn fetch_in_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Programme> {
     let r = sqlx::query(&format!("{SELECT} WHERE p.id = $2"))
         .bind(-1i64)
         .bind(id)

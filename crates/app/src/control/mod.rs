@@ -12,7 +12,7 @@
 
 mod actions;
 mod cockpit;
-mod evaluate;
+pub(crate) mod evaluate;
 mod forecast;
 #[cfg(test)]
 mod tests;

@@ -14,19 +14,54 @@ use crate::{App, Error, Principal, Result};
 const ADOPTERS: &[Role] = &[Role::Admin, Role::Manager, Role::Supervisor];
 
 impl App {
-    pub async fn practices(&self, _who: &Principal) -> Result<Vec<PlanItem>> {
-        Ok(self.store.plan_items(None, PracticeDoc::KIND).await?)
+    /// The practices `who` may see: all of them for the BPO's staff, the shared practices of
+    /// their own client for a client viewer.
+    pub async fn practices(&self, who: &Principal) -> Result<Vec<PlanItem>> {
+        Ok(self
+            .store
+            .plan_items(None, PracticeDoc::KIND)
+            .await?
+            .into_iter()
+            .filter(|p| App::practice_visible(who, p))
+            .collect())
     }
 
-    pub async fn create_practice(&self, who: &Principal, body: PracticeDoc) -> Result<PlanItem> {
+    /// Practice `id`, if `who` may see it.
+    pub async fn practice(&self, who: &Principal, id: i64) -> Result<PlanItem> {
+        let p = self.store.plan_item(None, PracticeDoc::KIND, id).await?;
+        if App::practice_visible(who, &p) {
+            Ok(p)
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// Adds a practice to the library (managers); a practice that names its source programme
+    /// but no client belongs to that programme's client.
+    pub async fn create_practice(
+        &self,
+        who: &Principal,
+        mut body: PracticeDoc,
+    ) -> Result<PlanItem> {
         who.require_role(MANAGERS)?;
+        if body.client_id.is_none() {
+            if let Some(code) = body.source_programme.as_deref() {
+                if let Ok(p) = self.store.programme_for(code.trim(), None).await {
+                    body.client_id = Some(p.programme.client_id);
+                }
+            }
+        }
         let (code, data) = body.check(&library_check()?)?;
-        self.library_item(who, PracticeDoc::KIND, code, data).await
+        let item = self
+            .library_item(who, PracticeDoc::KIND, code, data)
+            .await?;
+        self.index_practice(&item).await?;
+        Ok(item)
     }
 
     /// The adoptions of practice `id`.
-    pub async fn adoptions(&self, _who: &Principal, id: i64) -> Result<Vec<PlanItem>> {
-        self.store.plan_item(None, PracticeDoc::KIND, id).await?;
+    pub async fn adoptions(&self, who: &Principal, id: i64) -> Result<Vec<PlanItem>> {
+        self.practice(who, id).await?;
         let all = self.store.plan_items(None, AdoptionDoc::KIND).await?;
         Ok(all
             .into_iter()
@@ -42,8 +77,9 @@ impl App {
         mut body: AdoptionDoc,
     ) -> Result<PlanItem> {
         who.require_role(ADOPTERS)?;
-        self.store.plan_item(None, PracticeDoc::KIND, id).await?;
+        self.practice(who, id).await?;
         body.practice_id = Some(id);
+        body.adopted_by = Some(who.email.clone());
         let (code, data) = body.check(&library_check()?)?;
         self.library_item(who, AdoptionDoc::KIND, code, data).await
     }

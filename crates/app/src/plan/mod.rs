@@ -136,6 +136,8 @@ impl PlanCx {
     fn writable(&self, who: &Principal) -> Result<()> {
         if self.may_update && who.user_id == self.user_id {
             Ok(())
+        } else if self.programme.status == rumbo_domain::programme::Status::Closed {
+            Err(crate::closeout::read_only())
         } else {
             Err(Error::Forbidden)
         }
@@ -150,7 +152,7 @@ impl App {
         let may_update = matches!(
             decide(who.role, Action::Update, Some(who.relation(&p))),
             Decision::Allow
-        );
+        ) && p.programme.status != rumbo_domain::programme::Status::Closed;
         PlanCx::new(p.programme, p.member, who, may_update)
     }
 }

@@ -7,8 +7,10 @@
 //! values that are already valid, so they cannot fail on bad input.
 
 pub mod budget;
+pub mod closeout;
 pub mod coordination;
 pub mod diffusion;
+pub mod lessons;
 pub mod objectives;
 pub mod roles;
 pub mod staffing;

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod closeout;
 pub mod cockpit;
 pub mod control;
 pub mod login;

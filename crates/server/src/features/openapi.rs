@@ -113,6 +113,7 @@ pub fn spec() -> Value {
         },
     });
     extend(&mut paths);
+    closeout_paths(&mut paths);
     common_answers(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -889,6 +890,93 @@ fn cockpit_paths(paths: &mut Value) {
         "parameters": code_param(),
         "get": op("The alarm rules in force and their version (0: defaults)", "control", json!({ "200": ok(json!({ "type": "object", "properties": { "version": { "type": "integer" }, "rules": alarm_rules_schema() } })) })),
         "put": put,
+    });
+}
+
+/// Close-out evaluation, lessons and the searchable library.
+fn closeout_paths(paths: &mut Value) {
+    let obj = || json!({ "type": "object" });
+    let with_id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let evaluation = json!({ "type": "object", "properties": {
+        "code": { "type": "string" }, "status": { "type": "string" }, "signed": { "type": "boolean" },
+        "may_edit": { "type": "boolean" },
+        "facts": { "type": "object", "description": "period, objectives (targets met), targets (target, actual, met, monthly), quality (service_level, abandon_rate, qa_score, csat: total and monthly), time (planned_end, actual_end, days_late, milestones), resources (per currency: planned, actual, variance, contacts, cost_per_contact in minor units), actions (status, verdict, medians before and after)" },
+        "versions": { "type": "array", "items": { "type": "object" } }
+    } });
+    let assessment = json!({ "type": "object", "required": ["overall", "verdict"], "properties": {
+        "comments": { "type": "object", "description": "one text per area: objectives, quality, time, resources, actions" },
+        "overall": { "type": "string" }, "verdict": { "enum": ["met", "partly_met", "not_met"] },
+        "sign": { "type": "boolean", "description": "true: the final, signed version" }
+    } });
+    let lesson = json!({ "type": "object", "required": ["title", "kind", "summary", "factors"], "properties": {
+        "title": { "type": "string" }, "kind": { "enum": ["success", "failure"] }, "summary": { "type": "string" },
+        "factors": { "type": "array", "items": { "type": "string" } }, "recommendation": { "type": "string" },
+        "evidence": { "type": "array", "items": { "type": "object", "properties": { "kind": { "enum": ["figure", "action", "document"] }, "text": { "type": "string" } } } },
+        "tags": { "type": "array", "items": { "type": "string" } }, "channel": { "type": "string" },
+        "product": { "type": "string" }, "shared": { "type": "boolean", "description": "visible to the client's viewers" }
+    } });
+    let mut save = op("Save the manager's assessment as a new version of the evaluation (managers; the programme closed; refused once signed)", "closeout", json!({ "201": ok(obj()) }));
+    save["requestBody"] =
+        json!({ "required": true, "content": { "application/json": { "schema": assessment } } });
+    for c in ["400", "409", "422"] {
+        save["responses"][c] = problem();
+    }
+    paths["/programs/{code}/closeout"] = json!({
+        "parameters": code_param(),
+        "get": op("The close-out evaluation: figures prefilled from the programme's data and every saved version", "closeout", json!({ "200": ok(evaluation) })),
+        "post": save,
+    });
+    let mut close = op(
+        "Close a running programme (its managers): it becomes read-only and its evaluation starts",
+        "closeout",
+        json!({ "200": ok(obj()) }),
+    );
+    close["responses"]["409"] = problem();
+    paths["/programs/{code}/close"] = json!({ "parameters": code_param(), "post": close.clone() });
+    let mut reopen = op(
+        "Reopen a closed programme (its managers; audited)",
+        "closeout",
+        json!({ "200": ok(obj()) }),
+    );
+    reopen["responses"]["409"] = problem();
+    paths["/programs/{code}/reopen"] = json!({ "parameters": code_param(), "post": reopen });
+    let mut create = op(
+        "Record a lesson learnt in the programme (BPO staff; also when closed)",
+        "closeout",
+        json!({ "201": ok(obj()) }),
+    );
+    create["requestBody"] =
+        json!({ "required": true, "content": { "application/json": { "schema": lesson } } });
+    create["responses"]["400"] = problem();
+    create["responses"]["422"] = problem();
+    paths["/programs/{code}/lessons"] = json!({
+        "parameters": code_param(),
+        "get": op("The programme's lessons the caller may see, newest first", "closeout", json!({ "200": ok(json!({ "type": "array", "items": obj() })) })),
+        "post": create,
+    });
+    paths["/programs/{code}/suggestions"] = json!({
+        "parameters": code_param(),
+        "get": op("Practices and lessons relevant to the programme (same client, product, channel, tags) with their score", "closeout", json!({ "200": ok(json!({ "type": "array", "items": obj() })) })),
+    });
+    paths["/lessons/{id}"] = json!({
+        "parameters": with_id.clone(),
+        "get": op("One lesson", "closeout", json!({ "200": ok(obj()) })),
+    });
+    let mut promote = op(
+        "Promote a lesson to a library best practice (managers)",
+        "closeout",
+        json!({ "201": ok(obj()) }),
+    );
+    promote["responses"]["409"] = problem();
+    paths["/lessons/{id}/promote"] = json!({ "parameters": with_id, "post": promote });
+    paths["/library/search"] = json!({
+        "get": {
+            "summary": "Full-text search of lessons and practices in Spanish and English (accents and case ignored; a word also finds longer words it starts); a client viewer sees only the client's shared items",
+            "tags": ["closeout"],
+            "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }],
+            "responses": { "200": ok(json!({ "type": "array", "items": obj() })), "401": problem() }
+        }
     });
 }
 

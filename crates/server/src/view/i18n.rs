@@ -106,6 +106,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/planforms.es.toml"),
     "\n",
+    include_str!("../../i18n/closeout.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -131,6 +133,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/control3.en.toml"),
     "\n",
     include_str!("../../i18n/planforms.en.toml"),
+    "\n",
+    include_str!("../../i18n/closeout.en.toml"),
     "\n",
 );
 
@@ -329,6 +333,24 @@ mod tests {
             keys.extend(family("privacy.role", ProcessingRole::ALL));
             keys.extend(family("privacy.suppression", SuppressionReason::ALL));
             keys.extend(family("privacy.by", rumbo_app::privacy::IdKind::ALL));
+        }
+        {
+            use rumbo_domain::plan::closeout::{Verdict, AREAS};
+            use rumbo_domain::plan::diffusion::AdoptionStatus;
+            use rumbo_domain::plan::lessons::{EvidenceKind, LessonKind};
+            keys.extend(family("closeout.area", AREAS.iter()));
+            keys.extend(family("closeout.comment", AREAS.iter()));
+            keys.extend(family("closeout.verdict", Verdict::ALL));
+            keys.extend(family("closeout.milestone", ["met", "late", "pending"]));
+            keys.extend(family("closeout.item", ["lesson", "practice"]));
+            keys.extend(family("lesson.kind", LessonKind::ALL));
+            keys.extend(family("lesson.evidence", EvidenceKind::ALL));
+            keys.extend(family("practice.adoption", AdoptionStatus::ALL));
+            keys.extend(family(
+                "audit.action",
+                ["close", "reopen", "sign", "promote"],
+            ));
+            keys.extend(family("entity", ["closeout", "lesson"]));
         }
         assert_keys(keys);
     }

@@ -1,6 +1,7 @@
 //! HTTP-level tests of the server, on the backend `DATABASE_URL` chooses.
 
 mod access;
+mod closeout;
 mod cockpit;
 mod control;
 mod control_views;

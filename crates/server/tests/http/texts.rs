@@ -296,6 +296,12 @@ async fn the_demo_programme_pages_show_only_catalogued_text_in_both_languages() 
         "/programs/VIDA-2026/control?by=day&from=2026-04-01&to=2026-04-30".to_string(),
         "/programs/VIDA-2026/imports".to_string(),
         format!("/programs/VIDA-2026/imports/{batch}"),
+        "/programs/VIDA-2026/closeout".to_string(),
+        "/programs/VIDA-2026/lessons".to_string(),
+        "/programs/VIDA-2027".to_string(),
+        "/programs/VIDA-2027/suggestions".to_string(),
+        "/library".to_string(),
+        "/library?q=cierre".to_string(),
     ];
     for lang in ["es", "en"] {
         let manager = demo_login(&app, "jefa@demo.rumbo.cl", lang).await;

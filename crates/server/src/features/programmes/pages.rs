@@ -249,9 +249,22 @@ async fn show(
         same_client: ctx.user()?.client_id == Some(pf.programme.client_id),
     };
     let role = ctx.role()?;
-    let can_edit = decide(role, Action::Update, Some(rel)) == Decision::Allow;
+    // A closed programme is read-only until it is reopened: no edit forms.
+    let closed = pf.programme.status == rumbo_domain::programme::Status::Closed;
+    let can_edit = !closed && decide(role, Action::Update, Some(rel)) == Decision::Allow;
     let can_delete = decide(role, Action::Delete, Some(rel)) == Decision::Allow;
     let p = &pf.programme;
+    // A programme being created or planned is offered the library's relevant practices.
+    let suggested = if matches!(
+        p.status,
+        rumbo_domain::programme::Status::Draft | rumbo_domain::programme::Status::Planned
+    ) {
+        let mut s = state.app.suggestions(&ctx.principal()?, &p.code).await?;
+        s.truncate(3);
+        s
+    } else {
+        Vec::new()
+    };
     let history = state.app.programme_history(p, 100).await?;
     let members = state.app.members(p).await?;
     let plan = state
@@ -278,11 +291,25 @@ async fn show(
                 @if can_edit { a.button href={ "/programs/" (p.code) "/edit" } { (ctx.t("programme.edit")) } }
                 a.button href={ "/programs/" (p.code) "/plan" } { (ctx.t("nav.planning")) }
                 a.button href={ "/programs/" (p.code) "/control" } { (ctx.t("nav.control")) }
+                a.button href={ "/programs/" (p.code) "/closeout" } { (ctx.t("closeout.title")) }
+                a.button href={ "/programs/" (p.code) "/lessons" } { (ctx.t("lesson.title")) }
                 @if can_delete {
                     form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
                         (csrf_field(&ctx))
                         button.danger type="submit" { (ctx.t("programme.delete")) }
                     }
+                }
+            }
+            @if closed { p.notice role="status" { (ctx.t("closeout.read_only_notice")) } }
+            @if !suggested.is_empty() {
+                section aria-labelledby="suggested" {
+                    h2 id="suggested" { (ctx.t("closeout.suggested")) }
+                    ul { @for (_, item) in &suggested { li {
+                        (ctx.t(&format!("closeout.item.{}", item.kind()))) ": "
+                        @if item.kind() == "practice" { a href={ "/practices/" (item.id()) } { (item.data()["title"].as_str().unwrap_or_default()) } }
+                        @else { (item.data()["title"].as_str().unwrap_or_default()) }
+                    } } }
+                    p { a href={ "/programs/" (p.code) "/suggestions" } { (ctx.t("closeout.see_all_suggestions")) } }
                 }
             }
             h2 { (ctx.t("programme.team")) }
