@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::mappings::page_router())
         .merge(features::plan::router())
         .merge(features::privacy::router())
+        .merge(features::reports::page_router())
         .nest("/api/v1", api_router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -63,6 +64,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::cockpit::api_router())
         .merge(features::mappings::api_router())
         .merge(features::privacy::api::router())
+        .merge(features::reports::api_router())
 }
 
 async fn healthz() -> &'static str {

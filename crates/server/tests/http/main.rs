@@ -9,6 +9,7 @@ mod openapi;
 mod plan;
 mod privacy;
 mod qlog;
+mod reports;
 mod safety;
 mod security;
 mod texts;

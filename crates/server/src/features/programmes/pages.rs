@@ -254,6 +254,7 @@ async fn show(
     let p = &pf.programme;
     let history = state.app.programme_history(p, 100).await?;
     let members = state.app.members(p).await?;
+    let distributions = state.app.distributions(&ctx.principal()?, &p.code).await?;
     let candidates: Vec<_> = if can_edit {
         state
             .app
@@ -272,6 +273,7 @@ async fn show(
                 @if can_edit { a.button href={ "/programs/" (p.code) "/edit" } { (ctx.t("programme.edit")) } }
                 a.button href={ "/programs/" (p.code) "/plan" } { (ctx.t("nav.planning")) }
                 a.button href={ "/programs/" (p.code) "/control" } { (ctx.t("nav.control")) }
+                a.button href={ "/programs/" (p.code) "/reports" } { (ctx.t("report.page.title")) }
                 @if can_delete {
                     form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
                         (csrf_field(&ctx))
@@ -279,6 +281,15 @@ async fn show(
                     }
                 }
             }
+            (crate::view::report_links(&ctx, &p.code, if role == rumbo_domain::access::Role::ClientViewer { "client" } else { "status" }, "", ""))
+            h2 { (ctx.t("report.page.distributions")) }
+            @if distributions.is_empty() { p { (ctx.t("report.page.no_distributions")) } }
+            ul { @for d in distributions.iter().take(5) { li {
+                (crate::view::fmt_instant(&ctx, d.created_at, &p.time_zone)) " · "
+                (ctx.t(&format!("report.kind.{}", d.kind))) " v" (d.version) " · "
+                (ctx.t(&format!("report.page.status_{}", d.status))) " · "
+                a href={ "/programs/" (p.code) "/distributions/" (d.id) } download { (d.file_name) }
+            } } }
             h2 { (ctx.t("programme.team")) }
             @if members.is_empty() { p { (ctx.t("programme.no_team")) } }
             ul { @for (uid, name, email, role) in &members { li {
