@@ -441,6 +441,15 @@ fn reports_paths(paths: &mut Value) {
         "parameters": code_id.clone(),
         "post": op("Run a schedule now, as a job", "reports", json!({ "202": ok(json!({ "type": "object", "properties": { "job_id": s("integer"), "href": s("string") } })) })),
     });
+    paths["/report-identity"] = json!({
+        "get": op("The BPO's name shown in every report's header (managers)", "reports", json!({ "200": ok(json!({ "type": "object", "properties": { "organisation": s("string") } })) })),
+        "put": {
+            "summary": "Set the BPO's name and logo (JPEG or 8-bit PNG, base64) for report headers (managers)",
+            "tags": ["reports"],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "organisation": s("string"), "logo_base64": s("string") } } } } },
+            "responses": { "204": { "description": "Saved" }, "400": problem(), "401": problem(), "403": problem(), "422": problem() }
+        }
+    });
     paths["/programs/{code}/distributions"] = json!({
         "parameters": code_param(),
         "get": op("The distribution record, newest first (client viewers: reports shared with the client)", "reports", json!({ "200": ok(json!({ "type": "array", "items": distribution })) })),

@@ -227,3 +227,67 @@ async fn report_routes_follow_the_access_matrix() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn managers_set_the_company_name_and_logo_that_head_every_report() {
+    let (app, m) = setup().await;
+    let analyst = app.user("analista@x.cl", "analyst", None).await;
+    let body = serde_json::json!({ "organisation": "Contacto Sur SpA" });
+    let r = app
+        .api(
+            Some(&analyst),
+            Method::PUT,
+            "/report-identity",
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let bad = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            "/report-identity",
+            Some(serde_json::json!({ "organisation": "X", "logo_base64": "R0lGODlh" })),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a GIF is refused"
+    );
+    let r = app
+        .api(Some(&m), Method::PUT, "/report-identity", Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let got = app
+        .api(Some(&m), Method::GET, "/report-identity", None)
+        .await
+        .json();
+    assert_eq!(got["organisation"], "Contacto Sur SpA");
+    let pdf = app
+        .api(
+            Some(&m),
+            Method::GET,
+            "/programs/R1/reports/kpi?format=pdf",
+            None,
+        )
+        .await;
+    let author: String = "Contacto Sur SpA"
+        .encode_utf16()
+        .map(|u| format!("{u:04X}"))
+        .collect();
+    assert!(
+        pdf.body.contains(&format!("/Author <FEFF{author}>")),
+        "the PDF names the company"
+    );
+    assert_eq!(
+        app.get_page(Some(&m), "/reports/identity").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_page(Some(&analyst), "/reports/identity")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

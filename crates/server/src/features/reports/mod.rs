@@ -69,6 +69,12 @@ pub fn page_router() -> Router<AppState> {
             post(delete_schedule_form),
         )
         .route("/programs/{code}/distributions/{id}", get(stored_copy))
+        .route(
+            "/reports/identity",
+            get(identity_page)
+                .post(identity_form)
+                .layer(axum::extract::DefaultBodyLimit::max(LOGO_LIMIT + 64 * 1024)),
+        )
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -86,6 +92,7 @@ pub fn api_router() -> Router<AppState> {
             "/programs/{code}/report-schedules/{id}/run",
             post(api_run_schedule),
         )
+        .route("/report-identity", get(api_identity).put(api_set_identity))
         .route("/programs/{code}/distributions", get(api_distributions))
         .route("/programs/{code}/distributions/{id}", get(stored_copy))
 }
@@ -400,6 +407,9 @@ async fn render_page(
             " · " a href={ "/programs/" (p.code) "/control" } { (ctx.t("control.kpis")) }
             " · " a href={ "/programs/" (p.code) "/actions" } { (ctx.t("action.title")) }
         }
+        @if matches!(who.role, Role::Admin | Role::Manager) {
+            p { a href="/reports/identity" { (ctx.t("report.identity.title")) } }
+        }
         h2 { (ctx.t("report.page.download")) }
         form method="get" action={ "/programs/" (p.code) "/reports/download" } {
             div.grid {
@@ -541,6 +551,134 @@ fn distribution_row(ctx: &Ctx, p: &Programme, d: &Distribution, client_viewer: b
             td { a href={ "/programs/" (p.code) "/distributions/" (d.id) } download { (d.file_name) } }
         }
     }
+}
+
+// --- the BPO's name and logo in every report's header ------------------------------------------
+
+/// The largest logo accepted (bytes).
+const LOGO_LIMIT: usize = 512 * 1024;
+
+fn identity_body(ctx: &Ctx, name: &str, errors: &[Invalid]) -> Markup {
+    html! {
+        p { (ctx.t("report.identity.help")) }
+        form method="post" action="/reports/identity" enctype="multipart/form-data" {
+            (csrf_field(ctx))
+            (crate::view::input(ctx, errors, "organisation", "report.identity.name", "text", name, true))
+            div.field {
+                label for="logo" { (ctx.t("report.identity.logo")) }
+                input id="logo" name="logo" type="file" accept="image/png,image/jpeg"
+                    aria-invalid=[errors.iter().any(|e| e.field == "logo").then_some("true")];
+                (field_errors(ctx, errors, "logo"))
+            }
+            button type="submit" { (ctx.t("report.identity.save")) }
+        }
+    }
+}
+
+async fn identity_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(rumbo_app::access::MANAGERS)?;
+    let name = state.app.report_organisation().await?;
+    let body = identity_body(&ctx, &name, &[]);
+    Ok(layout(&ctx, Section::Reports, ctx.t("report.identity.title"), body).into_response())
+}
+
+async fn identity_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let who = ctx.principal()?;
+    who.require_role(rumbo_app::access::MANAGERS)?;
+    let mut csrf_ok = false;
+    let mut name = String::new();
+    let mut logo: Option<Vec<u8>> = None;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        match field.name().unwrap_or("") {
+            "_csrf" => {
+                csrf_ok = crate::http::ctx::csrf_matches(
+                    &ctx,
+                    &crate::http::ctx::multipart_text(field).await?,
+                )
+            }
+            "organisation" => name = crate::http::ctx::multipart_text(field).await?,
+            "logo" => {
+                if !csrf_ok {
+                    return Err(AppError::Csrf);
+                }
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                if bytes.len() > LOGO_LIMIT {
+                    return Err(AppError::TooLarge);
+                }
+                if !bytes.is_empty() {
+                    logo = Some(bytes.to_vec());
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Csrf);
+    }
+    match state
+        .app
+        .set_report_identity(&who, &name, logo.as_deref())
+        .await
+    {
+        Ok(()) => Ok(redirect("/reports/identity")),
+        Err(rumbo_app::Error::Invalid(v)) => {
+            let body = identity_body(&ctx, &name, &v.0);
+            let page = layout(&ctx, Section::Reports, ctx.t("report.identity.title"), body);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The BPO's identity in reports.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityBody {
+    pub organisation: String,
+    /// Base64 of a JPEG or 8-bit PNG without transparency; absent: the logo is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_base64: Option<String>,
+}
+
+async fn api_identity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<IdentityBody>, AppError> {
+    ctx.require_role(rumbo_app::access::MANAGERS)?;
+    Ok(Json(IdentityBody {
+        organisation: state.app.report_organisation().await?,
+        logo_base64: None,
+    }))
+}
+
+async fn api_set_identity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<IdentityBody>,
+) -> Result<StatusCode, AppError> {
+    let logo = match &body.logo_base64 {
+        Some(b) => Some(
+            rumbo_app::report::base64_decode(b)
+                .ok_or_else(|| AppError::invalid("logo", "error.report.logo"))?,
+        ),
+        None => None,
+    };
+    state
+        .app
+        .set_report_identity(&ctx.principal()?, &body.organisation, logo.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // --- API -------------------------------------------------------------------------------------
