@@ -858,7 +858,11 @@ impl App {
             .map(|a| {
                 vec![
                     Cell::text(t(&format!("alarm.kind.{}", a.kind))),
-                    Cell::text(a.metric.clone()),
+                    Cell::text(if crate::plan::INDICATORS.contains(&a.metric.as_str()) {
+                        t(&format!("kpi.{}", a.metric))
+                    } else {
+                        a.metric.clone()
+                    }),
                     Cell::text(a.subject.clone()),
                     Cell::num(a.observed, 1),
                     Cell::num(a.expected, 1),
