@@ -82,6 +82,8 @@ enum Command {
     Keys(cmd::keys::KeysCmd),
     /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
     Alarms(cmd::alarms::AlarmsArgs),
+    /// A programme's report as a PDF, XLSX or CSV file (status, kpi, actions, closeout, lessons, client).
+    Report(cmd::report::ReportArgs),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
     Purge(cmd::privacy::PurgeArgs),
     /// Data protection: rights requests, and finding, exporting or erasing a person.
@@ -127,6 +129,7 @@ fn main() -> ExitCode {
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
+        Command::Report(c) => cmd::report::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),

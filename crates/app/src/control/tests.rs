@@ -694,7 +694,7 @@ async fn the_volume_forecast_of_ordinary_weeks_follows_the_actual_volume_counted
 }
 
 /// A local SMTP sink: answers like a relay and hands over (recipients, message) per mail.
-async fn smtp_sink() -> (
+pub(crate) async fn smtp_sink() -> (
     u16,
     tokio::sync::mpsc::UnboundedReceiver<(Vec<String>, String)>,
 ) {

@@ -108,6 +108,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/closeout.es.toml"),
     "\n",
+    include_str!("../../i18n/reports.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -135,6 +137,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/planforms.en.toml"),
     "\n",
     include_str!("../../i18n/closeout.en.toml"),
+    "\n",
+    include_str!("../../i18n/reports.en.toml"),
     "\n",
 );
 

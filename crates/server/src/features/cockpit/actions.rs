@@ -172,6 +172,7 @@ async fn list_page(
     let body = html! {
         (tabs(&ctx, &p.code))
         p { a.button href={ "/programs/" (p.code) "/actions/new" } { (ctx.t("action.new")) } }
+        (crate::view::report_links(&ctx, &p.code, "actions", "", ""))
         @if rows.is_empty() { p { (ctx.t("action.none")) } }
         @else {
             table {
