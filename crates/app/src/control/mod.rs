@@ -18,7 +18,8 @@ mod forecast;
 mod tests;
 
 pub use actions::{
-    ActionInput, ActionStatus, ApprovalRequest, OptionInput, WhatIfRow, PRIORITIES, STATUSES,
+    feasibility, ActionInput, ActionStatus, ApprovalRequest, OptionInput, Roster, WhatIfRow,
+    FEASIBILITY, PRIORITIES, STATUSES,
 };
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
 pub use forecast::{VolumeForecast, VolumePoint, BAND_DAYS, FIT_DAYS};
