@@ -1,9 +1,11 @@
 //! Corrective actions: cause, action, owner, due date, priority and status, from an alarm or by
 //! hand; each option ("+N agents from 10:00 to 14:00") is costed with the WFM engine's what-if
 //! (Erlang A per interval, patience from the data) and the programme's cost rates, so options
-//! compare side by side by expected service level and cost per point of SL gained; once done,
-//! an effectiveness check compares the service level before and after over the same weekday
-//! and slots (Mann–Whitney, one-sided, α = 0.05).
+//! compare side by side by expected service level and cost per point of SL gained, and each is
+//! judged technically against the staffing plan's roster ([`feasibility`]); once done, an
+//! effectiveness check compares the service level before and after over the same weekday and
+//! slots (Mann–Whitney, one-sided, α = 0.05), on request or by itself after each import that
+//! brings data of the after-window ([`App::recheck_actions`]).
 
 use std::collections::BTreeMap;
 
