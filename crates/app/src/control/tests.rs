@@ -1000,6 +1000,12 @@ async fn the_demo_holds_a_done_action_with_a_finished_effectiveness_check() {
         "{d}"
     );
     assert!(actions[0].alarm_id.is_some(), "it follows a demo alarm");
+    // Costed with the line's cost rate: 5 200 CLP an hour plus 25 %, 6 500 an hour, for the
+    // extra agents over two hours.
+    for (o, extra) in d["options"].as_array().unwrap().iter().zip([2, 4]) {
+        assert_eq!(o["cost"], json!(6_500 * 2 * extra), "{o}");
+        assert_eq!(o["currency"], "CLP");
+    }
     // Judged technically against the retention line's staffing plan too.
     for o in d["options"].as_array().unwrap() {
         let f = &o["feasibility"];

@@ -128,6 +128,26 @@ impl App {
                 }],
             )
             .await?;
+        // And its agents' cost rate, so options show their cost and cost per point of SL.
+        let rate: crate::plan::docs::CostRateDoc = serde_json::from_value(serde_json::json!({
+            "role": "Ejecutivo de retención", "hourly_cost": "5200", "currency": "CLP",
+            "employer_charges": "25"
+        }))
+        .map_err(Error::internal)?;
+        let (_, data) = rate
+            .check(&self.plan_check(&cx).await?)
+            .map_err(Error::Invalid)?;
+        self.store
+            .create_plan_items(
+                &sys,
+                Some(p.id),
+                &[NewPlanItem {
+                    kind: crate::plan::docs::CostRateDoc::KIND,
+                    code: None,
+                    data,
+                }],
+            )
+            .await?;
         let row = self.create_action_in(p, &sys, input).await?;
         let mut data = row.data.clone();
         data["status"] = serde_json::json!("done");
