@@ -20,7 +20,8 @@ mod tests;
 pub(crate) use tests::smtp_sink as smtp_sink_for_tests;
 
 pub use actions::{
-    ActionInput, ActionStatus, ApprovalRequest, OptionInput, WhatIfRow, PRIORITIES, STATUSES,
+    feasibility, ActionInput, ActionStatus, ApprovalRequest, OptionInput, Roster, WhatIfRow,
+    FEASIBILITY, PRIORITIES, STATUSES,
 };
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
 pub(crate) use evaluate::indicator_value as indicator_of;

@@ -912,7 +912,7 @@ fn cockpit_paths(paths: &mut Value) {
         "due_date": { "type": "string", "format": "date" }, "priority": { "enum": ["low", "medium", "high"] },
         "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] },
         "day": { "type": "string", "format": "date" },
-        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency" } },
+        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency, and feasibility (status feasible | hiring | late | unknown, needed agents at the peak, on_phones, and from the staffing plan headcount, present after shrinkage, spare, hires, lead_days, ready_on)" } },
         "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after, checked_on (the programme's local date of the check), data_until (epoch seconds of the latest imported call the check saw) and auto (true when it ran by itself after an import)" }
     } });
     let action_input = json!({ "type": "object", "required": ["cause", "action", "owner_id", "due_date", "priority", "options"], "properties": {

@@ -272,6 +272,7 @@ mod tests {
         keys.extend(family("alarm.status", rumbo_app::control::Status::ALL));
         keys.extend(family("action.priority", rumbo_app::control::PRIORITIES));
         keys.extend(family("action.status", rumbo_app::control::STATUSES));
+        keys.extend(family("control3.feas", rumbo_app::control::FEASIBILITY));
         keys.extend(family(
             "action.verdict",
             [
