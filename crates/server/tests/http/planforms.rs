@@ -1158,3 +1158,30 @@ async fn plan_forms_follow_the_programme_access_rules() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_refused_corrective_action_comes_back_as_its_form_with_the_input() {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    app.programme("SEG-VIDA", app.client_a, &m).await;
+    let r = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/actions"),
+            &[
+                ("cause", "Ausentismo del lunes"),
+                ("action", ""),
+                ("due_date", ""),
+                ("agents_1", "muchos"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("<form"), "{}", r.body);
+    assert!(r.body.contains("Ausentismo del lunes"));
+    assert!(
+        r.body.contains("class=\"error\""),
+        "a message beside a field"
+    );
+    assert!(!r.body.contains("<h1>Datos no válidos</h1>"));
+}
