@@ -952,6 +952,19 @@ async fn change_requests_are_commented_rejected_with_a_reason_or_approved_into_a
         .await
         .json();
     assert_eq!(stored["data"]["status"], "rejected");
+    let via_api = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("{P}/change-requests/{first}/comments"),
+            Some(json!({ "text": "Cerrado por presupuesto" })),
+        )
+        .await;
+    assert_eq!(via_api.status, StatusCode::CREATED, "{}", via_api.body);
+    assert_eq!(
+        via_api.json()["data"]["comments"][1]["text"],
+        "Cerrado por presupuesto"
+    );
     assert_eq!(stored["data"]["decision_note"], "Sin presupuesto");
     assert_eq!(stored["data"]["comments"][0]["text"], "¿Y el costo?");
     let shown = app.get_page(Some(&m), &page).await.body;
@@ -1055,6 +1068,37 @@ async fn durations_count_working_days_and_late_work_is_flagged_on_the_plan_and_p
         assert!(body.contains("Hito «Salida»"), "{page}: late milestone");
         assert!(body.contains("Compuerta atrasada"), "{page}: late gate");
     }
+    let api_late = app
+        .api(Some(&m), Method::GET, &format!("{P}/plan/late"), None)
+        .await
+        .json();
+    assert_eq!(api_late["overdue_activities"][0]["id"], "A");
+    assert_eq!(api_late["late_milestones"][0]["name"], "Salida");
+    assert_eq!(api_late["late_gates"][0]["name"], "Preparación");
+    // The API chooses the day count too.
+    let put = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            &format!("{P}/calendar"),
+            Some(json!({ "day_count": "working" })),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let got = app
+        .api(Some(&m), Method::GET, &format!("{P}/calendar"), None)
+        .await
+        .json();
+    assert_eq!(got["day_count"], "working");
+    let bad = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            &format!("{P}/calendar"),
+            Some(json!({ "day_count": "lunar" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Met and done: nothing is late any more.
     let ms = last_id(&app, &m, "milestones").await;
     let r = app
