@@ -1187,6 +1187,51 @@ async fn plan_forms_follow_the_programme_access_rules() {
             assert_eq!(post.status, expected, "POST {path} as {}", who.user.email);
         }
     }
+    // The new API routes: reading needs Read, changing needs Update.
+    let cr = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/plan/activities/new"),
+            &[("id", "A"), ("name", "A"), ("duration_days", "1")],
+        )
+        .await;
+    assert_eq!(cr.status, StatusCode::SEE_OTHER);
+    for (who, read, write) in [
+        (&m, StatusCode::OK, StatusCode::OK),
+        (&analyst, StatusCode::OK, StatusCode::FORBIDDEN),
+        (&viewer, StatusCode::OK, StatusCode::FORBIDDEN),
+        (&outsider, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+    ] {
+        for path in ["/plan/late", "/calendar"] {
+            let r = app
+                .api(Some(who), Method::GET, &format!("{P}{path}"), None)
+                .await;
+            assert_eq!(r.status, read, "GET {path} as {}", who.user.email);
+        }
+        let r = app
+            .api(
+                Some(who),
+                Method::PUT,
+                &format!("{P}/calendar"),
+                Some(json!({ "day_count": "calendar" })),
+            )
+            .await;
+        assert_eq!(r.status, write, "PUT calendar as {}", who.user.email);
+        let r = app
+            .api(
+                Some(who),
+                Method::POST,
+                &format!("{P}/change-requests/999999/comments"),
+                Some(json!({ "text": "x" })),
+            )
+            .await;
+        let expected = if write == StatusCode::OK {
+            StatusCode::NOT_FOUND
+        } else {
+            write
+        };
+        assert_eq!(r.status, expected, "POST comments as {}", who.user.email);
+    }
     let anonymous = app.get_page(None, &routes[0]).await;
     assert!(
         anonymous.status == StatusCode::SEE_OTHER || anonymous.status == StatusCode::UNAUTHORIZED
