@@ -1019,6 +1019,40 @@ async fn durations_count_working_days_and_late_work_is_flagged_on_the_plan_and_p
         .json();
     assert_eq!(sched["activities"][0]["start"], "2026-01-02");
     assert_eq!(sched["activities"][0]["finish"], "2026-01-08");
+    // Given by dates, an activity lasts the working days between them: 5 to 16 January is 10.
+    let r = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/plan/activities/new"),
+            &[
+                ("id", "B"),
+                ("name", "Capacitar"),
+                ("start_date", "2026-01-05"),
+                ("end_date", "2026-01-16"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sched: Value = app
+        .api(Some(&m), Method::GET, &format!("{P}/schedule"), None)
+        .await
+        .json();
+    let b = sched["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "B")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (b["start"].as_str(), b["finish"].as_str()),
+        (Some("2026-01-05"), Some("2026-01-16"))
+    );
+    let b_id = last_id(&app, &m, "activities").await;
+    let gone = app
+        .post_form(Some(&m), &format!("{P}/plan/activities/{b_id}/delete"), &[])
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
     let r = app
         .post_form(
             Some(&m),
