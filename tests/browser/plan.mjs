@@ -35,7 +35,7 @@ try {
   await step('the plan shows objectives, the Gantt chart with its critical path and the heat-map', async () => {
     await page.goto(base + '/programs/VIDA-2026/plan');
     await page.getByRole('heading', { name: 'Plan del programa VIDA-2026' }).waitFor();
-    await page.getByText('Vender 7.200 pólizas de Vida Protección Familiar').waitFor();
+    await page.getByText('Vender 7.200 pólizas de Vida Protección Familiar').first().waitFor();
     await page.getByRole('img', { name: 'Carta Gantt de VIDA-2026' }).waitFor();
     await page.getByRole('img', { name: 'Mapa de calor de riesgos activos' }).waitFor();
     assert.ok(await page.locator('g.activity.critical').count() > 5);
@@ -48,8 +48,8 @@ try {
     await page.getByLabel('Causa').fill('Licitación del cliente');
     await page.getByLabel('Evento').fill('El cliente reduce la base asignada');
     await page.getByLabel('Efecto').fill('Menos ventas posibles');
-    await page.getByLabel('Probabilidad (1–5)').fill('7');
-    await page.getByLabel('Impacto (1–5)').fill('4');
+    await page.getByLabel('Probabilidad (1 a 5)').fill('7');
+    await page.getByLabel('Impacto (1 a 5)').fill('4');
     await page.getByLabel('Fecha de revisión').fill('2026-12-15');
     await page.getByLabel('Responsable').selectOption({ label: 'Carolina Muñoz' });
     await page.getByRole('button', { name: 'Guardar' }).click();
@@ -58,21 +58,21 @@ try {
   });
 
   await step('a valid risk is saved and listed', async () => {
-    await page.getByLabel('Probabilidad (1–5)').fill('3');
+    await page.getByLabel('Probabilidad (1 a 5)').fill('3');
     await page.getByRole('button', { name: 'Guardar' }).click();
     await page.waitForURL(/\/programs\/VIDA-2026\/plan/);
-    await page.getByRole('cell', { name: 'El cliente reduce la base asignada' }).waitFor();
+    await page.getByRole('cell', { name: 'El cliente reduce la base asignada' }).first().waitFor();
   });
 
   await step('an activity is added to the work plan', async () => {
     await page.getByRole('link', { name: 'Nueva actividad' }).click();
     await page.getByLabel(/^Código/).fill('A21');
-    await page.getByLabel(/^Actividad/).fill('Encuesta de satisfacción a clientes');
+    await page.getByLabel(/^Nombre/).fill('Encuesta de satisfacción a clientes');
     await page.getByLabel('Duración (días)').fill('4');
-    await page.getByLabel(/Predecesoras/).fill('A19');
+    await page.locator('[name="dependencies.0.predecessor"]').selectOption('A19');
     await page.getByRole('button', { name: 'Guardar' }).click();
     await page.waitForURL(/\/programs\/VIDA-2026\/plan/);
-    await page.getByRole('cell', { name: /Encuesta de satisfacción/ }).waitFor();
+    await page.getByRole('cell', { name: /Encuesta de satisfacción/ }).first().waitFor();
   });
 
   await step('approving the proposed change request adds plan version 3', async () => {

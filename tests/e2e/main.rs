@@ -10,6 +10,7 @@ mod formats;
 mod imports;
 mod jobs;
 mod plan_browser;
+mod planforms_browser;
 mod privacy;
 mod qlog;
 mod safety;

@@ -4,12 +4,12 @@
 
 use jiff::civil::Date;
 use rumbo_domain::plan::objectives::{MilestoneState, MilestoneStatus};
-use rumbo_domain::plan::workplan::{DayCount, WorkCalendar};
+use rumbo_domain::plan::workplan::{Activity, DayCount, WorkCalendar};
 use rumbo_domain::plan::ProgrammeDates;
 use serde_json::{json, Value};
 
 use super::compute;
-use super::docs::{reparse, CalendarDoc, Doc, MilestoneDoc, StageDoc};
+use super::docs::{reparse, ActivityDoc, CalendarDoc, Doc, MilestoneDoc, StageDoc};
 use super::PlanCx;
 use crate::{App, Principal, Result};
 
@@ -27,6 +27,55 @@ pub fn calendar_for(count: DayCount, dates: ProgrammeDates) -> WorkCalendar {
                 .saturating_add(5);
             let holidays = rumbo_wfm::holidays::chile_dates(first, last).unwrap_or_default();
             WorkCalendar::working_days(holidays)
+        }
+    }
+}
+
+/// An activity given by its start and end dates lasts the days the calendar counts between
+/// them (both included): on working days, 5 to 16 January 2026 is 10 days, not 12. A duration
+/// given as well must agree with that count.
+pub fn dates_to_duration(mut doc: ActivityDoc, calendar: &WorkCalendar) -> ActivityDoc {
+    if !calendar.is_working_days() || doc.milestone {
+        return doc;
+    }
+    let parse = |s: &Option<String>| s.as_deref().and_then(|t| t.trim().parse::<Date>().ok());
+    if let (Some(start), Some(end)) = (parse(&doc.start_date), parse(&doc.end_date)) {
+        if end < start {
+            return doc;
+        }
+        let count = calendar.count_inclusive(start, end).max(1);
+        let given = doc
+            .duration_days
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        match given {
+            None => {
+                doc.duration_days = Some(count.to_string());
+                doc.end_date = None;
+            }
+            Some(d) if d == count.to_string() => doc.end_date = None,
+            Some(_) => {}
+        }
+    }
+    doc
+}
+
+/// Follow-up activities of a meeting run from the meeting day to their due date on the
+/// calendar's days.
+pub fn follow_ups_on(acts: &mut [Activity], calendar: &WorkCalendar) {
+    if !calendar.is_working_days() {
+        return;
+    }
+    for a in acts
+        .iter_mut()
+        .filter(|a| !a.milestone && a.duration_days > 0)
+    {
+        if let Some(start) = a.start_date {
+            let span = jiff::Span::new().days(i64::from(a.duration_days) - 1);
+            if let Ok(end) = start.checked_add(span) {
+                a.duration_days = calendar.count_inclusive(start, end).max(1) as u32;
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ use rumbo_domain::{Invalid, Invalids};
 use rumbo_store::plan::NewPlanItem;
 use serde_json::{json, Value};
 
+use super::calendar::{dates_to_duration, follow_ups_on};
 use super::compute::{self, follow_up_activities};
 use super::docs::{
     activity_json, meeting_json, reparse, ActivityDoc, AssignmentDoc, Check, Doc, MeetingDoc,
@@ -105,6 +106,11 @@ impl App {
     ) -> Result<Vec<PlanItem>> {
         cx.writable(who)?;
         let check = self.plan_check(cx).await?;
+        let calendar = self.work_calendar(cx).await?;
+        let bodies = bodies
+            .into_iter()
+            .map(|b| dates_to_duration(b, &calendar))
+            .collect();
         let new = parse_activities(&check, bodies)?;
         let mut all = self.activity_list(cx).await?;
         all.extend(new.iter().map(|(_, _, a)| a.clone()));
@@ -124,6 +130,11 @@ impl App {
     ) -> Result<Vec<PlanItem>> {
         cx.writable(who)?;
         let check = self.plan_check(cx).await?;
+        let calendar = self.work_calendar(cx).await?;
+        let bodies = bodies
+            .into_iter()
+            .map(|b| dates_to_duration(b, &calendar))
+            .collect();
         let new = parse_activities(&check, bodies)?;
         compute::work_plan(cx.dates(), new.iter().map(|(_, _, a)| a.clone()).collect())?;
         self.store
@@ -147,6 +158,7 @@ impl App {
     ) -> Result<PlanItem> {
         cx.writable(who)?;
         let check = self.plan_check(cx).await?;
+        let body = dates_to_duration(body, &self.work_calendar(cx).await?);
         let (new_code, data) = body.check(&check)?;
         let mut found = false;
         let mut all = Vec::new();
@@ -328,7 +340,9 @@ impl App {
             code: None,
             data: meeting_json(&meeting),
         }];
-        for a in follow_up_activities(&meeting, n)? {
+        let mut follow_ups = follow_up_activities(&meeting, n)?;
+        follow_ups_on(&mut follow_ups, &self.work_calendar(cx).await?);
+        for a in follow_ups {
             items.push(NewPlanItem {
                 kind: ActivityDoc::KIND,
                 code: Some(a.id.to_string()),

@@ -352,6 +352,27 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
+    #[test]
+    fn a_pending_milestone_past_its_date_is_late_and_a_met_one_never_is() {
+        let d = date(2026, 3, 2);
+        assert_eq!(
+            MilestoneStatus::Pending.state(d, date(2026, 3, 2)),
+            MilestoneState::Pending
+        );
+        assert_eq!(
+            MilestoneStatus::Pending.state(d, date(2026, 3, 3)),
+            MilestoneState::Late
+        );
+        assert_eq!(
+            MilestoneStatus::Met.state(d, date(2026, 9, 1)),
+            MilestoneState::Met
+        );
+        assert_eq!(
+            MilestoneStatus::parse("done").unwrap_err().key,
+            "error.pf.milestone_status"
+        );
+    }
+
     fn programme() -> ProgrammeDates {
         ProgrammeDates::new(date(2026, 3, 2), Some(date(2026, 8, 31))).unwrap()
     }

@@ -435,6 +435,23 @@ mod tests {
     }
 
     #[test]
+    fn a_gate_is_late_once_its_stage_ended_with_criteria_unmet() {
+        let mut s = Stage::try_from(StageInput {
+            name: "Piloto".into(),
+            position: 1,
+            end_date: Some("2026-03-31".into()),
+            exit_criteria: vec!["QA ≥ 90".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let day = |d: &str| d.parse::<Date>().unwrap();
+        assert!(!s.gate_is_late(day("2026-03-31")));
+        assert!(s.gate_is_late(day("2026-04-01")));
+        s.exit_criteria[0].met = true;
+        assert!(!s.gate_is_late(day("2026-04-01")));
+    }
+
+    #[test]
     fn stage_sequence_rejects_gaps_and_overlaps() {
         let stage = |pos, start: &str, end: &str| {
             Stage::try_from(StageInput {

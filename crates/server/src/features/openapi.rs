@@ -320,6 +320,19 @@ fn plan_paths(paths: &mut Value) {
         "parameters": code_id,
         "get": op("Read a change request", "plan", json!({ "200": ok(r("PlanItem")) })),
     });
+    paths["/programs/{code}/change-requests/{id}/comments"] = json!({
+        "parameters": code_id,
+        "post": with_body(op("Comment on a change request (`{\"text\": …}`); its status does not change", "plan", json!({ "201": ok(r("PlanItem")) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/calendar"] = json!({
+        "parameters": code,
+        "get": op("How the programme counts activity durations: `working` days (Chilean holidays and weekends off) or `calendar` days", "plan", json!({ "200": ok(json!({})) })),
+        "put": with_body(op("Choose working or calendar days (`{\"day_count\": \"working\"}`)", "plan", json!({ "200": ok(json!({})) })), "PlanItemBody"),
+    });
+    paths["/programs/{code}/plan/late"] = get_only(
+        "What is late today: overdue activities, late milestones and gates",
+        json!({}),
+    );
     paths["/programs/{code}/targets/{id}/judge"] = json!({
         "parameters": [
             { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },

@@ -952,6 +952,19 @@ async fn change_requests_are_commented_rejected_with_a_reason_or_approved_into_a
         .await
         .json();
     assert_eq!(stored["data"]["status"], "rejected");
+    let via_api = app
+        .api(
+            Some(&m),
+            Method::POST,
+            &format!("{P}/change-requests/{first}/comments"),
+            Some(json!({ "text": "Cerrado por presupuesto" })),
+        )
+        .await;
+    assert_eq!(via_api.status, StatusCode::CREATED, "{}", via_api.body);
+    assert_eq!(
+        via_api.json()["data"]["comments"][1]["text"],
+        "Cerrado por presupuesto"
+    );
     assert_eq!(stored["data"]["decision_note"], "Sin presupuesto");
     assert_eq!(stored["data"]["comments"][0]["text"], "¿Y el costo?");
     let shown = app.get_page(Some(&m), &page).await.body;
@@ -1006,6 +1019,40 @@ async fn durations_count_working_days_and_late_work_is_flagged_on_the_plan_and_p
         .json();
     assert_eq!(sched["activities"][0]["start"], "2026-01-02");
     assert_eq!(sched["activities"][0]["finish"], "2026-01-08");
+    // Given by dates, an activity lasts the working days between them: 5 to 16 January is 10.
+    let r = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/plan/activities/new"),
+            &[
+                ("id", "B"),
+                ("name", "Capacitar"),
+                ("start_date", "2026-01-05"),
+                ("end_date", "2026-01-16"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sched: Value = app
+        .api(Some(&m), Method::GET, &format!("{P}/schedule"), None)
+        .await
+        .json();
+    let b = sched["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "B")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (b["start"].as_str(), b["finish"].as_str()),
+        (Some("2026-01-05"), Some("2026-01-16"))
+    );
+    let b_id = last_id(&app, &m, "activities").await;
+    let gone = app
+        .post_form(Some(&m), &format!("{P}/plan/activities/{b_id}/delete"), &[])
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
     let r = app
         .post_form(
             Some(&m),
@@ -1055,6 +1102,37 @@ async fn durations_count_working_days_and_late_work_is_flagged_on_the_plan_and_p
         assert!(body.contains("Hito «Salida»"), "{page}: late milestone");
         assert!(body.contains("Compuerta atrasada"), "{page}: late gate");
     }
+    let api_late = app
+        .api(Some(&m), Method::GET, &format!("{P}/plan/late"), None)
+        .await
+        .json();
+    assert_eq!(api_late["overdue_activities"][0]["id"], "A");
+    assert_eq!(api_late["late_milestones"][0]["name"], "Salida");
+    assert_eq!(api_late["late_gates"][0]["name"], "Preparación");
+    // The API chooses the day count too.
+    let put = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            &format!("{P}/calendar"),
+            Some(json!({ "day_count": "working" })),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let got = app
+        .api(Some(&m), Method::GET, &format!("{P}/calendar"), None)
+        .await
+        .json();
+    assert_eq!(got["day_count"], "working");
+    let bad = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            &format!("{P}/calendar"),
+            Some(json!({ "day_count": "lunar" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Met and done: nothing is late any more.
     let ms = last_id(&app, &m, "milestones").await;
     let r = app
@@ -1143,6 +1221,51 @@ async fn plan_forms_follow_the_programme_access_rules() {
             assert_eq!(post.status, expected, "POST {path} as {}", who.user.email);
         }
     }
+    // The new API routes: reading needs Read, changing needs Update.
+    let cr = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/plan/activities/new"),
+            &[("id", "A"), ("name", "A"), ("duration_days", "1")],
+        )
+        .await;
+    assert_eq!(cr.status, StatusCode::SEE_OTHER);
+    for (who, read, write) in [
+        (&m, StatusCode::OK, StatusCode::OK),
+        (&analyst, StatusCode::OK, StatusCode::FORBIDDEN),
+        (&viewer, StatusCode::OK, StatusCode::FORBIDDEN),
+        (&outsider, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+    ] {
+        for path in ["/plan/late", "/calendar"] {
+            let r = app
+                .api(Some(who), Method::GET, &format!("{P}{path}"), None)
+                .await;
+            assert_eq!(r.status, read, "GET {path} as {}", who.user.email);
+        }
+        let r = app
+            .api(
+                Some(who),
+                Method::PUT,
+                &format!("{P}/calendar"),
+                Some(json!({ "day_count": "calendar" })),
+            )
+            .await;
+        assert_eq!(r.status, write, "PUT calendar as {}", who.user.email);
+        let r = app
+            .api(
+                Some(who),
+                Method::POST,
+                &format!("{P}/change-requests/999999/comments"),
+                Some(json!({ "text": "x" })),
+            )
+            .await;
+        let expected = if write == StatusCode::OK {
+            StatusCode::NOT_FOUND
+        } else {
+            write
+        };
+        assert_eq!(r.status, expected, "POST comments as {}", who.user.email);
+    }
     let anonymous = app.get_page(None, &routes[0]).await;
     assert!(
         anonymous.status == StatusCode::SEE_OTHER || anonymous.status == StatusCode::UNAUTHORIZED
@@ -1157,4 +1280,31 @@ async fn plan_forms_follow_the_programme_access_rules() {
         .get_page(Some(&m), &format!("{P}/plan/nothing/new"))
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_refused_corrective_action_comes_back_as_its_form_with_the_input() {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    app.programme("SEG-VIDA", app.client_a, &m).await;
+    let r = app
+        .post_form(
+            Some(&m),
+            &format!("{P}/actions"),
+            &[
+                ("cause", "Ausentismo del lunes"),
+                ("action", ""),
+                ("due_date", ""),
+                ("agents_1", "muchos"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("<form"), "{}", r.body);
+    assert!(r.body.contains("Ausentismo del lunes"));
+    assert!(
+        r.body.contains("class=\"error\""),
+        "a message beside a field"
+    );
+    assert!(!r.body.contains("<h1>Datos no válidos</h1>"));
 }

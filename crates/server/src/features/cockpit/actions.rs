@@ -209,41 +209,72 @@ async fn new_page(
     access: ProgrammeAccess<Update>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    let p = &access.programme;
+    let mut f = FormData::default();
+    if let Some(a) = q.alarm {
+        f.0.push(("alarm_id".into(), a.to_string()));
+    }
+    new_form_page(&state, &ctx, &access.programme.code, &f, &[]).await
+}
+
+/// The corrective-action form, filled with `f` and each message beside its field (422 when
+/// there are messages).
+async fn new_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    f: &FormData,
+    errors: &[rumbo_domain::Invalid],
+) -> Result<Response, AppError> {
     let people = state.app.people(&ctx.principal()?).await?;
+    let err = |field: &str| crate::view::field_errors(ctx, errors, field);
+    let priority = f.opt("priority").unwrap_or_else(|| "high".into());
     let body = html! {
-        (tabs(&ctx, &p.code))
-        form method="post" action={ "/programs/" (p.code) "/actions" } {
-            (csrf_field(&ctx))
-            @if let Some(a) = q.alarm { input type="hidden" name="alarm_id" value=(a); }
-            div.field { label for="cause" { (ctx.t("action.cause")) } textarea id="cause" name="cause" required {} }
-            div.field { label for="action" { (ctx.t("action.action")) } textarea id="action" name="action" required {} }
+        (tabs(ctx, code))
+        @if !errors.is_empty() {
+            div.problems role="alert" {
+                p { (ctx.t("form.has_errors")) }
+                ul { @for e in errors { li { (ctx.t(e.key)) } } }
+            }
+        }
+        form method="post" action={ "/programs/" (code) "/actions" } {
+            (csrf_field(ctx))
+            @if let Some(a) = f.opt("alarm_id") { input type="hidden" name="alarm_id" value=(a); }
+            (err("alarm_id"))
+            div.field { label for="cause" { (ctx.t("action.cause")) } textarea id="cause" name="cause" required { (f.get("cause")) } (err("cause")) }
+            div.field { label for="action" { (ctx.t("action.action")) } textarea id="action" name="action" required { (f.get("action")) } (err("action")) }
             div.grid {
                 div.field { label for="owner_id" { (ctx.t("action.owner")) }
-                    select id="owner_id" name="owner_id" { @for person in &people { option value=(person.id) { (person.name) } } } }
-                div.field { label for="due_date" { (ctx.t("action.due_date")) } input id="due_date" name="due_date" type="date" required; }
+                    select id="owner_id" name="owner_id" { @for person in &people { option value=(person.id) selected[person.id.to_string() == f.get("owner_id")] { (person.name) } } } (err("owner_id")) }
+                div.field { label for="due_date" { (ctx.t("action.due_date")) } input id="due_date" name="due_date" type="date" required value=(f.get("due_date")); (err("due_date")) }
                 div.field { label for="priority" { (ctx.t("action.priority")) }
-                    select id="priority" name="priority" { @for pr in PRIORITIES { option value=(pr) selected[pr == "high"] { (ctx.t(&format!("action.priority.{pr}"))) } } } }
-                div.field { label for="day" { (ctx.t("action.day")) } input id="day" name="day" type="date"; }
+                    select id="priority" name="priority" { @for pr in PRIORITIES { option value=(pr) selected[pr == priority] { (ctx.t(&format!("action.priority.{pr}"))) } } } (err("priority")) }
+                div.field { label for="day" { (ctx.t("action.day")) } input id="day" name="day" type="date" value=(f.get("day")); (err("day")) }
             }
             h2 { (ctx.t("action.options")) }
             p { (ctx.t("action.options_help")) }
+            (err("options"))
             @for i in 1..=3 {
                 fieldset {
                     legend { (ctx.tf("action.option_n", &[("n", &i.to_string())])) }
                     div.grid {
-                        div.field { label for={ "label_" (i) } { (ctx.t("action.option_label")) } input id={ "label_" (i) } name={ "label_" (i) } type="text"; }
-                        div.field { label for={ "agents_" (i) } { (ctx.t("action.extra_agents")) } input id={ "agents_" (i) } name={ "agents_" (i) } type="number" min="1" max="500"; }
-                        div.field { label for={ "from_" (i) } { (ctx.t("action.from")) } input id={ "from_" (i) } name={ "from_" (i) } type="time" step="900"; }
-                        div.field { label for={ "to_" (i) } { (ctx.t("action.to")) } input id={ "to_" (i) } name={ "to_" (i) } type="time" step="900"; }
+                        div.field { label for={ "label_" (i) } { (ctx.t("action.option_label")) } input id={ "label_" (i) } name={ "label_" (i) } type="text" value=(f.get(&format!("label_{i}"))); }
+                        div.field { label for={ "agents_" (i) } { (ctx.t("action.extra_agents")) } input id={ "agents_" (i) } name={ "agents_" (i) } type="number" min="1" max="500" value=(f.get(&format!("agents_{i}"))); }
+                        div.field { label for={ "from_" (i) } { (ctx.t("action.from")) } input id={ "from_" (i) } name={ "from_" (i) } type="time" step="900" value=(f.get(&format!("from_{i}"))); }
+                        div.field { label for={ "to_" (i) } { (ctx.t("action.to")) } input id={ "to_" (i) } name={ "to_" (i) } type="time" step="900" value=(f.get(&format!("to_{i}"))); }
                     }
                 }
             }
             button type="submit" { (ctx.t("action.create")) }
         }
     };
-    let title = format!("{} · {}", ctx.t("action.new"), p.code);
-    Ok(layout(&ctx, Section::Control, &title, body).into_response())
+    let title = format!("{} · {}", ctx.t("action.new"), code);
+    let page = layout(ctx, Section::Control, &title, body);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
 }
 
 fn input_of(f: &FormData) -> Result<ActionInput, AppError> {
@@ -288,11 +319,22 @@ async fn create_form(
     Form(f): Form,
 ) -> Result<Response, AppError> {
     let code = access.programme.code;
-    let r = state
-        .app
-        .create_action(&ctx.principal()?, &code, input_of(&f)?)
-        .await?;
-    Ok(redirect(&format!("/programs/{code}/actions/{}", r.id)))
+    let r = match input_of(&f) {
+        Ok(input) => state
+            .app
+            .create_action(&ctx.principal()?, &code, input)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(r) => Ok(redirect(&format!("/programs/{code}/actions/{}", r.id))),
+        // A refused form comes back with what was typed and the messages beside the fields.
+        Err(e) if !e.invalids().is_empty() => {
+            new_form_page(&state, &ctx, &code, &f, e.invalids()).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn options_table(ctx: &Ctx, options: &[Value], tz: &str) -> Markup {

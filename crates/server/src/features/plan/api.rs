@@ -132,6 +132,15 @@ pub fn router() -> Router<AppState> {
     )
     .route("/api/v1/programs/{code}/plan/versions", get(versions))
     .route(
+        "/api/v1/programs/{code}/change-requests/{id}/comments",
+        post(comment),
+    )
+    .route(
+        "/api/v1/programs/{code}/calendar",
+        get(calendar).put(set_calendar),
+    )
+    .route("/api/v1/programs/{code}/plan/late", get(late))
+    .route(
         "/api/v1/programs/{code}/plan/from-template",
         post(from_template),
     )
@@ -671,5 +680,65 @@ async fn judge_target(
         "actual": j.actual,
         "rag": j.rag.as_str(),
         "label": ctx.t(&format!("plan.rag.{}", j.rag.as_str())),
+    })))
+}
+
+#[derive(Deserialize)]
+struct CommentBody {
+    #[serde(default)]
+    text: String,
+}
+
+/// Adds a comment to a change request; its status does not change.
+async fn comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Plan(cx, ..): Plan<Update>,
+    Path((_, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<(StatusCode, Json<PlanItemDto>), AppError> {
+    let item = state
+        .app
+        .comment_change(&ctx.principal()?, &cx, id, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(item.into())))
+}
+
+/// How the programme counts activity durations.
+async fn calendar(
+    State(state): State<AppState>,
+    Plan(cx, ..): Plan<Read>,
+) -> Result<Json<Value>, AppError> {
+    let d = state.app.day_count(&cx).await?;
+    Ok(Json(rumbo_app::plan::calendar::day_count_json(d)))
+}
+
+async fn set_calendar(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Plan(cx, ..): Plan<Update>,
+    ApiJson(body): ApiJson<CalendarDoc>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        state
+            .app
+            .set_day_count(&ctx.principal()?, &cx, body)
+            .await?,
+    ))
+}
+
+/// What is late today in the programme's time zone.
+async fn late(
+    State(state): State<AppState>,
+    Plan(cx, ..): Plan<Read>,
+) -> Result<Json<Value>, AppError> {
+    let f = state.app.plan_flags(&cx).await?;
+    Ok(Json(json!({
+        "today": f.today.map(|d| d.to_string()),
+        "overdue_activities": f.overdue_activities.iter().map(|a| json!({
+            "id": a.id, "name": a.name, "finish": a.finish.to_string(), "progress": a.progress,
+        })).collect::<Vec<_>>(),
+        "late_milestones": f.late_milestones.iter().map(|(n, d)| json!({ "name": n, "date": d.to_string() })).collect::<Vec<_>>(),
+        "late_gates": f.late_gates.iter().map(|(n, d)| json!({ "name": n, "end_date": d.to_string() })).collect::<Vec<_>>(),
     })))
 }
