@@ -82,6 +82,9 @@ enum Command {
     Keys(cmd::keys::KeysCmd),
     /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
     Alarms(cmd::alarms::AlarmsArgs),
+    /// Lessons learnt and best practices: `rumbo lessons search WORDS`.
+    #[command(subcommand)]
+    Lessons(cmd::lessons::LessonsCmd),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
     Purge(cmd::privacy::PurgeArgs),
     /// Data protection: rights requests, and finding, exporting or erasing a person.
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
+        Command::Lessons(c) => cmd::lessons::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
