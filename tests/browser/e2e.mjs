@@ -1,5 +1,6 @@
 // End-to-end test in headless Chromium: log in, switch language, create a programme, find it in
-// the list. Started by tests/e2e/browser.rs with RUMBO_URL, RUMBO_EMAIL and RUMBO_PASSWORD set.
+// the list; the control loop from the cockpit: alarm → action with options → approval →
+// effectiveness, in English and Spanish. Started by tests/e2e/browser.rs with RUMBO_URL, RUMBO_EMAIL and RUMBO_PASSWORD set.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
@@ -116,6 +117,30 @@ try {
     await page.getByText('Options side by side: current SL → expected SL per interval').waitFor();
     await page.getByRole('rowheader', { name: 'Cost per SL point' }).waitFor();
     await shot('action-en');
+  });
+
+  await step('the action goes to approval, and approving it gives the plan a new version', async () => {
+    await page.getByLabel('Kind of change').selectOption('targets');
+    await page.getByLabel('Impact').fill('A realistic abandon target during the reinforcement');
+    // The plan's targets are offered by name; the abandon-rate one is set to 6 %.
+    const key = await page.locator('#change-keys option', { hasText: 'Abandon rate' }).first().getAttribute('value');
+    assert.match(key, /^target\.\d+\.value$/);
+    await page.locator('#key_1').fill(key);
+    await page.locator('#value_1').fill('6');
+    await page.getByRole('button', { name: 'Request approval' }).click();
+    await page.getByText(/Change request #\d+ sent to the plan\./).waitFor();
+    await page.getByRole('button', { name: 'Approve the request and the action' }).click();
+    await page.getByText(/Approved: the plan is now at version \d+\./).waitFor();
+    await shot('action-approved-en');
+  });
+
+  await step('the demo action done two weeks ago shows the effectiveness check that ran after the import', async () => {
+    await page.goto(base + '/programs/RET-TC-2026/actions');
+    await page.getByRole('link', { name: 'Reforzar el turno de 11:00 a 13:00' }).click();
+    await page.getByRole('heading', { name: 'Effectiveness' }).waitFor();
+    await page.getByText(/^Checked automatically on \d{4}-\d{2}-\d{2}, after the import with data up to /).waitFor();
+    await page.getByText(/Median SL .* % before and .* % after \(8 and 8 intervals/).waitFor();
+    await shot('action-effect-en');
     await page.goto(base + '/programs');
   });
 
@@ -123,6 +148,16 @@ try {
     await page.getByLabel('Language').selectOption('es');
     await page.getByRole('button', { name: 'Change' }).click();
     await page.getByRole('heading', { name: 'Programas' }).waitFor();
+  });
+
+  await step('in Spanish the demo action shows its verdict and when the check ran', async () => {
+    await page.goto(base + '/programs/RET-TC-2026/actions');
+    await page.getByRole('link', { name: 'Reforzar el turno de 11:00 a 13:00' }).click();
+    await page.getByRole('heading', { name: 'Efectividad' }).waitFor();
+    await page.getByText(/^Verificación automática del \d{2}-\d{2}-\d{4}, después de la importación con datos hasta el /).waitFor();
+    await page.getByText(/NS mediano .* % antes y .* % después/).waitFor();
+    await shot('action-effect-es');
+    await page.goto(base + '/programs');
   });
 
   await step('logging out returns to the login page', async () => {

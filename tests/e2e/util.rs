@@ -72,10 +72,16 @@ impl Dir {
 
     /// Starts `rumbo serve` on a free port; returns the server and its base URL.
     pub fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_with_env(extra, &[])
+    }
+
+    /// [`Dir::serve`] with extra environment variables (`RUMBO_SMTP_HOST`…).
+    pub fn serve_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = self
             .cmd(&args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -64,6 +64,9 @@ pub struct CdrColumns {
     disposition: usize,
     uniqueid: Option<usize>,
     linkedid: Option<usize>,
+    /// Columns of the header (0 without one): a row with more fields had commas in an
+    /// unquoted `lastdata` (see [`CdrColumns::rejoin_lastdata`]).
+    width: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +97,24 @@ impl CdrColumns {
             disposition: 14,
             uniqueid: Some(16),
             linkedid: None,
+            width: 0,
         }
+    }
+
+    /// Grandstream UCM's CDR export (and other PBX exports with a header) writes `lastdata`
+    /// unquoted, so an application argument list such as `SIP/5301,60,` becomes three
+    /// fields and every later column moves right. When a row has more fields than the
+    /// header, the surplus is put back into `lastdata`: it is the only CDR column whose value
+    /// holds commas (application arguments), and all columns after it (times, durations,
+    /// disposition, ids) never do.
+    fn rejoin_lastdata(&self, f: &mut Vec<String>) {
+        let Some(ld) = self.lastdata else { return };
+        if self.width == 0 || f.len() <= self.width || ld >= self.width {
+            return;
+        }
+        let extra = f.len() - self.width;
+        let joined = f[ld..=ld + extra].join(",");
+        f.splice(ld..=ld + extra, [joined]);
     }
 
     /// The layout's stable name.
@@ -168,6 +188,7 @@ impl CdrColumns {
             disposition,
             uniqueid: column(h, &["uniqueid", "unique_id", "uid"]),
             linkedid: column(h, &["linkedid", "linked_id"]),
+            width: h.len(),
         })
     }
 
@@ -231,6 +252,7 @@ impl CdrColumns {
             disposition: d,
             uniqueid: ids.first().copied(),
             linkedid: ids.get(1).copied(),
+            width: 0,
         })
     }
 }
@@ -538,7 +560,7 @@ impl<R: Read> Iterator for CdrReader<R> {
                 }
                 Ok(true) => {
                     let line = self.record.position().map_or(0, |p| p.line());
-                    let f: Vec<String> = self
+                    let mut f: Vec<String> = self
                         .record
                         .iter()
                         .map(|x| {
@@ -549,6 +571,7 @@ impl<R: Read> Iterator for CdrReader<R> {
                     if f.iter().all(|x| x.trim().is_empty()) {
                         continue;
                     }
+                    self.cols.rejoin_lastdata(&mut f);
                     let is_header = (self.cols.header && self.rows == 0)
                         || f[0]
                             .trim()
@@ -738,6 +761,27 @@ bad,row\r\n";
         assert_eq!(calls.len(), 1, "{issues:?}");
         assert_eq!(calls[0].1.facts.outcome, Outcome::Abandoned);
         assert_eq!(calls[0].1.facts.wait_s, 30.0);
+    }
+
+    #[test]
+    fn commas_of_an_unquoted_lastdata_do_not_shift_the_later_columns() {
+        // Grandstream UCM writes `lastdata` unquoted: `ventas,t,,,300` is five fields.
+        let data = "AcctId,accountcode,src,dst,dcontext,clid,channel,dstchannel,lastapp,lastdata,start,answer,end,duration,billsec,disposition,amaflags,uniqueid,userfield\n\
+1,,56987651234,600,ext-queues,Ana <56987651234>,SIP/trunk-01,SIP/1001-02,Queue,ventas,t,,,300,2026-01-01 10:00:00,2026-01-01 10:00:20,2026-01-01 10:01:50,110,90,ANSWERED,DOCUMENTATION,1767261600.1,\n";
+        let header: Vec<String> = data
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(crate::detect::normalise_name)
+            .collect();
+        let (calls, issues) = read(data, CdrColumns::from_header(&header, b',').unwrap());
+        assert_eq!(calls.len(), 1, "{issues:?}");
+        let c = &calls[0].1;
+        assert_eq!(c.queue, "ventas");
+        assert_eq!(c.facts.outcome, Outcome::Answered);
+        assert_eq!((c.facts.wait_s, c.facts.talk_s), (20.0, 90.0));
+        assert_eq!(c.agent.as_deref(), Some("SIP/1001"));
     }
 
     #[test]

@@ -221,3 +221,38 @@ fn the_master_csv_with_linkedid_counts_each_call_for_the_number_the_caller_diall
     );
     assert!(rejected.is_empty(), "{rejected:?}");
 }
+
+#[test]
+fn the_grandstream_ucm_cdr_api_export_is_three_answered_calls_to_extension_5301() {
+    // The UCM writes `lastdata` unquoted (`SIP/5301,60,`): each row has 24 fields under a
+    // 22-column header, and the times must still be read from the right columns.
+    let (q, rejected) = cdr_counts_as("grandstream_ucm6510_cdr_api.csv", "cdr-header");
+    assert_eq!(q, BTreeMap::from([("5301".to_string(), (3, 3, 0))]));
+    assert!(rejected.is_empty(), "{rejected:?}");
+
+    let bytes = sample("grandstream_ucm6510_cdr_api.csv");
+    let Detection::Known(Layout::Cdr(cols)) = detect(&bytes) else {
+        panic!()
+    };
+    let calls: Vec<_> = CdrReader::with_columns(&bytes[..], cols, TimeZone::UTC, None)
+        .filter_map(Result::ok)
+        .map(|(line, c)| {
+            (
+                line,
+                c.call_id.clone(),
+                c.facts.wait_s,
+                c.facts.talk_s,
+                c.agent.clone(),
+            )
+        })
+        .collect();
+    let agent = Some("SIP/5301".to_string());
+    assert_eq!(
+        calls,
+        vec![
+            (2, "1386092800.0".to_string(), 3.0, 6.0, agent.clone()),
+            (3, "1386100901.0".to_string(), 2.0, 3.0, agent.clone()),
+            (4, "1386100943.2".to_string(), 4.0, 4.0, agent),
+        ]
+    );
+}

@@ -15,6 +15,7 @@ use rumbo_domain::{Invalid, Invalids};
 use rumbo_kpi::control::effect_check;
 use rumbo_kpi::{Agg, KpiDefinition};
 use rumbo_store::control::ActionRow;
+use rumbo_store::Actor;
 use rumbo_wfm::{erlang_a, Load};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -127,6 +128,16 @@ impl App {
             .programme_for(who, code, Access::Update)
             .await?
             .programme;
+        self.create_action_in(&p, &who.actor(), input).await
+    }
+
+    /// [`App::create_action`] once access is checked, recorded as `actor`.
+    pub(crate) async fn create_action_in(
+        &self,
+        p: &Programme,
+        actor: &Actor,
+        input: ActionInput,
+    ) -> Result<ActionRow> {
         let cx = PlanCx::system(p.clone())?;
         let check = self.plan_check(&cx).await?;
         let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
@@ -199,7 +210,7 @@ impl App {
         let rate = self.cost_rate(&cx).await?;
         let mut options = Vec::new();
         for (o, from, to) in windows {
-            let rows = self.what_if(&p, &tz, day, from, to, o.extra_agents).await?;
+            let rows = self.what_if(p, &tz, day, from, to, o.extra_agents).await?;
             options.push(option_json(&o, &rows, rate.as_ref())?);
         }
         let data = json!({
@@ -211,7 +222,7 @@ impl App {
         });
         Ok(self
             .store
-            .create_action(&who.actor(), p.id, input.alarm_id, &data)
+            .create_action(actor, p.id, input.alarm_id, &data)
             .await?)
     }
 
@@ -246,17 +257,40 @@ impl App {
     /// The effectiveness check of a done action (needs `Update`): the service level of the
     /// first option's window on the evaluated day and the three same weekdays before it,
     /// against the same weekday and slots after the action was done (up to four weeks).
+    /// The check also runs by itself after each import that brings data of the action's
+    /// after-window ([`App::recheck_actions`]).
     pub async fn check_action(&self, who: &Principal, code: &str, id: i64) -> Result<ActionRow> {
         let p = self
             .programme_for(who, code, Access::Update)
             .await?
             .programme;
         let row = self.store.action(p.id, id).await?;
-        let d = &row.data;
-        if d["status"] != "done" {
+        if row.data["status"] != "done" {
             return Err(Error::invalid("status", "error.action.not_done"));
         }
-        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+        let latest = self.latest_imported(p.id).await?;
+        let mut data = row.data.clone();
+        data["effect"] = self.effect_of(&p, &row.data, latest, false).await?;
+        Ok(self
+            .store
+            .update_action(&who.actor(), p.id, id, &data)
+            .await?)
+    }
+
+    /// The end of the latest imported interval of programme `programme_id`, if any data.
+    async fn latest_imported(&self, programme_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .store
+            .import_batches(programme_id)
+            .await?
+            .iter()
+            .filter_map(|b| b.max_ts)
+            .max())
+    }
+
+    /// The first comparable window after the action was done: the first day after `done_on`
+    /// on the evaluated day's weekday, and the local end of the first option's window on it.
+    fn first_after(d: &Value, tz: &TimeZone) -> Result<(Date, Date, Time, Time, i64)> {
         let parse_day = |v: &Value| v.as_str().and_then(|s| s.parse::<Date>().ok());
         let (Some(day), Some(done)) = (parse_day(&d["day"]), parse_day(&d["done_on"])) else {
             return Err(Error::internal_msg("stored action without its days"));
@@ -270,36 +304,94 @@ impl App {
                 "stored action option without its window",
             ));
         };
+        let mut after = done.tomorrow().map_err(Error::internal)?;
+        while after.weekday() != day.weekday() {
+            after = after.tomorrow().map_err(Error::internal)?;
+        }
+        let end = after
+            .to_datetime(to)
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .map_err(Error::internal)?;
+        Ok((day, after, from, to, end))
+    }
+
+    /// The effectiveness of a done action as stored in its `effect`: the test's verdict and
+    /// figures, the day it ran, up to which imported data (`data_until`, epoch seconds) and
+    /// whether it ran by itself after an import (`auto`).
+    async fn effect_of(
+        &self,
+        p: &Programme,
+        d: &Value,
+        latest: Option<i64>,
+        auto: bool,
+    ) -> Result<Value> {
+        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+        let (day, first_after, from, to, _) = Self::first_after(d, &tz)?;
         let mut before = Vec::new();
         for k in 0..4 {
             let d = day
                 .checked_sub(jiff::Span::new().weeks(k))
                 .map_err(Error::internal)?;
-            before.extend(self.window_sl(&p, &tz, d, from, to).await?);
+            before.extend(self.window_sl(p, &tz, d, from, to).await?);
         }
         let mut after = Vec::new();
-        let mut d = done.tomorrow().map_err(Error::internal)?;
-        while d.weekday() != day.weekday() {
-            d = d.tomorrow().map_err(Error::internal)?;
-        }
         for k in 0..4 {
-            let w = d
+            let w = first_after
                 .checked_add(jiff::Span::new().weeks(k))
                 .map_err(Error::internal)?;
-            after.extend(self.window_sl(&p, &tz, w, from, to).await?);
+            after.extend(self.window_sl(p, &tz, w, from, to).await?);
         }
         let e = effect_check(&before, &after, true, 0.05);
-        let mut data = row.data.clone();
-        data["effect"] = json!({
+        let cx = PlanCx::system(p.clone())?;
+        Ok(json!({
             "verdict": e.verdict.as_str(), "p_value": e.p_value, "test": "mann_whitney_one_sided",
             "alpha": 0.05, "indicator": "service_level",
             "n_before": e.n_before, "n_after": e.n_after,
             "median_before": finite(e.median_before), "median_after": finite(e.median_after),
-        });
-        Ok(self
-            .store
-            .update_action(&who.actor(), p.id, id, &data)
-            .await?)
+            "checked_on": compute::today(&cx).to_string(),
+            "data_until": latest, "auto": auto,
+        }))
+    }
+
+    /// Runs the effectiveness check again for every done action of programme `p` whose
+    /// after-window the imported data now reaches and whose last check did not see this data
+    /// yet; part of the evaluation that follows each import. One action's failure is logged
+    /// and does not stop the others. Returns the actions checked.
+    pub(crate) async fn recheck_actions(&self, p: &Programme, actor: &Actor) -> Result<Vec<i64>> {
+        let Some(latest) = self.latest_imported(p.id).await? else {
+            return Ok(Vec::new());
+        };
+        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
+        let mut checked = Vec::new();
+        for row in self.store.actions(p.id).await? {
+            let d = &row.data;
+            if d["status"] != "done" || d["effect"]["data_until"].as_i64() == Some(latest) {
+                continue;
+            }
+            let result = async {
+                let (.., first_window_end) = Self::first_after(d, &tz)?;
+                if latest < first_window_end {
+                    return Ok(false);
+                }
+                let mut data = d.clone();
+                data["effect"] = self.effect_of(p, d, Some(latest), true).await?;
+                self.store.update_action(actor, p.id, row.id, &data).await?;
+                Ok::<bool, Error>(true)
+            }
+            .await;
+            match result {
+                Ok(true) => checked.push(row.id),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(programme = %p.code, action = row.id, error = %e, "effectiveness check failed")
+                }
+            }
+        }
+        if !checked.is_empty() {
+            tracing::info!(programme = %p.code, actions = ?checked, "effectiveness re-checked");
+        }
+        Ok(checked)
     }
 
     /// Submits an action for approval (needs `Update`): a change request to the plan, with the

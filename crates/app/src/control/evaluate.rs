@@ -121,6 +121,10 @@ impl App {
             .collect();
         let alarms = self.store.record_alarms(actor, p.id, &rows).await?;
         tracing::info!(programme = %p.code, alarms = alarms.len(), "alarms evaluated");
+        // New data may reach the after-window of done corrective actions: check them again.
+        if let Err(e) = self.recheck_actions(p, actor).await {
+            tracing::warn!(programme = %p.code, error = %e, "effectiveness checks not run");
+        }
         let opened: Vec<Alarm> = alarms
             .iter()
             .filter(|a| !known.contains(&a.id))

@@ -6,7 +6,9 @@
 //!
 //! The maths are in `rumbo_kpi::control` (pure); this module reads what it needs through the
 //! store and the plan use cases, passes "today" and the Chilean holidays of the WFM calendar,
-//! and stores what was found. Evaluation runs on demand and after each import job.
+//! and stores what was found. Evaluation runs on demand and after each import job; it also
+//! re-runs the effectiveness check of done corrective actions once new data reaches their
+//! after-window.
 
 mod actions;
 mod cockpit;

@@ -835,3 +835,177 @@ async fn new_alarms_are_mailed_to_the_programme_team_once_and_known_ones_are_not
         "no mail for alarms already known"
     );
 }
+
+#[tokio::test]
+async fn the_effectiveness_check_of_a_done_action_runs_again_after_each_import_that_reaches_its_after_window(
+) {
+    use super::{ActionInput, ActionStatus, OptionInput};
+
+    let f = fixture().await;
+    // Four weeks of calls ending yesterday, imported in two files: before and from `cut`.
+    let all = demo_call_csv(f.today, &f.tz, 28, 5);
+    let cut = at(f.today.checked_sub(10.days()).unwrap(), 0, &f.tz);
+    let (mut first, mut second) = (String::new(), String::new());
+    for (i, line) in all.lines().enumerate() {
+        let ts: i64 = line
+            .split(',')
+            .nth(2)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        for part in [&mut first, &mut second] {
+            if i == 0 {
+                part.push_str(line);
+                part.push('\n');
+            }
+        }
+        if i > 0 {
+            let part = if ts < cut { &mut first } else { &mut second };
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    import(&f, &first).await;
+    let p = f
+        .app
+        .store
+        .programme_for("CTL1", None)
+        .await
+        .unwrap()
+        .programme;
+    let owner = f
+        .app
+        .store
+        .create_person(&Actor::system("test"), "Jefa", None, "jefa")
+        .await
+        .unwrap();
+    let day = f.today.checked_sub(17.days()).unwrap();
+    let row = f
+        .app
+        .create_action(
+            &f.manager,
+            "CTL1",
+            ActionInput {
+                alarm_id: None,
+                cause: "Peak de mediodía".into(),
+                action: "Dos ejecutivos más".into(),
+                owner_id: Some(owner.id),
+                due_date: day.to_string(),
+                priority: "medium".into(),
+                day: Some(day.to_string()),
+                options: vec![OptionInput {
+                    label: "+2".into(),
+                    extra_agents: 2,
+                    from: "11:00".into(),
+                    to: "13:00".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let done = f
+        .app
+        .set_action_status(
+            &f.manager,
+            "CTL1",
+            row.id,
+            ActionStatus {
+                status: "done".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // Done the day after the evaluated day: the first comparable day is a week later, from
+    // the second file on.
+    let mut data = done.data.clone();
+    data["done_on"] = json!(day.tomorrow().unwrap().to_string());
+    f.app
+        .store
+        .update_action(&Actor::system("test"), p.id, row.id, &data)
+        .await
+        .unwrap();
+
+    // The data so far ends before the after-window: the evaluation leaves the action alone.
+    f.app.evaluate_after_import(p.id).await;
+    let a = f.app.action(&f.manager, "CTL1", row.id).await.unwrap();
+    assert!(a.data["effect"].is_null(), "{}", a.data["effect"]);
+
+    // The second import reaches it: the check runs by itself and says on what data.
+    import(&f, &second).await;
+    f.app.evaluate_after_import(p.id).await;
+    let a = f.app.action(&f.manager, "CTL1", row.id).await.unwrap();
+    let e = &a.data["effect"];
+    let latest = all
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(2)?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    assert_eq!(e["auto"], true, "{e}");
+    assert_eq!(e["data_until"], latest, "{e}");
+    assert_eq!(e["checked_on"], f.today.to_string());
+    // Before: the evaluated day and the one a week earlier (the data starts four weeks ago);
+    // after: the same weekday 10 and 3 days ago; eight quarter hours each.
+    assert_eq!(
+        (e["n_before"].as_u64(), e["n_after"].as_u64()),
+        (Some(16), Some(16)),
+        "{e}"
+    );
+    assert!(
+        ["effective", "not_effective"].contains(&e["verdict"].as_str().unwrap()),
+        "{e}"
+    );
+
+    // Nothing new imported: evaluating again does not check again.
+    let sys = Actor::system("test");
+    assert!(f.app.recheck_actions(&p, &sys).await.unwrap().is_empty());
+    // Asked by hand, the check says so.
+    let by_hand = f
+        .app
+        .check_action(&f.manager, "CTL1", row.id)
+        .await
+        .unwrap();
+    assert_eq!(by_hand.data["effect"]["auto"], false);
+    assert_eq!(by_hand.data["effect"]["n_after"], 16);
+}
+
+#[tokio::test]
+async fn the_demo_holds_a_done_action_with_a_finished_effectiveness_check() {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store,
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    assert!(app.seed_demo_if_empty().await.unwrap());
+    assert!(app.seed_demo_calls().await.unwrap());
+    let p = app
+        .store
+        .programme_for("RET-TC-2026", None)
+        .await
+        .unwrap()
+        .programme;
+    let actions = app.store.actions(p.id).await.unwrap();
+    assert_eq!(actions.len(), 1);
+    let d = &actions[0].data;
+    assert_eq!(d["status"], "done");
+    assert_eq!(d["options"].as_array().unwrap().len(), 2);
+    assert!(
+        d["options"][0]["gain_points"].as_f64().unwrap() > 0.0,
+        "{d}"
+    );
+    assert!(actions[0].alarm_id.is_some(), "it follows a demo alarm");
+    let e = &d["effect"];
+    assert_eq!(e["auto"], true, "{e}");
+    assert!(
+        ["effective", "not_effective"].contains(&e["verdict"].as_str().unwrap()),
+        "a finished check has a verdict: {e}"
+    );
+    assert_eq!(
+        (e["n_before"].as_u64(), e["n_after"].as_u64()),
+        (Some(8), Some(8)),
+        "{e}"
+    );
+}

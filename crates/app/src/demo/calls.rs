@@ -52,7 +52,58 @@ impl App {
                     .await?;
             }
         }
+        self.seed_demo_action(&p, today).await?;
         Ok(true)
+    }
+
+    /// A corrective action already done, with its what-if options and a finished
+    /// effectiveness check: two more agents at the retention line's midday peak on the first
+    /// day of the history, done the next day, judged on the same weekday a week later (the
+    /// check runs as after any import, on the data the demo imported).
+    async fn seed_demo_action(
+        &self,
+        p: &rumbo_store::programmes::Programme,
+        today: jiff::civil::Date,
+    ) -> Result<()> {
+        let cx = PlanCx::system(p.clone())?;
+        let Some(owner) = self.plan_check(&cx).await?.person_ids.first().copied() else {
+            return Ok(());
+        };
+        let day = today
+            .checked_sub(jiff::Span::new().days(14))
+            .map_err(Error::internal)?;
+        let done = day.tomorrow().map_err(Error::internal)?;
+        let alarm_id = self
+            .store
+            .alarms(p.id, true)
+            .await?
+            .into_iter()
+            .find(|a| a.kind == "target_breach")
+            .map(|a| a.id);
+        let option = |label: &str, n: u32| crate::control::OptionInput {
+            label: label.into(),
+            extra_agents: n,
+            from: "11:00".into(),
+            to: "13:00".into(),
+        };
+        let input = crate::control::ActionInput {
+            alarm_id,
+            cause: "Dotación corta en el peak de mediodía de la línea de retención".into(),
+            action: "Reforzar el turno de 11:00 a 13:00".into(),
+            owner_id: Some(owner),
+            due_date: done.to_string(),
+            priority: "high".into(),
+            day: Some(day.to_string()),
+            options: vec![option("+2", 2), option("+4", 4)],
+        };
+        let sys = Actor::system("demo");
+        let row = self.create_action_in(p, &sys, input).await?;
+        let mut data = row.data.clone();
+        data["status"] = serde_json::json!("done");
+        data["done_on"] = serde_json::json!(done.to_string());
+        self.store.update_action(&sys, p.id, row.id, &data).await?;
+        self.recheck_actions(p, &sys).await?;
+        Ok(())
     }
 
     /// The retention line's service targets, per interval: 80 % within 20 s (±5 points) and at

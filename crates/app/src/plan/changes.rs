@@ -36,15 +36,37 @@ fn approver(who: &Principal, cx: &PlanCx) -> Approver {
     }
 }
 
+/// A free-text note (a decision's reason, a comment): required, at most 2,000 characters.
+fn note_text(field: &'static str, key: &'static str, text: &str) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 2000 {
+        return Err(Error::invalid(field, key));
+    }
+    Ok(t.to_string())
+}
+
+/// The request's new document keeps the comments of the stored one and records the note given
+/// with the decision.
+fn with_notes(stored: &Value, mut cr_json: Value, note: Option<String>) -> Value {
+    if let Some(c) = stored.get("comments") {
+        cr_json["comments"] = c.clone();
+    }
+    if let Some(n) = note {
+        cr_json["decision_note"] = json!(n);
+    }
+    cr_json
+}
+
 impl App {
-    async fn stored_request(&self, cx: &PlanCx, id: i64) -> Result<ChangeRequest> {
+    async fn stored_request(&self, cx: &PlanCx, id: i64) -> Result<(Value, ChangeRequest)> {
         let item = self
             .store
             .plan_item(Some(cx.id()), ChangeRequestDoc::KIND, id)
             .await?;
-        reparse::<ChangeRequestDoc>(&item.data)
+        let cr = reparse::<ChangeRequestDoc>(&item.data)
             .and_then(|d| d.parse().ok())
-            .ok_or_else(|| corrupt("change_request", id))
+            .ok_or_else(|| corrupt("change_request", id))?;
+        Ok((item.data, cr))
     }
 
     /// Approves change request `id` and applies it: the changed items, the request's new status
@@ -56,8 +78,23 @@ impl App {
         cx: &PlanCx,
         id: i64,
     ) -> Result<(Value, PlanVersion)> {
+        self.approve_change_noted(who, cx, id, None).await
+    }
+
+    /// [`App::approve_change`] with an optional note on why it was approved.
+    pub async fn approve_change_noted(
+        &self,
+        who: &Principal,
+        cx: &PlanCx,
+        id: i64,
+        note: Option<&str>,
+    ) -> Result<(Value, PlanVersion)> {
         cx.writable(who)?;
-        let cr = self.stored_request(cx, id).await?;
+        let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Some(note_text("reason", "error.pf.reason", n)?),
+            None => None,
+        };
+        let (stored_data, cr) = self.stored_request(cx, id).await?;
         let approved = cr
             .approve(approver(who, cx), compute::today(cx))
             .map_err(decision_err)?;
@@ -69,7 +106,7 @@ impl App {
         let mut history = PlanHistory::new(now_values);
         let snapshot = history.apply(&approved, id)?.clone();
         let (updates, inserts) = item_changes(self, cx, &check, &snapshot.changes).await?;
-        let cr_json = change_request_json(&approved);
+        let cr_json = with_notes(&stored_data, change_request_json(&approved), note);
         let commit = PlanCommit {
             baseline,
             change_request: (id, cr_json.clone()),
@@ -91,8 +128,31 @@ impl App {
 
     /// Rejects change request `id` (the plan does not change).
     pub async fn reject_change(&self, who: &Principal, cx: &PlanCx, id: i64) -> Result<PlanItem> {
+        self.reject_change_noted(who, cx, id, None).await
+    }
+
+    /// Rejects change request `id` giving the reason, which is required.
+    pub async fn reject_change_because(
+        &self,
+        who: &Principal,
+        cx: &PlanCx,
+        id: i64,
+        reason: &str,
+    ) -> Result<PlanItem> {
         cx.writable(who)?;
-        let cr = self.stored_request(cx, id).await?;
+        let reason = note_text("reason", "error.pf.reason", reason)?;
+        self.reject_change_noted(who, cx, id, Some(reason)).await
+    }
+
+    async fn reject_change_noted(
+        &self,
+        who: &Principal,
+        cx: &PlanCx,
+        id: i64,
+        reason: Option<String>,
+    ) -> Result<PlanItem> {
+        cx.writable(who)?;
+        let (stored_data, cr) = self.stored_request(cx, id).await?;
         let rejected = cr
             .reject(approver(who, cx), compute::today(cx))
             .map_err(decision_err)?;
@@ -104,7 +164,41 @@ impl App {
                 ChangeRequestDoc::KIND,
                 id,
                 None,
-                &change_request_json(&rejected),
+                &with_notes(&stored_data, change_request_json(&rejected), reason),
+            )
+            .await?)
+    }
+
+    /// Adds a comment to change request `id` (who wrote it, the day, the text); the request's
+    /// status does not change.
+    pub async fn comment_change(
+        &self,
+        who: &Principal,
+        cx: &PlanCx,
+        id: i64,
+        text: &str,
+    ) -> Result<PlanItem> {
+        cx.writable(who)?;
+        let text = note_text("comment", "error.pf.comment", text)?;
+        let (mut data, _) = self.stored_request(cx, id).await?;
+        let comment = json!({
+            "by": who.user_id,
+            "on": compute::today(cx).to_string(),
+            "text": text,
+        });
+        match data.get_mut("comments").and_then(Value::as_array_mut) {
+            Some(list) => list.push(comment),
+            None => data["comments"] = json!([comment]),
+        }
+        Ok(self
+            .store
+            .update_plan_item(
+                &who.actor(),
+                Some(cx.id()),
+                ChangeRequestDoc::KIND,
+                id,
+                None,
+                &data,
             )
             .await?)
     }
@@ -125,7 +219,7 @@ async fn current_values(
     let acts = app.activities(cx).await?;
     let ids: Vec<Activity> = acts.iter().map(|(_, a)| a.clone()).collect();
     if let Ok(plan) = WorkPlan::new(ids, cx.dates()) {
-        let s = plan.schedule();
+        let s = plan.schedule_on(&app.work_calendar(cx).await?);
         for a in plan.activities() {
             if let Some(r) = s.get(a.id.as_str()) {
                 out.insert(

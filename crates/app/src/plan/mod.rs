@@ -7,6 +7,7 @@
 //! records audit rows in the same transaction. Figures (critical path, heat-map, variance,
 //! staffing) are in [`compute`], so every caller shows the same numbers.
 
+pub mod calendar;
 pub mod compute;
 pub mod docs;
 

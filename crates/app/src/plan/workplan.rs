@@ -86,10 +86,14 @@ impl App {
             .collect())
     }
 
-    /// The stored work plan, or `None` if it no longer holds together.
+    /// The stored work plan on the programme's work calendar, or `None` if it no longer holds
+    /// together.
     pub async fn work_plan(&self, cx: &PlanCx) -> Result<Option<WorkPlan>> {
         let acts = self.activity_list(cx).await?;
-        Ok(compute::work_plan(cx.dates(), acts).ok())
+        let calendar = self.work_calendar(cx).await?;
+        Ok(compute::work_plan(cx.dates(), acts)
+            .ok()
+            .map(|p| p.with_calendar(calendar)))
     }
 
     /// Adds activities; the work plan with them must hold together.

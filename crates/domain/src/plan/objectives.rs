@@ -253,6 +253,38 @@ impl Milestone {
 }
 
 crate::string_enum! {
+    /// Whether a milestone was reached; a pending one whose date has passed is late.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum MilestoneStatus {
+        #[default]
+        Pending = "pending",
+        Met = "met",
+    }
+    invalid("status", "error.pf.milestone_status")
+}
+
+crate::string_enum! {
+    /// A milestone as shown: pending, met, or late (pending after its date).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum MilestoneState {
+        Pending = "pending",
+        Met = "met",
+        Late = "late",
+    }
+}
+
+impl MilestoneStatus {
+    /// The state on `today` of a milestone due on `date`.
+    pub fn state(self, date: Date, today: Date) -> MilestoneState {
+        match self {
+            MilestoneStatus::Met => MilestoneState::Met,
+            MilestoneStatus::Pending if date < today => MilestoneState::Late,
+            MilestoneStatus::Pending => MilestoneState::Pending,
+        }
+    }
+}
+
+crate::string_enum! {
     /// Where a client requirement was stated.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum SourceKind {

@@ -126,6 +126,12 @@ impl Stage {
     pub fn can_exit(&self) -> bool {
         self.exit_criteria.iter().all(|c| c.met)
     }
+
+    /// The gate is late when the stage's end date has passed and its exit criteria are not
+    /// all met.
+    pub fn gate_is_late(&self, today: Date) -> bool {
+        self.end_date.is_some_and(|e| e < today) && !self.can_exit()
+    }
 }
 
 /// Checks that stages are numbered 1, 2, 3… and that dated stages do not overlap.

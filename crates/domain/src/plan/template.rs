@@ -83,6 +83,8 @@ pub fn derive_plan(source: &PlanParts, new_start: Date) -> PlanParts {
             .map(|a| Activity {
                 start_date: a.start_date.map(shift),
                 progress: 0,
+                actual_start: None,
+                actual_finish: None,
                 ..a.clone()
             })
             .collect(),

@@ -13,7 +13,7 @@ use std::fmt;
 use jiff::civil::Date;
 
 use super::{
-    add_days, days_between, optional_text, parse_in_range, parse_opt_date, required_text, Problems,
+    days_between, optional_text, parse_in_range, parse_opt_date, required_text, Problems,
     ProgrammeDates,
 };
 use crate::{Invalid, Invalids};
@@ -76,6 +76,10 @@ pub struct ActivityInput {
     /// 0–100; empty means 0.
     pub progress: Option<String>,
     pub milestone: bool,
+    /// The day work really started, once it has.
+    pub actual_start: Option<String>,
+    /// The day work really finished, once it has.
+    pub actual_finish: Option<String>,
 }
 
 /// A valid activity of the work plan.
@@ -90,6 +94,8 @@ pub struct Activity {
     pub deliverable: String,
     pub progress: u8,
     pub milestone: bool,
+    pub actual_start: Option<Date>,
+    pub actual_finish: Option<Date>,
 }
 
 const MAX_DURATION: i64 = 3650;
@@ -137,6 +143,11 @@ impl TryFrom<ActivityInput> for Activity {
                 ))
                 .map(|v| v as u8),
         };
+        let actual_start = p.take(parse_opt_date("actual_start", i.actual_start.as_deref()));
+        let actual_finish = p.take(parse_opt_date("actual_finish", i.actual_finish.as_deref()));
+        if let (Some(Some(s)), Some(Some(f))) = (actual_start, actual_finish) {
+            p.check(f >= s, "actual_finish", "error.period.end_before_start");
+        }
         p.finish(|| {
             Some(Activity {
                 id: id?,
@@ -148,6 +159,8 @@ impl TryFrom<ActivityInput> for Activity {
                 deliverable: deliverable?,
                 progress: progress?,
                 milestone: i.milestone,
+                actual_start: actual_start?,
+                actual_finish: actual_finish?,
             })
         })
     }
@@ -219,6 +232,100 @@ fn parse_dependencies(
     Ok(out)
 }
 
+crate::string_enum! {
+    /// How a programme counts activity durations: working days (the default) or calendar days.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum DayCount {
+        #[default]
+        Working = "working",
+        Calendar = "calendar",
+    }
+    invalid("day_count", "error.pf.day_count")
+}
+
+/// Which days an activity's duration counts: every calendar day, or working days (Monday to
+/// Friday, except the holidays given, e.g. Chile's from the WFM engine).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorkCalendar {
+    working: bool,
+    holidays: BTreeSet<Date>,
+}
+
+impl WorkCalendar {
+    /// Every day counts.
+    pub fn calendar_days() -> WorkCalendar {
+        WorkCalendar::default()
+    }
+
+    /// Monday to Friday count, except `holidays`.
+    pub fn working_days(holidays: impl IntoIterator<Item = Date>) -> WorkCalendar {
+        WorkCalendar {
+            working: true,
+            holidays: holidays.into_iter().collect(),
+        }
+    }
+
+    /// Whether durations count working days only.
+    pub fn is_working_days(&self) -> bool {
+        self.working
+    }
+
+    /// Whether `d` counts.
+    pub fn counts(&self, d: Date) -> bool {
+        !self.working || (d.weekday().to_monday_one_offset() <= 5 && !self.holidays.contains(&d))
+    }
+
+    /// The first `n` counted days on or after `from`.
+    pub fn days_from(&self, from: Date, n: usize) -> Vec<Date> {
+        let mut out = Vec::with_capacity(n);
+        let mut d = from;
+        while out.len() < n {
+            if self.counts(d) {
+                out.push(d);
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        if out.is_empty() {
+            out.push(from);
+        }
+        out
+    }
+
+    /// How many counted days lie in `[from, to)`: the offset of the first counted day on or
+    /// after `to`.
+    pub fn offset_of(&self, from: Date, to: Date) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        if !self.working {
+            return i64::from(days_between(from, to));
+        }
+        let mut n = 0;
+        let mut d = from;
+        while d < to {
+            if self.counts(d) {
+                n += 1;
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        n
+    }
+
+    /// How many counted days lie in `[from, to]` (both included).
+    pub fn count_inclusive(&self, from: Date, to: Date) -> i64 {
+        match to.tomorrow() {
+            Ok(after) => self.offset_of(from, after),
+            Err(_) => self.offset_of(from, to),
+        }
+    }
+}
+
 /// Why a set of activities cannot be scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkPlanError {
@@ -250,6 +357,8 @@ pub struct WorkPlan {
     activities: Vec<Activity>,
     /// Indices into `activities` in dependency order.
     order: Vec<usize>,
+    /// The days durations count (calendar days unless told otherwise).
+    calendar: WorkCalendar,
 }
 
 impl WorkPlan {
@@ -286,6 +395,7 @@ impl WorkPlan {
             programme,
             activities,
             order,
+            calendar: WorkCalendar::calendar_days(),
         })
     }
 
@@ -297,10 +407,30 @@ impl WorkPlan {
         self.programme
     }
 
-    /// Runs the critical path method.
+    /// The same plan counting durations on `calendar`.
+    pub fn with_calendar(mut self, calendar: WorkCalendar) -> WorkPlan {
+        self.calendar = calendar;
+        self
+    }
+
+    /// The days durations count.
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    /// Runs the critical path method on the plan's calendar (calendar days unless
+    /// [`WorkPlan::with_calendar`] said otherwise).
     pub fn schedule(&self) -> Schedule {
+        self.schedule_on(&self.calendar)
+    }
+
+    /// Runs the critical path method counting durations, lags and slack in the calendar's
+    /// days: offset `k` is the calendar's `k`-th counted day from the programme start, and a
+    /// fixed start on a day off moves to the next counted day.
+    pub fn schedule_on(&self, calendar: &WorkCalendar) -> Schedule {
         let acts = &self.activities;
         let n = acts.len();
+        let start = self.programme.start();
         let pred_idx = |a: &Activity| -> Vec<(usize, i64)> {
             a.dependencies
                 .iter()
@@ -312,7 +442,7 @@ impl WorkPlan {
             let a = &acts[i];
             let fixed = a
                 .start_date
-                .map(|s| i64::from(days_between(self.programme.start(), s)))
+                .map(|s| calendar.offset_of(start, s))
                 .unwrap_or(0);
             let after_preds = pred_idx(a).into_iter().map(|(p, lag)| ef[p] + lag).max();
             es[i] = fixed.max(after_preds.unwrap_or(0)).max(0);
@@ -326,8 +456,8 @@ impl WorkPlan {
                 lf[p] = lf[p].min(ls[i] - lag);
             }
         }
-        let start = self.programme.start();
-        let day = |offset: i64| add_days(start, offset as i32);
+        let days = calendar.days_from(start, finish.max(0) as usize + 1);
+        let day = |offset: i64| days[offset.clamp(0, days.len() as i64 - 1) as usize];
         let rows: Vec<ScheduledActivity> = self
             .order
             .iter()
@@ -466,6 +596,12 @@ impl ScheduledActivity {
     pub fn is_critical(&self) -> bool {
         self.slack <= 0
     }
+
+    /// Overdue: its scheduled last day is before `today` and it is neither 100 % done nor
+    /// marked finished.
+    pub fn is_overdue(&self, a: &Activity, today: Date) -> bool {
+        self.finish < today && a.progress < 100 && a.actual_finish.is_none()
+    }
 }
 
 /// The result of the critical path method.
@@ -539,6 +675,60 @@ mod tests {
             act("G", 5, &["D", "E"]),
             act("H", 2, &["F", "G"]),
         ]
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // Programme starts Monday 2026-03-02; Friday 2026-03-06 is declared a holiday.
+        let cal = WorkCalendar::working_days([date(2026, 3, 6)]);
+        let s = plan(vec![act("A", 5, &[]), act("B", 2, &["A"])])
+            .unwrap()
+            .schedule_on(&cal);
+        let a = s.get("A").unwrap();
+        // Mon–Thu, then the holiday and the weekend, then Monday the 9th.
+        assert_eq!((a.start, a.finish), (date(2026, 3, 2), date(2026, 3, 9)));
+        let b = s.get("B").unwrap();
+        assert_eq!((b.start, b.finish), (date(2026, 3, 10), date(2026, 3, 11)));
+        assert_eq!(s.finish_offset, 7);
+        // The same plan in calendar days.
+        let c = plan(vec![act("A", 5, &[]), act("B", 2, &["A"])]).unwrap();
+        assert_eq!(c.schedule().get("B").unwrap().finish, date(2026, 3, 8));
+        let w = c.with_calendar(cal);
+        assert_eq!(w.schedule().get("B").unwrap().finish, date(2026, 3, 11));
+    }
+
+    #[test]
+    fn a_fixed_start_on_a_day_off_moves_to_the_next_working_day() {
+        let cal = WorkCalendar::working_days([]);
+        let mut a = act("A", 1, &[]);
+        a.start_date = Some("2026-03-07".into()); // a Saturday
+        let s = plan(vec![a]).unwrap().schedule_on(&cal);
+        assert_eq!(s.get("A").unwrap().start, date(2026, 3, 9));
+        assert_eq!(cal.count_inclusive(date(2026, 3, 2), date(2026, 3, 15)), 10);
+    }
+
+    #[test]
+    fn an_activity_is_overdue_when_its_finish_passed_unfinished() {
+        let p = plan(vec![act("A", 2, &[])]).unwrap();
+        let s = p.schedule();
+        let r = s.get("A").unwrap();
+        let a = &p.activities()[0];
+        assert!(!r.is_overdue(a, date(2026, 3, 3)));
+        assert!(r.is_overdue(a, date(2026, 3, 4)));
+        let mut done = a.clone();
+        done.progress = 100;
+        assert!(!r.is_overdue(&done, date(2026, 3, 4)));
+    }
+
+    #[test]
+    fn actual_dates_are_checked() {
+        let mut a = act("A", 2, &[]);
+        a.actual_start = Some("2026-03-05".into());
+        a.actual_finish = Some("2026-03-04".into());
+        assert_eq!(
+            Activity::try_from(a).unwrap_err().0[0].key,
+            "error.period.end_before_start"
+        );
     }
 
     #[test]

@@ -828,7 +828,7 @@ fn cockpit_paths(paths: &mut Value) {
         "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] },
         "day": { "type": "string", "format": "date" },
         "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency" } },
-        "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after" }
+        "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after, checked_on (the programme's local date of the check), data_until (epoch seconds of the latest imported call the check saw) and auto (true when it ran by itself after an import)" }
     } });
     let action_input = json!({ "type": "object", "required": ["cause", "action", "owner_id", "due_date", "priority", "options"], "properties": {
         "alarm_id": { "type": "integer" }, "cause": { "type": "string" }, "action": { "type": "string" },

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod i18n;
+pub mod late;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};

@@ -386,6 +386,17 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
         .await
         .json();
     let tid = targets[0]["id"].as_i64().unwrap();
+    // The approval form offers the plan's targets by name.
+    let form = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
+        .await;
+    assert!(form.body.contains(r#"list="change-keys""#), "{}", form.body);
+    assert!(
+        form.body
+            .contains(&format!(r#"<option value="target.{tid}.value">"#)),
+        "{}",
+        form.body
+    );
     let early_approve = app
         .api(
             Some(&m),
@@ -449,6 +460,16 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let waiting = app
+        .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
+        .await;
+    assert!(
+        waiting
+            .body
+            .contains("La verificación corre sola después de cada importación"),
+        "{}",
+        waiting.body
+    );
     let checked = app
         .api(
             Some(&m),
@@ -463,6 +484,12 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
         .get_page(Some(&m), &format!("/programs/CTRL1/actions/{id}"))
         .await;
     assert!(page.body.contains("no concluyente"), "{}", page.body);
+    assert_eq!(checked.json()["effect"]["auto"], false);
+    assert!(
+        page.body.contains("Verificación pedida a mano el"),
+        "{}",
+        page.body
+    );
     let list = app.get_page(Some(&m), "/programs/CTRL1/actions").await;
     assert!(list.body.contains("Adelantar dos ingresos"));
     // The cockpit shows the action and its verdict.

@@ -8,6 +8,7 @@ mod control_views;
 mod helpers;
 mod openapi;
 mod plan;
+mod planforms;
 mod privacy;
 mod qlog;
 mod safety;

@@ -36,6 +36,10 @@ pub struct ActivityDoc {
     pub progress: Option<String>,
     #[serde(default)]
     pub milestone: bool,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub actual_start: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub actual_finish: Option<String>,
 }
 
 impl ActivityDoc {
@@ -58,6 +62,8 @@ impl ActivityDoc {
             deliverable: self.deliverable,
             progress: self.progress,
             milestone: self.milestone,
+            actual_start: self.actual_start,
+            actual_finish: self.actual_finish,
         })
     }
 }
@@ -74,6 +80,8 @@ pub fn activity_json(a: &Activity) -> Value {
         "deliverable": a.deliverable,
         "progress": a.progress,
         "milestone": a.milestone,
+        "actual_start": a.actual_start.map(|d| d.to_string()),
+        "actual_finish": a.actual_finish.map(|d| d.to_string()),
     })
 }
 

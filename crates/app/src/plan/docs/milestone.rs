@@ -1,6 +1,6 @@
 //! A dated milestone, optionally tied to an objective.
 
-use rumbo_domain::plan::objectives::{Milestone, MilestoneInput};
+use rumbo_domain::plan::objectives::{Milestone, MilestoneInput, MilestoneStatus};
 use rumbo_domain::Invalids;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,6 +16,9 @@ pub struct MilestoneDoc {
     pub objective_id: Option<i64>,
     #[serde(default, deserialize_with = "opt_text")]
     pub criterion: Option<String>,
+    /// `pending` (the default) or `met`; a pending milestone past its date shows as late.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub status: Option<String>,
 }
 
 impl MilestoneDoc {
@@ -23,6 +26,11 @@ impl MilestoneDoc {
         let mut errors = Vec::new();
         if let Some(id) = self.objective_id {
             cx.objectives(&[id], &mut errors);
+        }
+        if let Some(s) = &self.status {
+            if let Err(e) = MilestoneStatus::parse(s) {
+                errors.push(e);
+            }
         }
         let m = Milestone::parse(
             &MilestoneInput {
@@ -47,8 +55,14 @@ impl MilestoneDoc {
 impl Doc for MilestoneDoc {
     const KIND: &'static str = "milestone";
     fn check(self, cx: &Check) -> Result<(Option<String>, Value), Invalids> {
+        let status = self.status.clone();
         let m = self.parse(cx)?;
-        Ok((None, milestone_json(&m)))
+        let mut data = milestone_json(&m);
+        let status = status
+            .and_then(|s| MilestoneStatus::parse(&s).ok())
+            .unwrap_or_default();
+        data["status"] = json!(status.as_str());
+        Ok((None, data))
     }
 }
 

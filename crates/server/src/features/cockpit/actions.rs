@@ -17,7 +17,7 @@ use super::money;
 use crate::http::access::{ProgrammeAccess, Read, Update};
 use crate::http::ctx::{ApiJson, Ctx, Form, FormData};
 use crate::http::error::AppError;
-use crate::view::{csrf_field, fmt_dec, fmt_instant, layout, redirect, Section};
+use crate::view::{csrf_field, fmt_date, fmt_dec, fmt_instant, layout, redirect, Section};
 use crate::AppState;
 
 pub fn page_router() -> Router<AppState> {
@@ -357,6 +357,36 @@ async fn action_page(
     let d = &r.data;
     let options: Vec<Value> = d["options"].as_array().cloned().unwrap_or_default();
     let l = ctx.lang;
+    // The plan values an approval may set, offered by name so nobody types an item id.
+    let cx = state
+        .app
+        .plan(
+            &ctx.principal()?,
+            &p.code,
+            rumbo_domain::access::Action::Read,
+        )
+        .await?;
+    let change_keys: Vec<(String, String)> = state
+        .app
+        .kpi_targets(&cx)
+        .await?
+        .into_iter()
+        .map(|(item, t)| {
+            let dir = match t.direction {
+                rumbo_domain::plan::objectives::Direction::HigherIsBetter => "higher",
+                _ => "lower",
+            };
+            (
+                format!("target.{}.value", item.id),
+                format!(
+                    "{} {} {}",
+                    ctx.t(&format!("kpi.{}", t.indicator)),
+                    ctx.t(&format!("plan.direction.{dir}")),
+                    fmt_dec(l, t.target, 1)
+                ),
+            )
+        })
+        .collect();
     let body = html! {
         (tabs(&ctx, &p.code))
         dl {
@@ -396,10 +426,11 @@ async fn action_page(
                 }
                 @for i in 1..=3 {
                     div.grid {
-                        div.field { label for={ "key_" (i) } { (ctx.t("action.change_key")) } input id={ "key_" (i) } name={ "key_" (i) } type="text" placeholder="target.7.value"; }
+                        div.field { label for={ "key_" (i) } { (ctx.t("action.change_key")) } input id={ "key_" (i) } name={ "key_" (i) } type="text" list="change-keys" placeholder="target.7.value"; }
                         div.field { label for={ "value_" (i) } { (ctx.t("action.change_value")) } input id={ "value_" (i) } name={ "value_" (i) } type="text"; }
                     }
                 }
+                datalist id="change-keys" { @for (k, label) in &change_keys { option value=(k) { (label) } } }
                 button type="submit" { (ctx.t("action.request_approval")) }
             }
         }
@@ -418,6 +449,16 @@ async fn action_page(
                     ("p", &fmt_dec(l, e["p_value"].as_f64().unwrap_or(1.0), 3)),
                 ]))
             }
+            @if let Some(on) = e["checked_on"].as_str().and_then(|s| s.parse::<jiff::civil::Date>().ok()) {
+                @let until = e["data_until"].as_i64().map(|t| fmt_instant(&ctx, t, &p.time_zone)).unwrap_or_else(|| ctx.t("control3.no_data").to_string());
+                p id="effect-when" {
+                    (ctx.tf(if e["auto"] == true { "control3.effect_auto" } else { "control3.effect_manual" },
+                        &[("date", &fmt_date(&ctx, &on)), ("until", &until)]))
+                }
+            }
+        }
+        @if d["status"] == "done" && d["effect"].is_null() {
+            p { (ctx.t("control3.effect_waiting")) }
         }
         @if d["status"] == "done" {
             form method="post" action={ "/programs/" (p.code) "/actions/" (r.id) "/check" } {

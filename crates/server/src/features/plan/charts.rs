@@ -37,8 +37,13 @@ pub fn gantt_svg(ctx: &Ctx, cx: &PlanCx, plan: &WorkPlan, s: &Schedule) -> Strin
                     ("slack", &r.slack.to_string()),
                 ],
             ),
-            start: r.early_start,
-            days: i64::from(a.duration_days),
+            // Bars sit on the calendar: a working-day plan skips weekends and holidays.
+            start: offset(start, r.start),
+            days: if a.duration_days == 0 {
+                0
+            } else {
+                offset(r.start, r.finish) + 1
+            },
             progress: a.progress,
             critical: r.is_critical(),
             milestone: a.milestone,
@@ -55,12 +60,13 @@ pub fn gantt_svg(ctx: &Ctx, cx: &PlanCx, plan: &WorkPlan, s: &Schedule) -> Strin
         })
         .collect();
     // One tick per week (Mondays), at most 16 labels.
-    let weeks = (s.finish_offset / 7 + 1).max(1);
+    let span = offset(start, s.finish) + 1;
+    let weeks = (span / 7 + 1).max(1);
     let step = (weeks / 16 + 1) * 7;
     let first_monday = i64::from(7 - start.weekday().to_monday_zero_offset()) % 7;
     let axis = (0..)
         .map(|k| first_monday + k * step)
-        .take_while(|o| *o <= s.finish_offset)
+        .take_while(|o| *o <= span)
         .map(|o| {
             let d = start
                 .checked_add(jiff::Span::new().days(o))

@@ -8,7 +8,9 @@
 
 pub mod api;
 mod charts;
+mod forms;
 mod pages;
+mod requests;
 
 use std::marker::PhantomData;
 

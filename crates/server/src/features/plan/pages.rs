@@ -3,8 +3,7 @@
 //! contact, RACI, meetings and decisions, change requests and versions), and a form to add a
 //! risk.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
 use jiff::civil::Date;
@@ -13,38 +12,23 @@ use rumbo_app::model::Person;
 use rumbo_app::plan::compute::heat_grid;
 use rumbo_app::plan::docs::{
     AssignmentDoc, BudgetLineDoc, ChangeRequestDoc, MeetingDoc, MilestoneDoc, ObjectiveDoc,
-    RiskDoc, StageDoc, TargetDoc,
+    StageDoc, TargetDoc,
 };
-use rumbo_domain::Invalid;
 use serde_json::Value;
 
 use super::charts;
-use super::{Plan, PlanCx, Read, Update};
-use crate::http::ctx::{Ctx, Form};
+use super::forms;
+use super::{Plan, PlanCx, Read};
+use crate::http::ctx::Ctx;
 use crate::view::changes::{plan_changes, PlanNames};
 use crate::view::i18n::Lang;
-use crate::view::{csrf_field, field_errors, input, layout, money_text, svg, Section};
+use crate::view::{csrf_field, layout, money_text, svg, Section};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/programs/{code}/plan", get(overview))
-        .route(
-            "/programs/{code}/plan/change-requests/{id}/approve",
-            axum::routing::post(approve_change),
-        )
-        .route(
-            "/programs/{code}/plan/change-requests/{id}/reject",
-            axum::routing::post(reject_change),
-        )
-        .route(
-            "/programs/{code}/plan/activities/new",
-            get(activity_form).post(add_activity),
-        )
-        .route(
-            "/programs/{code}/plan/risks/new",
-            get(risk_form).post(add_risk),
-        )
+        .merge(super::forms::router())
 }
 
 /// A date for people: `02-03-2026` in Spanish, `2026-03-02` in English.
@@ -93,10 +77,37 @@ async fn overview(
     State(state): State<AppState>,
     ctx: Ctx,
     Plan(cx, ..): Plan<Read>,
+    Query(q): forms::PlanQuery,
 ) -> Result<Markup, AppError> {
     let title = ctx.tf("plan.title", &[("code", &cx.programme().code)]);
+    let choices = forms::Choices::load(&state, &ctx, &cx).await?;
+    let today = rumbo_app::plan::compute::today(&cx);
+    let flags = state.app.plan_flags_on(&cx, today).await?;
+    let mut blocks: Vec<(&str, Markup)> = Vec::new();
+    for kind in forms::Kind::ALL {
+        let (items, single) = if kind.single() {
+            (
+                Vec::new(),
+                Some(forms::single_doc(&state, &cx, kind).await?),
+            )
+        } else {
+            (forms::items(&state, &cx, kind).await?, None)
+        };
+        let m = forms::manage_block(&ctx, &cx, kind, &choices, &items, single.as_ref(), today);
+        blocks.push((kind.anchor(), m));
+    }
+    let extra = |anchor: &str| {
+        html! {
+            div.manage-all {
+                h3.manage-title { (ctx.t("pf.manage")) }
+                @for (a, m) in &blocks { @if *a == anchor { (m) } }
+            }
+        }
+    };
     let body = html! {
         p { a href={ "/programs/" (cx.programme().code) } { (cx.programme().name) } }
+        (forms::flash(&ctx, &q))
+        (crate::view::late::late_flags(&ctx, &flags))
         nav aria-label=(ctx.t("plan.sections")) {
             ul.inline {
                 @for (anchor, key) in SECTIONS {
@@ -104,11 +115,11 @@ async fn overview(
                 }
             }
         }
-        (objectives_section(&state, &ctx, &cx).await?)
-        (strategy_section(&state, &ctx, &cx).await?)
-        (work_plan_section(&state, &ctx, &cx).await?)
-        (budget_section(&state, &ctx, &cx).await?)
-        (coordination_section(&state, &ctx, &cx).await?)
+        (objectives_section(&state, &ctx, &cx, extra("objectives")).await?)
+        (strategy_section(&state, &ctx, &cx, extra("strategy")).await?)
+        (work_plan_section(&state, &ctx, &cx, extra("work-plan")).await?)
+        (budget_section(&state, &ctx, &cx, extra("budget")).await?)
+        (coordination_section(&state, &ctx, &cx, extra("coordination")).await?)
     };
     Ok(layout(&ctx, Section::Planning, &title, body))
 }
@@ -121,7 +132,12 @@ const SECTIONS: [(&str, &str); 5] = [
     ("coordination", "plan.coordination"),
 ];
 
-async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+async fn objectives_section(
+    state: &AppState,
+    ctx: &Ctx,
+    cx: &PlanCx,
+    extra: Markup,
+) -> Result<Markup, AppError> {
     let objectives = state.app.plan_items::<ObjectiveDoc>(cx).await?;
     let targets = state.app.plan_items::<TargetDoc>(cx).await?;
     let milestones = state.app.plan_items::<MilestoneDoc>(cx).await?;
@@ -159,11 +175,17 @@ async fn objectives_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<
                 h3 { (ctx.t("plan.milestones")) }
                 ul { @for m in &milestones { li { strong { (day(ctx, &m.data["date"])) } " · " (s(&m.data["name"])) } } }
             }
+            (extra)
         }
     })
 }
 
-async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+async fn strategy_section(
+    state: &AppState,
+    ctx: &Ctx,
+    cx: &PlanCx,
+    extra: Markup,
+) -> Result<Markup, AppError> {
     let stages = state.app.plan_items::<StageDoc>(cx).await?;
     let risks = state.app.risks(cx).await?;
     let grid = heat_grid(&risks);
@@ -206,17 +228,25 @@ async fn strategy_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Ma
                     } } }
                 }
             }
+            (extra)
         }
     })
 }
 
-async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+async fn work_plan_section(
+    state: &AppState,
+    ctx: &Ctx,
+    cx: &PlanCx,
+    extra: Markup,
+) -> Result<Markup, AppError> {
     let plan = state.app.work_plan(cx).await?;
     let can_edit = cx.may_update();
     let staffing = state.app.staffing(cx).await?;
     let raci = state.app.raci(cx).await?;
     let people = state.app.plan_people(cx).await?;
     let (raci_people, raci_rows) = raci_table(&raci, &people);
+    let today = rumbo_app::plan::compute::today(cx);
+    let counted = state.app.day_count(cx).await?;
     Ok(html! {
         section id="work-plan" {
             h2 { (ctx.t("plan.work_plan")) }
@@ -235,8 +265,9 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                             ("path", &sched.critical_path().iter().map(|i| i.as_str()).collect::<Vec<_>>().join(" → ")),
                         ]))
                     }
+                    p.hint { (ctx.t(&format!("pf.activities.counted.{}", counted.as_str()))) }
                     figure.wide { (svg(charts::gantt_svg(ctx, cx, p, &sched))) }
-                    table {
+                    div.table-scroll { table {
                         caption.sr { (ctx.t("plan.work_plan")) }
                         thead { tr {
                             th scope="col" { (ctx.t("plan.activity.id")) }
@@ -245,6 +276,7 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                             th scope="col" { (ctx.t("plan.activity.finish")) }
                             th.num scope="col" { (ctx.t("plan.activity.slack")) }
                             th.num scope="col" { (ctx.t("plan.activity.progress")) }
+                            th scope="col" { (ctx.t("pf.state")) }
                         } }
                         tbody { @for a in p.activities() { @if let Some(r) = sched.get(a.id.as_str()) { tr class=[r.is_critical().then_some("critical")] {
                             td { (a.id) }
@@ -253,8 +285,12 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                             td { (date_text(ctx, r.finish)) }
                             td.num { (r.slack) }
                             td.num { (a.progress) " %" }
+                            td {
+                                @if r.is_overdue(a, today) { span.badge.state-late { (ctx.t("pf.state.overdue")) } }
+                                @else if a.progress >= 100 || a.actual_finish.is_some() { span.badge.state-met { (ctx.t("pf.state.done")) } }
+                            }
                         } } } }
-                    }
+                    } }
                 }
             }
             @if let Some(st) = &staffing {
@@ -293,11 +329,17 @@ async fn work_plan_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<M
                     } } }
                 }
             }
+            (extra)
         }
     })
 }
 
-async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Markup, AppError> {
+async fn budget_section(
+    state: &AppState,
+    ctx: &Ctx,
+    cx: &PlanCx,
+    extra: Markup,
+) -> Result<Markup, AppError> {
     let v = state.app.budget_variance(cx, "category").await?;
     let empty = vec![];
     let rows = v["rows"].as_array().unwrap_or(&empty);
@@ -337,6 +379,7 @@ async fn budget_section(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<Mark
                     } } }
                 }
             }
+            (extra)
         }
     })
 }
@@ -345,6 +388,7 @@ async fn coordination_section(
     state: &AppState,
     ctx: &Ctx,
     cx: &PlanCx,
+    extra: Markup,
 ) -> Result<Markup, AppError> {
     let meetings = state.app.plan_items::<MeetingDoc>(cx).await?;
     let requests = state.app.plan_items::<ChangeRequestDoc>(cx).await?;
@@ -375,14 +419,14 @@ async fn coordination_section(
                 span.badge { (ctx.t(&format!("plan.change.status.{}", s(&r.data["status"])))) }
                 (plan_changes(ctx, &r.data["changes"], &names))
                 @if may_decide && r.data["status"] == "proposed" {
-                    @for (action, key) in [("approve", "plan.change.approve"), ("reject", "plan.change.reject")] {
-                        " "
-                        form.inline method="post" action={ "/programs/" (cx.programme().code) "/plan/change-requests/" (r.id) "/" (action) } {
-                            (csrf_field(ctx))
-                            button type="submit" { (ctx.t(key)) }
-                        }
+                    " "
+                    form.inline method="post" action={ "/programs/" (cx.programme().code) "/plan/change-requests/" (r.id) "/approve" } {
+                        (csrf_field(ctx))
+                        button type="submit" { (ctx.t("plan.change.approve")) }
                     }
                 }
+                " "
+                a href={ "/programs/" (cx.programme().code) "/plan/change-requests/" (r.id) } { (ctx.t("pf.change_requests.open")) }
             } } }
             h3 { (ctx.t("plan.versions")) }
             @if versions.is_empty() { p { (ctx.t("plan.versions.none")) } }
@@ -390,6 +434,7 @@ async fn coordination_section(
                 (ctx.tf("plan.version.item", &[("n", &v.number.to_string()), ("changes", &v.changes.as_array().map_or(0, |c| c.len()).to_string())]))
                 (plan_changes(ctx, &v.changes, &names))
             } } }
+            (extra)
         }
     })
 }
@@ -423,269 +468,6 @@ async fn plan_names(state: &AppState, ctx: &Ctx, cx: &PlanCx) -> Result<PlanName
             })
             .collect(),
     })
-}
-
-fn risk_form_markup(
-    ctx: &Ctx,
-    cx: &PlanCx,
-    people: &[Person],
-    f: &crate::http::ctx::FormData,
-    errors: &[Invalid],
-) -> Markup {
-    let fields = [
-        ("cause", "plan.risk.cause", "text"),
-        ("event", "plan.risk.event", "text"),
-        ("effect", "plan.risk.effect", "text"),
-        ("probability", "plan.risk.probability", "number"),
-        ("impact", "plan.risk.impact", "number"),
-        ("mitigation", "plan.risk.mitigation", "text"),
-        ("contingency", "plan.risk.contingency", "text"),
-        ("review_date", "plan.risk.review_date", "date"),
-    ];
-    html! {
-        @if !errors.is_empty() {
-            div.problems role="alert" {
-                p { (ctx.t("form.has_errors")) }
-                ul { @for e in errors { li { (ctx.t(e.key)) } } }
-            }
-        }
-        form method="post" action={ "/programs/" (cx.programme().code) "/plan/risks/new" } novalidate {
-            (csrf_field(ctx))
-            @for (name, label, kind) in fields {
-                (input(ctx, errors, name, label, kind, f.get(name), !matches!(name, "mitigation" | "contingency")))
-            }
-            (person_select(ctx, errors, "owner_id", "plan.risk.owner", people, f.get("owner_id")))
-            button type="submit" { (ctx.t("form.save")) }
-        }
-    }
-}
-
-async fn risk_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-) -> Result<Markup, AppError> {
-    let title = ctx.t("plan.risk.new");
-    Ok(layout(
-        &ctx,
-        Section::Planning,
-        title,
-        risk_form_markup(
-            &ctx,
-            &cx,
-            &state.app.plan_people(&cx).await?,
-            &Default::default(),
-            &[],
-        ),
-    ))
-}
-
-async fn add_risk(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-    Form(f): Form,
-) -> Result<Response, AppError> {
-    let doc = RiskDoc {
-        cause: f.get("cause").into(),
-        event: f.get("event").into(),
-        effect: f.get("effect").into(),
-        probability: f.get("probability").into(),
-        impact: f.get("impact").into(),
-        owner_id: f.get("owner_id").trim().parse().ok(),
-        mitigation: f.opt("mitigation"),
-        contingency: f.opt("contingency"),
-        status: None,
-        review_date: f.get("review_date").into(),
-    };
-    match state
-        .app
-        .create_plan_item(&ctx.principal()?, &cx, doc)
-        .await
-    {
-        Ok(_) => Ok(axum::response::Redirect::to(&format!(
-            "/programs/{}/plan#strategy",
-            cx.programme().code
-        ))
-        .into_response()),
-        Err(rumbo_app::Error::Invalid(e)) => {
-            let title = ctx.t("plan.risk.new");
-            let page = layout(
-                &ctx,
-                Section::Planning,
-                title,
-                risk_form_markup(&ctx, &cx, &state.app.plan_people(&cx).await?, &f, &e.0),
-            );
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Problems of a plan change as a page (the messages, and the way back to the plan); other
-/// errors as usual.
-fn problem_page(ctx: &Ctx, cx: &PlanCx, e: rumbo_app::Error) -> Response {
-    let messages: Vec<String> = match e {
-        rumbo_app::Error::Invalid(i) => i.0.iter().map(|e| ctx.t(e.key).to_string()).collect(),
-        rumbo_app::Error::Cycle(path) => {
-            vec![ctx.tf("error.workplan.cycle_path", &[("cycle", &path.join(" → "))])]
-        }
-        other => return AppError::from(other).into_response(),
-    };
-    let body = html! {
-        div.problems role="alert" { ul { @for m in &messages { li { (m) } } } }
-        p { a href={ "/programs/" (cx.programme().code) "/plan" } { (ctx.t("plan.back")) } }
-    };
-    let page = layout(ctx, Section::Planning, ctx.t("error.invalid"), body);
-    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-}
-
-async fn approve_change(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-    Path((_, id)): Path<(String, i64)>,
-    Form(_): Form,
-) -> Result<Response, AppError> {
-    match state.app.approve_change(&ctx.principal()?, &cx, id).await {
-        Ok(_) => Ok(axum::response::Redirect::to(&format!(
-            "/programs/{}/plan#coordination",
-            cx.programme().code
-        ))
-        .into_response()),
-        Err(e) => Ok(problem_page(&ctx, &cx, e)),
-    }
-}
-
-async fn reject_change(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-    Path((_, id)): Path<(String, i64)>,
-    Form(_): Form,
-) -> Result<Response, AppError> {
-    state.app.reject_change(&ctx.principal()?, &cx, id).await?;
-    Ok(axum::response::Redirect::to(&format!(
-        "/programs/{}/plan#coordination",
-        cx.programme().code
-    ))
-    .into_response())
-}
-
-fn activity_form_markup(
-    people: &[Person],
-    ctx: &Ctx,
-    cx: &PlanCx,
-    f: &crate::http::ctx::FormData,
-    errors: &[Invalid],
-) -> Markup {
-    let fields = [
-        ("id", "plan.activity.id", "text", true),
-        ("name", "plan.activity.name", "text", true),
-        ("start_date", "plan.activity.start", "date", false),
-        ("duration_days", "plan.activity.duration", "number", false),
-        ("end_date", "plan.activity.finish", "date", false),
-        ("dependencies", "plan.activity.dependencies", "text", false),
-        ("deliverable", "plan.activity.deliverable", "text", false),
-        ("progress", "plan.activity.progress", "number", false),
-    ];
-    html! {
-        @if !errors.is_empty() {
-            div.problems role="alert" {
-                p { (ctx.t("form.has_errors")) }
-                ul { @for e in errors { li { (ctx.t(e.key)) } } }
-            }
-        }
-        form method="post" action={ "/programs/" (cx.programme().code) "/plan/activities/new" } novalidate {
-            (csrf_field(ctx))
-            @for (name, label, kind, required) in fields {
-                (input(ctx, errors, name, label, kind, f.get(name), required))
-            }
-            (person_select(ctx, errors, "owner_id", "plan.activity.owner", people, f.get("owner_id")))
-            div.field {
-                label {
-                    input type="checkbox" name="milestone" value="1" checked[f.get("milestone") == "1"];
-                    " " (ctx.t("plan.gantt.milestone"))
-                }
-            }
-            button type="submit" { (ctx.t("form.save")) }
-        }
-    }
-}
-
-async fn activity_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-) -> Result<Markup, AppError> {
-    Ok(layout(
-        &ctx,
-        Section::Planning,
-        ctx.t("plan.activity.new"),
-        activity_form_markup(
-            &state.app.plan_people(&cx).await?,
-            &ctx,
-            &cx,
-            &Default::default(),
-            &[],
-        ),
-    ))
-}
-
-/// Adds one activity from the form; the whole work plan is checked (a cycle is named).
-async fn add_activity(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
-    Form(f): Form,
-) -> Result<Response, AppError> {
-    use rumbo_app::plan::docs::{ActivityDoc, DependencyBody};
-    let doc = ActivityDoc {
-        id: f.get("id").into(),
-        name: f.get("name").into(),
-        start_date: f.opt("start_date"),
-        duration_days: f.opt("duration_days"),
-        end_date: f.opt("end_date"),
-        dependencies: f
-            .get("dependencies")
-            .split([',', ' ', ';'])
-            .filter(|d| !d.trim().is_empty())
-            .map(|d| DependencyBody {
-                predecessor: d.trim().into(),
-                lag_days: 0,
-            })
-            .collect(),
-        owner_id: f.get("owner_id").trim().parse().ok(),
-        deliverable: f.opt("deliverable"),
-        progress: f.opt("progress"),
-        milestone: f.get("milestone") == "1",
-    };
-    let saved = state
-        .app
-        .add_activities(&ctx.principal()?, &cx, vec![doc])
-        .await;
-    let errors = match saved {
-        Ok(_) => {
-            return Ok(axum::response::Redirect::to(&format!(
-                "/programs/{}/plan#work-plan",
-                cx.programme().code
-            ))
-            .into_response())
-        }
-        Err(rumbo_app::Error::Invalid(e)) => e.0,
-        Err(rumbo_app::Error::Conflict(_)) => {
-            vec![Invalid::new("id", "error.plan.duplicate_code")]
-        }
-        Err(e) => return Ok(problem_page(&ctx, &cx, e)),
-    };
-    let people = state.app.plan_people(&cx).await?;
-    let page = layout(
-        &ctx,
-        Section::Planning,
-        ctx.t("plan.activity.new"),
-        activity_form_markup(&people, &ctx, &cx, &f, &errors),
-    );
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// The RACI matrix as column headers (people's names) and rows (activity, letter per person).
@@ -728,30 +510,4 @@ fn raci_table(data: &Value, people: &[Person]) -> (Vec<String>, Vec<(String, Vec
         rows.push((activity, letters));
     }
     (names, rows)
-}
-
-/// A labelled choice of one of the organisation's people.
-fn person_select(
-    ctx: &Ctx,
-    errors: &[Invalid],
-    field: &str,
-    label_key: &str,
-    people: &[Person],
-    selected: &str,
-) -> Markup {
-    let has_error = errors.iter().any(|e| e.field == field);
-    html! {
-        div.field {
-            label for=(field) { (ctx.t(label_key)) }
-            select id=(field) name=(field)
-                aria-invalid=[has_error.then_some("true")]
-                aria-describedby=[has_error.then(|| format!("err-{field}"))] {
-                option value="" { (ctx.t("form.choose")) }
-                @for p in people {
-                    option value=(p.id) selected[p.id.to_string() == selected] { (p.name) }
-                }
-            }
-            (field_errors(ctx, errors, field))
-        }
-    }
 }

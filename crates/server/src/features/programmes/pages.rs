@@ -267,6 +267,11 @@ async fn show(
     };
     let history = state.app.programme_history(p, 100).await?;
     let members = state.app.members(p).await?;
+    let plan = state
+        .app
+        .plan(&ctx.principal()?, &p.code, Action::Read)
+        .await?;
+    let late = state.app.plan_flags(&plan).await?;
     let candidates: Vec<_> = if can_edit {
         state
             .app
@@ -281,6 +286,7 @@ async fn show(
         &format!("{} · {}", p.code, p.name),
         html! {
             (facts(&ctx, p))
+            (crate::view::late::late_flags(&ctx, &late))
             div.actions {
                 @if can_edit { a.button href={ "/programs/" (p.code) "/edit" } { (ctx.t("programme.edit")) } }
                 a.button href={ "/programs/" (p.code) "/plan" } { (ctx.t("nav.planning")) }
