@@ -116,6 +116,10 @@ try {
     await page.getByRole('button', { name: 'Evaluate and save' }).click();
     await page.getByText('Options side by side: current SL → expected SL per interval').waitFor();
     await page.getByRole('rowheader', { name: 'Cost per SL point' }).waitFor();
+    // Technical feasibility beside the economic one, from the line's staffing plan.
+    await page.getByRole('rowheader', { name: 'Technical feasibility' }).waitFor();
+    await page.getByText(/agents at the peak \(\d+ today\)/).first().waitFor();
+    await page.getByText(/free of 45 on the roster/).first().waitFor();
     await shot('action-en');
   });
 

@@ -358,3 +358,85 @@ fn caller_keys_live_in_a_private_file_and_rotate_from_the_command_line() {
         "the old key is kept"
     );
 }
+
+#[test]
+fn rumbo_report_writes_each_report_of_the_demo_programme_in_each_format_and_language() {
+    let dir = Dir::new();
+    let server = dir.serve(&[]);
+    assert!(server.stop_gracefully().success());
+    for (kind, format, lang) in [
+        ("kpi", "pdf", "es"),
+        ("status", "pdf", "en"),
+        ("actions", "xlsx", "es"),
+        ("client", "csv", "en"),
+    ] {
+        let out = dir.path().join(format!("{kind}.{format}"));
+        let run = dir.run(&[
+            "report",
+            kind,
+            "--program",
+            "RET-TC-2026",
+            "--format",
+            format,
+            "--lang",
+            lang,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        let sha = String::from_utf8_lossy(&run.stdout).to_string();
+        assert!(sha.contains("sha256 "), "{sha}");
+        match format {
+            "pdf" => {
+                assert!(bytes.starts_with(b"%PDF"));
+                let text = std::process::Command::new("pdftotext")
+                    .arg(&out)
+                    .arg("-")
+                    .output();
+                match text {
+                    Ok(t) => {
+                        let t = String::from_utf8_lossy(&t.stdout);
+                        let title = if lang == "es" {
+                            "Informe de KPI"
+                        } else {
+                            "Programme status"
+                        };
+                        assert!(t.contains(title), "{t}");
+                    }
+                    Err(_) => {
+                        assert!(
+                            std::env::var_os("CI").is_none(),
+                            "pdftotext is required in CI"
+                        );
+                        eprintln!("skipping the pdftotext check: poppler-utils is not installed");
+                    }
+                }
+            }
+            "xlsx" => assert!(bytes.starts_with(b"PK")),
+            _ => {
+                let csv = String::from_utf8(bytes).unwrap();
+                assert!(csv.starts_with("Monthly client report"), "{csv}");
+                assert!(!csv.contains('\r'));
+            }
+        }
+    }
+    let closeout = dir.run(&[
+        "report",
+        "closeout",
+        "--program",
+        "RET-TC-2026",
+        "--output",
+        dir.path().join("c.pdf").to_str().unwrap(),
+    ]);
+    assert!(!closeout.status.success());
+    assert!(
+        String::from_utf8_lossy(&closeout.stderr).contains("not available"),
+        "{}",
+        String::from_utf8_lossy(&closeout.stderr)
+    );
+}

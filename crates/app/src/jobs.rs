@@ -535,6 +535,11 @@ impl App {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not check for stale jobs"),
         }
+        match self.queue_due_report_schedules().await {
+            Ok(n) if n > 0 => tracing::info!(runs = n, "scheduled reports queued"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not queue scheduled reports"),
+        }
         if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             *last_prune = Some(Instant::now());
             match self.schedule_daily_purge().await {
@@ -620,6 +625,7 @@ impl App {
         let outcome = match job.kind.as_str() {
             KIND_IMPORT => self.run_import_job(&job, &fence, progress).await,
             crate::privacy::KIND_PURGE => self.run_purge_job(&fence).await,
+            crate::report::distribute::KIND_REPORT => self.run_report_job(&job, &fence).await,
             _ => Outcome::Fail("error.job.kind"),
         };
         heartbeat.abort();
@@ -656,6 +662,33 @@ impl App {
         if let (true, Some(file)) = (finished, job.file_id) {
             if let Err(e) = self.store.delete_job_file(file).await {
                 tracing::warn!(job = job.id, error = %e, "could not delete an upload");
+            }
+        }
+    }
+
+    /// A scheduled report as a job: rendered, e-mailed and recorded with its stored copy;
+    /// the result names the distribution record.
+    async fn run_report_job(&self, job: &Job, fence: &JobFence) -> Outcome {
+        match self.run_report_payload(&job.payload).await {
+            Ok(d) => {
+                let result = serde_json::json!({
+                    "distribution_id": d.as_ref().map(|d| d.id),
+                    "status": d.as_ref().map(|d| d.status.clone()),
+                })
+                .to_string();
+                match self.store.complete_job(fence, &result).await {
+                    Ok(true) => Outcome::Done,
+                    Ok(false) => Outcome::Lost,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not record the report job");
+                        Outcome::Retry("error.import.internal")
+                    }
+                }
+            }
+            Err(Error::Invalid(_)) => Outcome::Fail("error.job.payload"),
+            Err(e) => {
+                tracing::warn!(error = %e, "report job failed");
+                Outcome::Retry("error.import.internal")
             }
         }
     }
@@ -864,6 +897,7 @@ this line is garbage
                 jobs,
                 caller_keys: None,
                 smtp: None,
+                report_words: Default::default(),
             },
         );
         let client = app

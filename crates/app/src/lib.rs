@@ -28,6 +28,7 @@ pub mod operator;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;
+pub mod report;
 pub mod totp;
 
 pub use access::Principal;
@@ -50,6 +51,8 @@ pub struct Settings {
     pub caller_keys: Option<String>,
     /// Where e-mail notifications of new alarms go; `None`: no e-mail.
     pub smtp: Option<notify::SmtpSettings>,
+    /// The words of reports (the server's catalogues); by default each key stands for itself.
+    pub report_words: report::build::WordsHandle,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             jobs: jobs::JobSettings::default(),
             caller_keys: None,
             smtp: None,
+            report_words: report::build::WordsHandle::default(),
         }
     }
 }

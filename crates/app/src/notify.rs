@@ -1,5 +1,5 @@
-//! E-mail notification of new alarms: a minimal SMTP client over tokio, and the mail sent to a
-//! programme's team when an evaluation opens alarms.
+//! E-mail: a minimal SMTP client over tokio (plain text, or multipart with attachments for
+//! reports), and the mail sent to a programme's team when an evaluation opens alarms.
 //!
 //! Why our own client: `lettre` with TLS brings rustls and a crypto backend, a large build on
 //! these machines for the few commands a notification needs (EHLO, AUTH PLAIN, MAIL, RCPT,
@@ -158,21 +158,65 @@ fn one_line(s: &str) -> String {
     s.chars().filter(|c| *c != '\r' && *c != '\n').collect()
 }
 
-/// The message as sent after DATA: headers, body with CRLF line ends and dot-stuffing, and the
-/// closing dot line.
-fn message(from: &str, mail: &Mail) -> String {
-    let mut m = format!(
-        "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-        one_line(from),
-        one_line(&mail.to.join(", ")),
-        base64(one_line(&mail.subject).as_bytes()),
-    );
-    for line in mail.body.lines() {
+/// A file attached to a mail (a report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    /// File name shown to the reader (ASCII; quotes and line breaks are removed).
+    pub file_name: String,
+    /// Media type, e.g. `application/pdf`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Separates the parts of a multipart message; base64 text never contains `_`, so the boundary
+/// cannot occur inside an attachment, and the text body is checked for it.
+const BOUNDARY: &str = "=_rumbo_part_7f3a";
+
+fn push_body(m: &mut String, body: &str) {
+    for line in body.lines() {
         if line.starts_with('.') {
             m.push('.');
         }
         m.push_str(line);
         m.push_str("\r\n");
+    }
+}
+
+/// The message as sent after DATA: headers, body with CRLF line ends and dot-stuffing, the
+/// attachments as base64 parts of a `multipart/mixed` message, and the closing dot line.
+fn message(from: &str, mail: &Mail, attachments: &[Attachment]) -> String {
+    let mut m = format!(
+        "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\n",
+        one_line(from),
+        one_line(&mail.to.join(", ")),
+        base64(one_line(&mail.subject).as_bytes()),
+    );
+    if attachments.is_empty() {
+        m.push_str(
+            "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+        );
+        push_body(&mut m, &mail.body);
+    } else {
+        m.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"{BOUNDARY}\"\r\n\r\n--{BOUNDARY}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        ));
+        push_body(&mut m, &mail.body.replace(BOUNDARY, ""));
+        for a in attachments {
+            let name: String = one_line(&a.file_name)
+                .chars()
+                .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+                .collect();
+            m.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Type: {}; name=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n",
+                one_line(&a.content_type)
+            ));
+            let encoded = base64(&a.bytes);
+            for chunk in encoded.as_bytes().chunks(76) {
+                m.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+                m.push_str("\r\n");
+            }
+        }
+        m.push_str(&format!("--{BOUNDARY}--\r\n"));
     }
     m.push_str(".\r\n");
     m
@@ -180,6 +224,15 @@ fn message(from: &str, mail: &Mail) -> String {
 
 /// Sends `mail` through the relay of `s`.
 pub async fn send(s: &SmtpSettings, mail: &Mail) -> Result<(), MailError> {
+    send_with_attachments(s, mail, &[]).await
+}
+
+/// Sends `mail` with `attachments` through the relay of `s`.
+pub async fn send_with_attachments(
+    s: &SmtpSettings,
+    mail: &Mail,
+    attachments: &[Attachment],
+) -> Result<(), MailError> {
     let auth = match (&s.user, &s.password) {
         (Some(u), Some(p)) => Some((u, p)),
         _ => None,
@@ -212,7 +265,11 @@ pub async fn send(s: &SmtpSettings, mail: &Mail) -> Result<(), MailError> {
         command(&mut r, &format!("RCPT TO:<{}>", one_line(to)), "RCPT", 250).await?;
     }
     command(&mut r, "DATA", "DATA", 354).await?;
-    timed(r.get_mut().write_all(message(&s.from, mail).as_bytes())).await?;
+    timed(
+        r.get_mut()
+            .write_all(message(&s.from, mail, attachments).as_bytes()),
+    )
+    .await?;
     let (code, _) = reply(&mut r).await?;
     if code != 250 {
         return Err(MailError::Refused {
@@ -295,9 +352,49 @@ mod tests {
                 subject: "Hola\r\nBcc: c@y.cl".into(),
                 body: "uno\n.\ndos".into(),
             },
+            &[],
         );
         assert!(!m.contains("\r\nBcc:"), "{m}");
         assert!(m.contains("\r\n..\r\ndos\r\n.\r\n"), "{m}");
+    }
+
+    #[test]
+    fn an_attachment_travels_as_a_base64_part_of_a_multipart_message() {
+        let bytes: Vec<u8> = (0..200u8).collect();
+        let m = message(
+            "rumbo@x.cl",
+            &Mail {
+                to: vec!["a@x.cl".into()],
+                subject: "Informe".into(),
+                body: "Adjunto el informe.".into(),
+            },
+            &[Attachment {
+                file_name: "P1-kpi.pdf\r\n\"x".into(),
+                content_type: "application/pdf".into(),
+                bytes: bytes.clone(),
+            }],
+        );
+        assert!(
+            m.contains("Content-Type: multipart/mixed; boundary="),
+            "{m}"
+        );
+        assert!(
+            m.contains("Content-Disposition: attachment; filename=\"P1-kpi.pdfx\""),
+            "{m}"
+        );
+        let start = m.find("filename=").unwrap();
+        let part = &m[start..];
+        let b64: String = part
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap()
+            .split("--")
+            .next()
+            .unwrap()
+            .replace("\r\n", "");
+        assert_eq!(b64, base64(&bytes));
+        assert!(m.lines().all(|l| l.len() <= 998));
+        assert!(m.ends_with("--\r\n.\r\n"));
     }
 
     #[test]

@@ -85,6 +85,8 @@ enum Command {
     /// Lessons learnt and best practices: `rumbo lessons search WORDS`.
     #[command(subcommand)]
     Lessons(cmd::lessons::LessonsCmd),
+    /// A programme's report as a PDF, XLSX or CSV file (status, kpi, actions, closeout, lessons, client).
+    Report(cmd::report::ReportArgs),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
     Purge(cmd::privacy::PurgeArgs),
     /// Data protection: rights requests, and finding, exporting or erasing a person.
@@ -131,6 +133,7 @@ fn main() -> ExitCode {
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
         Command::Lessons(c) => cmd::lessons::run(&db, &data, c),
+        Command::Report(c) => cmd::report::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),

@@ -39,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::plan::router())
         .merge(features::privacy::router())
         .merge(features::closeout::page_router())
+        .merge(features::reports::page_router())
         .nest("/api/v1", api_router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -65,6 +66,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::mappings::api_router())
         .merge(features::privacy::api::router())
         .merge(features::closeout::api_router())
+        .merge(features::reports::api_router())
 }
 
 async fn healthz() -> &'static str {

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod privacy;
 pub mod programmes;
 pub mod raw;
+pub mod reports;
 pub mod settings;
 pub mod testing;
 pub mod totp;

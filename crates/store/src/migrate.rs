@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
     (
+        15,
+        "reports",
+        include_str!("../migrations/sqlite/0015_reports.sql"),
+        include_str!("../migrations/postgres/0015_reports.sql"),
+    ),
+    (
         16,
         "closeout_lessons",
         include_str!("../migrations/sqlite/0016_closeout_lessons.sql"),

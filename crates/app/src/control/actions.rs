@@ -1,9 +1,11 @@
 //! Corrective actions: cause, action, owner, due date, priority and status, from an alarm or by
 //! hand; each option ("+N agents from 10:00 to 14:00") is costed with the WFM engine's what-if
 //! (Erlang A per interval, patience from the data) and the programme's cost rates, so options
-//! compare side by side by expected service level and cost per point of SL gained; once done,
-//! an effectiveness check compares the service level before and after over the same weekday
-//! and slots (Mann–Whitney, one-sided, α = 0.05).
+//! compare side by side by expected service level and cost per point of SL gained, and each is
+//! judged technically against the staffing plan's roster ([`feasibility`]); once done, an
+//! effectiveness check compares the service level before and after over the same weekday and
+//! slots (Mann–Whitney, one-sided, α = 0.05), on request or by itself after each import that
+//! brings data of the after-window ([`App::recheck_actions`]).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,8 @@ use crate::{App, Error, Principal, Result};
 
 /// Priorities and statuses an action may have.
 pub const PRIORITIES: [&str; 3] = ["low", "medium", "high"];
+/// Technical-feasibility statuses of an option (see [`feasibility`]).
+pub const FEASIBILITY: [&str; 4] = ["feasible", "hiring", "late", "unknown"];
 /// Statuses of an action, in their usual order.
 pub const STATUSES: [&str; 5] = ["proposed", "approved", "in_progress", "done", "cancelled"];
 
@@ -207,15 +211,20 @@ impl App {
             return Err(Error::Invalid(Invalids(bad)));
         }
         let day = day.ok_or_else(|| Error::invalid("day", "error.date.format"))?;
+        let due = due.ok_or_else(|| Error::invalid("due_date", "error.date.format"))?;
         let rate = self.cost_rate(&cx).await?;
+        let roster = Roster::of(self.staffing(&cx).await?.as_ref(), due);
+        let today = compute::today(&cx);
         let mut options = Vec::new();
         for (o, from, to) in windows {
             let rows = self.what_if(p, &tz, day, from, to, o.extra_agents).await?;
-            options.push(option_json(&o, &rows, rate.as_ref())?);
+            let mut option = option_json(&o, &rows, rate.as_ref())?;
+            option["feasibility"] = feasibility(&rows, o.extra_agents, roster, today, due)?;
+            options.push(option);
         }
         let data = json!({
             "cause": input.cause.trim(), "action": input.action.trim(),
-            "owner_id": input.owner_id, "due_date": due.map(|d| d.to_string()),
+            "owner_id": input.owner_id, "due_date": due.to_string(),
             "priority": input.priority, "status": "proposed",
             "day": day.to_string(), "options": options,
             "effect": Value::Null,
@@ -547,6 +556,87 @@ impl App {
     }
 }
 
+/// What the programme's staffing plan says about the people for the week of a date: the
+/// headcount employed, the shrinkage (share of paid time off the phones) and the days a new
+/// hire needs in training before taking calls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roster {
+    pub headcount: u32,
+    pub shrinkage: f64,
+    pub training_days: u32,
+}
+
+impl Roster {
+    /// The roster of the staffing-plan week that holds `on` (the first or last week when `on`
+    /// is outside the plan); `None` without a staffing plan.
+    pub fn of(plan: Option<&Value>, on: Date) -> Option<Roster> {
+        let plan = plan?;
+        let weeks = plan["weeks"].as_array()?;
+        let start = |w: &Value| {
+            w["week_start"]
+                .as_str()
+                .and_then(|s| s.parse::<Date>().ok())
+        };
+        let week = weeks
+            .iter()
+            .rev()
+            .find(|w| start(w).is_some_and(|s| s <= on))
+            .or_else(|| weeks.first())?;
+        Some(Roster {
+            headcount: u32::try_from(week["headcount_available"].as_u64()?).ok()?,
+            shrinkage: plan["params"]["shrinkage"]
+                .as_f64()
+                .unwrap_or(0.0)
+                .clamp(0.0, 0.95),
+            training_days: u32::try_from(plan["params"]["training_days"].as_u64().unwrap_or(0))
+                .ok()?,
+        })
+    }
+}
+
+/// The technical feasibility of `extra` more agents in the window of `rows`: agents needed at
+/// its peak (on the phones now + extra) against the roster — the people employed who, after
+/// shrinkage, are not already on the phones at that peak. When they are too few, the rest are
+/// hires, ready after the training lead time; the option is `feasible` (the roster covers it),
+/// `hiring` (hires ready by the due date), `late` (ready only after it) or `unknown` (no
+/// staffing plan to judge by).
+pub fn feasibility(
+    rows: &[WhatIfRow],
+    extra: u32,
+    roster: Option<Roster>,
+    today: Date,
+    due: Date,
+) -> Result<Value> {
+    let on_phones = rows.iter().map(|r| r.agents).max().unwrap_or(0);
+    let needed = on_phones + extra;
+    let Some(r) = roster else {
+        return Ok(json!({ "status": "unknown", "needed": needed, "on_phones": on_phones }));
+    };
+    let present = (f64::from(r.headcount) * (1.0 - r.shrinkage)).floor() as u32;
+    let spare = present.saturating_sub(on_phones);
+    let hires = extra.saturating_sub(spare);
+    let ready_on = if hires == 0 {
+        today
+    } else {
+        today
+            .checked_add(jiff::Span::new().days(i64::from(r.training_days)))
+            .map_err(Error::internal)?
+    };
+    let status = if hires == 0 {
+        "feasible"
+    } else if ready_on <= due {
+        "hiring"
+    } else {
+        "late"
+    };
+    Ok(json!({
+        "status": status, "needed": needed, "on_phones": on_phones,
+        "headcount": r.headcount, "present": present, "spare": spare, "hires": hires,
+        "lead_days": if hires == 0 { 0 } else { r.training_days },
+        "ready_on": ready_on.to_string(),
+    }))
+}
+
 fn finite(x: f64) -> Value {
     if x.is_finite() {
         json!(x)
@@ -649,4 +739,92 @@ fn option_json(o: &OptionInput, rows: &[WhatIfRow], rate: Option<&CostRate>) -> 
             _ => Value::Null,
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(agents: u32) -> WhatIfRow {
+        WhatIfRow {
+            start: 0,
+            offered: 50,
+            aht_s: 300.0,
+            patience_s: 120.0,
+            agents,
+            observed_sl: 0.6,
+            sl_now: 0.6,
+            sl: 0.8,
+            asa_s: 10.0,
+            abandon: 0.05,
+        }
+    }
+
+    #[test]
+    fn feasibility_weighs_the_agents_needed_at_the_peak_against_the_roster_and_the_hiring_lead_time(
+    ) {
+        let today: Date = "2026-11-30".parse().unwrap();
+        let due: Date = "2026-12-20".parse().unwrap();
+        let rows = [row(18), row(24), row(20)];
+        let roster = |headcount| {
+            Some(Roster {
+                headcount,
+                shrinkage: 0.25,
+                training_days: 15,
+            })
+        };
+        // 32 employed, 24 present after shrinkage, 24 on the phones at the peak: no one spare,
+        // so +2 are two hires, ready in 15 days (before the due date).
+        let f = feasibility(&rows, 2, roster(32), today, due).unwrap();
+        assert_eq!(
+            (
+                f["status"].as_str(),
+                f["needed"].as_u64(),
+                f["spare"].as_u64(),
+                f["hires"].as_u64()
+            ),
+            (Some("hiring"), Some(26), Some(0), Some(2))
+        );
+        assert_eq!(f["ready_on"], "2026-12-15");
+        // 40 employed: 30 present, 6 spare: +4 comes from the roster now.
+        let f = feasibility(&rows, 4, roster(40), today, due).unwrap();
+        assert_eq!(
+            (f["status"].as_str(), f["hires"].as_u64()),
+            (Some("feasible"), Some(0))
+        );
+        // Due before the trainees are ready: late.
+        let soon: Date = "2026-12-05".parse().unwrap();
+        let f = feasibility(&rows, 8, roster(40), today, soon).unwrap();
+        assert_eq!(
+            (f["status"].as_str(), f["hires"].as_u64()),
+            (Some("late"), Some(2))
+        );
+        // No staffing plan: it cannot be judged, but the need is still stated.
+        let f = feasibility(&rows, 2, None, today, due).unwrap();
+        assert_eq!(
+            (f["status"].as_str(), f["needed"].as_u64()),
+            (Some("unknown"), Some(26))
+        );
+    }
+
+    #[test]
+    fn the_roster_is_the_staffing_plan_week_that_holds_the_date() {
+        let plan = json!({
+            "params": { "shrinkage": 0.3, "training_days": 10 },
+            "weeks": [
+                { "week_start": "2026-11-30", "headcount_available": 20 },
+                { "week_start": "2026-12-07", "headcount_available": 25 }
+            ]
+        });
+        let on = |d: &str| {
+            Roster::of(Some(&plan), d.parse().unwrap())
+                .unwrap()
+                .headcount
+        };
+        assert_eq!(on("2026-12-01"), 20);
+        assert_eq!(on("2026-12-09"), 25);
+        assert_eq!(on("2027-03-01"), 25, "after the plan: its last week");
+        assert_eq!(on("2026-11-01"), 20, "before the plan: its first week");
+        assert_eq!(Roster::of(None, "2026-12-01".parse().unwrap()), None);
+    }
 }

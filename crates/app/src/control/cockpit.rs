@@ -105,7 +105,7 @@ impl App {
         Ok(Cockpit { programmes })
     }
 
-    async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
+    pub(crate) async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
         let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
         let cx = PlanCx::system(p.clone())?;
         let today = compute::today(&cx);

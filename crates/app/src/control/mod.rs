@@ -16,11 +16,15 @@ pub(crate) mod evaluate;
 mod forecast;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) use tests::smtp_sink as smtp_sink_for_tests;
 
 pub use actions::{
-    ActionInput, ActionStatus, ApprovalRequest, OptionInput, WhatIfRow, PRIORITIES, STATUSES,
+    feasibility, ActionInput, ActionStatus, ApprovalRequest, OptionInput, Roster, WhatIfRow,
+    FEASIBILITY, PRIORITIES, STATUSES,
 };
 pub use cockpit::{Cockpit, CockpitProgramme, KpiStatus};
+pub(crate) use evaluate::indicator_value as indicator_of;
 pub use forecast::{VolumeForecast, VolumePoint, BAND_DAYS, FIT_DAYS};
 pub use rumbo_store::control::ActionRow;
 

@@ -577,6 +577,9 @@ async fn an_action_on_the_surge_costs_its_options_with_the_wfm_engine_and_is_che
         // 6 000 CLP an hour plus 25 % charges: 7 500 an hour, for `extra` agents × 2 hours.
         assert_eq!(o["cost"], json!(7_500 * 2 * extra as i64));
         assert_eq!(o["currency"], "CLP");
+        // No staffing plan here: feasibility cannot be judged, but the need is stated.
+        assert_eq!(o["feasibility"]["status"], "unknown");
+        assert!(o["feasibility"]["needed"].as_u64().unwrap() > u64::from(extra));
         assert!(o["gain_points"].as_f64().unwrap() > 0.0);
     }
     assert!(options[1]["sl"].as_f64() > options[0]["sl"].as_f64());
@@ -694,7 +697,7 @@ async fn the_volume_forecast_of_ordinary_weeks_follows_the_actual_volume_counted
 }
 
 /// A local SMTP sink: answers like a relay and hands over (recipients, message) per mail.
-async fn smtp_sink() -> (
+pub(crate) async fn smtp_sink() -> (
     u16,
     tokio::sync::mpsc::UnboundedReceiver<(Vec<String>, String)>,
 ) {
@@ -997,6 +1000,29 @@ async fn the_demo_holds_a_done_action_with_a_finished_effectiveness_check() {
         "{d}"
     );
     assert!(actions[0].alarm_id.is_some(), "it follows a demo alarm");
+    // Costed with the line's cost rate: 5 200 CLP an hour plus 25 %, 6 500 an hour, for the
+    // extra agents over two hours.
+    for (o, extra) in d["options"].as_array().unwrap().iter().zip([2, 4]) {
+        assert_eq!(o["cost"], json!(6_500 * 2 * extra), "{o}");
+        assert_eq!(o["currency"], "CLP");
+    }
+    // Judged technically against the retention line's staffing plan too.
+    for o in d["options"].as_array().unwrap() {
+        let f = &o["feasibility"];
+        assert_eq!(f["headcount"], 45, "{f}");
+        assert!(
+            ["feasible", "hiring", "late"].contains(&f["status"].as_str().unwrap()),
+            "{f}"
+        );
+        let peak = o["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["agents"].as_u64().unwrap())
+            .max()
+            .unwrap();
+        assert_eq!(f["needed"], peak + o["extra_agents"].as_u64().unwrap());
+    }
     let e = &d["effect"];
     assert_eq!(e["auto"], true, "{e}");
     assert!(

@@ -97,6 +97,57 @@ impl App {
             options: vec![option("+2", 2), option("+4", 4)],
         };
         let sys = Actor::system("demo");
+        // The retention line's staffing plan (45 people), so options are judged technically
+        // too: the peak's agents against the people not already on the phones.
+        let monday = day
+            .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+            .map_err(Error::internal)?;
+        let mut contacts = vec![0.0; 36];
+        contacts.extend([58.0; 48]);
+        contacts.extend([0.0; 12]);
+        let volumes: Vec<serde_json::Value> = (0..7)
+            .filter_map(|k| monday.checked_add(jiff::Span::new().days(k)).ok())
+            .map(|d| serde_json::json!({ "date": d.to_string(), "contacts": contacts }))
+            .collect();
+        let body: crate::plan::docs::StaffingBody = serde_json::from_value(serde_json::json!({
+            "interval_minutes": "15", "weekly_hours": "42", "starting_headcount": "45",
+            "weekly_attrition": "0", "training_days": "10", "aht_s": 330.0,
+            "service_level": 0.8, "answer_s": 20.0, "max_occupancy": 0.88, "shrinkage": 0.3,
+            "volumes": volumes,
+        }))
+        .map_err(Error::internal)?;
+        let staffing = crate::plan::compute::staffing_plan(body)?;
+        self.store
+            .upsert_plan_items(
+                &sys,
+                p.id,
+                &[NewPlanItem {
+                    kind: "staffing",
+                    code: Some("staffing".into()),
+                    data: staffing,
+                }],
+            )
+            .await?;
+        // And its agents' cost rate, so options show their cost and cost per point of SL.
+        let rate: crate::plan::docs::CostRateDoc = serde_json::from_value(serde_json::json!({
+            "role": "Ejecutivo de retención", "hourly_cost": "5200", "currency": "CLP",
+            "employer_charges": "25"
+        }))
+        .map_err(Error::internal)?;
+        let (_, data) = rate
+            .check(&self.plan_check(&cx).await?)
+            .map_err(Error::Invalid)?;
+        self.store
+            .create_plan_items(
+                &sys,
+                Some(p.id),
+                &[NewPlanItem {
+                    kind: crate::plan::docs::CostRateDoc::KIND,
+                    code: None,
+                    data,
+                }],
+            )
+            .await?;
         let row = self.create_action_in(p, &sys, input).await?;
         let mut data = row.data.clone();
         data["status"] = serde_json::json!("done");

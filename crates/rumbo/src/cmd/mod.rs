@@ -7,6 +7,7 @@ pub mod keys;
 pub mod kpi;
 pub mod lessons;
 pub mod privacy;
+pub mod report;
 pub mod serve;
 pub mod wfm;
 
@@ -37,6 +38,7 @@ pub fn app_settings(data_dir: &std::path::Path) -> rumbo_app::Settings {
         caller_keys: std::env::var("RUMBO_CALLER_KEYS")
             .ok()
             .filter(|k| !k.trim().is_empty()),
+        report_words: rumbo_server::features::reports::report_words(),
         ..rumbo_app::Settings::default()
     }
 }

@@ -15,5 +15,6 @@ pub mod openapi;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;
+pub mod reports;
 pub mod sections;
 pub mod wfm;

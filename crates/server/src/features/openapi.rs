@@ -350,6 +350,7 @@ fn extend(paths: &mut Value) {
     control_paths(paths);
     cockpit_paths(paths);
     privacy_paths(paths);
+    reports_paths(paths);
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     paths["/wfm/staffing"] = json!({
         "get": {
@@ -376,6 +377,90 @@ fn extend(paths: &mut Value) {
 
 /// Data protection (admins): requests, person search/export/erasure, suppression, breaches,
 /// settings, retention purge, records of processing and the public policy.
+/// Reports (PDF, XLSX, CSV) and their distribution: schedules and the distribution record.
+fn reports_paths(paths: &mut Value) {
+    let s = |t: &str| json!({ "type": t });
+    let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
+    let code = code_param();
+    let code_id = json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }
+    ]);
+    let file = json!({ "description": "The report file", "content": {
+        "application/pdf": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}, "text/csv": {}
+    }, "headers": { "X-Content-SHA256": { "schema": { "type": "string" } } } });
+    let recipient = json!({ "type": "object", "properties": { "email": s("string"), "audience": { "enum": ["area", "person", "client"] } } });
+    let schedule = json!({ "type": "object", "properties": {
+        "id": s("integer"), "kind": s("string"), "format": s("string"), "lang": s("string"),
+        "frequency": { "enum": ["weekly", "monthly"] }, "recipients": { "type": "array", "items": recipient },
+        "next_run": { "type": "integer", "description": "epoch seconds" }
+    } });
+    let schedule_in = json!({ "type": "object", "properties": {
+        "kind": { "enum": ["status", "kpi", "actions", "closeout", "lessons", "client"] },
+        "format": { "enum": ["pdf", "xlsx", "csv"] }, "lang": { "enum": ["es", "en"] },
+        "frequency": { "enum": ["weekly", "monthly"] },
+        "areas": { "type": "string", "description": "e-mail addresses, one per line" },
+        "people": { "type": "string", "description": "e-mail addresses, one per line" },
+        "client_contacts": { "type": "string", "description": "e-mail addresses, one per line (client report only)" }
+    } });
+    let distribution = json!({ "type": "object", "properties": {
+        "id": s("integer"), "schedule_id": { "type": ["integer", "null"] }, "kind": s("string"), "format": s("string"),
+        "lang": s("string"), "period_from": { "type": "string", "format": "date" }, "period_to": { "type": "string", "format": "date" },
+        "version": s("integer"), "sha256": s("string"), "file_name": s("string"), "size": s("integer"),
+        "recipients": { "type": "array", "items": recipient, "description": "omitted for client viewers" },
+        "status": { "enum": ["delivered", "failed"] }, "error": { "type": ["string", "null"] },
+        "client_safe": s("boolean"), "created_at": s("integer"), "href": s("string")
+    } });
+    paths["/programs/{code}/reports/{kind}"] = json!({
+        "parameters": [
+            { "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "kind", "in": "path", "required": true, "schema": { "enum": ["status", "kpi", "actions", "closeout", "lessons", "client"] } }
+        ],
+        "get": {
+            "summary": "A report of the programme as a file (client viewers: the client report only)",
+            "tags": ["reports"],
+            "parameters": [q("from", "first day, YYYY-MM-DD (default: 30 days before `to`)"), q("to", "last day, inclusive (default: the last day with data)"),
+                q("format", "pdf (default) | xlsx | csv"), q("lang", "es | en (default: the caller's language)")],
+            "responses": { "200": file, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/report-schedules"] = json!({
+        "parameters": code,
+        "get": op("The programme's report distribution schedules", "reports", json!({ "200": ok(json!({ "type": "array", "items": schedule.clone() })) })),
+        "post": {
+            "summary": "Schedule a report (weekly on Mondays or monthly on the 1st, at 07:00 local time) to recipients",
+            "tags": ["reports"],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": schedule_in } } },
+            "responses": { "201": ok(schedule), "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/report-schedules/{id}"] = json!({
+        "parameters": code_id.clone(),
+        "delete": op("Delete a schedule (its distribution record stays)", "reports", json!({ "204": { "description": "Deleted" } })),
+    });
+    paths["/programs/{code}/report-schedules/{id}/run"] = json!({
+        "parameters": code_id.clone(),
+        "post": op("Run a schedule now, as a job", "reports", json!({ "202": ok(json!({ "type": "object", "properties": { "job_id": s("integer"), "href": s("string") } })) })),
+    });
+    paths["/report-identity"] = json!({
+        "get": op("The BPO's name shown in every report's header (managers)", "reports", json!({ "200": ok(json!({ "type": "object", "properties": { "organisation": s("string") } })) })),
+        "put": {
+            "summary": "Set the BPO's name and logo (JPEG or 8-bit PNG, base64) for report headers (managers)",
+            "tags": ["reports"],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "organisation": s("string"), "logo_base64": s("string") } } } } },
+            "responses": { "204": { "description": "Saved" }, "400": problem(), "401": problem(), "403": problem(), "422": problem() }
+        }
+    });
+    paths["/programs/{code}/distributions"] = json!({
+        "parameters": code_param(),
+        "get": op("The distribution record, newest first (client viewers: reports shared with the client)", "reports", json!({ "200": ok(json!({ "type": "array", "items": distribution })) })),
+    });
+    paths["/programs/{code}/distributions/{id}"] = json!({
+        "parameters": code_id,
+        "get": op("The stored copy of a distributed report", "reports", json!({ "200": file })),
+    });
+}
+
 fn privacy_paths(paths: &mut Value) {
     let s = |t: &str| json!({ "type": t });
     let obj = |req: &[&str], props: Value| json!({ "type": "object", "required": req, "properties": props });
@@ -827,7 +912,7 @@ fn cockpit_paths(paths: &mut Value) {
         "due_date": { "type": "string", "format": "date" }, "priority": { "enum": ["low", "medium", "high"] },
         "status": { "enum": ["proposed", "approved", "in_progress", "done", "cancelled"] },
         "day": { "type": "string", "format": "date" },
-        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency" } },
+        "options": { "type": "array", "items": { "type": "object", "description": "per option: rows (per interval: offered, aht_s, patience_s, agents, observed_sl, sl_now, sl, asa_s, abandon), sl_now, sl, gain_points, cost and cost_per_point in minor units of currency, and feasibility (status feasible | hiring | late | unknown, needed agents at the peak, on_phones, and from the staffing plan headcount, present after shrinkage, spare, hires, lead_days, ready_on)" } },
         "effect": { "type": ["object", "null"], "description": "verdict (effective | not_effective | inconclusive), p_value, test, n_before, n_after, median_before, median_after, checked_on (the programme's local date of the check), data_until (epoch seconds of the latest imported call the check saw) and auto (true when it ran by itself after an import)" }
     } });
     let action_input = json!({ "type": "object", "required": ["cause", "action", "owner_id", "due_date", "priority", "options"], "properties": {

@@ -31,6 +31,7 @@ async fn programme_table(state: &AppState, ctx: &Ctx, link: &str) -> Result<Mark
                     th scope="col" { (ctx.t("programme.code")) }
                     th scope="col" { (ctx.t("programme.name")) }
                     th scope="col" { (ctx.t("programme.status")) }
+                    th scope="col" { (ctx.t("report.page.title")) }
                 } }
                 tbody { @for r in &rows { tr {
                     td { a href={ "/programs/" (r.programme.code) (link) } { (r.programme.code) } }
@@ -112,6 +113,7 @@ async fn reports(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppE
                     td { (fmt_date(&ctx, &r.programme.start_date)) }
                     td { (r.programme.end_date.as_ref().map(|d| fmt_date(&ctx, d)).unwrap_or_default()) }
                     td { (status_badge(&ctx, r.programme.status)) }
+                    td { a href={ "/programs/" (r.programme.code) "/reports" } { (ctx.t("report.page.title")) } }
                 } } }
             }
         },

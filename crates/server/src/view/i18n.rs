@@ -108,6 +108,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/closeout.es.toml"),
     "\n",
+    include_str!("../../i18n/reports.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -135,6 +137,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/planforms.en.toml"),
     "\n",
     include_str!("../../i18n/closeout.en.toml"),
+    "\n",
+    include_str!("../../i18n/reports.en.toml"),
     "\n",
 );
 
@@ -268,6 +272,7 @@ mod tests {
         keys.extend(family("alarm.status", rumbo_app::control::Status::ALL));
         keys.extend(family("action.priority", rumbo_app::control::PRIORITIES));
         keys.extend(family("action.status", rumbo_app::control::STATUSES));
+        keys.extend(family("control3.feas", rumbo_app::control::FEASIBILITY));
         keys.extend(family(
             "action.verdict",
             [

@@ -256,3 +256,19 @@ pub fn status_badge(ctx: &ViewCx, status: impl std::fmt::Display) -> Markup {
 pub fn svg(s: String) -> Markup {
     PreEscaped(s)
 }
+
+/// Download links of a programme's report in PDF, XLSX and CSV for the page's language and
+/// period (empty dates: the report's default period); the reports feature serves them.
+pub fn report_links(ctx: &ViewCx, code: &str, kind: &str, from: &str, to: &str) -> Markup {
+    let lang = ctx.lang.code();
+    html! {
+        p.downloads {
+            (ctx.t(&format!("report.kind.{kind}"))) ": "
+            @for (i, f) in ["pdf", "xlsx", "csv"].iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "/programs/" (code) "/reports/download?kind=" (kind) "&format=" (f) "&lang=" (lang) "&from=" (from) "&to=" (to) } download { (f.to_uppercase()) }
+            }
+            " · " a href={ "/programs/" (code) "/reports" } { (ctx.t("report.page.title")) }
+        }
+    }
+}

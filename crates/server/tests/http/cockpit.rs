@@ -378,6 +378,10 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Opciones lado a lado"));
     assert!(page.body.contains("sin tarifa en el plan"));
+    // Technical feasibility beside the cost: without a staffing plan it says so.
+    assert!(page.body.contains("Factibilidad técnica"));
+    assert!(page.body.contains("sin plan de dotación para evaluarla"));
+    assert_eq!(options[0]["feasibility"]["status"], "unknown", "{a}");
 
     // Approval: a change request to the plan, approved, gives a new plan version.
     asa_target(&app, &m).await;

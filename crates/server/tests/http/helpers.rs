@@ -130,6 +130,7 @@ impl TestApp {
                     },
                     caller_keys: None,
                     smtp: None,
+                    report_words: rumbo_server::features::reports::report_words(),
                 },
             ),
             Config::default(),

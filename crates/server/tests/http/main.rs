@@ -11,6 +11,7 @@ mod plan;
 mod planforms;
 mod privacy;
 mod qlog;
+mod reports;
 mod safety;
 mod security;
 mod texts;

@@ -172,6 +172,7 @@ async fn list_page(
     let body = html! {
         (tabs(&ctx, &p.code))
         p { a.button href={ "/programs/" (p.code) "/actions/new" } { (ctx.t("action.new")) } }
+        (crate::view::report_links(&ctx, &p.code, "actions", "", ""))
         @if rows.is_empty() { p { (ctx.t("action.none")) } }
         @else {
             table {
@@ -341,6 +342,33 @@ fn options_table(ctx: &Ctx, options: &[Value], tz: &str) -> Markup {
                         _ => "—",
                     } } }
                 }
+                tr {
+                    th scope="row" { (ctx.t("control3.feasibility")) }
+                    @for o in options { td { (feasibility_cell(ctx, &o["feasibility"])) } }
+                }
+            }
+        }
+    }
+}
+
+/// The technical feasibility of an option: its status as a word, then the agents needed at
+/// the peak against the roster, and the hires with the day they are ready.
+fn feasibility_cell(ctx: &Ctx, f: &Value) -> Markup {
+    let n = |k: &str| f[k].as_u64().map(|v| v.to_string()).unwrap_or_default();
+    let Some(status) = f["status"].as_str() else {
+        return html! { "—" };
+    };
+    html! {
+        strong { (ctx.t(&format!("control3.feas.{status}"))) }
+        br;
+        (ctx.tf("control3.feas_need", &[("needed", &n("needed")), ("on_phones", &n("on_phones"))]))
+        @if status != "unknown" {
+            br;
+            (ctx.tf("control3.feas_roster", &[("spare", &n("spare")), ("headcount", &n("headcount"))]))
+            @if f["hires"].as_u64().unwrap_or(0) > 0 {
+                @let ready = f["ready_on"].as_str().and_then(|d| d.parse::<jiff::civil::Date>().ok()).map(|d| fmt_date(ctx, &d)).unwrap_or_default();
+                br;
+                (ctx.tf("control3.feas_hires", &[("hires", &n("hires")), ("date", &ready), ("days", &n("lead_days"))]))
             }
         }
     }

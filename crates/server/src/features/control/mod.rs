@@ -819,6 +819,7 @@ async fn control_page(
             button type="submit" { (ctx.t("control.show")) }
         }
         @if let Some(v) = &view {
+            (crate::view::report_links(&ctx, &p.code, "kpi", &v.from.map(|d| d.to_string()).unwrap_or_default(), &v.to.map(|d| d.to_string()).unwrap_or_default()))
             p.notice { (ctx.t("control.definition_used")) " " strong { (definition_label(ctx.lang, &v.definition)) } ": " (definition_description(ctx.lang, &v.definition)) }
             @if v.rows.is_empty() {
                 p { (ctx.t("control.no_data")) " " a href={ "/programs/" (p.code) "/imports" } { (ctx.t("control.imports")) } }

@@ -272,6 +272,7 @@ async fn show(
         .plan(&ctx.principal()?, &p.code, Action::Read)
         .await?;
     let late = state.app.plan_flags(&plan).await?;
+    let distributions = state.app.distributions(&ctx.principal()?, &p.code).await?;
     let candidates: Vec<_> = if can_edit {
         state
             .app
@@ -293,6 +294,7 @@ async fn show(
                 a.button href={ "/programs/" (p.code) "/control" } { (ctx.t("nav.control")) }
                 a.button href={ "/programs/" (p.code) "/closeout" } { (ctx.t("closeout.title")) }
                 a.button href={ "/programs/" (p.code) "/lessons" } { (ctx.t("lesson.title")) }
+                a.button href={ "/programs/" (p.code) "/reports" } { (ctx.t("report.page.title")) }
                 @if can_delete {
                     form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
                         (csrf_field(&ctx))
@@ -312,6 +314,15 @@ async fn show(
                     p { a href={ "/programs/" (p.code) "/suggestions" } { (ctx.t("closeout.see_all_suggestions")) } }
                 }
             }
+            (crate::view::report_links(&ctx, &p.code, if role == rumbo_domain::access::Role::ClientViewer { "client" } else { "status" }, "", ""))
+            h2 { (ctx.t("report.page.distributions")) }
+            @if distributions.is_empty() { p { (ctx.t("report.page.no_distributions")) } }
+            ul { @for d in distributions.iter().take(5) { li {
+                (crate::view::fmt_instant(&ctx, d.created_at, &p.time_zone)) " · "
+                (ctx.t(&format!("report.kind.{}", d.kind))) " v" (d.version) " · "
+                (ctx.t(&format!("report.page.status_{}", d.status))) " · "
+                a href={ "/programs/" (p.code) "/distributions/" (d.id) } download { (d.file_name) }
+            } } }
             h2 { (ctx.t("programme.team")) }
             @if members.is_empty() { p { (ctx.t("programme.no_team")) } }
             ul { @for (uid, name, email, role) in &members { li {
