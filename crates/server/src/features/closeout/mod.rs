@@ -90,6 +90,19 @@ fn tabs(ctx: &Ctx, code: &str) -> Markup {
     }
 }
 
+/// Links to the report engine's download of `kind` in each format.
+fn downloads(ctx: &Ctx, code: &str, kind: &str) -> Markup {
+    html! {
+        p.downloads {
+            (ctx.t(&format!("closeout.download.{kind}"))) " "
+            @for (i, f) in ["pdf", "xlsx", "csv"].iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "/programs/" (code) "/reports/download?kind=" (kind) "&format=" (f) } { (ctx.t(&format!("closeout.format.{f}"))) }
+            }
+        }
+    }
+}
+
 fn text_area(
     ctx: &Ctx,
     r: &Refused,
@@ -310,6 +323,7 @@ async fn render_closeout(ctx: &Ctx, c: &Closeout, r: &Refused) -> Markup {
     let body = html! {
         (tabs(ctx, &p.code))
         p { (ctx.t("closeout.status_label")) " " (status_badge(ctx, p.status)) }
+        (downloads(ctx, &p.code, "closeout"))
         @if p.status == Status::Closed {
             p.notice role="status" { (ctx.t("closeout.read_only_notice")) }
         }
@@ -536,6 +550,7 @@ async fn render_lessons(
     let channel = r.get("channel");
     let body = html! {
         (tabs(ctx, &p.code))
+        @if is_staff(ctx) { (downloads(ctx, &p.code, "lessons")) }
         @if lessons.is_empty() { p { (ctx.t("lesson.none")) } }
         @for l in &lessons { (item_card(ctx, &LibraryItem::Lesson(l.clone()), is_manager(ctx))) }
         @if is_staff(ctx) {
