@@ -425,18 +425,75 @@ fn rumbo_report_writes_each_report_of_the_demo_programme_in_each_format_and_lang
             }
         }
     }
-    let closeout = dir.run(&[
+    // The close-out evaluation and the lessons report, with the figures and names the pages
+    // show (the demo's objective, its budget and its best practice).
+    for (kind, expect) in [
+        (
+            "closeout",
+            vec![
+                "Evaluación de cierre",
+                "Vender 7.200 pólizas",
+                "530.400.000",
+            ],
+        ),
+        (
+            "lessons",
+            vec![
+                "Lecciones y buenas prácticas",
+                "Cierre en dos pasos",
+                "Equipo Vida 1",
+            ],
+        ),
+    ] {
+        let out = dir.path().join(format!("{kind}.pdf"));
+        let run = dir.run(&[
+            "report",
+            kind,
+            "--program",
+            "VIDA-2026",
+            "--lang",
+            "es",
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        if let Ok(t) = std::process::Command::new("pdftotext")
+            .arg(&out)
+            .arg("-")
+            .output()
+        {
+            let t = String::from_utf8_lossy(&t.stdout);
+            for e in expect {
+                assert!(t.contains(e), "{kind} lacks {e}: {t}");
+            }
+        } else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pdftotext is required in CI"
+            );
+        }
+    }
+    let csv = dir.path().join("lessons.csv");
+    let run = dir.run(&[
         "report",
-        "closeout",
+        "lessons",
         "--program",
-        "RET-TC-2026",
+        "VIDA-2026",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
         "--output",
-        dir.path().join("c.pdf").to_str().unwrap(),
+        csv.to_str().unwrap(),
     ]);
-    assert!(!closeout.status.success());
+    assert!(run.status.success());
+    let csv = std::fs::read_to_string(csv).unwrap();
     assert!(
-        String::from_utf8_lossy(&closeout.stderr).contains("not available"),
-        "{}",
-        String::from_utf8_lossy(&closeout.stderr)
+        csv.contains("Lessons and best practices") && csv.contains("Cierre en dos pasos"),
+        "{csv}"
     );
 }

@@ -4,6 +4,7 @@
 mod architecture;
 mod browser;
 mod cli;
+mod closeout_browser;
 mod connections;
 mod exactly_once;
 mod formats;

@@ -159,6 +159,31 @@ async fn a_closed_programme_is_read_only_until_its_manager_reopens_it() {
     .await
     .unwrap();
 
+    // A finished programme is the template of a new one.
+    app.create_programme(
+        &jefa,
+        ProgrammeInput {
+            code: "VIDA-2028".into(),
+            name: "Vida 2028".into(),
+            client_id: Some(closed.client_id),
+            channels: vec!["voice_outbound".into()],
+            start_date: "2028-01-03".into(),
+            end_date: Some("2028-12-29".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let copy = app
+        .plan_from_template(&jefa, "VIDA-2028", code)
+        .await
+        .unwrap();
+    assert!(
+        copy.copied["objective"].as_u64().unwrap_or(0) > 0,
+        "{:?}",
+        copy.copied
+    );
+
     // Only its managers reopen it, and the history says so.
     assert!(matches!(
         app.reopen_programme(&analyst, code).await,

@@ -82,6 +82,9 @@ enum Command {
     Keys(cmd::keys::KeysCmd),
     /// Evaluate and list a programme's alarms (targets, anomalies, drifts, delays, budget, data gaps).
     Alarms(cmd::alarms::AlarmsArgs),
+    /// Lessons learnt and best practices: `rumbo lessons search WORDS`.
+    #[command(subcommand)]
+    Lessons(cmd::lessons::LessonsCmd),
     /// A programme's report as a PDF, XLSX or CSV file (status, kpi, actions, closeout, lessons, client).
     Report(cmd::report::ReportArgs),
     /// Apply the retention policy: `rumbo purge --dry-run` counts, `rumbo purge` removes.
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
         Command::Kpi(c) => cmd::kpi::run(&db, &data, c),
         Command::Keys(c) => cmd::keys::run(&db, &data, c),
         Command::Alarms(c) => cmd::alarms::run(&db, &data, c),
+        Command::Lessons(c) => cmd::lessons::run(&db, &data, c),
         Command::Report(c) => cmd::report::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),

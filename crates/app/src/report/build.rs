@@ -57,8 +57,7 @@ impl fmt::Debug for WordsHandle {
     }
 }
 
-/// The reports a programme offers. `closeout` and `lessons` are named here so every entry
-/// point accepts them; they are built by the close-out module once it provides them.
+/// The reports a programme offers (`closeout` and `lessons` are built in `report::closeout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Status,
@@ -94,9 +93,9 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s.trim())
     }
 
-    /// Kinds that can be produced today.
+    /// Kinds that can be produced today (all of them).
     pub fn available(self) -> bool {
-        !matches!(self, Kind::Closeout | Kind::Lessons)
+        Kind::ALL.contains(&self)
     }
 
     /// Client-safe: may be shown to the client's viewers and sent to client contacts.
@@ -229,7 +228,7 @@ struct KpiData {
 }
 
 impl App {
-    fn words(&self) -> &dyn Words {
+    pub(crate) fn words(&self) -> &dyn Words {
         self.settings().report_words.0.as_ref()
     }
 
@@ -392,9 +391,8 @@ impl App {
             Kind::Kpi => self.kpi_sections(p, from, to, lang, false).await?,
             Kind::Client => self.kpi_sections(p, from, to, lang, true).await?,
             Kind::Actions => self.action_sections(p, from, to, lang).await?,
-            Kind::Closeout | Kind::Lessons => {
-                return Err(Error::invalid("kind", "error.report.not_available"))
-            }
+            Kind::Closeout => self.closeout_sections(p, lang).await?,
+            Kind::Lessons => self.lessons_sections(p, lang).await?,
         };
         Ok(Document {
             lang,

@@ -11,6 +11,7 @@
 //! and benchmarked without a database.
 
 pub mod build;
+mod closeout;
 pub mod csv;
 pub mod distribute;
 pub mod hyphen;

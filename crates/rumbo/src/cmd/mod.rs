@@ -5,6 +5,7 @@ pub mod dev;
 pub mod import;
 pub mod keys;
 pub mod kpi;
+pub mod lessons;
 pub mod privacy;
 pub mod report;
 pub mod serve;

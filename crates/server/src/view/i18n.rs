@@ -356,6 +356,8 @@ mod tests {
                 ["close", "reopen", "sign", "promote"],
             ));
             keys.extend(family("entity", ["closeout", "lesson"]));
+            keys.extend(family("closeout.download", ["closeout", "lessons"]));
+            keys.extend(family("closeout.format", ["pdf", "xlsx", "csv"]));
         }
         assert_keys(keys);
     }

@@ -249,6 +249,23 @@ async fn a_closed_programme_refuses_changes_until_its_manager_reopens_it() {
         c["versions"][0]["assessment"]["comments"]["time"],
         "Cierre a tiempo"
     );
+    // The evaluation as a report file, from the page's link.
+    let page = app.get_page(Some(&owner), "/programs/P1/closeout").await;
+    assert!(page
+        .body
+        .contains("/programs/P1/reports/download?kind=closeout&amp;format=csv"));
+    let csv = app
+        .get_page(
+            Some(&owner),
+            "/programs/P1/reports/download?kind=closeout&format=csv",
+        )
+        .await;
+    assert_eq!(csv.status, OK, "{}", csv.body);
+    assert!(
+        csv.body.contains("Objetivos cumplidos") && csv.body.contains("Retener clientes"),
+        "{}",
+        csv.body
+    );
 
     // Lessons at close-out; the client viewer sees only the shared one.
     for (title, shared) in [("Capacitación temprana", true), ("Interna", false)] {

@@ -90,6 +90,19 @@ fn tabs(ctx: &Ctx, code: &str) -> Markup {
     }
 }
 
+/// Links to the report engine's download of `kind` in each format.
+fn downloads(ctx: &Ctx, code: &str, kind: &str) -> Markup {
+    html! {
+        p.downloads {
+            (ctx.t(&format!("closeout.download.{kind}"))) " "
+            @for (i, f) in ["pdf", "xlsx", "csv"].iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "/programs/" (code) "/reports/download?kind=" (kind) "&format=" (f) } { (ctx.t(&format!("closeout.format.{f}"))) }
+            }
+        }
+    }
+}
+
 fn text_area(
     ctx: &Ctx,
     r: &Refused,
@@ -134,10 +147,18 @@ fn figure(ctx: &Ctx, indicator: &str, v: &Value) -> String {
     }
     match indicator {
         "asa" | "aht" => format!("{} s", num(ctx, v, 1)),
-        "contacts_handled" | "sales" => num(ctx, v, 0),
-        "qa_score" => num(ctx, v, 1),
-        "cost_per_contact" => num(ctx, v, 0),
+        "contacts_handled" | "sales" => int_text(ctx, v),
+        "qa_score" | "sph" | "nps" => num(ctx, v, 1),
+        "cost_per_contact" => money_text(ctx, &format!("{:.0}", v.as_f64().unwrap_or(0.0))),
         _ => format!("{} %", num(ctx, v, 1)),
+    }
+}
+
+/// A whole number with the language's thousands separator (`234.000` / `234,000`).
+fn int_text(ctx: &Ctx, v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) => money_text(ctx, &format!("{x:.0}")).replacen('$', "", 1),
+        None => "—".into(),
     }
 }
 
@@ -195,7 +216,7 @@ fn facts_view(ctx: &Ctx, f: &Value) -> Markup {
         @if f["period"]["from"].is_string() {
             p { (ctx.tf("closeout.period", &[("from", &date(ctx, &f["period"]["from"])), ("to", &date(ctx, &f["period"]["to"]))])) }
         } @else { p { (ctx.t("closeout.no_period")) } }
-        h2 id="objectives" { (ctx.t("closeout.area.objectives")) }
+        h2 id="area-objectives" { (ctx.t("closeout.area.objectives")) }
         @if f["objectives"].as_array().is_none_or(|a| a.is_empty()) { p { (ctx.t("closeout.none")) } }
         @else {
             table {
@@ -223,7 +244,7 @@ fn facts_view(ctx: &Ctx, f: &Value) -> Markup {
                 } } }
             }
         }
-        h2 id="quality" { (ctx.t("closeout.area.quality")) }
+        h2 id="area-quality" { (ctx.t("closeout.area.quality")) }
         table {
             thead { tr { th scope="col" { (ctx.t("closeout.indicator")) } th scope="col" { (ctx.t("closeout.whole_period")) } th scope="col" { (ctx.t("closeout.trend")) } } }
             tbody { @for q in f["quality"].as_array().into_iter().flatten() { @let ind = q["indicator"].as_str().unwrap_or_default(); tr {
@@ -232,7 +253,7 @@ fn facts_view(ctx: &Ctx, f: &Value) -> Markup {
                 td { (monthly(ctx, ind, &q["monthly"])) }
             } } }
         }
-        h2 id="time" { (ctx.t("closeout.area.time")) }
+        h2 id="area-time" { (ctx.t("closeout.area.time")) }
         @let t = &f["time"];
         p { (ctx.tf("closeout.end_line", &[("planned", &date(ctx, &t["planned_end"])), ("actual", &date(ctx, &t["actual_end"])), ("days", &num(ctx, &t["days_late"], 0))])) }
         @if let Some(ms) = t["milestones"].as_array().filter(|a| !a.is_empty()) {
@@ -246,7 +267,7 @@ fn facts_view(ctx: &Ctx, f: &Value) -> Markup {
                 } } }
             }
         }
-        h2 id="resources" { (ctx.t("closeout.area.resources")) }
+        h2 id="area-resources" { (ctx.t("closeout.area.resources")) }
         @if f["resources"].as_array().is_none_or(|a| a.is_empty()) { p { (ctx.t("closeout.no_budget")) } }
         @else {
             table {
@@ -255,12 +276,12 @@ fn facts_view(ctx: &Ctx, f: &Value) -> Markup {
                     td.num { (money(ctx, &r["planned"], c)) }
                     td.num { (money(ctx, &r["actual"], c)) }
                     td.num { (money(ctx, &r["variance"], c)) }
-                    td.num { (num(ctx, &r["contacts"], 0)) }
+                    td.num { (int_text(ctx, &r["contacts"])) }
                     td.num { (money(ctx, &r["cost_per_contact"], c)) }
                 } } }
             }
         }
-        h2 id="actions" { (ctx.t("closeout.area.actions")) }
+        h2 id="area-actions" { (ctx.t("closeout.area.actions")) }
         @if f["actions"].as_array().is_none_or(|a| a.is_empty()) { p { (ctx.t("closeout.none")) } }
         @else {
             table {
@@ -302,6 +323,7 @@ async fn render_closeout(ctx: &Ctx, c: &Closeout, r: &Refused) -> Markup {
     let body = html! {
         (tabs(ctx, &p.code))
         p { (ctx.t("closeout.status_label")) " " (status_badge(ctx, p.status)) }
+        (downloads(ctx, &p.code, "closeout"))
         @if p.status == Status::Closed {
             p.notice role="status" { (ctx.t("closeout.read_only_notice")) }
         }
@@ -472,6 +494,7 @@ fn item_card(ctx: &Ctx, item: &LibraryItem, may_promote: bool) -> Markup {
                         p { strong { (ctx.t("lesson.recommendation")) ": " } (rec) }
                     }
                     @if let Some(ev) = d["evidence"].as_array().filter(|a| !a.is_empty()) {
+                        p { strong { (ctx.t("practice.evidence")) } }
                         ul.evidence { @for e in ev { li { (ctx.t(&format!("lesson.evidence.{}", e["kind"].as_str().unwrap_or("figure")))) ": " (e["text"].as_str().unwrap_or_default()) } } }
                     }
                     @if let Some(pid) = l.practice_id {
@@ -527,6 +550,7 @@ async fn render_lessons(
     let channel = r.get("channel");
     let body = html! {
         (tabs(ctx, &p.code))
+        @if is_staff(ctx) { (downloads(ctx, &p.code, "lessons")) }
         @if lessons.is_empty() { p { (ctx.t("lesson.none")) } }
         @for l in &lessons { (item_card(ctx, &LibraryItem::Lesson(l.clone()), is_manager(ctx))) }
         @if is_staff(ctx) {
@@ -540,7 +564,7 @@ async fn render_lessons(
                     (field_errors(ctx, &r.errors, "kind"))
                 }
                 (text_area(ctx, r, "summary", "lesson.summary", r.get("summary"), true))
-                (text_area(ctx, r, "factors", "lesson.factors_field", r.get("factors"), true))
+                (text_area(ctx, r, "factors", "lesson.factors_field", r.get("factors"), false))
                 (text_area(ctx, r, "recommendation", "lesson.recommendation", r.get("recommendation"), false))
                 (text_area(ctx, r, "evidence_figure", "lesson.evidence_figures", r.get("evidence_figure"), false))
                 (text_area(ctx, r, "evidence_action", "lesson.evidence_actions", r.get("evidence_action"), false))
