@@ -19,6 +19,7 @@ pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod kpis;
+pub mod live;
 pub mod mappings;
 pub mod model;
 pub mod notify;

@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::wfm::page_router())
         .merge(features::control::page_router())
         .merge(features::cockpit::page_router())
+        .merge(features::live::page_router())
         .merge(features::mappings::page_router())
         .merge(features::plan::router())
         .merge(features::privacy::router())
@@ -61,6 +62,7 @@ fn api_router() -> Router<AppState> {
         .merge(features::wfm::api_router())
         .merge(features::control::api_router())
         .merge(features::cockpit::api_router())
+        .merge(features::live::api_router())
         .merge(features::mappings::api_router())
         .merge(features::privacy::api::router())
 }

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod control;
 pub mod imports;
 pub mod jobs;
+pub mod live;
 mod migrate;
 pub mod plan;
 pub mod privacy;

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod kpi;
 pub mod privacy;
 pub mod serve;
+pub mod watch;
 pub mod wfm;
 
 /// A use-case error for the terminal: refusals in English from the catalogue (the same text

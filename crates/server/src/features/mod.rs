@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod cockpit;
 pub mod control;
+pub mod live;
 pub mod login;
 pub mod mappings;
 pub mod openapi;

@@ -102,6 +102,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control2.es.toml"),
     "\n",
+    include_str!("../../i18n/live.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -123,6 +125,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/totp.en.toml"),
     "\n",
     include_str!("../../i18n/control2.en.toml"),
+    "\n",
+    include_str!("../../i18n/live.en.toml"),
     "\n",
 );
 
@@ -250,6 +254,11 @@ mod tests {
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
         keys.extend(family("control2.weekday", 1..=7));
+        keys.extend(family(
+            "live.state",
+            rumbo_kpi::live::AgentState::ALL.map(|s| s.as_str()),
+        ));
+        keys.extend(family("live.rag", ["green", "amber", "red", "none"]));
         let kinds = rumbo_kpi::control::Kind::ALL.map(|k| k.as_str());
         keys.extend(family("alarm.kind", kinds));
         keys.extend(family("alarm.what", kinds));
