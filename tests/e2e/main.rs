@@ -9,6 +9,7 @@ mod exactly_once;
 mod formats;
 mod imports;
 mod jobs;
+mod live_browser;
 mod plan_browser;
 mod privacy;
 mod qlog;

@@ -244,7 +244,7 @@ fn sse_event(version: i64, json: &str) -> Bytes {
     Bytes::from(format!("event: board\nid: {version}\ndata: {json}\n\n"))
 }
 
-async fn events(
+pub(crate) async fn events(
     State(state): State<AppState>,
     ctx: Ctx,
     access: ProgrammeAccess<Read>,

@@ -46,6 +46,8 @@ pub fn page_router() -> Router<AppState> {
     Router::new()
         .route("/static/live.js", get(script))
         .route("/programs/{code}/live", get(board_page))
+        // The same stream as the API's, for the page's script (signed in by its session).
+        .route("/programs/{code}/live/events", get(api::events))
         .route("/programs/{code}/live/settings", post(settings_form))
 }
 
@@ -286,7 +288,7 @@ async fn board_page(
         .live_board(&ctx.principal()?, &p.code, rumbo_store_now())
         .await?;
     let tv = flag(&q.tv);
-    let events = format!("/api/v1/programs/{}/live/events", p.code);
+    let events = format!("/programs/{}/live/events", p.code);
     let fragment = format!(
         "/programs/{}/live?fragment=1{}",
         p.code,
