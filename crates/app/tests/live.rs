@@ -470,3 +470,55 @@ async fn a_replayed_ami_script_with_a_reconnect_gives_the_figures_computed_offli
     assert_eq!(board.abandoned[0].number.as_deref(), Some("***** 0004"));
     assert!(!board.abandoned[0].full);
 }
+
+#[tokio::test]
+async fn calls_waiting_over_the_limit_for_a_minute_raise_one_live_alarm() {
+    let store = rumbo_store::testing::fresh_store().await.unwrap();
+    programme(&store, "AMI2").await;
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store.clone(),
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        },
+    );
+    let mut feed = app.live_feed("AMI2", "ami").await.unwrap();
+    let t = jiff::Timestamp::now().as_second() - 120;
+    for i in 0..10 {
+        feed.apply(
+            t,
+            LiveEvent::CallerJoin {
+                queue: "ventas".into(),
+                call: format!("w{i}"),
+                caller: None,
+            },
+        );
+    }
+    assert_eq!(feed.check_breaches(t).await.unwrap(), 0, "not yet a minute");
+    assert_eq!(feed.check_breaches(t + 59).await.unwrap(), 0);
+    assert_eq!(feed.check_breaches(t + 60).await.unwrap(), 1);
+    assert_eq!(
+        feed.check_breaches(t + 90).await.unwrap(),
+        1,
+        "the same alarm again"
+    );
+    let p = app.programme_for_operator("AMI2").await.unwrap();
+    let alarms = store.alarms(p.id, true).await.unwrap();
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(alarms[0].kind, "live_waiting");
+    assert_eq!(alarms[0].subject, "ventas");
+    assert_eq!(alarms[0].observed, 10.0);
+    assert_eq!(alarms[0].period_end, t + 90);
+    // One call answered: under the limit, the watch starts again.
+    feed.apply(
+        t + 91,
+        LiveEvent::AgentConnect {
+            queue: "ventas".into(),
+            agent: "Ana".into(),
+            call: "w0".into(),
+            wait_s: None,
+        },
+    );
+    assert_eq!(feed.check_breaches(t + 200).await.unwrap(), 0);
+}
