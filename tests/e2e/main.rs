@@ -10,6 +10,7 @@ mod exactly_once;
 mod formats;
 mod imports;
 mod jobs;
+mod live_browser;
 mod plan_browser;
 mod planforms_browser;
 mod privacy;

@@ -626,6 +626,12 @@ impl App {
             KIND_IMPORT => self.run_import_job(&job, &fence, progress).await,
             crate::privacy::KIND_PURGE => self.run_purge_job(&fence).await,
             crate::report::distribute::KIND_REPORT => self.run_report_job(&job, &fence).await,
+            crate::live::follow::KIND_FOLLOW => {
+                // A follower runs for as long as the programme names a file: on its own task
+                // with its own heartbeats, so it holds none of the worker's import slots.
+                self.spawn_follow_job(job.clone(), fence.clone());
+                Outcome::Lost
+            }
             _ => Outcome::Fail("error.job.kind"),
         };
         heartbeat.abort();

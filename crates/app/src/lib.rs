@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keys;
 pub mod kpis;
 pub mod lessons;
+pub mod live;
 pub mod mappings;
 pub mod model;
 pub mod notify;

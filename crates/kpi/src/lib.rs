@@ -17,6 +17,7 @@ pub mod fcr;
 pub mod format;
 pub mod fxhash;
 pub mod interval;
+pub mod live;
 pub mod record;
 
 pub use aggregate::{attribution_ts, Agg, AggKey, Aggregator, CallTally, Figures};

@@ -92,6 +92,10 @@ enum Command {
     /// Data protection: rights requests, and finding, exporting or erasing a person.
     #[command(subcommand)]
     Privacy(cmd::privacy::PrivacyCmd),
+    /// Follow the call platform live: `rumbo watch queue-log FILE --program CODE` or
+    /// `rumbo watch ami --host H --user U --secret-file F --program CODE`.
+    #[command(subcommand)]
+    Watch(cmd::watch::WatchCmd),
     /// Developer tools: seeded call generator, KPI benchmark.
     #[command(subcommand)]
     Dev(cmd::dev::DevCmd),
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
         Command::Report(c) => cmd::report::run(&db, &data, c),
         Command::Purge(a) => cmd::privacy::purge(&db, &data, a),
         Command::Privacy(c) => cmd::privacy::run(&db, &data, c),
+        Command::Watch(c) => cmd::watch::run(&db, &data, c),
         Command::Dev(c) => cmd::dev::run(c),
     };
     match result {

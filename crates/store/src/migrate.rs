@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
     (
+        14,
+        "live",
+        include_str!("../migrations/sqlite/0014_live.sql"),
+        include_str!("../migrations/postgres/0014_live.sql"),
+    ),
+    (
         15,
         "reports",
         include_str!("../migrations/sqlite/0015_reports.sql"),

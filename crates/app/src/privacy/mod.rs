@@ -180,6 +180,10 @@ pub struct ProcessingRecord {
     pub retention: String,
     /// What happens to the data when the contract ends (return, deletion).
     pub end_action: String,
+    /// Roles (wire names) that see callers' full numbers on the live board's callback list;
+    /// everyone else sees them masked.
+    #[serde(default)]
+    pub callback_roles: Vec<String>,
 }
 
 impl ProcessingRecord {
@@ -203,6 +207,13 @@ impl ProcessingRecord {
         match ProcessingRole::parse(&self.role) {
             Ok(r) => self.role = r.as_str().to_string(),
             Err(e) => bad.push(e),
+        }
+        self.callback_roles.sort();
+        self.callback_roles.dedup();
+        for r in &self.callback_roles {
+            if rumbo_domain::access::Role::parse(r).is_err() {
+                bad.push(Invalid::new("callback_roles", "error.live.callback_roles"));
+            }
         }
         for v in [
             &self.controller,

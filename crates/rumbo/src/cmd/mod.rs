@@ -9,6 +9,7 @@ pub mod lessons;
 pub mod privacy;
 pub mod report;
 pub mod serve;
+pub mod watch;
 pub mod wfm;
 
 /// A use-case error for the terminal: refusals in English from the catalogue (the same text

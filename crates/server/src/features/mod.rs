@@ -9,6 +9,7 @@ pub mod admin;
 pub mod closeout;
 pub mod cockpit;
 pub mod control;
+pub mod live;
 pub mod login;
 pub mod mappings;
 pub mod openapi;

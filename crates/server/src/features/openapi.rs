@@ -364,6 +364,7 @@ fn extend(paths: &mut Value) {
     cockpit_paths(paths);
     privacy_paths(paths);
     reports_paths(paths);
+    live_paths(paths);
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     paths["/wfm/staffing"] = json!({
         "get": {
@@ -562,7 +563,8 @@ fn privacy_paths(paths: &mut Value) {
             "purpose": s("string"),
             "legal_basis": { "enum": ["consent", "commercial", "legal_obligation", "contract", "legitimate_interest", "legal_claims"] },
             "role": { "enum": ["controller", "processor"] }, "controller": s("string"), "contract_ref": s("string"),
-            "data_classes": s("string"), "recipients": s("string"), "transfers": s("string"), "retention": s("string"), "end_action": s("string")
+            "data_classes": s("string"), "recipients": s("string"), "transfers": s("string"), "retention": s("string"), "end_action": s("string"),
+            "callback_roles": { "type": "array", "items": { "enum": ["admin", "manager", "supervisor", "analyst", "client_viewer"] }, "description": "roles that see callers' full numbers on the live board" }
         }),
     );
     let any = json!({ "type": "object" });
@@ -1075,6 +1077,57 @@ fn closeout_paths(paths: &mut Value) {
             "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }],
             "responses": { "200": ok(json!({ "type": "array", "items": obj() })), "401": problem() }
         }
+/// Live operations: the wallboard's figures, its event stream and the live settings.
+fn live_paths(paths: &mut Value) {
+    let int = json!({ "type": "integer" });
+    let num = json!({ "type": ["number", "null"] });
+    let status = json!({ "type": "object", "properties": {
+        "colour": { "enum": ["green", "amber", "red", "none"] },
+        "word": { "type": "string", "description": "the status in words, in the caller's language" }
+    } });
+    let queue = json!({ "type": "object", "properties": {
+        "queue": { "type": ["string", "null"], "description": "null for the total over every queue" },
+        "waiting": int, "longest_wait_s": int, "waiting_over_limit": { "type": "boolean" },
+        "agents": { "type": "object", "description": "agents per state: available, ringing, on_call, wrap_up, paused, logged_out", "additionalProperties": int },
+        "offered": int, "answered": int, "answered_in_sl": int, "abandoned": int, "exits": int,
+        "service_level": num, "abandon_rate": num, "asa_s": num, "aht_s": num,
+        "service_level_status": status, "abandon_rate_status": status
+    } });
+    let target = json!({ "type": ["object", "null"], "properties": { "target": { "type": "number" }, "tolerance": { "type": "number" }, "higher_is_better": { "type": "boolean" } } });
+    let live = json!({ "type": "object", "properties": {
+        "code": { "type": "string" }, "version": int, "source": { "type": ["string", "null"] },
+        "updated_at": { "type": ["integer", "null"] }, "last_event_at": { "type": ["integer", "null"] }, "now": int,
+        "day": { "type": ["string", "null"], "description": "the programme's local day of the counters" },
+        "time_zone": { "type": "string" }, "sl_threshold_s": int,
+        "service_level_target": target, "abandon_rate_target": target,
+        "queues": { "type": "array", "items": queue }, "total": queue,
+        "agents": { "type": ["array", "null"], "description": "null for roles that do not see agents", "items": { "type": "object", "properties": {
+            "name": { "type": "string" }, "state": { "type": "string" }, "state_word": { "type": "string" }, "pause_reason": { "type": ["string", "null"] },
+            "in_state_s": int, "queues": { "type": "array", "items": { "type": "string" } }, "answered": int, "missed": int, "talk_s": int
+        } } },
+        "abandoned": { "type": "array", "items": { "type": "object", "properties": {
+            "at": int, "queue": { "type": "string" }, "wait_s": int, "number": { "type": ["string", "null"], "description": "masked unless full" }, "full": { "type": "boolean" }
+        } } }
+    } });
+    let settings = json!({ "type": "object", "properties": {
+        "queue_log": { "type": ["string", "null"], "description": "absolute path of the queue_log the servers follow" },
+        "sl_breach_minutes": { "type": "integer", "minimum": 1, "maximum": 240 },
+        "waiting_limit": { "type": "integer", "minimum": 1, "maximum": 10000 }
+    } });
+    paths["/programs/{code}/live"] = json!({
+        "parameters": code_param(),
+        "get": op("The programme's queues now: waiting, longest wait, agents by state, today's offered/answered/abandoned and service level against the targets, agents (supervisors) and the day's abandoned calls", "live", json!({ "200": ok(live.clone()) })),
+    });
+    paths["/programs/{code}/live/events"] = json!({
+        "parameters": code_param(),
+        "get": op("Server-sent events: `board` with the live JSON whenever the live state changes (and every few seconds)", "live", json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": { "type": "string" } } } } })),
+    });
+    let mut put = op("Change the live settings (needs update access); a queue_log path makes the servers follow it", "live", json!({ "200": ok(settings.clone()) }));
+    put["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": settings.clone() } } });
+    paths["/programs/{code}/live/settings"] = json!({
+        "parameters": code_param(),
+        "get": op("The live settings (defaults when never set)", "live", json!({ "200": ok(settings) })),
+        "put": put,
     });
 }
 

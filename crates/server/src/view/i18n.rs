@@ -110,6 +110,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/reports.es.toml"),
     "\n",
+    include_str!("../../i18n/live.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -139,6 +141,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/closeout.en.toml"),
     "\n",
     include_str!("../../i18n/reports.en.toml"),
+    "\n",
+    include_str!("../../i18n/live.en.toml"),
     "\n",
 );
 
@@ -266,6 +270,11 @@ mod tests {
         keys.extend(family("kpi", rumbo_app::plan::INDICATORS.iter()));
         keys.extend(family("control.rag", Rag::ALL));
         keys.extend(family("control2.weekday", 1..=7));
+        keys.extend(family(
+            "live.state",
+            rumbo_kpi::live::AgentState::ALL.map(|s| s.as_str()),
+        ));
+        keys.extend(family("live.rag", ["green", "amber", "red", "none"]));
         let kinds = rumbo_kpi::control::Kind::ALL.map(|k| k.as_str());
         keys.extend(family("alarm.kind", kinds));
         keys.extend(family("alarm.what", kinds));

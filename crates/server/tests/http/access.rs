@@ -393,3 +393,67 @@ async fn alarm_routes_and_the_cockpit_follow_the_access_matrix() {
         assert_eq!(form.status, expect, "{l} evaluate form");
     }
 }
+
+#[tokio::test]
+async fn live_routes_follow_the_access_matrix() {
+    use tower::ServiceExt;
+    for row in matrix() {
+        let (app, who) = setup(&row).await;
+        let l = label(&row);
+        for path in ["/programs/P1/live", "/programs/P1/live/settings"] {
+            let r = app.api(Some(&who), Method::GET, path, None).await;
+            assert_eq!(r.status, row.read, "{l} GET {path}");
+        }
+        // The event stream never ends: only its status is read.
+        let req = axum::http::Request::get("/api/v1/programs/P1/live/events")
+            .header(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {}", who.bearer),
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), row.read, "{l} GET live/events");
+        let req = axum::http::Request::get("/programs/P1/live/events")
+            .header(axum::http::header::COOKIE, &who.cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), row.read, "{l} page live/events");
+        assert_eq!(
+            app.get_page(Some(&who), "/programs/P1/live").await.status,
+            row.read,
+            "{l} wallboard page"
+        );
+        let put = app
+            .api(
+                Some(&who),
+                Method::PUT,
+                "/programs/P1/live/settings",
+                Some(serde_json::json!({ "waiting_limit": 8 })),
+            )
+            .await;
+        assert_eq!(
+            put.status, row.update,
+            "{l} PUT live/settings: {}",
+            put.body
+        );
+        let form = app
+            .post_form(
+                Some(&who),
+                "/programs/P1/live/settings",
+                &[("sl_breach_minutes", "15"), ("waiting_limit", "8")],
+            )
+            .await;
+        let expect = if row.update == OK {
+            StatusCode::SEE_OTHER
+        } else {
+            row.update
+        };
+        assert_eq!(form.status, expect, "{l} settings form");
+    }
+    // Without a session nothing is shown.
+    let app = TestApp::spawn().await;
+    let r = app.api(None, Method::GET, "/programs/P1/live", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

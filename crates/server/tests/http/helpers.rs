@@ -14,6 +14,8 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub store: Store,
+    /// The use cases behind the router (a watcher in a test shares its data folder and keys).
+    pub app: rumbo_app::App,
     pub router: Router,
     pub client_a: i64,
     pub client_b: i64,
@@ -141,6 +143,7 @@ impl TestApp {
             async move { app.run_job_worker(std::future::pending()).await }
         });
         TestApp {
+            app: state.app.clone(),
             router: app(state),
             store,
             client_a: a.id,

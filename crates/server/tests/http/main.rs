@@ -6,6 +6,7 @@ mod cockpit;
 mod control;
 mod control_views;
 mod helpers;
+mod live;
 mod openapi;
 mod plan;
 mod planforms;

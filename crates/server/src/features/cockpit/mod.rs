@@ -162,6 +162,7 @@ pub(crate) fn evidence_href(code: &str, a: &Alarm, tz: &str) -> String {
         "overdue" | "slip" | "milestone_at_risk" => format!("/programs/{code}/plan#work-plan"),
         "budget_overrun" => format!("/programs/{code}/plan#budget"),
         "rejected_share" => format!("/programs/{code}/imports/{}", a.subject),
+        "live_service_level" | "live_waiting" => format!("/programs/{code}/live"),
         "drift" => format!(
             "/programs/{code}/control?by=day&from={}&to={}",
             day(a.period_start),
@@ -344,6 +345,7 @@ fn tabs(ctx: &Ctx, p: &Programme) -> Markup {
             " · " a href={ "/programs/" (p.code) "/control" } { (ctx.t("control.kpis")) }
             " · " a href={ "/programs/" (p.code) "/alarms" } { (ctx.t("alarm.title")) }
             " · " a href={ "/programs/" (p.code) "/actions" } { (ctx.t("action.title")) }
+            " · " a href={ "/programs/" (p.code) "/live" } { (ctx.t("live.title")) }
         }
     }
 }

@@ -995,6 +995,17 @@ async fn record_view(
                 (area("transfers", "privacy.record.transfers", &r.transfers, false))
                 (area("retention", "privacy.record.retention", &r.retention, true))
                 (input(ctx, errors, "end_action", "privacy.record.end_action", "text", &r.end_action, false))
+                fieldset {
+                    legend { (ctx.t("live.record.callback_roles")) }
+                    @for role in rumbo_domain::access::Role::ALL {
+                        label.inline {
+                            input type="checkbox" name="callback_roles" value=(role.as_str()) checked[r.callback_roles.iter().any(|x| x == role.as_str())];
+                            " " (ctx.t(&format!("role.{}", role.as_str())))
+                        }
+                        " "
+                    }
+                    (field_errors(ctx, errors, "callback_roles"))
+                }
                 button type="submit" { (ctx.t("privacy.record.save")) }
             }
         },
@@ -1027,6 +1038,7 @@ async fn save_record(
         transfers: f.get("transfers").to_string(),
         retention: f.get("retention").to_string(),
         end_action: f.get("end_action").to_string(),
+        callback_roles: f.all("callback_roles"),
     };
     match state
         .app
