@@ -75,6 +75,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_import_layout.sql"),
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
+    (
+        13,
+        "raw_codec",
+        include_str!("../migrations/sqlite/0013_raw_codec.sql"),
+        include_str!("../migrations/postgres/0013_raw_codec.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
