@@ -86,25 +86,26 @@ def ceil_exact(x):
     return np.where(np.abs(x - r) <= 1e-9 * np.maximum(np.abs(r), 1.0), r, np.ceil(x))
 
 def staff(calls, aht):
+    # Erlang C from the inverse Erlang B recurrence r(n) = 1 + (n/A) r(n-1), all intervals
+    # at once; an interval leaves the working set when its target is met.
     a = calls * aht / LEN
-    live = a > 0
     need = np.zeros(a.shape)
-    todo = live.copy()
-    r = np.ones(a.shape)
-    inv = np.where(live, 1.0 / np.where(live, a, 1.0), 0.0)
+    idx = np.flatnonzero(a > 0)
+    aa, inv, k = a[idx], LEN / (calls[idx] * aht[idx]), T / aht[idx]
+    r = np.ones(idx.shape)
     n = 0
     with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
-        while todo.any():
+        while idx.size:
             n += 1
             r = 1.0 + n * inv * r
-            ex = n - a
-            pw = np.minimum(n / (r * ex + a), 1.0)
-            sl = 1.0 - pw * np.exp(-ex * T / aht)
-            ok = todo & (ex > 0) & (sl >= SL)
-            need[ok] = n
-            todo &= ~ok
+            ex = n - aa
+            sl = 1.0 - np.minimum(n / (r * ex + aa), 1.0) * np.exp(-ex * k)
+            ok = (ex > 0) & (sl >= SL)
+            need[idx[ok]] = n
+            keep = ~ok
+            idx, aa, inv, k, r = idx[keep], aa[keep], inv[keep], k[keep], r[keep]
     raw = np.maximum(need, ceil_exact(a / OCC))
-    return np.where(live, ceil_exact(raw / (1.0 - SHRINK)), 0.0)
+    return np.where(a > 0, ceil_exact(raw / (1.0 - SHRINK)), 0.0)
 
 times = []
 for _ in range({runs}):
