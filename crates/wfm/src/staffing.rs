@@ -211,6 +211,38 @@ pub struct Requirement {
 
 /// Staffing for one interval.
 pub fn required(load: &Load, policy: &Policy) -> Requirement {
+    required_with(load, policy, &mut StepDecay::default())
+}
+
+/// `exp(−T/AHT)` of the last AHT seen: consecutive intervals often share their AHT, and the
+/// same input gives the same bits, so reusing it changes no result.
+#[derive(Clone, Copy)]
+struct StepDecay {
+    k: f64,
+    value: f64,
+}
+
+impl Default for StepDecay {
+    fn default() -> Self {
+        StepDecay {
+            k: f64::NAN,
+            value: f64::NAN,
+        }
+    }
+}
+
+impl StepDecay {
+    #[inline]
+    fn of(&mut self, k: f64) -> f64 {
+        if k.to_bits() != self.k.to_bits() {
+            self.k = k;
+            self.value = (-k).exp();
+        }
+        self.value
+    }
+}
+
+fn required_with(load: &Load, policy: &Policy, step: &mut StepDecay) -> Requirement {
     if load.is_zero() {
         return Requirement {
             erlangs: 0.0,
@@ -227,7 +259,7 @@ pub fn required(load: &Load, policy: &Policy) -> Requirement {
         };
     }
     match policy.model {
-        Model::ErlangC => required_erlang_c(load, policy),
+        Model::ErlangC => required_erlang_c(load, policy, step),
         Model::ErlangA { patience_s } => required_erlang_a(load, policy, patience_s),
     }
 }
@@ -250,7 +282,11 @@ pub fn required_all(loads: &[Load], policy: &Policy) -> Vec<Requirement> {
 pub fn required_all_on(loads: &[Load], policy: &Policy, threads: usize) -> Vec<Requirement> {
     let chunks: Vec<&[Load]> = loads.chunks(CHUNK).collect();
     if threads <= 1 || chunks.len() < 4 {
-        return loads.iter().map(|l| required(l, policy)).collect();
+        let mut step = StepDecay::default();
+        return loads
+            .iter()
+            .map(|l| required_with(l, policy, &mut step))
+            .collect();
     }
     // (next chunk from the front, end of the chunks not yet claimed from the back)
     let claims = std::sync::Mutex::new((0usize, chunks.len()));
@@ -268,7 +304,12 @@ pub fn required_all_on(loads: &[Load], policy: &Policy, threads: usize) -> Vec<R
             Some(c.1)
         }
     };
-    let staff = |i: usize| chunks[i].iter().map(|l| required(l, policy));
+    let staff = |i: usize| {
+        let mut step = StepDecay::default();
+        chunks[i]
+            .iter()
+            .map(move |l| required_with(l, policy, &mut step))
+    };
     std::thread::scope(|s| {
         let helper = std::thread::Builder::new().spawn_scoped(s, || {
             let mut mine: Vec<Vec<Requirement>> = Vec::new();
@@ -352,7 +393,7 @@ impl Candidate {
     }
 }
 
-fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
+fn required_erlang_c(load: &Load, policy: &Policy, step: &mut StepDecay) -> Requirement {
     let a = load.erlangs();
     let aht = load.aht_s();
     let answer_s = policy.sl_answer_s();
@@ -363,7 +404,7 @@ fn required_erlang_c(load: &Load, policy: &Policy) -> Requirement {
     // (two `exp` per interval instead of one per candidate); a decision within 1e-9 of the
     // target is re-checked with a fresh `exp`, so the answer stays exact.
     let k = answer_s / aht;
-    let step_decay = (-k).exp();
+    let step_decay = step.of(k);
     let mut decay = f64::NAN;
     let mut last_fail: Option<Candidate> = None;
     let mut prev_asa = f64::INFINITY;
