@@ -264,21 +264,22 @@ fn required_with(load: &Load, policy: &Policy, step: &mut StepDecay) -> Requirem
     }
 }
 
-/// Intervals per claim when [`required_all`] shares the work between two threads (starting a
+/// Intervals per claim when [`required_all_on`] shares the work between two threads (starting a
 /// thread costs tens of microseconds, about 300 intervals' work).
 const CHUNK: usize = 1024;
 
-/// Staffing for many intervals (same policy). A long run (a year of 15-minute intervals) is
-/// shared between the calling thread and one helper when the machine has two cores or
-/// more: the caller takes chunks from the front, the helper from the back, until they meet,
-/// so a helper that is slow to start (a busy machine) costs nothing but its start. Each
-/// interval is computed exactly as [`required`] does: the result does not depend on it.
+/// Staffing for many intervals (same policy), on the calling thread. Each interval is
+/// computed exactly as [`required`] does.
+///
+/// [`required_all_on`] shares a long run between two threads; it halves the time on a quiet
+/// machine, but on an oversubscribed one (load average 16 on 2 cores) the caller waited up to
+/// 20 ms for a descheduled helper, ten times the single-threaded time, so it is not the default.
 pub fn required_all(loads: &[Load], policy: &Policy) -> Vec<Requirement> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    required_all_on(loads, policy, cores)
+    required_all_on(loads, policy, 1)
 }
 
-/// [`required_all`] on one thread (`threads` ≤ 1) or two.
+/// [`required_all`] on one thread (`threads` ≤ 1) or two: the caller takes 1,024-interval
+/// chunks from the front and a helper from the back until they meet.
 pub fn required_all_on(loads: &[Load], policy: &Policy, threads: usize) -> Vec<Requirement> {
     let chunks: Vec<&[Load]> = loads.chunks(CHUNK).collect();
     if threads <= 1 || chunks.len() < 4 {
