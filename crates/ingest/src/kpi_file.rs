@@ -270,11 +270,11 @@ mod tests {
     );
 
     fn render(k: &FileKpis, def: &KpiDefinition) -> String {
-        // RFC 4180 line ends, like the reference file (written by Python's csv module).
-        let mut out = format::interval_csv_header(def) + "\r\n";
+        // LF line ends, as `rumbo kpi file` writes them.
+        let mut out = format::interval_csv_header(def) + "\n";
         for ((q, s), a) in k.aggregation.sorted_rows() {
             out += &format::interval_csv_row(q, *s, a, def);
-            out += "\r\n";
+            out += "\n";
         }
         out
     }
@@ -283,7 +283,10 @@ mod tests {
     fn fixture_reproduces_exactly_with_any_number_of_threads() {
         let def = KpiDefinition::standard();
         let b = Bucketer::utc(Granularity::Minutes(15));
-        let expected = std::fs::read_to_string(EXPECTED).unwrap();
+        // The reference keeps Python's CRLF line ends; Rumbo writes LF.
+        let expected = std::fs::read_to_string(EXPECTED)
+            .unwrap()
+            .replace("\r\n", "\n");
         for threads in [1, 2, 3, 7] {
             let k = aggregate_file(Path::new(CALLS), &def, &b, threads).unwrap();
             assert_eq!(k.calls, 3013);

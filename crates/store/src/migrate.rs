@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
     (
+        13,
+        "raw_codec",
+        include_str!("../migrations/sqlite/0013_raw_codec.sql"),
+        include_str!("../migrations/postgres/0013_raw_codec.sql"),
+    ),
+    (
         14,
         "live",
         include_str!("../migrations/sqlite/0014_live.sql"),

@@ -507,7 +507,8 @@ impl Store {
     /// The raw records of a batch, segment by segment in stored order.
     pub async fn raw_parts(&self, data_dir: &Path, batch_id: i64) -> Result<Vec<RawPart>> {
         let rows = sqlx::query(
-            "SELECT s.queue, s.interval_start, s.byte_offset, s.byte_len, s.data, b.data_path
+            "SELECT s.queue, s.interval_start, s.byte_offset, s.byte_len, s.data, b.data_path,
+                    b.raw_codec
              FROM raw_segments s JOIN import_batches b ON b.id = s.batch_id
              WHERE s.batch_id = $1 ORDER BY s.byte_offset",
         )
@@ -541,6 +542,8 @@ impl Store {
                         .to_vec()
                 }
             };
+            let codec: Option<String> = col(r, "raw_codec")?;
+            let bytes = crate::raw::decode(codec.as_deref(), bytes)?;
             out.push(RawPart {
                 queue: col(r, "queue")?,
                 interval_start: col(r, "interval_start")?,
@@ -570,7 +573,15 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let programme_id: i64 = col(&b, "programme_id")?;
         let old_path: Option<String> = col(&b, "data_path")?;
-        let kept: Vec<&RawPart> = parts.iter().filter(|p| !p.bytes.is_empty()).collect();
+        // Kept segments are stored as new batches are: one zstd frame each.
+        let kept: Vec<(&RawPart, i64, Vec<u8>)> = parts
+            .iter()
+            .filter(|p| !p.bytes.is_empty())
+            .map(|p| {
+                let n = p.bytes.iter().filter(|&&c| c == b'\n').count() as i64;
+                Ok((p, n, crate::raw::compress(&p.bytes)?))
+            })
+            .collect::<Result<_>>()?;
         let in_files = self.backend() == Backend::Sqlite;
         // On SQLite the kept records go to a new file first, made durable before the commit
         // points at it; a crash in between leaves an orphan that the import cleanup removes.
@@ -583,8 +594,8 @@ impl Store {
                 rand::random::<u32>()
             ));
             let mut f = std::fs::File::create(data_dir.join(&rel))?;
-            for p in &kept {
-                f.write_all(&p.bytes)?;
+            for (_, _, frame) in &kept {
+                f.write_all(frame)?;
             }
             f.sync_all()?;
             Some(rel.to_string_lossy().into_owned())
@@ -597,9 +608,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let mut offset = 0i64;
-        for p in &kept {
-            let n = p.bytes.iter().filter(|&&c| c == b'\n').count() as i64;
-            let len = p.bytes.len() as i64;
+        for (p, n, frame) in &kept {
+            let len = frame.len() as i64;
             sqlx::query(
                 "INSERT INTO raw_segments (batch_id, programme_id, queue, interval_start, n, byte_offset, byte_len, data)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -608,10 +618,10 @@ impl Store {
             .bind(programme_id)
             .bind(&p.queue)
             .bind(p.interval_start)
-            .bind(n)
+            .bind(*n)
             .bind(offset)
             .bind(len)
-            .bind(if in_files { None } else { Some(p.bytes.clone()) })
+            .bind(if in_files { None } else { Some(frame.clone()) })
             .execute(&mut *tx)
             .await?;
             offset += len;
@@ -623,6 +633,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query("UPDATE import_batches SET raw_codec = $2 WHERE id = $1")
+            .bind(batch_id)
+            .bind(crate::raw::CODEC)
+            .execute(&mut *tx)
+            .await?;
         audit::record(
             &mut tx,
             actor,

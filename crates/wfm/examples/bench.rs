@@ -1,6 +1,8 @@
 //! Benchmark: staffing for a year of 15-minute intervals (35,040 rows, 80/20, max
-//! occupancy 0.90, shrinkage 0.30) single-threaded, and the cost of one Erlang A
-//! evaluation. Run with `cargo run --release -p rumbo-wfm --example bench`.
+//! occupancy 0.90, shrinkage 0.30) on the machine's cores and on one, and the cost of one
+//! Erlang A evaluation. Run with `cargo run --release -p rumbo-wfm --example bench`
+//! (`-- --runs N` for the number of staffing runs, `--write-loads FILE` to write the loads
+//! as `calls,aht_s` for a peer to staff the same year; `scripts/bench-suite.sh` does).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -35,31 +37,67 @@ fn year_of_intervals() -> Vec<Load> {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let runs: usize = arg("--runs").and_then(|v| v.parse().ok()).unwrap_or(15);
     let loads = year_of_intervals();
+    if let Some(path) = arg("--write-loads") {
+        let mut text = String::from("calls,aht_s\n");
+        for l in &loads {
+            text += &format!("{},{}\n", l.arrivals(), l.aht_s());
+        }
+        std::fs::write(&path, text).expect("write the loads");
+    }
     let policy = Policy::service_level(20.0, 0.8, 0.90, 0.30).expect("valid policy");
     let total_erl: f64 = loads.iter().map(Load::erlangs).sum();
     let peak = loads.iter().map(Load::erlangs).fold(0.0, f64::max);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
 
-    // Warm-up, then best of several runs.
-    let mut best = f64::INFINITY;
+    // Warm-up, then the runs, alternating all cores and one core.
+    let mut times = Vec::new();
+    let mut times_one = Vec::new();
     let mut positions = 0u64;
-    for _ in 0..15 {
-        let t0 = Instant::now();
-        let reqs = staffing::required_all(black_box(&loads), &policy);
-        let dt = t0.elapsed().as_secs_f64() * 1e3;
-        positions = reqs.iter().map(|r| u64::from(r.positions)).sum();
-        black_box(&reqs);
-        best = best.min(dt);
+    let _ = staffing::required_all(black_box(&loads), &policy);
+    for _ in 0..runs.max(1) {
+        for (threads, into) in [(cores, &mut times), (1, &mut times_one)] {
+            let t0 = Instant::now();
+            let reqs = staffing::required_all_on(black_box(&loads), &policy, threads);
+            into.push(t0.elapsed().as_secs_f64() * 1e3);
+            positions = reqs.iter().map(|r| u64::from(r.positions)).sum();
+            black_box(&reqs);
+        }
     }
+    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     println!(
-        "staffing: {} intervals (mean {:.1} Erl, peak {:.1} Erl), 80/20, occ 0.90, shrink 0.30: best {:.3} ms ({:.0} ns/interval), {} position-intervals",
+        "staffing: {} intervals (mean {:.1} Erl, peak {:.1} Erl), 80/20, occ 0.90, shrink 0.30: best {:.3} ms, median {:.3} ms on {cores} threads; one thread best {:.3} ms ({:.0} ns/interval); {} position-intervals",
         loads.len(),
         total_erl / loads.len() as f64,
         peak,
-        best,
-        best * 1e6 / loads.len() as f64,
+        best(&times),
+        median(&times),
+        best(&times_one),
+        best(&times_one) * 1e6 / loads.len() as f64,
         positions
     );
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|t| format!("{t:.4}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!("STAFFING_MS {}", list(&times));
+    println!("STAFFING_ONE_THREAD_MS {}", list(&times_one));
+    println!("STAFFING_POSITIONS {positions}");
 
     let cases = [
         (

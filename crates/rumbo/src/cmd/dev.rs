@@ -59,6 +59,9 @@ pub struct BenchArgs {
     /// Interval.
     #[arg(long, default_value = "15m")]
     by: String,
+    /// `bench-import`: import once, without the re-import (the benchmark suite's timing).
+    #[arg(long)]
+    skip_reimport: bool,
 }
 
 pub fn run(cmd: DevCmd) -> anyhow::Result<()> {
@@ -275,6 +278,20 @@ print(time.time() - t)
     Ok(())
 }
 
+/// Bytes of the files under `dir` (0 when it does not exist).
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            _ => e.metadata().map_or(0, |m| m.len()),
+        })
+        .sum()
+}
+
 fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
     use rumbo_app::imports::{ImportRequest, Source};
     use rumbo_app::model::Actor;
@@ -316,7 +333,12 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
         )
         .await
         .map_err(super::app_error)?;
-        for label in ["import", "re-import"] {
+        let labels: &[&str] = if a.skip_reimport {
+            &["import"]
+        } else {
+            &["import", "re-import"]
+        };
+        for &label in labels {
             let t = Instant::now();
             let r = app
                 .import_file(
@@ -343,6 +365,11 @@ fn bench_import(a: BenchArgs) -> anyhow::Result<()> {
             );
         }
         app.close().await;
+        out!(
+            "bytes: raw records {} on disk, database {} (with its WAL)",
+            dir_bytes(&work.join("data")),
+            dir_bytes(&work) - dir_bytes(&work.join("data"))
+        );
         anyhow::Ok(())
     });
     let _ = std::fs::remove_dir_all(&work);
