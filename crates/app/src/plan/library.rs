@@ -14,8 +14,27 @@ use crate::{App, Error, Principal, Result};
 const ADOPTERS: &[Role] = &[Role::Admin, Role::Manager, Role::Supervisor];
 
 impl App {
-    pub async fn practices(&self, _who: &Principal) -> Result<Vec<PlanItem>> {
-        Ok(self.store.plan_items(None, PracticeDoc::KIND).await?)
+    /// The library. The BPO's staff read all of it; a client viewer only the practices drawn
+    /// from their own client's programmes (other clients' practices stay apart).
+    pub async fn practices(&self, who: &Principal) -> Result<Vec<PlanItem>> {
+        let all = self.store.plan_items(None, PracticeDoc::KIND).await?;
+        if who.role != Role::ClientViewer {
+            return Ok(all);
+        }
+        let own: Vec<String> = self
+            .visible_programmes(who)
+            .await?
+            .into_iter()
+            .map(|p| p.programme.code)
+            .collect();
+        Ok(all
+            .into_iter()
+            .filter(|p| {
+                p.data["source_programme"]
+                    .as_str()
+                    .is_some_and(|c| own.iter().any(|o| o.eq_ignore_ascii_case(c)))
+            })
+            .collect())
     }
 
     pub async fn create_practice(&self, who: &Principal, body: PracticeDoc) -> Result<PlanItem> {
@@ -25,8 +44,10 @@ impl App {
     }
 
     /// The adoptions of practice `id`.
-    pub async fn adoptions(&self, _who: &Principal, id: i64) -> Result<Vec<PlanItem>> {
-        self.store.plan_item(None, PracticeDoc::KIND, id).await?;
+    pub async fn adoptions(&self, who: &Principal, id: i64) -> Result<Vec<PlanItem>> {
+        if !self.practices(who).await?.iter().any(|p| p.id == id) {
+            return Err(Error::NotFound);
+        }
         let all = self.store.plan_items(None, AdoptionDoc::KIND).await?;
         Ok(all
             .into_iter()

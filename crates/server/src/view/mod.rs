@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod i18n;
+pub mod paging;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -220,6 +221,23 @@ pub fn fmt_dec(lang: Lang, v: f64, digits: usize) -> String {
         Lang::Es => s.replace('.', ","),
         Lang::En => s,
     }
+}
+
+/// A whole number with the language's thousands separator: `12.345` / `12,345`.
+pub fn fmt_int(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = if lang == Lang::Es { '.' } else { ',' };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// An amount given as plain decimal text (`-1234567.5`) in pesos with the language's grouping:

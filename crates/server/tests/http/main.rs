@@ -9,6 +9,8 @@ mod openapi;
 mod plan;
 mod privacy;
 mod qlog;
+mod roles;
+mod routes;
 mod safety;
 mod security;
 mod texts;

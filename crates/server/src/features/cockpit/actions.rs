@@ -209,7 +209,11 @@ async fn new_page(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     let p = &access.programme;
-    let people = state.app.people(&ctx.principal()?).await?;
+    // The directory of people is the managers'; a supervisor picks no assignee here.
+    let people = match state.app.people(&ctx.principal()?).await {
+        Err(rumbo_app::Error::Forbidden) => Vec::new(),
+        other => other?,
+    };
     let body = html! {
         (tabs(&ctx, &p.code))
         form method="post" action={ "/programs/" (p.code) "/actions" } {
