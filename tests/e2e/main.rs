@@ -9,6 +9,7 @@ mod exactly_once;
 mod formats;
 mod imports;
 mod jobs;
+mod phone_browser;
 mod plan_browser;
 mod privacy;
 mod qlog;

@@ -23,6 +23,8 @@ pub struct ViewCx {
     pub csrf: String,
     /// The logged-in person's display name and role.
     pub who: Option<(String, Role)>,
+    /// The page's own path and query (GET requests only): the language switch returns here.
+    pub path: String,
 }
 
 impl ViewCx {
@@ -105,9 +107,14 @@ pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Mark
                             }
                         }
                     }
+                    details.menu {
+                    summary { (ctx.t("roles.menu")) }
                     div.session {
                         form.inline method="post" action="/lang" {
                             input type="hidden" name="_csrf" value=(ctx.csrf);
+                            @if !ctx.path.is_empty() {
+                                input type="hidden" name="back" value=(ctx.path);
+                            }
                             label for="lang-select" { (ctx.t("layout.language")) }
                             select id="lang-select" name="lang" {
                                 option value="es" selected[ctx.lang.code() == "es"] { "Español" }
@@ -122,6 +129,7 @@ pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Mark
                                 button type="submit" { (ctx.t("layout.logout")) }
                             }
                         }
+                    }
                     }
                 }
                 main id="main" tabindex="-1" {
