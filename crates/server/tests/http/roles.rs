@@ -207,3 +207,29 @@ async fn the_history_is_paged() {
     assert!(second.contains("?page=1#history"));
     assert!(!second.contains("?page=3#history"));
 }
+
+#[tokio::test]
+async fn the_staffing_calculator_explains_its_answer_and_marks_the_chosen_row() {
+    let app = TestApp::spawn().await;
+    let m = app.user("jefa@x.cl", "manager", None).await;
+    let page = app
+        .get_page(
+            Some(&m),
+            "/planning/staffing?calls=250&interval_s=1800&aht_s=240&sl=80&target_s=20&max_occupancy=100&shrinkage=0&model=erlang_c",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    // "N agentes dan x % < 80,0 %, así que N+1", with the chosen row marked.
+    let i = body.find("agentes dan").expect("an explanation");
+    let sentence: String = body[i - 4..].chars().take(120).collect();
+    assert!(
+        sentence.contains("&lt; 80,0 %") && sentence.contains("así que"),
+        "{sentence}"
+    );
+    assert_eq!(
+        body.matches("class=\"chosen\"").count(),
+        1,
+        "one chosen row"
+    );
+}
