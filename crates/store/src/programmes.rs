@@ -41,7 +41,11 @@ pub struct ProgrammeFor {
     pub member: bool,
 }
 
-const SELECT: &str = "SELECT p.*, c.name AS client_name, pr.name AS product_name,
+// Columns named one by one, never `p.*`: a pooled SQLite connection that prepared `p.*`
+// against the schema before a migration added columns would read rows wider than it expects.
+const SELECT: &str = "SELECT p.id, p.code, p.name, p.client_id, p.product_id, p.channels,
+    p.start_date, p.end_date, p.status, p.time_zone, p.description, p.created_at, p.updated_at,
+    p.owner_id, p.archived_at, c.name AS client_name, pr.name AS product_name,
     CAST(CASE WHEN EXISTS (SELECT 1 FROM programme_members m WHERE m.programme_id = p.id AND m.user_id = $1) THEN 1 ELSE 0 END AS BIGINT) AS member
     FROM programmes p JOIN clients c ON c.id = p.client_id LEFT JOIN products pr ON pr.id = p.product_id";
 
