@@ -50,6 +50,7 @@ try {
   });
 
   await step('switching to English translates the interface', async () => {
+    await page.locator('details.menu > summary').click();
     await page.getByLabel('Idioma').selectOption('en');
     await page.getByRole('button', { name: 'Cambiar' }).click();
     await page.getByRole('heading', { name: 'Programmes' }).waitFor();
@@ -149,8 +150,14 @@ try {
   });
 
   await step('switching back to Spanish persists for the user', async () => {
+    const here = new URL(page.url()).pathname;
+    await page.locator('details.menu > summary').click();
     await page.getByLabel('Language').selectOption('es');
     await page.getByRole('button', { name: 'Change' }).click();
+    // The switch returns to the same page, now in Spanish.
+    await page.waitForFunction(() => document.documentElement.lang === 'es-CL');
+    assert.equal(new URL(page.url()).pathname, here);
+    await page.goto(base + '/programs');
     await page.getByRole('heading', { name: 'Programas' }).waitFor();
   });
 
@@ -165,6 +172,7 @@ try {
   });
 
   await step('logging out returns to the login page', async () => {
+    await page.locator('details.menu > summary').click();
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
     await page.waitForURL(/\/login$/);
   });

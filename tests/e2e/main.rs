@@ -11,6 +11,7 @@ mod formats;
 mod imports;
 mod jobs;
 mod live_browser;
+mod phone_browser;
 mod plan_browser;
 mod planforms_browser;
 mod privacy;

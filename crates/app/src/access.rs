@@ -47,6 +47,7 @@ impl Principal {
         Relation {
             member: p.member,
             same_client: self.client_id.is_some_and(|c| c == p.programme.client_id),
+            owner: p.programme.owner_id == Some(self.user_id),
         }
     }
 }
@@ -81,6 +82,12 @@ impl App {
             Decision::Forbidden => Err(Error::Forbidden),
             Decision::NotFound => Err(Error::NotFound),
         }
+    }
+
+    /// May `who` do `action` on `p` (a programme already loaded for them)? For pages that show
+    /// or hide a form; the use case itself checks again.
+    pub fn may(&self, who: &Principal, action: Action, p: &ProgrammeFor) -> bool {
+        decide(who.role, action, Some(who.relation(p))) == Decision::Allow
     }
 
     /// The programmes `who` may see.

@@ -43,7 +43,7 @@ impl App {
     /// programme); see the module documentation. Returns the deleted batch.
     pub async fn delete_import_batch(&self, who: &Principal, code: &str, id: i64) -> Result<Batch> {
         let p = self
-            .programme_for(who, code, Action::Update)
+            .programme_for(who, code, Action::Operate)
             .await?
             .programme;
         self.delete_batch_of(&p, id, &who.actor()).await

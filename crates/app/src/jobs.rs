@@ -359,7 +359,7 @@ impl App {
         file_name: &str,
     ) -> Result<PreparedImport> {
         let p = self
-            .programme_for(who, code, Action::Update)
+            .programme_for(who, code, Action::Operate)
             .await?
             .programme;
         let src = parse_source(source)?;
@@ -1153,9 +1153,10 @@ this line is garbage
                     .map(|_| ())
             }
         };
+        // An analyst off the programme's team does not even see it.
         assert!(matches!(
             check(analyst, "calls", "").await,
-            Err(Error::Forbidden)
+            Err(Error::NotFound)
         ));
         let invalid_key = |r: Result<()>| match r {
             Err(Error::Invalid(i)) => i.0[0].key,

@@ -9,6 +9,16 @@ use crate::access::{MANAGERS, STAFF};
 use crate::accounts::looks_like_email;
 use crate::model::{AuditEntry, Client, Person, Product, Programme};
 use crate::{App, Error, Principal, Result};
+use rumbo_store::Actor;
+
+/// How long an archived programme can be restored before the daily purge deletes it.
+pub const ARCHIVE_DAYS: i64 = 30;
+
+/// Whole days an archived programme can still be restored (0: the purge will delete it).
+pub fn archive_days_left(p: &Programme) -> i64 {
+    let since = rumbo_store::now() - p.archived_at.unwrap_or(0);
+    (ARCHIVE_DAYS - since / 86_400).max(0)
+}
 
 /// A team member: user id, e-mail, name, role.
 pub type Member = (i64, String, String, rumbo_domain::access::Role);
@@ -43,13 +53,76 @@ impl App {
             .await?)
     }
 
-    /// Deletes a programme with everything in it, including the files that hold its records
-    /// (raw batch files, the spool, uploads waiting in its jobs): nothing is left behind.
-    pub async fn delete_programme(&self, who: &Principal, code: &str) -> Result<()> {
+    /// Deletes a programme. One that holds data (imports, plan items) is archived instead, and
+    /// only when `confirm` repeats its code: an admin can restore it for
+    /// [`ARCHIVE_DAYS`] days, then the daily purge deletes it. An empty one is deleted at once.
+    /// Answers whether it was archived.
+    pub async fn delete_programme(
+        &self,
+        who: &Principal,
+        code: &str,
+        confirm: Option<&str>,
+    ) -> Result<bool> {
         let current = self
             .programme_for(who, code, Action::Delete)
             .await?
             .programme;
+        if self.store.programme_holds_data(current.id).await? {
+            let typed = confirm.unwrap_or("").trim();
+            if !typed.eq_ignore_ascii_case(&current.code) {
+                return Err(Error::invalid("confirm", "error.roles.confirm_code"));
+            }
+            self.store
+                .archive_programme(&who.actor(), current.id)
+                .await?;
+            return Ok(true);
+        }
+        self.erase_programme(&who.actor(), &current).await?;
+        Ok(false)
+    }
+
+    /// Programmes in the archive (admins).
+    pub async fn archived_programmes(&self, who: &Principal) -> Result<Vec<Programme>> {
+        who.require_role(crate::access::ADMINS)?;
+        Ok(self.store.archived_programmes().await?)
+    }
+
+    /// Takes an archived programme back (admins, within [`ARCHIVE_DAYS`] days).
+    pub async fn restore_programme(&self, who: &Principal, code: &str) -> Result<Programme> {
+        who.require_role(crate::access::ADMINS)?;
+        let p = self
+            .store
+            .archived_programmes()
+            .await?
+            .into_iter()
+            .find(|p| p.code.eq_ignore_ascii_case(code.trim()))
+            .ok_or(Error::NotFound)?;
+        if p.archived_at
+            .is_some_and(|t| t < rumbo_store::now() - ARCHIVE_DAYS * 86_400)
+        {
+            return Err(Error::invalid("code", "error.roles.archive_expired"));
+        }
+        self.store.restore_programme(&who.actor(), p.id).await?;
+        Ok(self.store.programme_by_id(p.id).await?)
+    }
+
+    /// Deletes programmes archived more than [`ARCHIVE_DAYS`] days before `now` (the daily
+    /// purge job); answers how many.
+    pub async fn purge_archived_programmes(&self, actor: &Actor, now: i64) -> Result<usize> {
+        let cutoff = now - ARCHIVE_DAYS * 86_400;
+        let mut n = 0;
+        for p in self.store.archived_programmes().await? {
+            if p.archived_at.is_some_and(|t| t < cutoff) {
+                self.erase_programme(actor, &p).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Deletes a programme with everything in it, including the files that hold its records
+    /// (raw batch files, the spool, uploads waiting in its jobs): nothing is left behind.
+    async fn erase_programme(&self, actor: &Actor, current: &Programme) -> Result<()> {
         let batch_files: Vec<String> = self
             .store
             .import_batches(current.id)
@@ -58,9 +131,7 @@ impl App {
             .filter_map(|b| b.data_path)
             .collect();
         let uploads = self.store.programme_job_files(current.id).await?;
-        self.store
-            .delete_programme(&who.actor(), current.id)
-            .await?;
+        self.store.delete_programme(actor, current.id).await?;
         for id in uploads {
             if let Err(e) = self.store.delete_job_file(id).await {
                 tracing::warn!(file = id, error = %e, "could not delete an upload of a deleted programme");
@@ -121,11 +192,17 @@ impl App {
         Ok(self.store.add_member(&who.actor(), p.id, user_id).await?)
     }
 
+    /// Takes a user off a programme's team; nobody but an admin removes the owner.
     pub async fn remove_member(&self, who: &Principal, code: &str, user_id: i64) -> Result<()> {
-        let p = self
-            .programme_for(who, code, Action::Update)
-            .await?
-            .programme;
+        let pf = self.programme_for(who, code, Action::Update).await?;
+        let p = pf.programme.clone();
+        let target_is_owner = p.owner_id == Some(user_id);
+        match rumbo_domain::access::may_remove_member(who.role, who.relation(&pf), target_is_owner)
+        {
+            rumbo_domain::access::Decision::Allow => {}
+            rumbo_domain::access::Decision::Forbidden => return Err(Error::Forbidden),
+            rumbo_domain::access::Decision::NotFound => return Err(Error::NotFound),
+        }
         Ok(self
             .store
             .remove_member(&who.actor(), p.id, user_id)

@@ -328,7 +328,17 @@ async fn a_deleted_programme_leaves_no_files_behind() {
         role: Role::Admin,
         client_id: None,
     };
-    app.delete_programme(&who, &code).await.unwrap();
+    // A programme with data is archived first (restorable), then purged after 30 days.
+    assert!(app
+        .delete_programme(&who, &code, Some(&code))
+        .await
+        .unwrap());
+    let later = rumbo_store::now() + 31 * 86_400;
+    let purged = app
+        .purge_archived_programmes(&rumbo_store::Actor::system("test"), later)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
     let left = copy_without_key("", data.path());
     assert!(
         left.trim().is_empty(),

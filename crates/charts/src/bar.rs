@@ -2,7 +2,7 @@
 //! (so negative values such as budget variance hang below the axis).
 
 use crate::line::{draw_frame_text, draw_legend, draw_y_axis, layout, Layout};
-use crate::svg::{finite, num, Frame, Svg, Target, PALETTE};
+use crate::svg::{finite, label_step, num, Frame, Svg, Target, PALETTE, TICK_CHAR_PX};
 
 /// One named series with a value per category (missing values are not drawn).
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +48,16 @@ pub fn bar_chart(c: &BarChart) -> String {
     let n_series = c.series.len().max(1) as f64;
     let bar_w = group_w * 0.8 / n_series;
     svg.open("g", &[("class", "x-axis")]);
-    for (i, cat) in c.categories.iter().enumerate() {
+    // Long series show every k-th category so labels never overlap (each bar's title keeps
+    // its category).
+    let longest = c
+        .categories
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0);
+    let step = label_step(c.categories.len(), group_w, longest, TICK_CHAR_PX);
+    for (i, cat) in c.categories.iter().enumerate().step_by(step) {
         let cx = left + group_w * (i as f64 + 0.5);
         svg.text(cx, bottom + 16.0, "middle", "tick", cat);
     }
@@ -101,4 +110,37 @@ pub fn bar_chart(c: &BarChart) -> String {
     }
     draw_legend(&mut svg, &l, &legend);
     svg.finish()
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_bar_series_labels_every_kth_category_and_keeps_every_bar() {
+        let categories: Vec<String> = (1..=60).map(|d| format!("{d:02}-04-2026")).collect();
+        let chart = BarChart {
+            frame: Frame {
+                width: 640,
+                height: 300,
+                title: "t".into(),
+                description: String::new(),
+                x_label: String::new(),
+                y_label: String::new(),
+                decimal_separator: ',',
+                thousands_separator: Some('.'),
+            },
+            categories,
+            series: vec![BarSeries {
+                name: "s".into(),
+                values: (1..=60).map(f64::from).collect(),
+            }],
+            target: None,
+            value_labels: false,
+        };
+        let svg = bar_chart(&chart);
+        let ticks = svg.matches("class=\"tick\"").count();
+        assert!(ticks < 60 && ticks > 5, "{ticks} labels");
+        assert_eq!(svg.matches("class=\"bar-rect\"").count(), 60);
+    }
 }

@@ -3,7 +3,9 @@
 //! Used for "service level vs agents" curves and for a KPI per interval against its target.
 //! Points with a non-finite value break the line instead of drawing to zero.
 
-use crate::svg::{finite, num, ticks, Frame, Scale, Svg, Target, PALETTE};
+use crate::svg::{
+    finite, label_step, num, ticks, Frame, Scale, Svg, Target, PALETTE, TICK_CHAR_PX,
+};
 
 /// One named series of (x, y) points, drawn in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,7 +232,20 @@ fn draw_x_axis(svg: &mut Svg, c: &LineChart, l: &Layout, lo: f64, hi: f64) -> Sc
         to_px: right,
     };
     svg.open("g", &[("class", "x-axis")]);
-    for (v, label) in labelled.iter().filter(|(v, _)| v.is_finite()) {
+    // Ticks closer than their labels are wide are thinned to every k-th one.
+    let shown: Vec<&(f64, String)> = labelled.iter().filter(|(v, _)| v.is_finite()).collect();
+    let slot = if shown.len() > 1 {
+        (right - left) / (shown.len() - 1) as f64
+    } else {
+        right - left
+    };
+    let longest = shown
+        .iter()
+        .map(|(_, l)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let step = label_step(shown.len(), slot, longest, TICK_CHAR_PX);
+    for (v, label) in shown.into_iter().step_by(step) {
         let px = scale.px(*v);
         svg.line((px, bottom), (px, bottom + 4.0), "tick-mark", "#333333");
         svg.text(px, bottom + 16.0, "middle", "tick", label);

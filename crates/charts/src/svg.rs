@@ -285,6 +285,25 @@ fn nice(x: f64, round: bool) -> f64 {
 
 /// Round tick values covering `[min, max]`, about `count` of them; the first and last ticks are
 /// the axis ends.
+/// Axis labels that would overlap are thinned: the smallest step `k` (show every `k`-th label)
+/// such that labels `slot_px` apart, each up to `longest_chars` characters of about
+/// `char_px` pixels, keep a gap between them. 1 when they all fit.
+pub fn label_step(count: usize, slot_px: f64, longest_chars: usize, char_px: f64) -> usize {
+    if count <= 1 || slot_px.is_nan() || slot_px <= 0.0 {
+        return 1;
+    }
+    let need = longest_chars as f64 * char_px + 8.0;
+    let step = (need / slot_px).ceil();
+    if step.is_finite() && step >= 1.0 {
+        (step as usize).min(count)
+    } else {
+        1
+    }
+}
+
+/// Approximate width of one character of a tick label (11 px sans-serif), in SVG pixels.
+pub const TICK_CHAR_PX: f64 = 6.5;
+
 pub fn ticks(min: f64, max: f64, count: u32) -> Vec<f64> {
     let (mut lo, mut hi) = if min.is_finite() && max.is_finite() {
         (min.min(max), min.max(max))
@@ -310,6 +329,16 @@ pub fn finite(values: impl IntoIterator<Item = f64>) -> impl Iterator<Item = f64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_series_show_every_kth_label_so_none_overlap() {
+        // 30 daily labels ("15-04") on 600 px: 20 px each, a label needs ~40 px.
+        assert_eq!(label_step(30, 20.0, 5, TICK_CHAR_PX), 3);
+        // Few labels with room: all of them.
+        assert_eq!(label_step(7, 100.0, 5, TICK_CHAR_PX), 1);
+        assert_eq!(label_step(0, 0.0, 5, TICK_CHAR_PX), 1);
+        assert!(label_step(1000, 0.5, 10, TICK_CHAR_PX) <= 1000);
+    }
 
     #[test]
     fn escape_neutralises_markup_and_quotes() {

@@ -21,10 +21,31 @@ crate::string_enum! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     List,
+    /// Reading what the client may see too: the programme, KPIs against targets, milestones,
+    /// reports shared with the client.
     Read,
+    /// Reading what stays inside the BPO: budget, costs, risk register, staff e-mails, the
+    /// technical audit log, imports and their data-quality reports.
+    ReadInternal,
     Create,
+    /// Changing the plan, the team or the programme itself.
     Update,
+    /// The analyst's work: importing data, maintaining forecasts, staffing and schedules.
+    Operate,
     Delete,
+}
+
+impl Action {
+    /// Every action, for tables and tests.
+    pub const ALL: [Action; 7] = [
+        Action::List,
+        Action::Read,
+        Action::ReadInternal,
+        Action::Create,
+        Action::Update,
+        Action::Operate,
+        Action::Delete,
+    ];
 }
 
 /// How the user relates to one programme.
@@ -34,6 +55,8 @@ pub struct Relation {
     pub member: bool,
     /// The programme belongs to the client the user (a client viewer) represents.
     pub same_client: bool,
+    /// The user is the programme's owner (its manager).
+    pub owner: bool,
 }
 
 /// The outcome of an access check.
@@ -47,9 +70,38 @@ pub enum Decision {
 /// May `role` see a programme it has `rel` to?
 pub fn can_see(role: Role, rel: Relation) -> bool {
     match role {
-        Role::Admin | Role::Manager | Role::Analyst => true,
-        Role::Supervisor => rel.member,
+        Role::Admin | Role::Manager => true,
+        Role::Supervisor | Role::Analyst => rel.member || rel.owner,
         Role::ClientViewer => rel.same_client,
+    }
+}
+
+/// Plan kinds that stay inside the BPO (budget, costs, risk register, staff and their
+/// e-mails, internal meetings): a client viewer never reads them.
+pub const INTERNAL_PLAN_KINDS: &[&str] = &[
+    "risk",
+    "cost_rate",
+    "budget_line",
+    "budget_amount",
+    "rate",
+    "supply",
+    "contacts",
+    "assignment",
+    "meeting",
+    "decision",
+];
+
+/// Whether plan items of `kind` stay inside the BPO.
+pub fn plan_kind_is_internal(kind: &str) -> bool {
+    INTERNAL_PLAN_KINDS.contains(&kind)
+}
+
+/// May `role` (with `rel` to the programme) take `target_is_owner`'s member off its team?
+/// Nobody but an admin removes the owner; otherwise whoever may update the programme may.
+pub fn may_remove_member(role: Role, rel: Relation, target_is_owner: bool) -> Decision {
+    match decide(role, Action::Update, Some(rel)) {
+        Decision::Allow if target_is_owner && role != Role::Admin => Decision::Forbidden,
+        d => d,
     }
 }
 
@@ -71,16 +123,23 @@ pub fn decide(role: Role, action: Action, rel: Option<Relation>) -> Decision {
             if !can_see(role, rel) {
                 return Decision::NotFound;
             }
+            let on_team = rel.member || rel.owner;
             match action {
                 Action::Read | Action::List => Decision::Allow,
+                Action::ReadInternal => allow(role != Role::ClientViewer),
                 Action::Update => allow(match role {
                     Role::Admin => true,
-                    Role::Manager | Role::Supervisor => rel.member,
+                    Role::Manager | Role::Supervisor => on_team,
                     Role::Analyst | Role::ClientViewer => false,
+                }),
+                Action::Operate => allow(match role {
+                    Role::Admin => true,
+                    Role::Manager | Role::Supervisor | Role::Analyst => on_team,
+                    Role::ClientViewer => false,
                 }),
                 Action::Delete => allow(match role {
                     Role::Admin => true,
-                    Role::Manager => rel.member,
+                    Role::Manager => rel.owner,
                     _ => false,
                 }),
                 Action::Create => unreachable!("handled above"),
@@ -95,10 +154,7 @@ mod tests {
 
     #[test]
     fn client_viewers_never_learn_that_other_clients_programmes_exist() {
-        let other = Relation {
-            member: false,
-            same_client: false,
-        };
+        let other = Relation::default();
         for a in [Action::Read, Action::Update, Action::Delete] {
             assert_eq!(
                 decide(Role::ClientViewer, a, Some(other)),
@@ -110,8 +166,8 @@ mod tests {
     #[test]
     fn client_viewers_read_their_own_client_but_never_write() {
         let own = Relation {
-            member: false,
             same_client: true,
+            ..Relation::default()
         };
         assert_eq!(
             decide(Role::ClientViewer, Action::Read, Some(own)),
@@ -131,7 +187,7 @@ mod tests {
     fn supervisors_edit_only_their_programmes() {
         let mine = Relation {
             member: true,
-            same_client: false,
+            ..Relation::default()
         };
         let other = Relation::default();
         assert_eq!(
@@ -149,17 +205,80 @@ mod tests {
     }
 
     #[test]
-    fn analysts_read_everything_and_change_nothing() {
-        let rel = Relation {
+    fn analysts_work_on_their_programmes_only_and_never_change_the_plan() {
+        let mine = Relation {
             member: true,
-            same_client: true,
+            ..Relation::default()
         };
         assert_eq!(
-            decide(Role::Analyst, Action::Read, Some(rel)),
+            decide(Role::Analyst, Action::Operate, Some(mine)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(Role::Analyst, Action::ReadInternal, Some(mine)),
             Decision::Allow
         );
         for a in [Action::Update, Action::Delete] {
-            assert_eq!(decide(Role::Analyst, a, Some(rel)), Decision::Forbidden);
+            assert_eq!(decide(Role::Analyst, a, Some(mine)), Decision::Forbidden);
         }
+        for a in [Action::Read, Action::Operate] {
+            assert_eq!(
+                decide(Role::Analyst, a, Some(Relation::default())),
+                Decision::NotFound
+            );
+        }
+    }
+
+    #[test]
+    fn client_viewers_never_read_the_bpos_internals() {
+        let own = Relation {
+            same_client: true,
+            ..Relation::default()
+        };
+        assert_eq!(
+            decide(Role::ClientViewer, Action::ReadInternal, Some(own)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(Role::ClientViewer, Action::Operate, Some(own)),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn only_the_owner_or_an_admin_deletes_and_nobody_else_removes_the_owner() {
+        let member = Relation {
+            member: true,
+            ..Relation::default()
+        };
+        let owner = Relation {
+            member: true,
+            owner: true,
+            ..Relation::default()
+        };
+        assert_eq!(
+            decide(Role::Manager, Action::Delete, Some(member)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(Role::Manager, Action::Delete, Some(owner)),
+            Decision::Allow
+        );
+        assert_eq!(
+            may_remove_member(Role::Supervisor, member, true),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            may_remove_member(Role::Manager, owner, true),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            may_remove_member(Role::Supervisor, member, false),
+            Decision::Allow
+        );
+        assert_eq!(
+            may_remove_member(Role::Admin, Relation::default(), true),
+            Decision::Allow
+        );
     }
 }

@@ -99,6 +99,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_closeout_lessons.sql"),
         include_str!("../migrations/postgres/0016_closeout_lessons.sql"),
     ),
+    (
+        18,
+        "roles",
+        include_str!("../migrations/sqlite/0018_roles.sql"),
+        include_str!("../migrations/postgres/0018_roles.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

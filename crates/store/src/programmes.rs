@@ -28,6 +28,10 @@ pub struct Programme {
     pub description: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The programme's owner (its manager), if any.
+    pub owner_id: Option<i64>,
+    /// When it was deleted into the archive (restorable for a while, then purged).
+    pub archived_at: Option<i64>,
 }
 
 /// A programme seen by one user: whether they are on its team.
@@ -37,7 +41,11 @@ pub struct ProgrammeFor {
     pub member: bool,
 }
 
-const SELECT: &str = "SELECT p.*, c.name AS client_name, pr.name AS product_name,
+// Columns named one by one, never `p.*`: a pooled SQLite connection that prepared `p.*`
+// against the schema before a migration added columns would read rows wider than it expects.
+const SELECT: &str = "SELECT p.id, p.code, p.name, p.client_id, p.product_id, p.channels,
+    p.start_date, p.end_date, p.status, p.time_zone, p.description, p.created_at, p.updated_at,
+    p.owner_id, p.archived_at, c.name AS client_name, pr.name AS product_name,
     CAST(CASE WHEN EXISTS (SELECT 1 FROM programme_members m WHERE m.programme_id = p.id AND m.user_id = $1) THEN 1 ELSE 0 END AS BIGINT) AS member
     FROM programmes p JOIN clients c ON c.id = p.client_id LEFT JOIN products pr ON pr.id = p.product_id";
 
@@ -66,6 +74,8 @@ fn row(r: &AnyRow) -> Result<ProgrammeFor> {
             description: col(r, "description")?,
             created_at: col(r, "created_at")?,
             updated_at: col(r, "updated_at")?,
+            owner_id: col(r, "owner_id")?,
+            archived_at: col(r, "archived_at")?,
         },
     })
 }
@@ -101,20 +111,24 @@ async fn check_refs(tx: &mut Transaction<'_, Any>, p: &NewProgramme) -> Result<(
 impl Store {
     /// Every programme, each flagged with whether `user_id` is a member; ordered by code.
     pub async fn programmes_for(&self, user_id: Option<i64>) -> Result<Vec<ProgrammeFor>> {
-        let rows = sqlx::query(&format!("{SELECT} ORDER BY p.code"))
-            .bind(user_id.unwrap_or(-1))
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE p.archived_at IS NULL ORDER BY p.code"
+        ))
+        .bind(user_id.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(row).collect()
     }
 
     pub async fn programme_for(&self, code: &str, user_id: Option<i64>) -> Result<ProgrammeFor> {
-        let r = sqlx::query(&format!("{SELECT} WHERE p.code = $2"))
-            .bind(user_id.unwrap_or(-1))
-            .bind(code.trim().to_ascii_uppercase())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(&format!(
+            "{SELECT} WHERE p.code = $2 AND p.archived_at IS NULL"
+        ))
+        .bind(user_id.unwrap_or(-1))
+        .bind(code.trim().to_ascii_uppercase())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         row(&r)
     }
 
@@ -163,6 +177,16 @@ impl Store {
                 .bind(uid)
                 .execute(&mut *tx)
                 .await?;
+            // The creator owns the programme if they are a manager (an admin creating it for
+            // someone leaves it without an owner until one is named).
+            sqlx::query(
+                "UPDATE programmes SET owner_id = $2 WHERE id = $1
+                 AND EXISTS (SELECT 1 FROM users WHERE id = $2 AND role = 'manager')",
+            )
+            .bind(id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
         }
         let after = fetch_in_tx(&mut tx, id).await?;
         audit_programme(&mut tx, actor, "create", None, Some(&after)).await?;
@@ -213,6 +237,59 @@ impl Store {
         audit_programme(&mut tx, actor, "delete", Some(&before), None).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether a programme holds data worth keeping: imports or plan items.
+    pub async fn programme_holds_data(&self, id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST((SELECT COUNT(*) FROM import_batches WHERE programme_id = $1)
+                      + (SELECT COUNT(*) FROM plan_items WHERE programme_id = $1) AS BIGINT)",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Moves a programme into the archive (`archived_at` = now): it disappears from every list
+    /// and page until restored.
+    pub async fn archive_programme(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.set_archived(actor, id, Some(now()), "archive").await
+    }
+
+    /// Takes a programme out of the archive.
+    pub async fn restore_programme(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.set_archived(actor, id, None, "restore").await
+    }
+
+    async fn set_archived(
+        &self,
+        actor: &Actor,
+        id: i64,
+        at: Option<i64>,
+        action: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let before = fetch_in_tx(&mut tx, id).await?;
+        sqlx::query("UPDATE programmes SET archived_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        audit_programme(&mut tx, actor, action, Some(&before), Some(&before)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The archived programmes, most recently archived first.
+    pub async fn archived_programmes(&self) -> Result<Vec<Programme>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE p.archived_at IS NOT NULL ORDER BY p.archived_at DESC, p.code"
+        ))
+        .bind(-1i64)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| row(r).map(|p| p.programme)).collect()
     }
 
     pub async fn add_member(&self, actor: &Actor, programme_id: i64, user_id: i64) -> Result<()> {

@@ -85,8 +85,14 @@ async fn fixture() -> Fixture {
         ..Default::default()
     })
     .unwrap();
-    app.store
+    let created = app
+        .store
         .create_programme(&manager.actor(), &p)
+        .await
+        .unwrap();
+    // The analyst works on this programme's team (reads it, never changes its plan or alarms).
+    app.store
+        .add_member(&sys, created.id, analyst.user_id)
         .await
         .unwrap();
     Fixture {
@@ -812,7 +818,11 @@ async fn new_alarms_are_mailed_to_the_programme_team_once_and_known_ones_are_not
         .await
         .expect("a mail within 10 s")
         .unwrap();
-    assert_eq!(to, vec!["jefa@x.cl".to_string()], "the programme's team");
+    assert_eq!(
+        to,
+        vec!["analista@x.cl".to_string(), "jefa@x.cl".to_string()],
+        "the programme's team"
+    );
     assert!(message.contains("From: rumbo@bpo.cl"), "{message}");
     let subject = format!("{}: {} alarmas nuevas", "CTL1", alarms.len());
     assert!(

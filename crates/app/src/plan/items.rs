@@ -59,12 +59,19 @@ impl App {
 
     /// The plan's items of kind `T`, in creation order, with their computed fields.
     pub async fn plan_items<T: Doc>(&self, cx: &PlanCx) -> Result<Vec<PlanItem>> {
+        if !cx.may_read_kind(T::KIND) {
+            // A client viewer's plan has no internal items (budget, risks, staff…).
+            return Ok(Vec::new());
+        }
         let items = self.store.plan_items(Some(cx.id()), T::KIND).await?;
         Ok(items.into_iter().map(enriched::<T>).collect())
     }
 
     /// One item of kind `T` of the plan.
     pub async fn plan_item<T: Doc>(&self, cx: &PlanCx, id: i64) -> Result<PlanItem> {
+        if !cx.may_read_kind(T::KIND) {
+            return Err(Error::NotFound);
+        }
         let item = self.store.plan_item(Some(cx.id()), T::KIND, id).await?;
         Ok(enriched::<T>(item))
     }
@@ -169,7 +176,12 @@ impl App {
         kind: &'static str,
         data: Value,
     ) -> Result<Value> {
-        cx.writable(who)?;
+        // The staffing plan is the analyst's work; every other single item is the plan's.
+        if kind == "staffing" {
+            cx.operable(who)?;
+        } else {
+            cx.writable(who)?;
+        }
         let item = NewPlanItem {
             kind,
             code: Some(kind.into()),

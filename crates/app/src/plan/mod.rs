@@ -64,6 +64,8 @@ pub struct PlanCx {
     user_id: i64,
     may_update: bool,
     may_decide: bool,
+    may_read_internal: bool,
+    may_operate: bool,
 }
 
 impl PlanCx {
@@ -87,6 +89,8 @@ impl PlanCx {
             user_id: who.user_id,
             may_update,
             may_decide: may_update && approver.may_decide(),
+            may_read_internal: true,
+            may_operate: false,
         })
     }
 
@@ -101,6 +105,8 @@ impl PlanCx {
             user_id: 0,
             may_update: false,
             may_decide: false,
+            may_read_internal: true,
+            may_operate: false,
         })
     }
 
@@ -121,6 +127,16 @@ impl PlanCx {
         self.member
     }
 
+    /// Whether the principal may read the BPO's internal plan items (budget, costs, risks…).
+    pub fn may_read_internal(&self) -> bool {
+        self.may_read_internal
+    }
+
+    /// Whether the principal may read plan items of `kind`.
+    pub fn may_read_kind(&self, kind: &str) -> bool {
+        self.may_read_internal || !rumbo_domain::access::plan_kind_is_internal(kind)
+    }
+
     /// Whether the principal may change this plan.
     pub fn may_update(&self) -> bool {
         self.may_update
@@ -130,6 +146,15 @@ impl PlanCx {
     /// or an admin).
     pub fn may_decide_changes(&self) -> bool {
         self.may_decide
+    }
+
+    /// `Forbidden` unless `who` may do the analyst's work (staffing, schedules) on this plan.
+    pub(crate) fn operable(&self, who: &Principal) -> Result<()> {
+        if self.may_operate && who.user_id == self.user_id {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
     }
 
     /// `Forbidden` unless `who` was granted `Update` on this plan.
@@ -153,7 +178,10 @@ impl App {
             decide(who.role, Action::Update, Some(who.relation(&p))),
             Decision::Allow
         ) && p.programme.status != rumbo_domain::programme::Status::Closed;
-        PlanCx::new(p.programme, p.member, who, may_update)
+        let mut cx = PlanCx::new(p.programme.clone(), p.member, who, may_update)?;
+        cx.may_read_internal = self.may(who, Action::ReadInternal, &p);
+        cx.may_operate = self.may(who, Action::Operate, &p);
+        Ok(cx)
     }
 }
 

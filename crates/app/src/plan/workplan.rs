@@ -394,6 +394,10 @@ impl App {
 
     /// The programme's risks, stored and parsed.
     pub async fn risks(&self, cx: &PlanCx) -> Result<Vec<(PlanItem, Risk)>> {
+        if !cx.may_read_kind(RiskDoc::KIND) {
+            // The risk register stays inside the BPO.
+            return Ok(Vec::new());
+        }
         let items = self.store.plan_items(Some(cx.id()), RiskDoc::KIND).await?;
         items
             .into_iter()
@@ -408,6 +412,9 @@ impl App {
 
     /// The stored staffing plan, if one was computed.
     pub async fn staffing(&self, cx: &PlanCx) -> Result<Option<Value>> {
+        if !cx.may_read_internal() {
+            return Ok(None);
+        }
         self.single(cx, "staffing").await
     }
 
@@ -419,7 +426,7 @@ impl App {
         cx: &PlanCx,
         body: StaffingBody,
     ) -> Result<Value> {
-        cx.writable(who)?;
+        cx.operable(who)?;
         let data = compute::staffing_plan(body)?;
         self.set_single(who, cx, "staffing", data).await
     }

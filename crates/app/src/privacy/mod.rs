@@ -1231,7 +1231,10 @@ impl App {
 
     /// Runs the retention purge as the scheduler (the body of a purge job).
     pub(crate) async fn run_scheduled_purge(&self) -> Result<Vec<PurgeLine>> {
-        self.purge_as(&Actor::system("scheduler"), false).await
+        let sys = Actor::system("scheduler");
+        // Programmes archived longer than they can be restored go first.
+        self.purge_archived_programmes(&sys, now()).await?;
+        self.purge_as(&sys, false).await
     }
 }
 

@@ -15,7 +15,7 @@ use rumbo_app::model::Programme;
 use rumbo_domain::access::Action;
 use rumbo_domain::Invalid;
 
-use crate::http::access::{self, ProgrammeAccess, Read, Update};
+use crate::http::access::{self, Operate, ProgrammeAccess, ReadInternal};
 use crate::http::ctx::{csrf_matches, multipart_text, ApiJson, Ctx, Form, FormData};
 use crate::http::error::AppError;
 use crate::view::redirect;
@@ -50,10 +50,10 @@ const PREVIEW_BYTES: usize = 256 * 1024;
 async fn list_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     UrlPath(code): UrlPath<String>,
 ) -> Result<Markup, AppError> {
-    let can_edit = access::programme(&state, &ctx, &code, Action::Update)
+    let can_edit = access::programme(&state, &ctx, &code, Action::Operate)
         .await
         .is_ok();
     let saved = state.app.mappings(&p).await?;
@@ -211,7 +211,7 @@ fn mapping_form(ctx: &Ctx, p: &Programme, d: &Draft, errors: &[Invalid]) -> Mark
 
 async fn preview(
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Operate>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
     let (mut csrf_ok, mut kind, mut delimiter, mut sample) =
@@ -306,7 +306,7 @@ fn mapping_from(f: &FormData, kind: RecordKind, header: &[String]) -> Result<Map
 async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Operate>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
     let kind =
@@ -343,7 +343,7 @@ async fn save(
 
 async fn api_list(
     State(state): State<AppState>,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
 ) -> Result<Json<Vec<serde_json::Value>>, AppError> {
     let saved = state.app.mappings(&p).await?;
     Ok(Json(
@@ -365,7 +365,7 @@ struct PutMapping {
 async fn api_put(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Update>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Operate>,
     UrlPath((_, name)): UrlPath<(String, String)>,
     ApiJson(body): ApiJson<PutMapping>,
 ) -> Result<StatusCode, AppError> {

@@ -93,7 +93,12 @@ pub fn spec() -> Value {
             "get": op("Read a programme", "programmes", json!({ "200": ok(r("Programme")) })),
             "put": with_body(op("Replace a programme's fields", "programmes", json!({ "200": ok(r("Programme")) })), "ProgrammeInput"),
             "patch": with_body(op("Change some of a programme's fields", "programmes", json!({ "200": ok(r("Programme")) })), "ProgrammeInput"),
-            "delete": op("Delete a programme", "programmes", json!({ "204": { "description": "Deleted" } })),
+            "delete": {
+                "summary": "Delete a programme (owner or admin). One that holds data is archived instead, and only with `confirm` = its code; an admin can restore it for 30 days",
+                "tags": ["programmes"],
+                "parameters": [{ "name": "confirm", "in": "query", "required": false, "schema": { "type": "string" }, "description": "The programme's code typed again (needed when it holds data)" }],
+                "responses": { "204": { "description": "Deleted or archived" }, "401": problem(), "403": problem(), "404": problem(), "422": problem() }
+            },
         },
         "/programs/{code}/members": {
             "parameters": code_param(),
@@ -358,7 +363,20 @@ fn plan_paths(paths: &mut Value) {
 }
 
 /// Paths of the capability modules (WFM, plan, control).
+/// The archive of deleted programmes (admins).
+fn roles_paths(paths: &mut Value) {
+    let archived = json!({ "type": "object", "description": "A programme (as `Programme`) with `archived_at` (epoch seconds) and `days_left` to restore it" });
+    paths["/archive"] = json!({
+        "get": op("Archived programmes, restorable for 30 days (admin)", "programmes", json!({ "200": ok(json!({ "type": "array", "items": archived })) })),
+    });
+    paths["/archive/{code}/restore"] = json!({
+        "parameters": code_param(),
+        "post": op("Restore an archived programme (admin, within 30 days)", "programmes", json!({ "200": ok(r("Programme")), "422": problem() })),
+    });
+}
+
 fn extend(paths: &mut Value) {
+    roles_paths(paths);
     plan_paths(paths);
     control_paths(paths);
     cockpit_paths(paths);

@@ -369,6 +369,7 @@ async fn page(
                     div.card { p { (ctx.t("staffing.positions")) } p { strong { (r.positions) } } " (" (dec(l, Some(r.fractional_positions), 2)) ")" }
                     div.card { p { (ctx.t("staffing.service_level")) } p { strong { (pct(l, r.service_level)) } } }
                 }
+                p.notice.explain role="status" { (explain(&ctx, c, r)) }
                 table {
                     tbody {
                         tr { th scope="row" { (ctx.t("staffing.agents_for_target")) } td.num { (r.agents_for_target) } }
@@ -397,7 +398,7 @@ async fn page(
                         th.num scope="col" { (ctx.t("staffing.occupancy")) }
                         @if c.patience_s.is_some() { th.num scope="col" { (ctx.t("staffing.p_abandon")) } }
                     } }
-                    tbody { @for p in &r.curve { tr {
+                    tbody { @for p in &r.curve { tr.chosen[p.agents == r.agents_for_target] aria-current=[(p.agents == r.agents_for_target).then_some("true")] {
                         td.num { (p.agents) }
                         td.num { (pct(l, p.service_level)) }
                         td.num { (dec(l, p.asa_s, 1)) }
@@ -408,6 +409,35 @@ async fn page(
             }
         },
     ))
+}
+
+/// Why this many agents: the service level one agent fewer reaches falls short of the target
+/// ("13 agentes dan 79,6 % < 80 %, así que 14").
+fn explain(ctx: &Ctx, c: &Calc, r: &CalcResult) -> String {
+    let l = ctx.lang;
+    let n = r.agents_for_target;
+    let target = pct(l, c.sl);
+    let reached = r
+        .curve
+        .iter()
+        .find(|p| p.agents == n)
+        .map(|p| p.service_level);
+    match r.curve.iter().find(|p| p.agents + 1 == n) {
+        Some(fewer) => ctx.tf(
+            "roles.staffing.explain",
+            &[
+                ("fewer", &fewer.agents.to_string()),
+                ("fewer_sl", &pct(l, fewer.service_level)),
+                ("target", &target),
+                ("n", &n.to_string()),
+                ("n_sl", &reached.map(|v| pct(l, v)).unwrap_or_default()),
+            ],
+        ),
+        None => ctx.tf(
+            "roles.staffing.explain_first",
+            &[("n", &n.to_string()), ("target", &target)],
+        ),
+    }
 }
 
 async fn api_one(ctx: Ctx, Query(q): Query<CalcInput>) -> Result<Json<CalcResult>, AppError> {

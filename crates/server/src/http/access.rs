@@ -25,6 +25,10 @@ pub struct Read;
 pub struct Update;
 /// Deleting a programme.
 pub struct Delete;
+/// Reading what stays inside the BPO (imports, audit log, team e-mails, budget…).
+pub struct ReadInternal;
+/// The analyst's work: imports, mappings, forecasts, staffing and schedules.
+pub struct Operate;
 
 impl AccessKind for Read {
     const ACTION: Action = Action::Read;
@@ -34,6 +38,12 @@ impl AccessKind for Update {
 }
 impl AccessKind for Delete {
     const ACTION: Action = Action::Delete;
+}
+impl AccessKind for ReadInternal {
+    const ACTION: Action = Action::ReadInternal;
+}
+impl AccessKind for Operate {
+    const ACTION: Action = Action::Operate;
 }
 
 /// The programme named by the path's `{code}`, which the user may `A`.

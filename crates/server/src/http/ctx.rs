@@ -127,6 +127,7 @@ async fn build_ctx(
                 .unwrap_or_default(),
             csrf: cookie(cookies, auth::CSRF_COOKIE).unwrap_or("").to_string(),
             who: None,
+            path: String::new(),
         },
         user: None,
         session_hash: None,
@@ -175,6 +176,13 @@ pub async fn context_layer(
     let ctx = match build_ctx(&state, &headers, is_api).await {
         Ok(mut c) => {
             c.client_addr = client_addr;
+            if req.method() == axum::http::Method::GET {
+                c.view.path = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+            }
             c
         }
         Err(e) => {

@@ -112,6 +112,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/live.es.toml"),
     "\n",
+    include_str!("../../i18n/roles.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -143,6 +145,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/reports.en.toml"),
     "\n",
     include_str!("../../i18n/live.en.toml"),
+    "\n",
+    include_str!("../../i18n/roles.en.toml"),
     "\n",
 );
 

@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod i18n;
 pub mod late;
+pub mod paging;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +24,8 @@ pub struct ViewCx {
     pub csrf: String,
     /// The logged-in person's display name and role.
     pub who: Option<(String, Role)>,
+    /// The page's own path and query (GET requests only): the language switch returns here.
+    pub path: String,
 }
 
 impl ViewCx {
@@ -105,9 +108,14 @@ pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Mark
                             }
                         }
                     }
+                    details.menu {
+                    summary { (ctx.t("roles.menu")) }
                     div.session {
                         form.inline method="post" action="/lang" {
                             input type="hidden" name="_csrf" value=(ctx.csrf);
+                            @if !ctx.path.is_empty() {
+                                input type="hidden" name="back" value=(ctx.path);
+                            }
                             label for="lang-select" { (ctx.t("layout.language")) }
                             select id="lang-select" name="lang" {
                                 option value="es" selected[ctx.lang.code() == "es"] { "Español" }
@@ -122,6 +130,7 @@ pub fn layout(ctx: &ViewCx, section: Section, title: &str, body: Markup) -> Mark
                                 button type="submit" { (ctx.t("layout.logout")) }
                             }
                         }
+                    }
                     }
                 }
                 main id="main" tabindex="-1" {
@@ -221,6 +230,23 @@ pub fn fmt_dec(lang: Lang, v: f64, digits: usize) -> String {
         Lang::Es => s.replace('.', ","),
         Lang::En => s,
     }
+}
+
+/// A whole number with the language's thousands separator: `12.345` / `12,345`.
+pub fn fmt_int(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = if lang == Lang::Es { '.' } else { ',' };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// An amount given as plain decimal text (`-1234567.5`) in pesos with the language's grouping:

@@ -36,7 +36,8 @@ fn matrix() -> Vec<Row> {
     };
     vec![
         r("admin", false, false, true, OK, OK, OK, OK),
-        r("manager", true, false, true, OK, OK, OK, OK),
+        // A manager on the team who is not its owner edits but does not delete.
+        r("manager", true, false, true, OK, OK, OK, NO),
         r("manager", false, false, true, OK, OK, NO, NO),
         r("supervisor", true, false, true, OK, NO, OK, NO),
         r(
@@ -49,7 +50,9 @@ fn matrix() -> Vec<Row> {
             HIDDEN,
             HIDDEN,
         ),
-        r("analyst", false, false, true, OK, NO, NO, NO),
+        // An analyst sees only the programmes whose team they are on, and never edits them.
+        r("analyst", true, false, true, OK, NO, NO, NO),
+        r("analyst", false, false, false, HIDDEN, NO, HIDDEN, HIDDEN),
         r("client_viewer", false, true, true, OK, NO, NO, NO),
         r(
             "client_viewer",
@@ -456,4 +459,360 @@ async fn live_routes_follow_the_access_matrix() {
     let app = TestApp::spawn().await;
     let r = app.api(None, Method::GET, "/programs/P1/live", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+// ---- every route × every role ---------------------------------------------------------------
+
+use rumbo_domain::access::{decide, Action, Decision, Relation, Role};
+
+use crate::routes::{api_routes, fill, has_id, page_routes, Route};
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// Open to anyone, logged in or not (login, language, the public privacy policy).
+    Public,
+    /// Any logged-in user (lists are filtered by what they may see).
+    Anyone,
+    /// One of these roles.
+    Roles(&'static [Role]),
+    /// Creating a programme.
+    Create,
+    /// An action on the path's programme, decided by `rumbo_domain::access::decide`.
+    On(Action),
+}
+
+const ADMINS: &[Role] = rumbo_app::access::ADMINS;
+const MANAGERS: &[Role] = rumbo_app::access::MANAGERS;
+const STAFF: &[Role] = rumbo_app::access::STAFF;
+/// Who records that a team adopted a practice of the library.
+const ADOPTERS: &[Role] = &[Role::Admin, Role::Manager, Role::Supervisor];
+
+/// Sub-paths of a programme whose reading stays inside the BPO (imports and their data-quality
+/// reports, the drill-down to calls, mappings, team e-mails, the audit log, budget, costs,
+/// risks, staff, internal meetings).
+const INTERNAL: &[&str] = &[
+    "/audit",
+    "/members",
+    "/imports",
+    "/mappings",
+    "/control/calls",
+    "/kpis/calls",
+    "/risks",
+    "/cost-rates",
+    "/budget",
+    "/budget-lines",
+    "/rates",
+    "/supplies",
+    "/contacts",
+    "/assignments",
+    "/meetings",
+    "/decisions",
+    "/decision-log",
+    "/staffing",
+];
+
+/// Sub-paths of a programme where changing is the analyst's work (data, forecasts, staffing,
+/// schedules).
+const OPERATE: &[&str] = &[
+    "/imports",
+    "/mappings",
+    "/staffing",
+    "/rosters",
+    "/forecast",
+];
+
+fn starts_any(sub: &str, list: &[&str]) -> bool {
+    list.iter().any(|p| {
+        sub == *p || sub.starts_with(&format!("{p}/")) || sub.starts_with(&format!("{p}."))
+    })
+}
+
+/// The expectation for a route; `None` fails the test (a new route needs a rule here).
+fn need(r: &Route) -> Option<Need> {
+    let p = r.path.strip_prefix("/api/v1").unwrap_or(&r.path);
+    let m = r.method.as_str();
+    let get = m == "GET";
+    if let Some(sub) = p.strip_prefix("/programs/{code}") {
+        if sub.starts_with("/processing") {
+            // The record of processing (data protection): privacy officers only.
+            return Some(Need::Roles(ADMINS));
+        }
+        return Some(Need::On(
+            if sub.is_empty() && m == "DELETE" || sub == "/delete" {
+                Action::Delete
+            } else if get {
+                if sub.ends_with("/new") || sub.ends_with("/edit") {
+                    Action::Update
+                } else if starts_any(sub, INTERNAL) {
+                    Action::ReadInternal
+                } else {
+                    Action::Read
+                }
+            } else if starts_any(sub, OPERATE) {
+                Action::Operate
+            } else {
+                Action::Update
+            },
+        ));
+    }
+    let top = p.split('/').nth(1).unwrap_or("");
+    Some(match (top, m) {
+        ("login" | "logout" | "lang" | "openapi.json", _) => Need::Public,
+        ("privacy", _) if p.starts_with("/privacy/policy") => Need::Public,
+        ("privacy", _) => Need::Roles(ADMINS),
+        ("account" | "me", _) => Need::Anyone,
+        ("" | "cockpit" | "planning" | "control" | "reports" | "wfm", "GET") => Need::Anyone,
+        ("wfm", _) => Need::Anyone,
+        ("imports", "GET") if p.starts_with("/imports/jobs/") => Need::Anyone,
+        ("programs", "GET") if p == "/programs" => Need::Anyone,
+        ("programs", "POST") if p == "/programs" => Need::Create,
+        ("programs", "GET") if p == "/programs/new" => Need::Create,
+        ("clients", "GET") => Need::Anyone,
+        ("clients" | "people", _) => Need::Roles(MANAGERS),
+        ("products", "GET") => Need::Roles(STAFF),
+        ("products", _) => Need::Roles(MANAGERS),
+        ("users" | "archive", _) => Need::Roles(ADMINS),
+        ("admin", _) if p.starts_with("/admin/users") || p.starts_with("/admin/archive") => {
+            Need::Roles(ADMINS)
+        }
+        ("admin", _) => Need::Roles(MANAGERS),
+        ("practices", "GET") => Need::Anyone,
+        ("practices", _) if p.ends_with("/adoptions") => Need::Roles(ADOPTERS),
+        ("practices", _) => Need::Roles(MANAGERS),
+        _ => return None,
+    })
+}
+
+/// One person of the matrix and how they relate to the programme P1.
+struct Person {
+    label: &'static str,
+    role: Role,
+    rel: Relation,
+}
+
+fn people() -> Vec<Person> {
+    let on_team = Relation {
+        member: true,
+        ..Relation::default()
+    };
+    vec![
+        Person {
+            label: "owner",
+            role: Role::Manager,
+            rel: Relation {
+                member: true,
+                owner: true,
+                ..Relation::default()
+            },
+        },
+        Person {
+            label: "supervisor on the team",
+            role: Role::Supervisor,
+            rel: on_team,
+        },
+        Person {
+            label: "analyst on the team",
+            role: Role::Analyst,
+            rel: on_team,
+        },
+        Person {
+            label: "client viewer of the programme's client",
+            role: Role::ClientViewer,
+            rel: Relation {
+                same_client: true,
+                ..Relation::default()
+            },
+        },
+        Person {
+            label: "admin",
+            role: Role::Admin,
+            rel: Relation::default(),
+        },
+        Person {
+            label: "analyst of another team",
+            role: Role::Analyst,
+            rel: Relation::default(),
+        },
+        Person {
+            label: "client viewer of another client",
+            role: Role::ClientViewer,
+            rel: Relation::default(),
+        },
+    ]
+}
+
+/// What `who` should get: allowed, forbidden or hidden.
+fn expected(n: Need, who: &Person) -> Decision {
+    let yes = |b: bool| {
+        if b {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        }
+    };
+    match n {
+        Need::Public | Need::Anyone => Decision::Allow,
+        Need::Roles(roles) => yes(roles.contains(&who.role)),
+        Need::Create => decide(who.role, Action::Create, None),
+        Need::On(a) => decide(who.role, a, Some(who.rel)),
+    }
+}
+
+/// Every route, in an order that leaves deleting the programme, then logging out, for last.
+fn every_route(doc: &serde_json::Value) -> Vec<Route> {
+    let mut all: Vec<Route> = page_routes().into_iter().chain(api_routes(doc)).collect();
+    all.sort_by_key(|r| {
+        (
+            r.path == "/logout",
+            matches!(need(r), Some(Need::On(Action::Delete))),
+            r.clone(),
+        )
+    });
+    all
+}
+
+/// Resources that answer 404 when what they name does not exist yet: a programme's staffing
+/// plan until first saved; restoring P1, which is not in the archive.
+const SINGLE: &[&str] = &["/staffing", "/restore"];
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_access_matrix_says() {
+    let doc = TestApp::spawn()
+        .await
+        .api(None, Method::GET, "/openapi.json", None)
+        .await
+        .json();
+    let routes = every_route(&doc);
+    assert!(routes.len() > 150, "only {} routes found", routes.len());
+    let unexpected: Vec<String> = routes
+        .iter()
+        .filter(|r| need(r).is_none())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "routes without an expectation in the access matrix: {unexpected:#?}"
+    );
+    let mut wrong = Vec::new();
+    for person in people() {
+        let app = TestApp::spawn().await;
+        let client = match person.role {
+            Role::ClientViewer if person.rel.same_client => Some(app.client_a),
+            Role::ClientViewer => Some(app.client_b),
+            _ => None,
+        };
+        let who = app.user("who@x.cl", person.role.as_str(), client).await;
+        let owner = if person.rel.owner {
+            who.clone()
+        } else {
+            app.user("owner@x.cl", "manager", None).await
+        };
+        let pid = app.programme("P1", app.client_a, &owner).await;
+        if person.rel.member && !person.rel.owner {
+            app.store
+                .add_member(&rumbo_store::Actor::system("test"), pid, who.user.id)
+                .await
+                .unwrap();
+        }
+        for r in &routes {
+            let n = need(r).unwrap();
+            let path = fill(&r.path, "P1", "999999");
+            let res = if r.is_api() {
+                let api_path = &path["/api/v1".len()..];
+                let body =
+                    (!matches!(r.method.as_str(), "GET" | "DELETE")).then(|| serde_json::json!({}));
+                app.api(Some(&who), r.method(), api_path, body).await
+            } else if r.method == "GET" {
+                app.get_page(Some(&who), &path).await
+            } else {
+                app.post_form(Some(&who), &path, &[]).await
+            };
+            let s = res.status;
+            let want = expected(n, &person);
+            // A body the handler cannot read is refused before anything is looked up: that
+            // reveals nothing, so it counts as a refusal (never as success).
+            let body_refused =
+                r.method != "GET" && r.is_api() && matches!(s.as_u16(), 400 | 415 | 422);
+            let single = SINGLE.iter().any(|e| r.path.ends_with(e));
+            let ok = match want {
+                _ if matches!(n, Need::Public) => !s.is_server_error(),
+                Decision::Allow => {
+                    !matches!(s.as_u16(), 401 | 403)
+                        && !s.is_server_error()
+                        && (has_id(&r.path) || single || s != StatusCode::NOT_FOUND)
+                        && res.location() != "/login"
+                }
+                Decision::Forbidden => {
+                    s == StatusCode::FORBIDDEN
+                        || body_refused
+                        || (has_id(&r.path) && s == StatusCode::NOT_FOUND)
+                }
+                Decision::NotFound => s == StatusCode::NOT_FOUND || body_refused,
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{}: {} {} → {} (expected {want:?} for {n:?})",
+                    person.label, r.method, r.path, s
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} answers break the access matrix:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_cannot_remove_the_owner_but_an_admin_can() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("owner@x.cl", "manager", None).await;
+    let pid = app.programme("OWN1", app.client_a, &owner).await;
+    let sup = app.user("sup@x.cl", "supervisor", None).await;
+    let admin = app.user("admin@x.cl", "admin", None).await;
+    app.store
+        .add_member(&rumbo_store::Actor::system("test"), pid, sup.user.id)
+        .await
+        .unwrap();
+    let path = format!("/programs/OWN1/members/{}", owner.user.id);
+    let api = app.api(Some(&sup), Method::DELETE, &path, None).await;
+    assert_eq!(api.status, NO, "{}", api.body);
+    let page = app
+        .post_form(
+            Some(&sup),
+            &format!("/programs/OWN1/members/{}/remove", owner.user.id),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, NO);
+    // The owner is still on the team and may still delete the programme.
+    let team = app
+        .api(Some(&owner), Method::GET, "/programs/OWN1/members", None)
+        .await
+        .json();
+    assert!(team
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["user_id"] == owner.user.id));
+    // The supervisor may still take someone else off the team.
+    let other = app.user("other@x.cl", "analyst", None).await;
+    app.store
+        .add_member(&rumbo_store::Actor::system("test"), pid, other.user.id)
+        .await
+        .unwrap();
+    let res = app
+        .api(
+            Some(&sup),
+            Method::DELETE,
+            &format!("/programs/OWN1/members/{}", other.user.id),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = app.api(Some(&admin), Method::DELETE, &path, None).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
 }

@@ -264,7 +264,7 @@ async fn the_control_page_judges_the_summary_and_each_interval_against_the_targe
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    let summary = page.body.split("summary").nth(1).expect("a summary");
+    let summary = page.body.split("grid summary").nth(1).expect("a summary");
     assert!(summary.contains("badge rag-red"), "{summary}");
     assert!(
         page.body.matches("badge rag-red\">Fuera de meta").count() >= 2,

@@ -157,9 +157,17 @@ async fn an_imported_queue_log_gives_kpis_and_a_report_and_reimporting_adds_noth
 #[tokio::test]
 async fn read_only_roles_cannot_import_and_bad_parameters_are_explained() {
     let (app, _m) = setup().await;
+    // An analyst off the programme's team does not even see it; its client reads, never imports.
     let analyst = app.user("ana@x.cl", "analyst", None).await;
     assert_eq!(
         import(&app, &analyst, "CTRL1", QUEUE_LOG).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let own = app
+        .user("own@x.cl", "client_viewer", Some(app.client_a))
+        .await;
+    assert_eq!(
+        import(&app, &own, "CTRL1", QUEUE_LOG).await.status,
         StatusCode::FORBIDDEN
     );
     let viewer = app
@@ -170,12 +178,7 @@ async fn read_only_roles_cannot_import_and_bad_parameters_are_explained() {
         StatusCode::NOT_FOUND
     );
     let bad = app
-        .api(
-            Some(&analyst),
-            Method::GET,
-            "/programs/CTRL1/kpis?by=7m",
-            None,
-        )
+        .api(Some(&own), Method::GET, "/programs/CTRL1/kpis?by=7m", None)
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["errors"][0]["code"], "error.kpi.granularity");
@@ -737,4 +740,32 @@ async fn a_call_through_two_queues_is_a_stint_per_queue_row_and_one_call_in_the_
         "the volume chart counts the call once: {}",
         control.body
     );
+}
+
+#[tokio::test]
+async fn an_analyst_on_the_team_imports_data_but_does_not_change_the_programme() {
+    let (app, _m) = setup().await;
+    let analyst = app.user("ana@x.cl", "analyst", None).await;
+    let pid = app
+        .store
+        .programme_for("CTRL1", None)
+        .await
+        .unwrap()
+        .programme
+        .id;
+    app.store
+        .add_member(&rumbo_store::Actor::system("test"), pid, analyst.user.id)
+        .await
+        .unwrap();
+    let res = import(&app, &analyst, "CTRL1", QUEUE_LOG).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let rename = app
+        .api(
+            Some(&analyst),
+            Method::PATCH,
+            "/programs/CTRL1",
+            Some(serde_json::json!({ "name": "Otro" })),
+        )
+        .await;
+    assert_eq!(rename.status, StatusCode::FORBIDDEN);
 }

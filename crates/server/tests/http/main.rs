@@ -13,6 +13,8 @@ mod planforms;
 mod privacy;
 mod qlog;
 mod reports;
+mod roles;
+mod routes;
 mod safety;
 mod security;
 mod texts;

@@ -486,8 +486,13 @@ async fn a_programme_plan_is_built_and_changed_through_the_api_alone() {
 async fn plan_entities_honour_programme_access_rules() {
     let app = TestApp::spawn().await;
     let m = app.user("jefa@x.cl", "manager", None).await;
-    app.programme("SEG-VIDA", app.client_a, &m).await;
+    let pid = app.programme("SEG-VIDA", app.client_a, &m).await;
+    // An analyst reads the plans of the programmes whose team they are on.
     let analyst = app.user("ana@x.cl", "analyst", None).await;
+    app.store
+        .add_member(&rumbo_store::Actor::system("test"), pid, analyst.user.id)
+        .await
+        .unwrap();
     let other_viewer = app
         .user("b@x.cl", "client_viewer", Some(app.client_b))
         .await;

@@ -58,6 +58,9 @@ async fn render(
         Section::Admin,
         ctx.t("admin.title"),
         html! {
+            @if is_admin {
+                p { a href="/admin/archive" { (ctx.t("roles.archive.link")) } }
+            }
             @if !errors.is_empty() {
                 div.problems role="alert" { ul { @for e in errors { li { (ctx.t(e.key)) } } } }
             }

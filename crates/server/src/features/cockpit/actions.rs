@@ -225,7 +225,11 @@ async fn new_form_page(
     f: &FormData,
     errors: &[rumbo_domain::Invalid],
 ) -> Result<Response, AppError> {
-    let people = state.app.people(&ctx.principal()?).await?;
+    // The directory of people is the managers'; a supervisor picks no assignee here.
+    let people = match state.app.people(&ctx.principal()?).await {
+        Err(rumbo_app::Error::Forbidden) => Vec::new(),
+        other => other?,
+    };
     let err = |field: &str| crate::view::field_errors(ctx, errors, field);
     let priority = f.opt("priority").unwrap_or_else(|| "high".into());
     let body = html! {

@@ -39,7 +39,7 @@ use rumbo_domain::access::Action;
 use rumbo_kpi::{Granularity, KpiDefinition, Registry};
 use serde::{Deserialize, Serialize};
 
-use crate::http::access::{self, ProgrammeAccess, Read};
+use crate::http::access::{self, Operate, ProgrammeAccess, Read, ReadInternal};
 use crate::http::ctx::{csrf_matches, multipart_text, Ctx, Form};
 use crate::http::error::AppError;
 use crate::view::i18n::Lang;
@@ -984,7 +984,7 @@ async fn drill(state: &AppState, p: &Programme, q: &DrillParams) -> Result<Calls
 async fn calls_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     Query(q): Query<DrillParams>,
 ) -> Result<Markup, AppError> {
     let d = drill(&state, &p, &q).await?;
@@ -1035,7 +1035,7 @@ async fn calls_page(
 
 async fn api_calls(
     State(state): State<AppState>,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     Query(q): Query<DrillParams>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let d = drill(&state, &p, &q).await?;
@@ -1100,10 +1100,10 @@ fn source_label(ctx: &Ctx, s: &str) -> &'static str {
 async fn imports_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     UrlPath(code): UrlPath<String>,
 ) -> Result<Markup, AppError> {
-    let can_import = access::programme(&state, &ctx, &code, Action::Update)
+    let can_import = access::programme(&state, &ctx, &code, Action::Operate)
         .await
         .is_ok();
     let batches = state.app.import_batches(&p).await?;
@@ -1158,7 +1158,7 @@ const ISSUES_PER_PAGE: i64 = 200;
 async fn batch_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     UrlPath((_, id)): UrlPath<(String, i64)>,
     Query(pq): Query<PageQuery>,
 ) -> Result<Markup, AppError> {
@@ -1172,7 +1172,7 @@ async fn batch_page(
     let issues: Vec<&IssueRow> = issues.iter().take(ISSUES_PER_PAGE as usize).collect();
     let totals = state.app.import_issue_totals(&b).await?;
     let bounded = totals.iter().any(|t| t.total > t.kept);
-    let can_delete = access::programme(&state, &ctx, &p.code, Action::Update)
+    let can_delete = access::programme(&state, &ctx, &p.code, Action::Operate)
         .await
         .is_ok();
     Ok(layout(
@@ -1268,6 +1268,7 @@ async fn delete_batch_post(
     State(state): State<AppState>,
     ctx: Ctx,
     UrlPath((code, id)): UrlPath<(String, i64)>,
+    _access: ProgrammeAccess<Operate>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
     if f.get("confirm") != "yes" {
@@ -1377,11 +1378,12 @@ async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
     UrlPath(code): UrlPath<String>,
+    // The access check runs before the body is read: a refused user learns nothing from it.
+    _access: ProgrammeAccess<Operate>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
     let who = ctx.principal()?;
     let app = state.app.clone();
-    app.programme_for(&who, &code, Action::Update).await?;
     let mut csrf_ok = false;
     let mut source = String::new();
     let mut mapping = String::new();
@@ -1506,7 +1508,7 @@ async fn api_kpi_total(
 
 async fn api_batches(
     State(state): State<AppState>,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
 ) -> Result<Json<Vec<BatchOut>>, AppError> {
     let batches = state.app.import_batches(&p).await?;
     Ok(Json(batches.into_iter().map(BatchOut::from).collect()))
@@ -1619,7 +1621,7 @@ struct IssuePage {
 async fn api_batch(
     State(state): State<AppState>,
     ctx: Ctx,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
     UrlPath((_, id)): UrlPath<(String, i64)>,
     Query(q): Query<IssuePage>,
 ) -> Result<Json<BatchDetail>, AppError> {

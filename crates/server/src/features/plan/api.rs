@@ -17,7 +17,7 @@ use rumbo_app::plan::{PlanItem, PlanVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{charts, Plan, Read, Update};
+use super::{charts, Operate, Plan, PlanCx, Read, ReadInternal, Update};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::{AppError, AppState};
 
@@ -243,6 +243,7 @@ async fn list<T: Doc>(
     State(state): State<AppState>,
     Plan(cx, ..): Plan<Read>,
 ) -> Result<Json<Vec<PlanItemDto>>, AppError> {
+    internal_kind_readable::<T>(&cx)?;
     Ok(Json(dtos(state.app.plan_items::<T>(&cx).await?)))
 }
 
@@ -251,7 +252,17 @@ async fn read<T: Doc>(
     Plan(cx, ..): Plan<Read>,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<PlanItemDto>, AppError> {
+    internal_kind_readable::<T>(&cx)?;
     Ok(Json(state.app.plan_item::<T>(&cx, id).await?.into()))
+}
+
+/// A client viewer asking for the BPO's internal plan items (budget, risks…) is refused.
+fn internal_kind_readable<T: Doc>(cx: &PlanCx) -> Result<(), AppError> {
+    if cx.may_read_kind(T::KIND) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 async fn create<T: Doc>(
@@ -347,7 +358,7 @@ async fn set_methodology(
 
 async fn heatmap(
     State(state): State<AppState>,
-    Plan(cx, ..): Plan<Read>,
+    Plan(cx, ..): Plan<ReadInternal>,
 ) -> Result<Json<Value>, AppError> {
     let risks = state.app.risks(&cx).await?;
     Ok(Json(heat_json(&heat_grid(&risks))))
@@ -360,7 +371,7 @@ fn svg_response(svg: String) -> Response {
 async fn heatmap_svg(
     State(state): State<AppState>,
     ctx: Ctx,
-    Plan(cx, ..): Plan<Read>,
+    Plan(cx, ..): Plan<ReadInternal>,
 ) -> Result<Response, AppError> {
     let risks = state.app.risks(&cx).await?;
     Ok(svg_response(charts::heat_svg(&ctx, &heat_grid(&risks))))
@@ -513,7 +524,7 @@ async fn create_meeting(
 /// The decision log: decisions recorded on their own and those taken in meetings, by date.
 async fn decision_log(
     State(state): State<AppState>,
-    Plan(cx, ..): Plan<Read>,
+    Plan(cx, ..): Plan<ReadInternal>,
 ) -> Result<Json<Vec<Value>>, AppError> {
     Ok(Json(state.app.decision_log(&cx).await?))
 }
@@ -525,7 +536,7 @@ struct VarianceQuery {
 
 async fn budget_variance(
     State(state): State<AppState>,
-    Plan(cx, ..): Plan<Read>,
+    Plan(cx, ..): Plan<ReadInternal>,
     Query(q): Query<VarianceQuery>,
 ) -> Result<Json<Value>, AppError> {
     let by = q.by.as_deref().unwrap_or("category");
@@ -534,7 +545,7 @@ async fn budget_variance(
 
 async fn staffing(
     State(state): State<AppState>,
-    Plan(cx, ..): Plan<Read>,
+    Plan(cx, ..): Plan<ReadInternal>,
 ) -> Result<Json<Value>, AppError> {
     state
         .app
@@ -548,7 +559,7 @@ async fn staffing(
 async fn plan_staffing(
     State(state): State<AppState>,
     ctx: Ctx,
-    Plan(cx, ..): Plan<Update>,
+    Plan(cx, ..): Plan<Operate>,
     ApiJson(b): ApiJson<StaffingBody>,
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(

@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use axum::Router;
 pub use rumbo_app::plan::PlanCx;
 
-pub use crate::http::access::{AccessKind, Read, Update};
+pub use crate::http::access::{AccessKind, Operate, Read, ReadInternal, Update};
 use crate::http::ctx::Ctx;
 use crate::{AppError, AppState};
 

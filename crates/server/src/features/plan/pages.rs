@@ -340,6 +340,10 @@ async fn budget_section(
     cx: &PlanCx,
     extra: Markup,
 ) -> Result<Markup, AppError> {
+    if !cx.may_read_internal() {
+        // Budget and costs stay inside the BPO: the client's view has no budget section.
+        return Ok(html! {});
+    }
     let v = state.app.budget_variance(cx, "category").await?;
     let empty = vec![];
     let rows = v["rows"].as_array().unwrap_or(&empty);
@@ -374,7 +378,7 @@ async fn budget_section(
                     } }
                     tbody { @for r in cpc { tr {
                         td { (crate::view::changes::month_text(ctx, &s(&r["month"]))) }
-                        td.num { (s(&r["contacts"])) }
+                        td.num { (r["contacts"].as_i64().map(|n| crate::view::fmt_int(ctx.lang, n)).unwrap_or_else(|| s(&r["contacts"]))) }
                         td.num { @if r["cost_per_contact"].is_null() { "—" } @else { (money_text(ctx, &s(&r["cost_per_contact"]))) } }
                     } } }
                 }

@@ -59,11 +59,11 @@ pub mod notices {
 
     use crate::view::i18n::Lang;
 
-    fn args(b: &Breach, dpo: &DpoContact) -> Vec<(&'static str, String)> {
+    fn args(lang: Lang, b: &Breach, dpo: &DpoContact) -> Vec<(&'static str, String)> {
         vec![
             ("what", b.what.clone()),
-            ("occurred", b.occurred_on.clone()),
-            ("detected", b.detected_on.clone()),
+            ("occurred", super::date_in(lang, &b.occurred_on)),
+            ("detected", super::date_in(lang, &b.detected_on)),
             ("data", b.data_classes.clone()),
             ("people", b.people_affected.to_string()),
             ("measures", b.measures.clone()),
@@ -77,7 +77,7 @@ pub mod notices {
     }
 
     fn fill(lang: Lang, key: &str, b: &Breach, dpo: &DpoContact) -> String {
-        let a = args(b, dpo);
+        let a = args(lang, b, dpo);
         let refs: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
         lang.tf(key, &refs)
     }
@@ -91,6 +91,17 @@ pub mod notices {
     pub fn people(lang: Lang, b: &Breach, dpo: &DpoContact) -> String {
         fill(lang, "privacy.notice.people", b, dpo)
     }
+}
+
+/// A date stored as ISO text, in the language's format (`21-11-2026` in Spanish).
+fn date_in(lang: crate::view::i18n::Lang, iso: &str) -> String {
+    let cx = crate::view::ViewCx {
+        lang,
+        ..Default::default()
+    };
+    iso.parse::<jiff::civil::Date>()
+        .map(|d| fmt_date(&cx, &d))
+        .unwrap_or_else(|_| iso.to_string())
 }
 
 fn nav(ctx: &Ctx) -> Markup {
@@ -626,7 +637,7 @@ async fn breaches_view(
                 thead { tr { th { "#" } th { (ctx.t("privacy.breach.detected_on")) } th { (ctx.t("privacy.breach.what")) } th { (ctx.t("privacy.breach.people_affected")) } } }
                 tbody { @for b in &list { tr {
                     td { a href={ "/privacy/breaches/" (b.id) } { (b.id) } }
-                    td { (b.detected_on) } td { (b.what) } td { (b.people_affected) }
+                    td { (date_in(ctx.lang, &b.detected_on)) } td { (b.what) } td { (crate::view::fmt_int(ctx.lang, b.people_affected)) }
                 } } }
             }
             h2 { (ctx.t("privacy.breach.new")) }
@@ -737,8 +748,8 @@ async fn breach_view(
             (nav(ctx))
             dl {
                 dt { (ctx.t("privacy.breach.what")) } dd { (b.what) }
-                dt { (ctx.t("privacy.breach.occurred_on")) } dd { (b.occurred_on) }
-                dt { (ctx.t("privacy.breach.detected_on")) } dd { (b.detected_on) }
+                dt { (ctx.t("privacy.breach.occurred_on")) } dd { (date_in(ctx.lang, &b.occurred_on)) }
+                dt { (ctx.t("privacy.breach.detected_on")) } dd { (date_in(ctx.lang, &b.detected_on)) }
                 dt { (ctx.t("privacy.breach.data_classes")) } dd { (b.data_classes) }
                 dt { (ctx.t("privacy.breach.people_affected")) } dd { (b.people_affected) }
                 dt { (ctx.t("privacy.breach.measures")) } dd { (b.measures) }
@@ -751,14 +762,14 @@ async fn breach_view(
                 h2 { (ctx.t("privacy.notice.agency.title")) }
                 @for l in [Lang::Es, Lang::En] {
                     h3 { (ctx.t(&format!("lang.{}", l.code()))) }
-                    pre.notice { (notices::agency(l, &b, &dpo)) }
+                    pre.notice lang=(l.html_lang()) { (notices::agency(l, &b, &dpo)) }
                 }
             }
             @if b.people_must_be_notified() {
                 h2 { (ctx.t("privacy.notice.people.title")) }
                 @for l in [Lang::Es, Lang::En] {
                     h3 { (ctx.t(&format!("lang.{}", l.code()))) }
-                    pre.notice { (notices::people(l, &b, &dpo)) }
+                    pre.notice lang=(l.html_lang()) { (notices::people(l, &b, &dpo)) }
                 }
             }
             h2 { (ctx.t("privacy.breach.edit")) }

@@ -10,7 +10,7 @@ use rumbo_domain::programme::ProgrammeInput;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::http::access::{self, ProgrammeAccess, Read, Update};
+use crate::http::access::{self, ProgrammeAccess, ReadInternal, Update};
 use crate::http::ctx::{ApiJson, Ctx};
 use crate::http::error::AppError;
 use crate::AppState;
@@ -228,18 +228,28 @@ async fn patch(
     ))
 }
 
+#[derive(Deserialize)]
+struct DeleteQuery {
+    /// The programme's code typed again: needed when it holds data (it is then archived).
+    confirm: Option<String>,
+}
+
 async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
 ) -> Result<StatusCode, AppError> {
-    state.app.delete_programme(&ctx.principal()?, &code).await?;
+    state
+        .app
+        .delete_programme(&ctx.principal()?, &code, q.confirm.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn history(
     State(state): State<AppState>,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
 ) -> Result<Json<Vec<AuditEntryDto>>, AppError> {
     let history = state.app.programme_history(&p, 500).await?;
     Ok(Json(history.into_iter().map(AuditEntryDto::from).collect()))
@@ -255,7 +265,7 @@ struct Member {
 
 async fn members(
     State(state): State<AppState>,
-    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
+    ProgrammeAccess { programme: p, .. }: ProgrammeAccess<ReadInternal>,
 ) -> Result<Json<Vec<Member>>, AppError> {
     Ok(Json(
         state

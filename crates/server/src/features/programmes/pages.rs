@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use rumbo_app::model::Programme;
-use rumbo_domain::access::{decide, Action, Decision, Relation};
+use rumbo_domain::access::Action;
 use rumbo_domain::programme::{Channel, ProgrammeInput, Status, DEFAULT_TIME_ZONE};
 use rumbo_domain::Invalid;
 
@@ -14,10 +14,10 @@ use crate::http::access::{self, ProgrammeAccess, Read, Update};
 use crate::http::ctx::{Ctx, Form, FormData};
 use crate::http::error::AppError;
 use crate::view::changes::{audit_actor, audit_diff, audit_subject_of, audit_what};
-use crate::view::redirect;
 use crate::view::{
     csrf_field, field_errors, fmt_date, fmt_instant, input, layout, status_badge, Section,
 };
+use crate::view::{paging, redirect};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -34,14 +34,25 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(done): axum::extract::Query<super::archive::Done>,
+) -> Result<Markup, AppError> {
     let rows = access::visible_programmes(&state, &ctx).await?;
     let can_create = access::may_create(&state, &ctx).is_ok();
+    let count_key = if rows.len() == 1 {
+        "roles.programmes.one"
+    } else {
+        "roles.programmes.many"
+    };
     Ok(layout(
         &ctx,
         Section::Programmes,
         ctx.t("programmes.title"),
         html! {
+            (done.notice(&ctx))
+            p.count { (ctx.tf(count_key, &[("n", &crate::view::fmt_int(ctx.lang, rows.len() as i64))])) }
             @if can_create {
                 div.actions { a.button href="/programs/new" { (ctx.t("programmes.new")) } }
             }
@@ -242,37 +253,49 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     access: ProgrammeAccess<Read>,
+    axum::extract::Query(q): axum::extract::Query<crate::view::paging::PageQuery>,
 ) -> Result<Markup, AppError> {
+    let page = q.page();
     let pf = access.programme_for();
-    let rel = Relation {
-        member: pf.member,
-        same_client: ctx.user()?.client_id == Some(pf.programme.client_id),
-    };
+    let who = ctx.principal()?;
     let role = ctx.role()?;
     // A closed programme is read-only until it is reopened: no edit forms.
     let closed = pf.programme.status == rumbo_domain::programme::Status::Closed;
-    let can_edit = !closed && decide(role, Action::Update, Some(rel)) == Decision::Allow;
-    let can_delete = decide(role, Action::Delete, Some(rel)) == Decision::Allow;
+    let can_edit = !closed && state.app.may(&who, Action::Update, &pf);
+    let can_delete = state.app.may(&who, Action::Delete, &pf);
+    // A client viewer sees the client view: no audit log, no staff e-mails.
+    let internal = state.app.may(&who, Action::ReadInternal, &pf);
     let p = &pf.programme;
     // A programme being created or planned is offered the library's relevant practices.
     let suggested = if matches!(
         p.status,
         rumbo_domain::programme::Status::Draft | rumbo_domain::programme::Status::Planned
     ) {
-        let mut s = state.app.suggestions(&ctx.principal()?, &p.code).await?;
+        let mut s = state.app.suggestions(&who, &p.code).await?;
         s.truncate(3);
         s
     } else {
         Vec::new()
     };
-    let history = state.app.programme_history(p, 100).await?;
-    let members = state.app.members(p).await?;
-    let plan = state
-        .app
-        .plan(&ctx.principal()?, &p.code, Action::Read)
-        .await?;
+    let (history, more) = if internal {
+        paging::page_of(
+            state
+                .app
+                .programme_history(p, paging::fetch_for(page))
+                .await?,
+            page,
+        )
+    } else {
+        (vec![], false)
+    };
+    let members = if internal {
+        state.app.members(p).await?
+    } else {
+        vec![]
+    };
+    let plan = state.app.plan(&who, &p.code, Action::Read).await?;
     let late = state.app.plan_flags(&plan).await?;
-    let distributions = state.app.distributions(&ctx.principal()?, &p.code).await?;
+    let distributions = state.app.distributions(&who, &p.code).await?;
     let candidates: Vec<_> = if can_edit {
         state
             .app
@@ -295,12 +318,9 @@ async fn show(
                 a.button href={ "/programs/" (p.code) "/closeout" } { (ctx.t("closeout.title")) }
                 a.button href={ "/programs/" (p.code) "/lessons" } { (ctx.t("lesson.title")) }
                 a.button href={ "/programs/" (p.code) "/reports" } { (ctx.t("report.page.title")) }
-                @if can_delete {
-                    form.inline method="post" action={ "/programs/" (p.code) "/delete" } {
-                        (csrf_field(&ctx))
-                        button.danger type="submit" { (ctx.t("programme.delete")) }
-                    }
-                }
+            }
+            @if can_delete {
+                (delete_form(&ctx, p, "", &[]))
             }
             @if closed { p.notice role="status" { (ctx.t("closeout.read_only_notice")) } }
             @if !suggested.is_empty() {
@@ -323,6 +343,7 @@ async fn show(
                 (ctx.t(&format!("report.page.status_{}", d.status))) " · "
                 a href={ "/programs/" (p.code) "/distributions/" (d.id) } download { (d.file_name) }
             } } }
+            @if internal {
             h2 { (ctx.t("programme.team")) }
             @if members.is_empty() { p { (ctx.t("programme.no_team")) } }
             ul { @for (uid, name, email, role) in &members { li {
@@ -365,8 +386,22 @@ async fn show(
                     }
                 }
             }
+            (paging::pager(&ctx, &format!("/programs/{}", p.code), page, more))
+            }
         },
     ))
+}
+
+/// The delete button; a programme that holds data is archived and needs its code typed again.
+pub(super) fn delete_form(ctx: &Ctx, p: &Programme, typed: &str, errors: &[Invalid]) -> Markup {
+    html! {
+        form.delete method="post" action={ "/programs/" (p.code) "/delete" } {
+            (csrf_field(ctx))
+            (input(ctx, errors, "confirm", "roles.delete.confirm", "text", typed, false))
+            p.hint { (ctx.tf("roles.delete.hint", &[("code", &p.code), ("days", &rumbo_app::programmes::ARCHIVE_DAYS.to_string())])) }
+            button.danger type="submit" { (ctx.t("programme.delete")) }
+        }
+    }
 }
 
 fn facts(ctx: &Ctx, p: &Programme) -> Markup {
@@ -434,16 +469,16 @@ async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Form(_): Form,
+    Form(f): Form,
 ) -> Result<Response, AppError> {
-    state.app.delete_programme(&ctx.principal()?, &code).await?;
-    Ok(redirect("/programs"))
+    super::archive::delete_post(&state, &ctx, &code, f.get("confirm")).await
 }
 
 async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    _access: ProgrammeAccess<Update>,
     Form(f): Form,
 ) -> Result<Response, AppError> {
     let user_id = f
