@@ -74,13 +74,12 @@ impl Closeout {
 }
 
 /// Whether `who` may close, evaluate or reopen: the programme's managers and admins.
-fn may_manage(who: &Principal, member: bool) -> bool {
-    let rel = rumbo_domain::access::Relation {
-        member,
-        same_client: false,
-    };
+fn may_manage(who: &Principal, p: &rumbo_store::programmes::ProgrammeFor) -> bool {
     matches!(who.role, Role::Admin | Role::Manager)
-        && matches!(decide(who.role, Action::Update, Some(rel)), Decision::Allow)
+        && matches!(
+            decide(who.role, Action::Update, Some(who.relation(p))),
+            Decision::Allow
+        )
 }
 
 impl App {
@@ -92,7 +91,7 @@ impl App {
         manage: bool,
     ) -> Result<(Programme, bool)> {
         let p = self.programme_unguarded(who, code, Action::Read).await?;
-        let may = may_manage(who, p.member);
+        let may = may_manage(who, &p);
         if manage && !may {
             return Err(Error::Forbidden);
         }
