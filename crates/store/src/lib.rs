@@ -15,6 +15,7 @@ pub mod control;
 pub mod imports;
 pub mod jobs;
 mod migrate;
+pub mod ops;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;

@@ -75,6 +75,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_import_layout.sql"),
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
+    (
+        12,
+        "rollups",
+        include_str!("../migrations/sqlite/0012_rollups.sql"),
+        include_str!("../migrations/postgres/0012_rollups.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -102,6 +102,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/control2.es.toml"),
     "\n",
+    include_str!("../../i18n/speed.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -123,6 +125,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/totp.en.toml"),
     "\n",
     include_str!("../../i18n/control2.en.toml"),
+    "\n",
+    include_str!("../../i18n/speed.en.toml"),
     "\n",
 );
 

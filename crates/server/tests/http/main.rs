@@ -5,6 +5,7 @@ mod cockpit;
 mod control;
 mod control_views;
 mod helpers;
+mod metrics;
 mod openapi;
 mod plan;
 mod privacy;
