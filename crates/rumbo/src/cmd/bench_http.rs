@@ -361,7 +361,7 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
         .arg(format!("127.0.0.1:{port}"))
         .arg("--no-demo")
         .args(a.serve_args.split_whitespace())
-        .env("RUMBO_LOG", "warn")
+        .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
