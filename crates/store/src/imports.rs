@@ -321,10 +321,13 @@ async fn insert_rollups(
 
 /// Counts a change to a programme's stored figures (in the transaction that makes it).
 async fn bump_data_version(tx: &mut Transaction<'_, Any>, programme_id: i64) -> Result<()> {
-    sqlx::query("UPDATE programmes SET data_version = data_version + 1 WHERE id = $1")
-        .bind(programme_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO programme_data_versions (programme_id, version) VALUES ($1, 1)
+         ON CONFLICT (programme_id) DO UPDATE SET version = programme_data_versions.version + 1",
+    )
+    .bind(programme_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -344,12 +347,13 @@ impl Store {
     /// stored figures (an import, a batch deletion, the aggregates of a new definition
     /// version). Equal versions mean equal figures, on any server.
     pub async fn data_version(&self, programme_id: i64) -> Result<i64> {
-        let v: Option<i64> =
-            sqlx::query_scalar("SELECT data_version FROM programmes WHERE id = $1")
-                .bind(programme_id)
-                .fetch_optional(self.pool())
-                .await?;
-        v.ok_or(StoreError::NotFound)
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM programme_data_versions WHERE programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(v.unwrap_or(0))
     }
 
     /// The rollups of a programme at `grain` (`hour`, `day` or `month`) in `time_zone`, with

@@ -19,5 +19,8 @@ CREATE INDEX kpi_rollups_lookup ON kpi_rollups(programme_id, definition, definit
 
 -- A counter of changes to a programme's stored figures (imports, batch deletions, aggregates
 -- of a new definition version), bumped in the same transaction: result caches key on it, so
--- servers stay stateless.
-ALTER TABLE programmes ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
+-- servers stay stateless. Its own table, so the programme rows keep their columns.
+CREATE TABLE programme_data_versions (
+    programme_id INTEGER PRIMARY KEY REFERENCES programmes(id) ON DELETE CASCADE,
+    version      INTEGER NOT NULL
+);
