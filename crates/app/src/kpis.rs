@@ -6,9 +6,13 @@
 //! Aggregates are stored per batch at 15-minute resolution in the programme's time zone;
 //! 30-minute, hourly, daily, weekly and monthly figures merge them (every real time-zone
 //! offset is a multiple of 15 minutes, so 15-minute intervals nest exactly). Each output row
-//! lists the batches it comes from.
+//! lists the batches it comes from. Hourly, daily, weekly and monthly figures read the
+//! batches' rollups (per local hour, day and month, stored beside the 15-minute rows) when
+//! every batch has them in the programme's time zone, so a year reads a few hundred rows; the
+//! merged result is cached under the programme's data version ([`crate::cache`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use rumbo_ingest::std_calls::{parse_chunk, Layout};
@@ -16,7 +20,7 @@ use rumbo_kpi::{
     attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, CallFacts, Granularity,
     KpiDefinition, Outcome,
 };
-use rumbo_store::imports::{AggRow, Batch};
+use rumbo_store::imports::{AggRow, Batch, StoredAgg};
 use rumbo_store::programmes::Programme;
 use serde::Serialize;
 
@@ -24,7 +28,7 @@ use crate::imports::{time_error, CALL_SOURCES};
 use crate::{App, Error, Result};
 
 /// KPIs of a programme under one definition version.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ProgrammeKpis {
     /// Aggregates per (queue, interval); the queue `""` holds programme-level agent time.
     pub aggregation: Aggregator,
@@ -110,6 +114,21 @@ impl App {
     /// Reads the stored aggregates of a programme, recomputing missing definition versions
     /// first.
     pub async fn programme_kpis(&self, q: KpiQuery<'_>) -> Result<ProgrammeKpis> {
+        Ok((*self.programme_kpis_shared(q).await?).clone())
+    }
+
+    /// [`App::programme_kpis`] without a copy: the cached result itself.
+    pub async fn programme_kpis_shared(&self, q: KpiQuery<'_>) -> Result<Arc<ProgrammeKpis>> {
+        self.kpis_via(q, true).await
+    }
+
+    /// The same figures as [`App::programme_kpis`], always merged from the 15-minute rows and
+    /// never cached: the reference the rollups are checked against.
+    pub async fn programme_kpis_from_intervals(&self, q: KpiQuery<'_>) -> Result<ProgrammeKpis> {
+        Ok((*self.kpis_via(q, false).await?).clone())
+    }
+
+    async fn kpis_via(&self, q: KpiQuery<'_>, rollups: bool) -> Result<Arc<ProgrammeKpis>> {
         let prog = self
             .store
             .programme_for(q.programme_code, None)
@@ -134,23 +153,46 @@ impl App {
             )?),
             None => None,
         };
-        let rows = self
-            .store
-            .kpi_aggregates(prog.id, &stored, from, to)
-            .await?;
-        let mut bucketer = Bucketer::new(q.granularity, tz);
-        let mut aggregation = Aggregator::new(q.definition.clone(), bucketer.clone());
-        let mut batches: BTreeMap<AggKey, BTreeSet<i64>> = BTreeMap::new();
-        for r in rows {
-            let start = bucketer.start_of(r.interval_start).map_err(time_error)?;
-            let key = (r.queue, start);
-            batches.entry(key.clone()).or_default().insert(r.batch_id);
-            aggregation.merge_row(key, &r.agg);
+        let key = crate::cache::CacheKey {
+            programme_id: prog.id,
+            data_version: self.store.data_version(prog.id).await?,
+            kind: "programme_kpis",
+            params: format!(
+                "{:?}|{:?}|{from:?}|{to:?}|{}",
+                q.definition, q.granularity, prog.time_zone
+            ),
+        };
+        if rollups {
+            if let Some(hit) = self.cache.get::<ProgrammeKpis>(&key) {
+                return Ok(hit);
+            }
         }
-        Ok(ProgrammeKpis {
-            aggregation,
-            batches,
-        })
+        let grain = rollup_grain(q.granularity, q.from, q.to).filter(|_| rollups);
+        let mut rows = None;
+        if let Some(grain) = grain {
+            rows = self
+                .store
+                .kpi_rollups(prog.id, &stored, &prog.time_zone, grain, from, to)
+                .await?;
+        }
+        let rows = match rows {
+            Some(rows) => rows,
+            None => {
+                self.store
+                    .kpi_aggregates(prog.id, &stored, from, to)
+                    .await?
+            }
+        };
+        let (definition, granularity) = (q.definition.clone(), q.granularity);
+        // Merging is CPU work: off the async workers.
+        let kpis = tokio::task::spawn_blocking(move || merge(rows, definition, granularity, tz))
+            .await
+            .map_err(Error::internal)??;
+        let kpis = Arc::new(kpis);
+        if rollups {
+            self.cache.put(key, kpis.clone());
+        }
+        Ok(kpis)
     }
 
     /// Makes sure every batch of the programme has aggregates under `def`: call batches are
@@ -269,6 +311,53 @@ impl App {
         out.calls.sort_by_key(|c| c.enter_ts);
         Ok(out)
     }
+}
+
+/// The rollup grain that nests exactly in `g` over the days `[from, to]`: hours for hourly
+/// figures, days for daily and weekly ones, months for monthly figures over whole months
+/// (days otherwise); none for 15- and 30-minute figures.
+fn rollup_grain(
+    g: Granularity,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> Option<&'static str> {
+    match g {
+        Granularity::Minutes(60) => Some("hour"),
+        Granularity::Day | Granularity::Week => Some("day"),
+        Granularity::Month => {
+            let whole_start = from.is_none_or(|d| d.day() == 1);
+            let whole_end = to.is_none_or(|d| d.tomorrow().is_ok_and(|t| t.day() == 1));
+            Some(if whole_start && whole_end {
+                "month"
+            } else {
+                "day"
+            })
+        }
+        Granularity::Minutes(_) => None,
+    }
+}
+
+/// Merges stored rows (15-minute rows or rollups that nest in `granularity`) per (queue,
+/// interval), with the batches behind each row.
+fn merge(
+    rows: Vec<StoredAgg>,
+    definition: KpiDefinition,
+    granularity: Granularity,
+    tz: TimeZone,
+) -> Result<ProgrammeKpis> {
+    let mut bucketer = Bucketer::new(granularity, tz);
+    let mut aggregation = Aggregator::new(definition, bucketer.clone());
+    let mut batches: BTreeMap<AggKey, BTreeSet<i64>> = BTreeMap::new();
+    for r in rows {
+        let start = bucketer.start_of(r.interval_start).map_err(time_error)?;
+        let key = (r.queue, start);
+        batches.entry(key.clone()).or_default().insert(r.batch_id);
+        aggregation.merge_row(key, &r.agg);
+    }
+    Ok(ProgrammeKpis {
+        aggregation,
+        batches,
+    })
 }
 
 fn collect(

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod batches;
+pub mod cache;
 pub mod calls_file;
 pub mod closeout;
 pub mod control;
@@ -26,6 +27,7 @@ pub mod mappings;
 pub mod model;
 pub mod notify;
 pub mod operator;
+pub mod ops;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;
@@ -73,6 +75,8 @@ impl Default for Settings {
 pub struct App {
     store: Store,
     settings: Arc<Settings>,
+    /// Computed results keyed by the programme's data version ([`cache`]).
+    cache: Arc<cache::ResultCache>,
 }
 
 impl App {
@@ -90,6 +94,7 @@ impl App {
         App {
             store,
             settings: Arc::new(settings),
+            cache: Arc::new(cache::ResultCache::default()),
         }
     }
 

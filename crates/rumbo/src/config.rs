@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Seconds a connection has to send a request's headers (first or next).
     pub header_timeout_secs: Option<u64>,
+    /// Bearer token for `/metrics` (`RUMBO_METRICS_TOKEN`); none: no `/metrics`.
+    pub metrics_token: Option<String>,
     /// Data folder (raw import records, uploads); relative to the file's folder.
     pub data_dir: Option<PathBuf>,
     /// SMTP relay for alarm e-mails (`RUMBO_SMTP_HOST`); none: no e-mail.

@@ -26,6 +26,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(http::metrics::metrics))
         .route("/static/app.css", get(view::css))
         .merge(features::login::router())
         .merge(features::account::page_router())
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::reports::page_router())
         .nest("/api/v1", api_router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(http::metrics::record))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::ctx::context_layer,

@@ -6,8 +6,13 @@
 //! Aggregates are stored per (batch, definition version, queue, 15-minute interval) as exact
 //! counts and sums ([`rumbo_kpi::Agg::encode`]); figures are computed when read, by merging the
 //! batches' aggregates, so every figure names its definition version and batches.
+//! Beside them, the same transaction writes each batch's rollups per (queue, local hour, day
+//! and month) in the programme's time zone ([`Store::kpi_rollups`]), and bumps the
+//! programme's data version ([`Store::data_version`]), which result caches key on.
 
-use rumbo_kpi::{Agg, DefinitionId};
+use std::collections::BTreeMap;
+
+use rumbo_kpi::{Agg, Bucketer, DefinitionId, Granularity};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -246,10 +251,157 @@ async fn insert_aggregates(
         }
         q.execute(&mut **tx).await?;
     }
+    insert_rollups(tx, batch_id, programme_id, rows).await?;
+    bump_data_version(tx, programme_id).await?;
     Ok(())
 }
 
+/// The grains rollups are kept at, by name: local hour, day and month.
+pub const ROLLUP_GRAINS: [(&str, Granularity); 3] = [
+    ("hour", Granularity::Minutes(60)),
+    ("day", Granularity::Day),
+    ("month", Granularity::Month),
+];
+
+/// Writes the rollups of a batch's 15-minute `rows` (every grain of [`ROLLUP_GRAINS`]) in
+/// the programme's current time zone: each rollup row is the exact merge of the 15-minute
+/// rows it covers.
+async fn insert_rollups(
+    tx: &mut Transaction<'_, Any>,
+    batch_id: i64,
+    programme_id: i64,
+    rows: &[AggRow],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let zone: String = sqlx::query_scalar("SELECT time_zone FROM programmes WHERE id = $1")
+        .bind(programme_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut out: BTreeMap<(&str, &DefinitionId, &str, i64), Agg> = BTreeMap::new();
+    for (grain, g) in ROLLUP_GRAINS {
+        let mut bucketer = Bucketer::new(g, tz.clone());
+        for r in rows {
+            let start = bucketer
+                .start_of(r.interval_start)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.entry((grain, &r.definition, r.queue.as_str(), start))
+                .or_default()
+                .merge(&r.agg);
+        }
+    }
+    let out: Vec<_> = out.into_iter().collect();
+    for chunk in out.chunks(CHUNK) {
+        let sql = crate::multi_row_insert(
+            "INSERT INTO kpi_rollups (batch_id, programme_id, definition, definition_version, time_zone, grain, queue, interval_start, counts, sums) VALUES ",
+            chunk.len(),
+            10,
+        );
+        let mut q = sqlx::query(&sql);
+        for ((grain, def, queue, start), agg) in chunk {
+            let (c, s) = agg.encode();
+            q = q
+                .bind(batch_id)
+                .bind(programme_id)
+                .bind(def.name.clone())
+                .bind(i64::from(def.version))
+                .bind(zone.clone())
+                .bind(grain.to_string())
+                .bind(queue.to_string())
+                .bind(*start)
+                .bind(c)
+                .bind(s);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Counts a change to a programme's stored figures (in the transaction that makes it).
+async fn bump_data_version(tx: &mut Transaction<'_, Any>, programme_id: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO programme_data_versions (programme_id, version) VALUES ($1, 1)
+         ON CONFLICT (programme_id) DO UPDATE SET version = programme_data_versions.version + 1",
+    )
+    .bind(programme_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn stored_agg(r: &AnyRow) -> Result<StoredAgg> {
+    let counts: String = col(r, "counts")?;
+    let sums: String = col(r, "sums")?;
+    Ok(StoredAgg {
+        batch_id: col(r, "batch_id")?,
+        queue: col(r, "queue")?,
+        interval_start: col(r, "interval_start")?,
+        agg: Agg::decode(&counts, &sums).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
 impl Store {
+    /// The programme's data version: a counter bumped in every transaction that changes its
+    /// stored figures (an import, a batch deletion, the aggregates of a new definition
+    /// version). Equal versions mean equal figures, on any server.
+    pub async fn data_version(&self, programme_id: i64) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM programme_data_versions WHERE programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// The rollups of a programme at `grain` (`hour`, `day` or `month`) in `time_zone`, with
+    /// interval starts in `[from, to)`; `None` when some batch with 15-minute aggregates under
+    /// `def` has no rollups in that time zone (it was stored before rollups existed, or under
+    /// another time zone): then only the 15-minute rows give the right figures.
+    pub async fn kpi_rollups(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+        time_zone: &str,
+        grain: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Option<Vec<StoredAgg>>> {
+        let missing: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM import_batches b WHERE b.programme_id = $1
+               AND EXISTS (SELECT 1 FROM kpi_aggregates a WHERE a.batch_id = b.id AND a.definition = $2 AND a.definition_version = $3)
+               AND NOT EXISTS (SELECT 1 FROM kpi_rollups r WHERE r.batch_id = b.id AND r.definition = $2 AND r.definition_version = $3 AND r.time_zone = $4)",
+        )
+        .bind(programme_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
+        .bind(time_zone)
+        .fetch_one(self.pool())
+        .await?;
+        if missing > 0 {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT batch_id, queue, interval_start, counts, sums FROM kpi_rollups
+             WHERE programme_id = $1 AND definition = $2 AND definition_version = $3
+               AND time_zone = $4 AND grain = $5
+               AND interval_start >= $6 AND interval_start < $7
+             ORDER BY queue, interval_start, batch_id",
+        )
+        .bind(programme_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
+        .bind(time_zone)
+        .bind(grain)
+        .bind(from.unwrap_or(i64::MIN))
+        .bind(to.unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored_agg).collect::<Result<_>>().map(Some)
+    }
+
     /// Commits a batch with its issues and aggregates in one transaction; returns its id.
     /// With `b.job`, fails with `Conflict("job.claim")` and commits nothing when that job is no
     /// longer held by its fence (another worker took it over).
@@ -529,6 +681,7 @@ impl Store {
             .bind(batch_id)
             .execute(&mut *tx)
             .await?;
+        bump_data_version(&mut tx, b.programme_id).await?;
         audit::record(
             &mut tx,
             actor,

@@ -17,6 +17,7 @@ pub mod imports;
 pub mod jobs;
 pub mod live;
 mod migrate;
+pub mod ops;
 pub mod plan;
 pub mod privacy;
 pub mod programmes;

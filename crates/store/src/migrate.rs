@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0011_import_layout.sql"),
     ),
     (
+        12,
+        "rollups",
+        include_str!("../migrations/sqlite/0012_rollups.sql"),
+        include_str!("../migrations/postgres/0012_rollups.sql"),
+    ),
+    (
         13,
         "raw_codec",
         include_str!("../migrations/sqlite/0013_raw_codec.sql"),

@@ -105,6 +105,63 @@ impl App {
         Ok(Cockpit { programmes })
     }
 
+    /// Programme totals per day over `first..=last` (each call once, however many queues it
+    /// passed through), from the daily rollups when every batch has them; cached under the
+    /// programme's data version.
+    async fn daily_totals(
+        &self,
+        p: &Programme,
+        tz: &TimeZone,
+        first: Date,
+        last: Date,
+    ) -> Result<std::sync::Arc<BTreeMap<Date, Agg>>> {
+        let def = KpiDefinition::standard();
+        let key = crate::cache::CacheKey {
+            programme_id: p.id,
+            data_version: self.store.data_version(p.id).await?,
+            kind: "cockpit_daily",
+            params: format!("{first}|{last}|{}", p.time_zone),
+        };
+        if let Some(hit) = self.cache.get::<BTreeMap<Date, Agg>>(&key) {
+            return Ok(hit);
+        }
+        let mut daily: BTreeMap<Date, Agg> = BTreeMap::new();
+        let mut d = first;
+        while d <= last {
+            daily.insert(d, Agg::default());
+            d = d.tomorrow().map_err(crate::Error::internal)?;
+        }
+        let (from, end) = (
+            local_start(first, tz)?,
+            local_start(last.tomorrow().map_err(crate::Error::internal)?, tz)?,
+        );
+        let rows = match self
+            .store
+            .kpi_rollups(p.id, def.id(), &p.time_zone, "day", Some(from), Some(end))
+            .await?
+        {
+            Some(rows) => rows,
+            None => {
+                self.store
+                    .kpi_aggregates(p.id, def.id(), Some(from), Some(end))
+                    .await?
+            }
+        };
+        for r in rows {
+            let day = jiff::Timestamp::from_second(r.interval_start)
+                .map_err(crate::Error::internal)?
+                .to_zoned(tz.clone())
+                .date();
+            // Programme totals: each call once, however many queues it passed through.
+            if let Some(a) = daily.get_mut(&day) {
+                a.merge(&r.agg.calls_view());
+            }
+        }
+        let daily = std::sync::Arc::new(daily);
+        self.cache.put(key, daily.clone());
+        Ok(daily)
+    }
+
     pub(crate) async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
         let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
         let cx = PlanCx::system(p.clone())?;
@@ -131,27 +188,7 @@ impl App {
                 .map_err(crate::Error::internal)?;
             period = Some((first, last));
             let def = KpiDefinition::standard();
-            let mut daily: BTreeMap<Date, Agg> = BTreeMap::new();
-            let mut d = first;
-            while d <= last {
-                daily.insert(d, Agg::default());
-                d = d.tomorrow().map_err(crate::Error::internal)?;
-            }
-            let end = local_start(last.tomorrow().map_err(crate::Error::internal)?, &tz)?;
-            for r in self
-                .store
-                .kpi_aggregates(p.id, def.id(), Some(local_start(first, &tz)?), Some(end))
-                .await?
-            {
-                let day = jiff::Timestamp::from_second(r.interval_start)
-                    .map_err(crate::Error::internal)?
-                    .to_zoned(tz.clone())
-                    .date();
-                // Programme totals: each call once, however many queues it passed through.
-                if let Some(a) = daily.get_mut(&day) {
-                    a.merge(&r.agg.calls_view());
-                }
-            }
+            let daily = self.daily_totals(&p, &tz, first, last).await?;
             let mut total = Agg::default();
             for a in daily.values() {
                 total.merge(a);

@@ -173,6 +173,28 @@ impl App {
         to: Date,
     ) -> Result<Option<VolumeForecast>> {
         let p = self.programme_for(who, code, Action::Read).await?.programme;
+        // The forecast depends only on the stored volumes and the period: cached under the
+        // programme's data version.
+        let key = crate::cache::CacheKey {
+            programme_id: p.id,
+            data_version: self.store.data_version(p.id).await?,
+            kind: "volume_forecast",
+            params: format!("{from}|{to}|{}", p.time_zone),
+        };
+        if let Some(hit) = self.cache.get::<Option<VolumeForecast>>(&key) {
+            return Ok((*hit).clone());
+        }
+        let out = self.volume_forecast_of(p, from, to).await?;
+        self.cache.put(key, std::sync::Arc::new(out.clone()));
+        Ok(out)
+    }
+
+    async fn volume_forecast_of(
+        &self,
+        p: Programme,
+        from: Date,
+        to: Date,
+    ) -> Result<Option<VolumeForecast>> {
         let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
         let fit_from = local_start(
             from.checked_sub(FIT_DAYS.days()).map_err(Error::internal)?,
@@ -184,7 +206,14 @@ impl App {
             return Ok(None);
         };
         let end = end.min(latest + SLOT_S);
-        let Some(forecast) = forecast_from(&vols, &tz, from, end)? else {
+        // Fitting the model is CPU work: off the async workers.
+        let (vols, forecast) = tokio::task::spawn_blocking(move || {
+            let f = forecast_from(&vols, &tz, from, end);
+            (vols, f)
+        })
+        .await
+        .map_err(Error::internal)?;
+        let Some(forecast) = forecast? else {
             return Ok(None);
         };
         let points = forecast

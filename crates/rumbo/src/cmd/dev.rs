@@ -21,6 +21,8 @@ pub enum DevCmd {
     BenchKpi(BenchArgs),
     /// Benchmark a full import into a fresh SQLite store (batch file, keys, aggregates), then a re-import.
     BenchImport(BenchArgs),
+    /// HTTP load benchmark of a release server on a year of data (loopback only, bounded in time).
+    BenchHttp(super::bench_http::BenchHttpArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -79,6 +81,7 @@ pub fn run(cmd: DevCmd) -> anyhow::Result<()> {
         }
         DevCmd::BenchKpi(a) => bench(a),
         DevCmd::BenchImport(a) => bench_import(a),
+        DevCmd::BenchHttp(a) => super::bench_http::run(a),
     }
 }
 

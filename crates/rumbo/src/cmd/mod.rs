@@ -1,6 +1,7 @@
 //! One module per command family.
 pub mod admin;
 pub mod alarms;
+pub mod bench_http;
 pub mod dev;
 pub mod import;
 pub mod keys;

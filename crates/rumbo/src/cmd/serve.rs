@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// The largest import file accepted, in MiB (default 1024); larger uploads answer 413.
     #[arg(long, env = "RUMBO_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Serve Prometheus metrics at `/metrics` to requests with `Authorization: Bearer
+    /// <token>` (off when unset; see docs/metrics.md).
+    #[arg(long, env = "RUMBO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Connections served at once (default 4096); more wait to be accepted.
     #[arg(long, env = "RUMBO_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -92,6 +96,11 @@ pub fn serve(
             Config {
                 secure_cookies: secure,
                 max_upload_bytes,
+                metrics_token: args
+                    .metrics_token
+                    .clone()
+                    .or(file.metrics_token.clone())
+                    .filter(|t| !t.trim().is_empty()),
             },
         );
         if demo {

@@ -8,4 +8,5 @@ pub mod ctx;
 pub mod error;
 pub mod headers;
 pub mod listen;
+pub mod metrics;
 pub mod state;

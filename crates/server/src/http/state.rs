@@ -13,6 +13,8 @@ pub struct Config {
     /// The largest import file accepted, in bytes (larger uploads answer 413 and leave
     /// nothing stored).
     pub max_upload_bytes: u64,
+    /// The bearer token `/metrics` requires; `None` (the default): no `/metrics` at all.
+    pub metrics_token: Option<String>,
 }
 
 /// 1 GiB: a year of a large queue's calls as CSV fits well below it.
@@ -23,6 +25,7 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            metrics_token: None,
         }
     }
 }

@@ -114,6 +114,8 @@ const ES: &str = concat!(
     "\n",
     include_str!("../../i18n/roles.es.toml"),
     "\n",
+    include_str!("../../i18n/speed.es.toml"),
+    "\n",
 );
 const EN: &str = concat!(
     include_str!("../../i18n/en.toml"),
@@ -147,6 +149,8 @@ const EN: &str = concat!(
     include_str!("../../i18n/live.en.toml"),
     "\n",
     include_str!("../../i18n/roles.en.toml"),
+    "\n",
+    include_str!("../../i18n/speed.en.toml"),
     "\n",
 );
 

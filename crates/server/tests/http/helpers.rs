@@ -105,6 +105,11 @@ pub fn logs() -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Config::default()).await
+    }
+
+    /// A fresh application with the given server settings.
+    pub async fn spawn_with(config: Config) -> TestApp {
         init_logging();
         let store = rumbo_store::testing::fresh_store()
             .await
@@ -135,7 +140,7 @@ impl TestApp {
                     report_words: rumbo_server::features::reports::report_words(),
                 },
             ),
-            Config::default(),
+            config,
         );
         // Uploads are queued as jobs: run a worker, as `rumbo serve` does.
         tokio::spawn({

@@ -7,6 +7,7 @@ mod control;
 mod control_views;
 mod helpers;
 mod live;
+mod metrics;
 mod openapi;
 mod plan;
 mod planforms;

@@ -97,7 +97,7 @@ pub(super) async fn heat_map(
     let k = state
         .app
         .clone()
-        .programme_kpis(KpiQuery {
+        .programme_kpis_shared(KpiQuery {
             programme_code: &p.code,
             definition: &definition,
             granularity: Granularity::Minutes(60),

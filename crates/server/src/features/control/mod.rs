@@ -358,7 +358,7 @@ async fn kpi_view(state: &AppState, p: &Programme, q: &KpiParams) -> Result<KpiV
     let k = state
         .app
         .clone()
-        .programme_kpis(KpiQuery {
+        .programme_kpis_shared(KpiQuery {
             programme_code: &p.code,
             definition: &definition,
             granularity,
@@ -738,11 +738,41 @@ fn charts(ctx: &Ctx, v: &KpiView, sl_target: Option<f64>) -> Markup {
     }
 }
 
+/// Rows of the Control page's table per page: a month of 15-minute rows over ten queues is
+/// about 30,000 rows, which no page should build at once (the API returns them all).
+pub const TABLE_ROWS: usize = 200;
+
+/// The table page a query asks for (`page`, from 1).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TablePage {
+    pub page: String,
+}
+
+/// The link to page `page` of the table with the same query.
+fn page_href(code: &str, q: &KpiParams, page: usize) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("by", &q.by),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("definition", &q.definition),
+        ("queue", &q.queue),
+    ] {
+        if !v.trim().is_empty() {
+            s.append_pair(k, v.trim());
+        }
+    }
+    s.append_pair("page", &page.to_string());
+    format!("/programs/{code}/control?{}", s.finish())
+}
+
 async fn control_page(
     State(state): State<AppState>,
     ctx: Ctx,
     ProgrammeAccess { programme: p, .. }: ProgrammeAccess<Read>,
     Query(q): Query<KpiParams>,
+    Query(tp): Query<TablePage>,
 ) -> Result<Response, AppError> {
     let view = match kpi_view(&state, &p, &q).await {
         Ok(v) => Ok(v),
@@ -775,6 +805,11 @@ async fn control_page(
         None => (None, None),
     };
     let title = format!("{} · {}", ctx.t("control.kpis"), p.code);
+    let rows_total = view.as_ref().map_or(0, |v| v.rows.len());
+    let pages = rows_total.div_ceil(TABLE_ROWS).max(1);
+    // A page past the end shows the last one; anything that is not a number, the first.
+    let page = tp.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let shown = (page - 1) * TABLE_ROWS..(page * TABLE_ROWS).min(rows_total);
     let by = if q.by.is_empty() {
         "1h".to_string()
     } else {
@@ -862,7 +897,7 @@ async fn control_page(
                         th.num scope="col" { (ctx.t("control.csat")) }
                         th scope="col" { (ctx.t("control.batches")) }
                     } }
-                    tbody { @for r in &v.rows { tr {
+                    tbody { @for r in &v.rows[shown.clone()] { tr {
                         td { @if r.queue.is_empty() { (ctx.t("control.programme_level")) } @else { (r.queue) } }
                         td { (interval_text(l, &r.interval_label)) }
                         td.num { a href=(drill_href(&p.code, r, &by, &v.definition)) aria-label=(ctx.t("control.drill")) { (r.offered) } }
@@ -880,10 +915,31 @@ async fn control_page(
                         td { @for b in &r.batches { a href={ "/programs/" (p.code) "/imports/" (b) } { "#" (b) } " " } }
                     } } }
                 }
+                @if pages > 1 {
+                    nav.pager aria-label=(ctx.t("speed.pages")) {
+                        p { (ctx.tf("speed.rows_of", &[("from", &fmt_int(l, shown.start as u64 + 1)), ("to", &fmt_int(l, shown.end as u64)), ("total", &fmt_int(l, rows_total as u64))])) }
+                        @if page > 1 { a rel="prev" href=(page_href(&p.code, &q, page - 1)) { (ctx.t("speed.previous")) } " " }
+                        @if page < pages { a rel="next" href=(page_href(&p.code, &q, page + 1)) { (ctx.t("speed.next")) } }
+                    }
+                }
             }
         }
     };
     Ok((status, layout(&ctx, Section::Control, &title, body)).into_response())
+}
+
+/// A whole number with the language's thousands separator (`12.345` in Spanish).
+fn fmt_int(l: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = if l == Lang::Es { '.' } else { ',' };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A definition's catalogued name with its version (`kpi.definition.<name>@v<n>`).

@@ -1,0 +1,559 @@
+//! `rumbo dev bench-http`: the HTTP load benchmark of the serving side.
+//!
+//! On loopback only and bounded in time: builds (once, kept under `--dir`) a SQLite store with
+//! one programme holding a year of 15-minute call data over ten queues, starts this same
+//! binary as `rumbo serve` on it, then runs `--clients` concurrent keep-alive clients for
+//! `--seconds` against a mix of endpoints (the Control page, the cockpit page and its API, the
+//! KPI API, the drill-down, `/healthz`) and prints per endpoint the requests, p50/p95/p99/max,
+//! requests per second, and the server's CPU time per request (from `/proc/<pid>/stat`).
+//! With `--imports` some clients upload small call files through the import API meanwhile and
+//! the run checks that every accepted import ends as a committed batch.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use rumbo_app::accounts::NewAccount;
+use rumbo_app::imports::Source;
+use rumbo_app::operator::MappingChoice;
+use rumbo_app::App;
+use rumbo_domain::programme::ProgrammeInput;
+use tokio::net::TcpStream;
+
+/// 2025-11-30 00:00 UTC: a year of data ends on the day before this session's "today".
+const START: u64 = 1_764_460_800;
+const SPAN: u64 = 365 * 86_400;
+const QUEUES: u64 = 10;
+const CODE: &str = "BENCH";
+const EMAIL: &str = "bench@rumbo.invalid";
+
+#[derive(clap::Args, Debug)]
+pub struct BenchHttpArgs {
+    /// Calls in the programme (a year over ten queues).
+    #[arg(long, default_value_t = 10_000_000)]
+    rows: u64,
+    /// Concurrent keep-alive clients.
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Endpoints, comma-separated: control, control-month, cockpit, cockpit-api, kpi,
+    /// kpi-year, drill, healthz.
+    #[arg(long, default_value = "control,cockpit,cockpit-api,kpi,drill,healthz")]
+    mix: String,
+    /// Clients (of `--clients`) that only ask `/healthz`, measured apart.
+    #[arg(long, default_value_t = 0)]
+    healthz_clients: usize,
+    /// Clients (of `--clients`) that upload small call files through the import API.
+    #[arg(long, default_value_t = 0)]
+    import_clients: usize,
+    /// Where the generated file and the store are kept between runs.
+    #[arg(long, default_value = "target/bench-data")]
+    dir: PathBuf,
+    /// Extra `rumbo serve` flags (e.g. `--job-workers 2`), space-separated.
+    #[arg(long, default_value = "")]
+    serve_args: String,
+}
+
+/// SplitMix64, so the file does not depend on any crate's generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// The standard call CSV, in time order, spread evenly over the year before `START + SPAN`
+/// (the same shape as the drill-down benchmark's file).
+fn generate(path: &Path, rows: u64) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(w, "call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome")?;
+    let mut rng = Rng(42);
+    for i in 0..rows {
+        let ts = START + (u128::from(i) * u128::from(SPAN) / u128::from(rows.max(1))) as u64;
+        writeln!(w, "{}", call_line(&mut rng, &(i + 1).to_string(), ts))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn call_line(rng: &mut Rng, id: &str, ts: u64) -> String {
+    let q = 1 + rng.next() % QUEUES;
+    let r = rng.next();
+    if r % 100 < 12 {
+        format!("{id},Q{q:02},{ts},{},0,0,abandoned", r % 120)
+    } else {
+        format!(
+            "{id},Q{q:02},{ts},{},{},{},answered",
+            (r >> 8) % 60,
+            30 + (r >> 16) % 870,
+            (r >> 32) % 120
+        )
+    }
+}
+
+/// The store, built once: the programme, the year of calls, an admin and its API token.
+fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
+    let work = std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .join(format!("http-{rows}"));
+    let ready = work.join("token");
+    if let Ok(t) = std::fs::read_to_string(&ready) {
+        return Ok((work, t.trim().to_string()));
+    }
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let file = work.join("calls.csv");
+    eprintln!("generating {rows} calls in {} ...", file.display());
+    generate(&file, rows)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let token = rt.block_on(async {
+        let app = App::open(&db_url(&work), super::app_settings(&work.join("data")))
+            .await
+            .map_err(super::app_error)?;
+        app.create_programme_as_operator(
+            "Bench",
+            "76.086.428-5",
+            ProgrammeInput {
+                code: CODE.into(),
+                name: "Benchmark".into(),
+                channels: vec!["voice_inbound".into()],
+                start_date: "2025-11-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(super::app_error)?;
+        let t = Instant::now();
+        let r = app
+            .import_as_operator(CODE, &file, Source::Calls, MappingChoice::None, |_| {})
+            .await
+            .map_err(super::app_error)?;
+        eprintln!(
+            "imported {} calls ({} rejected) in {:.1} s",
+            r.report.imported,
+            r.report.rejected,
+            t.elapsed().as_secs_f64()
+        );
+        app.create_user(
+            None,
+            NewAccount {
+                email: EMAIL,
+                name: "Bench",
+                role: "admin",
+                client_id: None,
+                password: "bench-password-not-secret",
+                lang: "es",
+            },
+        )
+        .await
+        .map_err(super::app_error)?;
+        let token = app
+            .create_api_token(EMAIL, "bench", 3650)
+            .await
+            .map_err(super::app_error)?;
+        app.close().await;
+        anyhow::Ok(token)
+    })?;
+    std::fs::remove_file(&file)?;
+    std::fs::write(&ready, &token)?;
+    Ok((work, token))
+}
+
+fn db_url(work: &Path) -> String {
+    format!("sqlite://{}", work.join("rumbo.db").display())
+}
+
+/// The server under test, stopped when dropped.
+struct Server {
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// User + system CPU seconds of a process so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return f64::NAN;
+    };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based); `rest` starts at field 3.
+    (ticks(11) + ticks(12)) / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    // USER_HZ is 100 on every Linux architecture Rumbo runs on.
+    100.0
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+struct Endpoint {
+    name: &'static str,
+    path: String,
+}
+
+fn endpoints(mix: &str) -> anyhow::Result<Vec<Endpoint>> {
+    // The last week of data (the default period), and one 15-minute interval in it.
+    let last_day = START + SPAN - 86_400;
+    let interval = last_day + 14 * 3600 + 900;
+    let mut out = Vec::new();
+    for name in mix.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, path): (&'static str, String) = match name {
+            "control" => ("control", format!("/programs/{CODE}/control")),
+            "control-month" => (
+                "control-month",
+                format!("/programs/{CODE}/control?by=day&from=2026-10-01&to=2026-10-31"),
+            ),
+            "cockpit" => ("cockpit", "/".to_string()),
+            "cockpit-api" => ("cockpit-api", "/api/v1/cockpit".to_string()),
+            "kpi" => (
+                "kpi",
+                format!("/api/v1/programs/{CODE}/kpis?by=1h&queue=Q01"),
+            ),
+            "kpi-year" => (
+                "kpi-year",
+                format!("/api/v1/programs/{CODE}/kpis?by=month&from=2025-11-30&to=2026-11-29"),
+            ),
+            "drill" => (
+                "drill",
+                format!("/api/v1/programs/{CODE}/kpis/calls?queue=Q01&by=15m&start={interval}"),
+            ),
+            "healthz" => ("healthz", "/healthz".to_string()),
+            other => bail!("unknown endpoint {other}"),
+        };
+        out.push(Endpoint { name, path });
+    }
+    if out.is_empty() {
+        bail!("--mix names no endpoint");
+    }
+    Ok(out)
+}
+
+type Conn = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(port: u16) -> anyhow::Result<Conn> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let (send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(send)
+}
+
+/// One request on a kept-alive connection (reconnecting when the server closed it); the
+/// status and the body length.
+async fn request(
+    conn: &mut Conn,
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Bytes,
+) -> anyhow::Result<(u16, usize)> {
+    if conn.ready().await.is_err() {
+        *conn = connect(port).await?;
+    }
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", format!("127.0.0.1:{port}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("accept-language", "es")
+        .body(Full::new(body))?;
+    let res = conn.send_request(req).await?;
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await?.to_bytes();
+    if method == "POST" && status >= 400 {
+        eprintln!("POST {path}: {status} {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok((status, bytes.len()))
+}
+
+#[derive(Default)]
+struct Tally {
+    lat: BTreeMap<&'static str, Vec<Duration>>,
+    errors: BTreeMap<&'static str, u64>,
+    bytes: BTreeMap<&'static str, usize>,
+    jobs: Vec<i64>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// A small call file with new call ids inside the programme's year (never a duplicate).
+fn import_body(client: usize, n: u64) -> Bytes {
+    let mut rng = Rng(client as u64 * 1_000_003 + n);
+    let mut s = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");
+    let day = START + 86_400 * (30 + n % 300);
+    for i in 0..200u64 {
+        s.push_str(&call_line(
+            &mut rng,
+            &format!("imp-{client}-{n}-{i}"),
+            day + 36_000 + i * 60,
+        ));
+        s.push('\n');
+    }
+    Bytes::from(s)
+}
+
+pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
+    if a.clients == 0 || a.seconds == 0 {
+        bail!("--clients and --seconds must be positive");
+    }
+    if a.healthz_clients + a.import_clients > a.clients {
+        bail!("--healthz-clients + --import-clients exceed --clients");
+    }
+    let eps = Arc::new(endpoints(&a.mix)?);
+    std::fs::create_dir_all(&a.dir)?;
+    let (work, token) = prepare(&a.dir, a.rows)?;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    let log = std::fs::File::create(work.join("serve.log"))?;
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("--database-url")
+        .arg(db_url(&work))
+        .arg("--data-dir")
+        .arg(work.join("data"))
+        .arg("serve")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--no-demo")
+        .args(a.serve_args.split_whitespace())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    let server = Server {
+        child: cmd.spawn().context("starting rumbo serve")?,
+    };
+    let pid = server.child.id();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        // Wait for the server, then one warm-up request per endpoint.
+        let t = Instant::now();
+        let mut conn = loop {
+            match connect(port).await {
+                Ok(c) => break c,
+                Err(_) if t.elapsed() < Duration::from_secs(60) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(e) => bail!("the server did not start: {e}"),
+            }
+        };
+        for e in eps.iter() {
+            let t = Instant::now();
+            let (status, len) = request(&mut conn, port, "GET", &e.path, &token, Bytes::new()).await?;
+            println!(
+                "warm-up {:<14} {status} {len:>8} bytes {:>8} ms",
+                e.name,
+                ms(t.elapsed())
+            );
+        }
+        println!(
+            "load: {} clients ({} /healthz only, {} importing), {} s, mix {}; loadavg before {}",
+            a.clients,
+            a.healthz_clients,
+            a.import_clients,
+            a.seconds,
+            a.mix,
+            loadavg()
+        );
+        let batches_before = batch_count(&mut conn, port, &token).await?;
+        let cpu0 = cpu_seconds(pid);
+        let deadline = Instant::now() + Duration::from_secs(a.seconds);
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..a.clients {
+            let eps = eps.clone();
+            let token = token.clone();
+            let role = if c < a.healthz_clients {
+                1
+            } else if c < a.healthz_clients + a.import_clients {
+                2
+            } else {
+                0
+            };
+            tasks.push(tokio::spawn(async move {
+                let mut tally = Tally::default();
+                let Ok(mut conn) = connect(port).await else {
+                    *tally.errors.entry("connect").or_default() += 1;
+                    return tally;
+                };
+                let mut i = c;
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    let (name, method, path, body) = match role {
+                        1 => ("healthz*", "GET", "/healthz".to_string(), Bytes::new()),
+                        2 => {
+                            n += 1;
+                            (
+                                "import",
+                                "POST",
+                                format!("/api/v1/programs/{CODE}/imports?source=calls&wait=false&file_name=b{c}-{n}.csv"),
+                                import_body(c, n),
+                            )
+                        }
+                        _ => {
+                            let e = &eps[i % eps.len()];
+                            i += 1;
+                            (e.name, "GET", e.path.clone(), Bytes::new())
+                        }
+                    };
+                    let t = Instant::now();
+                    match request(&mut conn, port, method, &path, &token, body).await {
+                        Ok((s, len)) if s < 400 => {
+                            tally.lat.entry(name).or_default().push(t.elapsed());
+                            *tally.bytes.entry(name).or_default() += len;
+                            if role == 2 {
+                                tally.jobs.push(n as i64);
+                            }
+                        }
+                        _ => *tally.errors.entry(name).or_default() += 1,
+                    }
+                }
+                tally
+            }));
+        }
+        let mut all = Tally::default();
+        for t in tasks {
+            let t = t.await?;
+            for (k, v) in t.lat {
+                all.lat.entry(k).or_default().extend(v);
+            }
+            for (k, v) in t.errors {
+                *all.errors.entry(k).or_default() += v;
+            }
+            for (k, v) in t.bytes {
+                *all.bytes.entry(k).or_default() += v;
+            }
+            all.jobs.extend(t.jobs);
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds(pid) - cpu0;
+        let load_after = loadavg();
+        println!(
+            "{:<14} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
+            "endpoint", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "KiB/resp"
+        );
+        let mut total = 0usize;
+        for (name, v) in all.lat.iter_mut() {
+            v.sort();
+            total += v.len();
+            println!(
+                "{:<14} {:>8} {:>6} {:>8.1} {:>8} {:>8} {:>8} {:>8} {:>9.1}",
+                name,
+                v.len(),
+                all.errors.get(name).copied().unwrap_or(0),
+                v.len() as f64 / wall,
+                ms(percentile(v, 0.50)),
+                ms(percentile(v, 0.95)),
+                ms(percentile(v, 0.99)),
+                ms(v.last().copied().unwrap_or_default()),
+                all.bytes.get(name).copied().unwrap_or(0) as f64 / v.len().max(1) as f64 / 1024.0
+            );
+        }
+        for (name, n) in &all.errors {
+            if !all.lat.contains_key(name) {
+                println!("{name:<14} {:>8} {n:>6}", 0);
+            }
+        }
+        println!(
+            "total {total} requests in {wall:.1} s = {:.1} req/s; server CPU {cpu:.2} s = {:.2} ms per request; loadavg after {load_after}",
+            total as f64 / wall,
+            cpu * 1000.0 / total.max(1) as f64
+        );
+        if a.import_clients > 0 {
+            check_imports(&mut conn, port, &token, batches_before, all.jobs.len()).await?;
+        }
+        anyhow::Ok(())
+    })?;
+    drop(server);
+    Ok(())
+}
+
+/// The number of import batches of the bench programme.
+async fn batch_count(conn: &mut Conn, port: u16, token: &str) -> anyhow::Result<usize> {
+    if conn.ready().await.is_err() {
+        *conn = connect(port).await?;
+    }
+    let req = hyper::Request::builder()
+        .uri(format!("/api/v1/programs/{CODE}/imports"))
+        .header("host", format!("127.0.0.1:{port}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Full::new(Bytes::new()))?;
+    let res = conn.send_request(req).await?;
+    let body = res.into_body().collect().await?.to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(v.as_array().map(|a| a.len()).unwrap_or(0))
+}
+
+/// After an import run: waits (bounded) until every accepted upload is a committed batch.
+async fn check_imports(
+    conn: &mut Conn,
+    port: u16,
+    token: &str,
+    before: usize,
+    accepted: usize,
+) -> anyhow::Result<()> {
+    let t = Instant::now();
+    loop {
+        let committed = batch_count(conn, port, token).await?.saturating_sub(before);
+        if committed >= accepted || t.elapsed() > Duration::from_secs(120) {
+            println!(
+                "imports: {accepted} accepted, {committed} committed as batches{} after {:.1} s",
+                if committed == accepted {
+                    " (none lost)"
+                } else {
+                    " (MISMATCH)"
+                },
+                t.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
