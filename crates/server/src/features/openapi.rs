@@ -1095,6 +1095,9 @@ fn closeout_paths(paths: &mut Value) {
             "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }],
             "responses": { "200": ok(json!({ "type": "array", "items": obj() })), "401": problem() }
         }
+    });
+}
+
 /// Live operations: the wallboard's figures, its event stream and the live settings.
 fn live_paths(paths: &mut Value) {
     let int = json!({ "type": "integer" });
