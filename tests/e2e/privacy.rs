@@ -116,6 +116,16 @@ fn kpis(url: &str, auth: &str, code: &str) -> String {
 
 /// Everything stored: every file in the folder (database, data folder, log) and, on
 /// PostgreSQL, a dump of the database.
+/// The plain bytes of a run of zstd frames (raw import records are stored compressed), or
+/// nothing when `bytes` is not one.
+fn unzstd(bytes: &[u8]) -> Vec<u8> {
+    if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        zstd::stream::decode_all(bytes).unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
 fn everything(dir: &Dir) -> Vec<u8> {
     let mut out = Vec::new();
     let mut stack = vec![dir.path().to_path_buf()];
@@ -125,7 +135,9 @@ fn everything(dir: &Dir) -> Vec<u8> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.extend(std::fs::read(&p).unwrap_or_default());
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                out.extend(unzstd(&bytes));
+                out.extend(bytes);
             }
         }
     }
@@ -144,6 +156,19 @@ fn everything(dir: &Dir) -> Vec<u8> {
             "{}",
             String::from_utf8_lossy(&dump.stderr)
         );
+        // Raw segments are zstd frames in bytea columns, dumped as hex (`\\x28b52ffd…`).
+        let text = String::from_utf8_lossy(&dump.stdout).into_owned();
+        for (at, _) in text.match_indices("\\x28b52ffd") {
+            let hex: Vec<u8> = text[at + 2..]
+                .bytes()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .collect();
+            let bytes: Vec<u8> = hex
+                .chunks_exact(2)
+                .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+                .collect();
+            out.extend(unzstd(&bytes));
+        }
         out.extend(dump.stdout);
     }
     out
