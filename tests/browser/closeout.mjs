@@ -140,6 +140,8 @@ try {
 
   await step('in English the search finds it too', async () => {
     await page.goto(`${base}/library`);
+    // The language switch sits in the header's menu (closed until opened).
+    await page.locator('details.menu > summary').click();
     await page.getByLabel('Idioma').selectOption('en');
     await page.getByRole('button', { name: 'Cambiar' }).click();
     await page.waitForLoadState();

@@ -64,6 +64,8 @@ try {
   });
 
   await step('the page in English', async () => {
+    // The language switch sits in the header's menu (closed until opened).
+    await page.locator('details.menu > summary').click();
     await page.getByLabel('Idioma').selectOption('en');
     await page.getByRole('button', { name: 'Cambiar' }).click();
     await page.goto(base + '/programs/VIDA-2026/live');
@@ -87,6 +89,8 @@ try {
       await shot(tv, `live-tv-${lang}`);
       await tv.close();
       if (lang === 'en') {
+        // The language switch sits in the header's menu (closed until opened).
+        await page.locator('details.menu > summary').click();
         await page.getByLabel('Language').selectOption('es');
         await page.getByRole('button', { name: 'Change' }).click();
       }

@@ -116,6 +116,8 @@ async function run({ lang, width, code, rut }) {
       await page.locator('[name=password]').fill(password);
       await page.locator('main form button[type=submit]').click();
       await page.waitForURL(/\/$/);
+      // The language switch sits in the header's menu (closed until opened).
+      await page.locator('details.menu > summary').click();
       await page.locator('#lang-select').selectOption(lang);
       await page.locator('form[action="/lang"] button').click();
       await page.waitForFunction((l) => document.documentElement.lang.startsWith(l), lang);
