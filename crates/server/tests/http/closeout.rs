@@ -21,7 +21,9 @@ const ROWS: &[(&str, bool, bool, bool, bool, bool)] = &[
     ("manager", false, false, true, false, true),
     ("supervisor", true, false, true, false, true),
     ("supervisor", false, false, false, false, false),
-    ("analyst", false, false, true, false, true),
+    // Analysts see only the programmes whose team they are on.
+    ("analyst", true, false, true, false, true),
+    ("analyst", false, false, false, false, false),
     ("client_viewer", false, true, true, false, false),
     ("client_viewer", false, false, false, false, false),
 ];

@@ -1208,7 +1208,8 @@ async fn plan_forms_follow_the_programme_access_rules() {
         format!("{P}/plan/methodology/edit"),
     ];
     for (who, expected) in [
-        (&analyst, StatusCode::FORBIDDEN),
+        // An analyst off the team does not see the programme at all.
+        (&analyst, StatusCode::NOT_FOUND),
         (&viewer, StatusCode::FORBIDDEN),
         (&outsider, StatusCode::NOT_FOUND),
     ] {
@@ -1232,7 +1233,8 @@ async fn plan_forms_follow_the_programme_access_rules() {
     assert_eq!(cr.status, StatusCode::SEE_OTHER);
     for (who, read, write) in [
         (&m, StatusCode::OK, StatusCode::OK),
-        (&analyst, StatusCode::OK, StatusCode::FORBIDDEN),
+        // An analyst off the team does not see the programme.
+        (&analyst, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
         (&viewer, StatusCode::OK, StatusCode::FORBIDDEN),
         (&outsider, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
     ] {

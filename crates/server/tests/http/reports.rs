@@ -141,7 +141,9 @@ async fn report_routes_follow_the_access_matrix() {
         ("manager", false, false, ok, no),
         ("supervisor", true, false, ok, ok),
         ("supervisor", false, false, hidden, hidden),
-        ("analyst", false, false, ok, no),
+        ("analyst", true, false, ok, no),
+        // Analysts see only the programmes whose team they are on.
+        ("analyst", false, false, hidden, hidden),
         ("client_viewer", false, true, ok, no),
         ("client_viewer", false, false, hidden, hidden),
     ] {

@@ -156,7 +156,7 @@ fn the_route_scan_finds_pages_of_every_kind() {
         ("POST", "/programs/{code}/delete"),
         ("GET", "/programs/{code}/imports"),
         ("POST", "/programs/{code}/imports"),
-        ("POST", "/programs/{code}/plan/change-requests/{id}/approve"),
+        ("POST", "/programs/{code}/plan/{kind}/{id}/{action}"),
         ("GET", "/admin/archive"),
     ] {
         assert!(

@@ -284,7 +284,8 @@ async fn every_documented_get_path_answers() {
     let paths = spec["paths"].as_object().unwrap();
     assert!(paths.len() >= 8);
     for (path, item) in paths {
-        if item.get("get").is_none() || path.contains("{id}") {
+        // An event stream never ends: its status is checked in the live tests.
+        if item.get("get").is_none() || path.contains("{id}") || path.ends_with("/events") {
             continue;
         }
         // A report path names its kind.

@@ -120,6 +120,17 @@ async fn an_unreachable_database_answers_503_with_retry_after_and_hides_the_caus
 
 /// A page's visible text: tags dropped (attributes are not text), entities decoded.
 fn visible_text(html: &str) -> String {
+    // Style sheets and scripts are not text a person reads.
+    let mut html = html.to_string();
+    for tag in ["style", "script"] {
+        while let Some(open) = html.find(&format!("<{tag}")) {
+            let close = format!("</{tag}>");
+            let Some(end) = html[open..].find(&close) else {
+                break;
+            };
+            html.replace_range(open..open + end + close.len(), "");
+        }
+    }
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {

@@ -585,10 +585,12 @@ async fn identity_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
 async fn identity_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    mut mp: axum::extract::Multipart,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
     let who = ctx.principal()?;
+    // Access first: a refused user learns nothing from how their body was read.
     who.require_role(rumbo_app::access::MANAGERS)?;
+    let mut mp = mp.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut csrf_ok = false;
     let mut name = String::new();
     let mut logo: Option<Vec<u8>> = None;
