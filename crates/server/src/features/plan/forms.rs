@@ -1596,7 +1596,12 @@ pub fn shown(ctx: &Ctx, kind: Kind, choices: &Choices, field: &str, data: &Value
                 money_text(ctx, &text_of(v))
             }
             Ok(x) => {
-                let n = number_text(ctx, x);
+                // Whole numbers carry the language's thousands separator (2.400.000).
+                let n = if x.fract() == 0.0 && x.abs() < 1e15 {
+                    crate::view::fmt_int(ctx.lang, x as i64)
+                } else {
+                    number_text(ctx, x)
+                };
                 match (kind, field) {
                     (Kind::Target, "target") => {
                         let unit = indicator_unit(&text_of(&data["indicator"]));
