@@ -52,7 +52,7 @@ fn calls(path: &Path, prefix: &str, from: i64, days: i64, seed: u64) {
             .wrapping_add(1_442_695_040_888_963_407);
         let q = (x >> 33) % 3;
         let wait = (x >> 20) % 90;
-        if (x >> 40) % 10 == 0 {
+        if (x >> 40).is_multiple_of(10) {
             writeln!(w, "{prefix}{i},Q{q},{ts},{wait}.5,0,0,abandoned").unwrap();
         } else {
             let talk = 30 + (x >> 8) % 600;
