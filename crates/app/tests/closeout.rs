@@ -73,7 +73,7 @@ async fn a_closed_programme_is_read_only_until_its_manager_reopens_it() {
 
     assert!(matches!(
         app.close_programme(&analyst, code).await,
-        // An analyst off the team does not even see the programme.
+        // An analyst on the team may read the programme but not close it.
         Err(Error::Forbidden | Error::NotFound)
     ));
     let closed = app.close_programme(&jefa, code).await.unwrap();
