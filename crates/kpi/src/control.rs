@@ -639,14 +639,38 @@ pub struct ActivityState {
     pub predecessors: Vec<String>,
 }
 
+/// How the work plan counts days: every calendar day, or the programme's working days
+/// (durations, slack and delays are all in these days).
+pub trait DayCounter {
+    /// Counted days from `today` up to `finish`, both included; when `finish` is already past,
+    /// one minus the counted days in `[finish, today)` (so zero or less).
+    fn days_left(&self, today: Date, finish: Date) -> i64;
+    /// The day `n` counted days after `from`.
+    fn after(&self, from: Date, n: i64) -> Date;
+}
+
+/// Every day counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CalendarDays;
+
+impl DayCounter for CalendarDays {
+    fn days_left(&self, today: Date, finish: Date) -> i64 {
+        days_between(today, finish) + 1
+    }
+    fn after(&self, from: Date, n: i64) -> Date {
+        from.checked_add(jiff::Span::new().days(n)).unwrap_or(from)
+    }
+}
+
 /// Days an activity will finish late if its remaining work starts today at the planned
-/// pace: remaining work days minus the days left up to its finish (today included).
-fn projected_delay(a: &ActivityState, today: Date) -> i64 {
+/// pace: remaining work days minus the days left up to its finish (today included), both
+/// counted on the plan's days.
+fn projected_delay(a: &ActivityState, today: Date, days: &dyn DayCounter) -> i64 {
     if a.milestone || a.progress >= 100 || a.start > today {
         return 0;
     }
     let remaining = (i64::from(a.duration_days) * i64::from(100 - a.progress) + 99) / 100;
-    let available = days_between(today, a.finish) + 1;
+    let available = days.days_left(today, a.finish);
     (remaining - available).max(0)
 }
 
@@ -657,12 +681,18 @@ pub fn days_between(a: Date, b: Date) -> i64 {
 
 /// Overdue activities, activities that slipped beyond their slack (their delay beyond the
 /// slack moves the programme's end date by as many days: the score), and milestones that a
-/// delayed predecessor will push.
+/// delayed predecessor will push; every day counts.
 pub fn delays(acts: &[ActivityState], today: Date) -> Vec<Finding> {
+    delays_on(acts, today, &CalendarDays)
+}
+
+/// [`delays`] on the plan's own days (e.g. working days): slips and pushes are counted, and
+/// their periods end, in those days; how late an overdue activity is stays in calendar days.
+pub fn delays_on(acts: &[ActivityState], today: Date, days: &dyn DayCounter) -> Vec<Finding> {
     let mut out = Vec::new();
     let delay: HashMap<&str, i64> = acts
         .iter()
-        .map(|a| (a.id.as_str(), projected_delay(a, today)))
+        .map(|a| (a.id.as_str(), projected_delay(a, today, days)))
         .collect();
     let by_id: HashMap<&str, &ActivityState> = acts.iter().map(|a| (a.id.as_str(), a)).collect();
     for a in acts {
@@ -689,10 +719,7 @@ pub fn delays(acts: &[ActivityState], today: Date) -> Vec<Finding> {
                 subject: a.id.clone(),
                 period: Period::Days {
                     from: a.finish,
-                    to: a
-                        .finish
-                        .checked_add(jiff::Span::new().days(d))
-                        .unwrap_or(a.finish),
+                    to: days.after(a.finish, d),
                 },
                 expected: f64::from(a.duration_days),
                 observed: f64::from(a.progress),
@@ -731,10 +758,7 @@ pub fn delays(acts: &[ActivityState], today: Date) -> Vec<Finding> {
                 subject: m.id.clone(),
                 period: Period::Days {
                     from: m.finish,
-                    to: m
-                        .finish
-                        .checked_add(jiff::Span::new().days(push))
-                        .unwrap_or(m.finish),
+                    to: days.after(m.finish, push),
                 },
                 expected: 0.0,
                 observed: push as f64,
@@ -1147,6 +1171,102 @@ mod tests {
             predecessors: vec![],
         };
         assert!(delays(&[a], date(2026, 1, 6)).is_empty());
+    }
+
+    /// Monday to Friday, for the tests.
+    struct Weekdays;
+
+    impl DayCounter for Weekdays {
+        fn days_left(&self, today: Date, finish: Date) -> i64 {
+            let weekday = |d: Date| d.weekday().to_monday_one_offset() <= 5;
+            let (mut n, mut d) = (0, today.min(finish));
+            while d < today.max(finish) {
+                n += i64::from(weekday(d));
+                d = d.tomorrow().unwrap();
+            }
+            if finish >= today {
+                n + i64::from(weekday(finish))
+            } else {
+                1 - n
+            }
+        }
+        fn after(&self, from: Date, n: i64) -> Date {
+            let (mut d, mut left) = (from, n);
+            while left > 0 {
+                d = d.tomorrow().unwrap();
+                if d.weekday().to_monday_one_offset() <= 5 {
+                    left -= 1;
+                }
+            }
+            d
+        }
+    }
+
+    #[test]
+    fn a_slip_on_working_days_counts_and_ends_in_working_days() {
+        // Monday 5 to Friday 9 January 2026, five working days, not started on Thursday 8:
+        // two working days are left for five of work, so it finishes three working days late,
+        // on Wednesday 14 (on calendar days the same count would end on Monday 12).
+        let a = ActivityState {
+            id: "A1".into(),
+            start: date(2026, 1, 5),
+            finish: date(2026, 1, 9),
+            duration_days: 5,
+            progress: 0,
+            slack: 0,
+            milestone: false,
+            predecessors: vec![],
+        };
+        let today = date(2026, 1, 8);
+        let f = delays_on(std::slice::from_ref(&a), today, &Weekdays);
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].kind, f[0].magnitude), (Kind::Slip, 3.0));
+        assert_eq!(
+            f[0].period,
+            Period::Days {
+                from: date(2026, 1, 9),
+                to: date(2026, 1, 14)
+            }
+        );
+        let c = delays(&[a], today);
+        assert_eq!(
+            c[0].period,
+            Period::Days {
+                from: date(2026, 1, 9),
+                to: date(2026, 1, 12)
+            }
+        );
+    }
+
+    #[test]
+    fn a_weekend_is_no_time_to_work_on_working_days() {
+        // Friday 2 to Tuesday 6 January, three working days (Fri, Mon, Tue), not started on
+        // Saturday 3: four calendar days are left (on time on calendar days), but only two
+        // working days for three of work: one working day late, to Wednesday 7.
+        let a = ActivityState {
+            id: "A1".into(),
+            start: date(2026, 1, 2),
+            finish: date(2026, 1, 6),
+            duration_days: 3,
+            progress: 0,
+            slack: 0,
+            milestone: false,
+            predecessors: vec![],
+        };
+        let today = date(2026, 1, 3);
+        assert!(delays(std::slice::from_ref(&a), today).is_empty());
+        let f = delays_on(&[a], today, &Weekdays);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].magnitude, f[0].period),
+            (
+                1.0,
+                Period::Days {
+                    from: date(2026, 1, 6),
+                    to: date(2026, 1, 7)
+                }
+            )
+        );
     }
 
     #[test]

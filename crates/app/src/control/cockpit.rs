@@ -223,7 +223,8 @@ impl App {
             .map(|(_, a)| a)
             .collect();
         if !acts.is_empty() {
-            let plan = compute::work_plan(cx.dates(), acts)?;
+            let calendar = self.work_calendar(&cx).await?;
+            let plan = compute::work_plan(cx.dates(), acts)?.with_calendar(calendar);
             let schedule = plan.schedule();
             for a in plan.activities() {
                 let Some(s) = schedule.get(a.id.as_str()) else {

@@ -460,7 +460,8 @@ impl App {
             .map(|(_, a)| a)
             .collect();
         if !acts.is_empty() {
-            let plan = compute::work_plan(cx.dates(), acts)?;
+            let calendar = self.work_calendar(cx).await?;
+            let plan = compute::work_plan(cx.dates(), acts)?.with_calendar(calendar);
             let schedule = plan.schedule();
             let states: Vec<ActivityState> = plan
                 .activities()
@@ -483,7 +484,11 @@ impl App {
                     })
                 })
                 .collect();
-            out.extend(detect::delays(&states, today));
+            out.extend(detect::delays_on(
+                &states,
+                today,
+                &PlanDays(plan.calendar()),
+            ));
         }
         if let Some((b, currency)) = self.budget_burn(cx, today, rules).await? {
             if let Some(mut f) = detect::budget_overrun(&b) {
@@ -535,5 +540,26 @@ impl App {
             },
             currency,
         )))
+    }
+}
+
+/// The work plan's days (working days on the Chilean calendar, or every day) for the delay
+/// detector of the pure core.
+struct PlanDays<'a>(&'a rumbo_domain::plan::workplan::WorkCalendar);
+
+impl detect::DayCounter for PlanDays<'_> {
+    fn days_left(&self, today: Date, finish: Date) -> i64 {
+        if finish >= today {
+            self.0.count_inclusive(today, finish)
+        } else {
+            1 - self.0.offset_of(finish, today)
+        }
+    }
+
+    fn after(&self, from: Date, n: i64) -> Date {
+        match (usize::try_from(n), from.tomorrow()) {
+            (Ok(n), Ok(next)) if n > 0 => self.0.days_from(next, n).pop().unwrap_or(from),
+            _ => from,
+        }
     }
 }

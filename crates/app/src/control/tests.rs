@@ -283,7 +283,27 @@ async fn evaluation_raises_each_planted_problem_once_and_again_changes_nothing()
     let overdue = of("overdue");
     assert_eq!(overdue.len(), 1);
     assert_eq!(overdue[0].subject, "A1");
-    assert_eq!(overdue[0].magnitude, 11.0, "finished 11 days ago");
+    // Ten working days (weekends and Chilean holidays off, the programme's calendar) from 20
+    // days ago: late by the calendar days since that tenth working day.
+    let calendar = crate::plan::calendar::calendar_for(
+        rumbo_domain::plan::workplan::DayCount::Working,
+        f.app
+            .plan(&f.manager, "CTL1", rumbo_domain::access::Action::Read)
+            .await
+            .unwrap()
+            .dates(),
+    );
+    let finish = *calendar
+        .days_from(f.today.checked_sub(20.days()).unwrap(), 10)
+        .last()
+        .unwrap();
+    let late = f.today.since(finish).unwrap().get_days();
+    assert!(late > 0, "{finish}");
+    assert_eq!(
+        overdue[0].magnitude,
+        f64::from(late),
+        "finished on {finish}"
+    );
 
     let budget = of("budget_overrun");
     assert_eq!(budget.len(), 1, "{alarms:?}");
