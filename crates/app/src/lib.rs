@@ -77,6 +77,8 @@ pub struct App {
     settings: Arc<Settings>,
     /// Computed results keyed by the programme's data version ([`cache`]).
     cache: Arc<cache::ResultCache>,
+    /// Committed batches' natural keys, for imports ([`imports::KeyCache`]).
+    keys: Arc<imports::KeyCache>,
 }
 
 impl App {
@@ -95,6 +97,7 @@ impl App {
             store,
             settings: Arc::new(settings),
             cache: Arc::new(cache::ResultCache::default()),
+            keys: Arc::new(imports::KeyCache::default()),
         }
     }
 
