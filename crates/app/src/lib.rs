@@ -79,6 +79,9 @@ pub struct App {
     cache: Arc<cache::ResultCache>,
     /// Committed batches' natural keys, for imports ([`imports::KeyCache`]).
     keys: Arc<imports::KeyCache>,
+    /// Programmes whose alarms this process is evaluating now, and whether another run was
+    /// asked for meanwhile.
+    evaluating: Arc<std::sync::Mutex<std::collections::HashMap<i64, bool>>>,
 }
 
 impl App {
@@ -98,6 +101,7 @@ impl App {
             settings: Arc::new(settings),
             cache: Arc::new(cache::ResultCache::default()),
             keys: Arc::new(imports::KeyCache::default()),
+            evaluating: Arc::default(),
         }
     }
 
