@@ -98,6 +98,44 @@ impl ResultCache {
     }
 }
 
+/// A view built from a programme's data (rendered HTML, serialised JSON), kept in the result
+/// cache under the programme's data version: the caller names the kind and every parameter
+/// the view depends on (language, query, anything read besides the programme's data).
+#[derive(Debug, Clone)]
+pub struct ViewKey {
+    key: CacheKey,
+}
+
+impl crate::App {
+    /// The key of view `kind` with `params` at the programme's current data version (one
+    /// indexed read of the database, so every server agrees on what is current).
+    pub async fn view_key(
+        &self,
+        programme_id: i64,
+        kind: &'static str,
+        params: String,
+    ) -> crate::Result<ViewKey> {
+        Ok(ViewKey {
+            key: CacheKey {
+                programme_id,
+                data_version: self.store.data_version(programme_id).await?,
+                kind,
+                params,
+            },
+        })
+    }
+
+    /// The view kept under `key`, if any.
+    pub fn cached_view(&self, key: &ViewKey) -> Option<Arc<String>> {
+        self.cache.get::<String>(&key.key)
+    }
+
+    /// Keeps a view under `key`.
+    pub fn keep_view(&self, key: ViewKey, view: Arc<String>) {
+        self.cache.put(key.key, view);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,11 @@ pub struct App {
     settings: Arc<Settings>,
     /// Computed results keyed by the programme's data version ([`cache`]).
     cache: Arc<cache::ResultCache>,
+    /// Committed batches' natural keys, for imports ([`imports::KeyCache`]).
+    keys: Arc<imports::KeyCache>,
+    /// Programmes whose alarms this process is evaluating now, and whether another run was
+    /// asked for meanwhile.
+    evaluating: Arc<std::sync::Mutex<std::collections::HashMap<i64, bool>>>,
 }
 
 impl App {
@@ -95,6 +100,8 @@ impl App {
             store,
             settings: Arc::new(settings),
             cache: Arc::new(cache::ResultCache::default()),
+            keys: Arc::new(imports::KeyCache::default()),
+            evaluating: Arc::default(),
         }
     }
 

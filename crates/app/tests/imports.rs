@@ -866,3 +866,66 @@ async fn a_call_through_two_queues_is_a_stint_in_each_queue_and_one_call_in_prog
     legs.sort();
     assert_eq!(legs, vec![("soporte", "Bob"), ("ventas", "Ana")]);
 }
+
+#[tokio::test]
+async fn later_imports_skip_the_keys_of_cached_batches_and_forget_a_deleted_batch() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&store, &dir.path().join("data"));
+    // Large enough to be searched in its sorted key list rather than hashed per import.
+    let big = dir.path().join("big.csv");
+    generate_rows(&big, 60_000);
+    let r = app
+        .import_file(request(&code, &big, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (60_000, 0));
+    let big_batch = r.batch_id;
+
+    // Ten calls of the big file and five new ones, twice through the same (cached) app.
+    let small = |name: &str, new: &[&str]| {
+        let path = dir.path().join(name);
+        let mut rows: Vec<(String, &str, i64, f64, f64)> = (59_990..60_000)
+            .map(|i| (format!("c{i}"), "Q01", 1_767_225_600 + i * 2, 3.0, 60.0))
+            .collect();
+        for id in new {
+            rows.push((id.to_string(), "Q01", 1_767_300_000, 4.0, 70.0));
+        }
+        write_calls(&path, &rows);
+        path
+    };
+    let a = small("a.csv", &["n0", "n1", "n2", "n3", "n4"]);
+    let r = app
+        .import_file(request(&code, &a, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (5, 10));
+    let r = app
+        .import_file(request(&code, &a, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.imported, r.duplicates),
+        (0, 15),
+        "the small batch counts too"
+    );
+
+    // Once the big batch is deleted its calls are new again, for this app and a fresh one.
+    app.delete_import_batch_as_operator(&code, big_batch)
+        .await
+        .unwrap();
+    let b = small("b.csv", &["n0", "n5"]);
+    let r = app
+        .import_file(request(&code, &b, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (11, 1));
+    let r = app
+        .import_file(request(&code, &big, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (59_990, 10));
+    let t = totals(&store, &code).await;
+    assert_eq!(t.offered, 60_000 + 6);
+}

@@ -189,7 +189,33 @@ impl App {
     }
 
     /// Evaluates after an import job; failures are logged, never fail the import.
+    ///
+    /// One evaluation per programme at a time in this process: an import that commits while
+    /// one runs only asks for one more run (made by the running one as soon as it ends) and
+    /// returns, so a stream of small imports costs one evaluation after another instead of
+    /// one per import, and job workers go on importing meanwhile.
     pub(crate) async fn evaluate_after_import(&self, programme_id: i64) {
+        {
+            let mut running = self.evaluating.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(again) = running.get_mut(&programme_id) {
+                *again = true;
+                return;
+            }
+            running.insert(programme_id, false);
+        }
+        loop {
+            self.evaluate_programme_logged(programme_id).await;
+            let mut running = self.evaluating.lock().unwrap_or_else(|e| e.into_inner());
+            if running.get(&programme_id) == Some(&true) {
+                running.insert(programme_id, false);
+            } else {
+                running.remove(&programme_id);
+                return;
+            }
+        }
+    }
+
+    async fn evaluate_programme_logged(&self, programme_id: i64) {
         let result = async {
             let p = self.store.programme_by_id(programme_id).await?;
             self.evaluate_programme(&p, &Actor::system("alarms")).await

@@ -1065,3 +1065,43 @@ async fn the_demo_holds_a_done_action_with_a_finished_effectiveness_check() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn evaluations_asked_for_while_one_runs_are_merged_into_one_more_run() {
+    let f = fixture().await;
+    let gap_day = f.today.checked_sub(2.days()).unwrap();
+    let surge_day = f.today.checked_sub(3.days()).unwrap();
+    import(&f, &calls(&f, gap_day, surge_day)).await;
+    plan(&f).await;
+    let p = f
+        .app
+        .store
+        .programme_for("CTL1", None)
+        .await
+        .unwrap()
+        .programme;
+    // Three imports commit at once: every call returns, and no run is left behind.
+    tokio::join!(
+        f.app.evaluate_after_import(p.id),
+        f.app.evaluate_after_import(p.id),
+        f.app.evaluate_after_import(p.id)
+    );
+    assert!(
+        f.app.evaluating.lock().unwrap().is_empty(),
+        "no evaluation left running or asked for"
+    );
+    let alarms = f.app.alarms(&f.manager, "CTL1", true).await.unwrap();
+    assert!(
+        !alarms.is_empty(),
+        "the evaluations raised the planted problems"
+    );
+    // Each problem once, however many runs there were.
+    let mut kinds: Vec<_> = alarms
+        .iter()
+        .map(|a| (a.kind.clone(), a.period_start))
+        .collect();
+    let n = kinds.len();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), n, "{alarms:?}");
+}

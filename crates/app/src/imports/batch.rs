@@ -15,6 +15,7 @@ use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::{Aggregator, Bucketer, CallFacts, CallRecord, Granularity, KpiDefinition};
 use rumbo_store::raw::{RawBatch, RawStore, RawWriter};
 
+use super::known::KnownKeys;
 use super::{io_error, natural_key, time_error};
 use crate::Result;
 
@@ -25,7 +26,7 @@ use crate::Result;
 pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_s,wrap_s,outcome,agent,caller_hash,caller_masked,disposition,sale,stints,first_queue,stint";
 
 pub(super) struct BatchWriter<'a> {
-    existing: &'a HashSet<u128, FxBuildHasher>,
+    existing: &'a KnownKeys,
     /// Keys of the accepted records, in file order. Duplicates inside the file are found by
     /// sorting at the end (cheaper than a set over every key); the pass is then redone
     /// knowing them (`repeated`), so the second and later occurrences are skipped.
@@ -83,7 +84,7 @@ impl<'a> BatchWriter<'a> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         limits: Limits,
-        existing: &'a HashSet<u128, FxBuildHasher>,
+        existing: &'a KnownKeys,
         repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
         expected: usize,
         tz: TimeZone,

@@ -17,6 +17,10 @@
 //! orphan, deleted by a later import) and no batch; after it, the whole batch.
 
 mod batch;
+mod known;
+
+pub use known::KeyCache;
+use known::{KnownKeys, Stamp};
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -421,7 +425,7 @@ impl App {
         // the figures, but the number is not kept with the raw record.
         let suppressed: HashSet<String> =
             self.store.suppressed_callers().await?.into_iter().collect();
-        let mut existing: HashSet<u128, FxBuildHasher> = HashSet::default();
+        let mut existing = KnownKeys::default();
         let mut loaded_upto = 0;
         for attempt in 0..MAX_ATTEMPTS {
             let snapshot = self.store.newest_batch(prog.id).await?;
@@ -510,14 +514,14 @@ impl App {
     }
 
     /// Adds to `out` the natural keys of the programme's batches of `family` with ids in
-    /// `(after, upto]`.
+    /// `(after, upto]` (from the key cache when it holds them).
     async fn load_keys(
         &self,
         programme_id: i64,
         family: &str,
         after: i64,
         upto: i64,
-        out: &mut HashSet<u128, FxBuildHasher>,
+        out: &mut KnownKeys,
     ) -> Result<()> {
         if upto <= after {
             return Ok(());
@@ -526,15 +530,29 @@ impl App {
             if b.id <= after || b.id > upto || Source::from_stored(&b.source).family() != family {
                 continue;
             }
+            let stamp = Stamp {
+                created_at: b.created_at,
+                file_hash: b.file_hash.clone(),
+            };
+            if let Some(keys) = self.keys.get(b.id, &stamp) {
+                out.add_sorted(keys);
+                continue;
+            }
+            let mut keys = Vec::new();
             let n = self
                 .store
-                .for_each_batch_key(b.id, |k| {
-                    out.insert(k);
-                })
+                .for_each_batch_key(b.id, |k| keys.push(k))
                 .await?;
             if n == 0 && b.raw_header.is_none() && b.imported > 0 {
-                self.legacy_keys(&b, family, out).await?;
+                self.legacy_keys(&b, family, &mut out.small).await?;
+                continue;
             }
+            if !keys.windows(2).all(|w| w[0] <= w[1]) {
+                keys.sort_unstable();
+            }
+            let keys = std::sync::Arc::new(keys);
+            self.keys.put(b.id, stamp, keys.clone());
+            out.add_sorted(keys);
         }
         Ok(())
     }
@@ -602,7 +620,7 @@ fn parse_file(
     prog: &rumbo_store::programmes::Programme,
     tz: &TimeZone,
     secret: &[u8],
-    existing: &HashSet<u128, FxBuildHasher>,
+    existing: &KnownKeys,
     repeated: Option<&HashSet<u128, FxBuildHasher>>,
     suppressed: &HashSet<String>,
     raw: &RawStore,

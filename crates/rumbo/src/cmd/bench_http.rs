@@ -8,6 +8,10 @@
 //! requests per second, and the server's CPU time per request (from `/proc/<pid>/stat`).
 //! With `--imports` some clients upload small call files through the import API meanwhile and
 //! the run checks that every accepted import ends as a committed batch.
+//!
+//! Pages are asked with a session cookie (the bench account logs in at the start of each
+//! run), the API with a bearer token. Any answer outside 2xx (a redirect to the login page, a
+//! 5xx, a lost import) fails the run, so such a run can never pass for a valid measurement.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,6 +36,7 @@ const SPAN: u64 = 365 * 86_400;
 const QUEUES: u64 = 10;
 const CODE: &str = "BENCH";
 const EMAIL: &str = "bench@rumbo.invalid";
+const PASSWORD: &str = "bench-password-not-secret";
 
 #[derive(clap::Args, Debug)]
 pub struct BenchHttpArgs {
@@ -158,7 +163,7 @@ fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
                 name: "Bench",
                 role: "admin",
                 client_id: None,
-                password: "bench-password-not-secret",
+                password: PASSWORD,
                 lang: "es",
             },
         )
@@ -219,6 +224,46 @@ fn loadavg() -> String {
 struct Endpoint {
     name: &'static str,
     path: String,
+    /// A page (asked with the session cookie) rather than an API route (bearer token).
+    page: bool,
+}
+
+/// How a request proves who asks: `Authorization` for the API, `Cookie` for pages.
+#[derive(Clone)]
+struct Auth {
+    bearer: String,
+    cookie: String,
+}
+
+impl Auth {
+    fn header(&self, page: bool) -> (&'static str, String) {
+        if page {
+            ("cookie", format!("rumbo_session={}", self.cookie))
+        } else {
+            ("authorization", format!("Bearer {}", self.bearer))
+        }
+    }
+}
+
+/// Opens a session for the bench account (as the login form does) and returns its token.
+fn login(work: &Path) -> anyhow::Result<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let app = App::open(&db_url(work), super::app_settings(&work.join("data")))
+            .await
+            .map_err(super::app_error)?;
+        let step = app
+            .login(EMAIL, PASSWORD, "127.0.0.1")
+            .await
+            .map_err(super::app_error)?;
+        app.close().await;
+        match step {
+            rumbo_app::accounts::LoginStep::Done(s) => Ok(s.token),
+            _ => bail!("the bench account asks for a second factor"),
+        }
+    })
 }
 
 fn endpoints(mix: &str) -> anyhow::Result<Vec<Endpoint>> {
@@ -250,7 +295,8 @@ fn endpoints(mix: &str) -> anyhow::Result<Vec<Endpoint>> {
             "healthz" => ("healthz", "/healthz".to_string()),
             other => bail!("unknown endpoint {other}"),
         };
-        out.push(Endpoint { name, path });
+        let page = matches!(name, "control" | "control-month" | "cockpit");
+        out.push(Endpoint { name, path, page });
     }
     if out.is_empty() {
         bail!("--mix names no endpoint");
@@ -278,7 +324,7 @@ async fn request(
     port: u16,
     method: &str,
     path: &str,
-    token: &str,
+    auth: (&str, &str),
     body: Bytes,
 ) -> anyhow::Result<(u16, usize)> {
     if conn.ready().await.is_err() {
@@ -288,14 +334,18 @@ async fn request(
         .method(method)
         .uri(path)
         .header("host", format!("127.0.0.1:{port}"))
-        .header("authorization", format!("Bearer {token}"))
+        .header(auth.0, auth.1)
         .header("accept-language", "es")
         .body(Full::new(body))?;
     let res = conn.send_request(req).await?;
     let status = res.status().as_u16();
     let bytes = res.into_body().collect().await?.to_bytes();
-    if method == "POST" && status >= 400 {
-        eprintln!("POST {path}: {status} {}", String::from_utf8_lossy(&bytes));
+    if !(200..300).contains(&status) {
+        let text = String::from_utf8_lossy(&bytes);
+        eprintln!(
+            "{method} {path}: {status} {}",
+            text.chars().take(200).collect::<String>()
+        );
     }
     Ok((status, bytes.len()))
 }
@@ -346,6 +396,10 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
     let eps = Arc::new(endpoints(&a.mix)?);
     std::fs::create_dir_all(&a.dir)?;
     let (work, token) = prepare(&a.dir, a.rows)?;
+    let auth = Auth {
+        bearer: token.clone(),
+        cookie: login(&work)?,
+    };
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         l.local_addr()?.port()
@@ -386,7 +440,11 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
         };
         for e in eps.iter() {
             let t = Instant::now();
-            let (status, len) = request(&mut conn, port, "GET", &e.path, &token, Bytes::new()).await?;
+            let (k, v) = auth.header(e.page);
+            let (status, len) = request(&mut conn, port, "GET", &e.path, (k, &v), Bytes::new()).await?;
+            if !(200..300).contains(&status) {
+                bail!("warm-up of {} answered {status}: not a valid run", e.name);
+            }
             println!(
                 "warm-up {:<14} {status} {len:>8} bytes {:>8} ms",
                 e.name,
@@ -409,7 +467,7 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
         let mut tasks = Vec::new();
         for c in 0..a.clients {
             let eps = eps.clone();
-            let token = token.clone();
+            let auth = auth.clone();
             let role = if c < a.healthz_clients {
                 1
             } else if c < a.healthz_clients + a.import_clients {
@@ -426,8 +484,8 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
                 let mut i = c;
                 let mut n = 0u64;
                 while Instant::now() < deadline {
-                    let (name, method, path, body) = match role {
-                        1 => ("healthz*", "GET", "/healthz".to_string(), Bytes::new()),
+                    let (name, method, path, body, page) = match role {
+                        1 => ("healthz*", "GET", "/healthz".to_string(), Bytes::new(), false),
                         2 => {
                             n += 1;
                             (
@@ -435,17 +493,19 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
                                 "POST",
                                 format!("/api/v1/programs/{CODE}/imports?source=calls&wait=false&file_name=b{c}-{n}.csv"),
                                 import_body(c, n),
+                                false,
                             )
                         }
                         _ => {
                             let e = &eps[i % eps.len()];
                             i += 1;
-                            (e.name, "GET", e.path.clone(), Bytes::new())
+                            (e.name, "GET", e.path.clone(), Bytes::new(), e.page)
                         }
                     };
                     let t = Instant::now();
-                    match request(&mut conn, port, method, &path, &token, body).await {
-                        Ok((s, len)) if s < 400 => {
+                    let (k, v) = auth.header(page);
+                    match request(&mut conn, port, method, &path, (k, &v), body).await {
+                        Ok((s, len)) if (200..300).contains(&s) => {
                             tally.lat.entry(name).or_default().push(t.elapsed());
                             *tally.bytes.entry(name).or_default() += len;
                             if role == 2 {
@@ -506,8 +566,17 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
             total as f64 / wall,
             cpu * 1000.0 / total.max(1) as f64
         );
-        if a.import_clients > 0 {
-            check_imports(&mut conn, port, &token, batches_before, all.jobs.len()).await?;
+        let lost = if a.import_clients > 0 {
+            !check_imports(&mut conn, port, &token, batches_before, all.jobs.len()).await?
+        } else {
+            false
+        };
+        let failed: u64 = all.errors.values().sum();
+        if failed > 0 || lost {
+            bail!(
+                "not a valid run: {failed} answers outside 2xx{}",
+                if lost { ", and accepted imports not committed" } else { "" }
+            );
         }
         anyhow::Ok(())
     })?;
@@ -531,14 +600,15 @@ async fn batch_count(conn: &mut Conn, port: u16, token: &str) -> anyhow::Result<
     Ok(v.as_array().map(|a| a.len()).unwrap_or(0))
 }
 
-/// After an import run: waits (bounded) until every accepted upload is a committed batch.
+/// After an import run: waits (bounded) until every accepted upload is a committed batch;
+/// whether they all were.
 async fn check_imports(
     conn: &mut Conn,
     port: u16,
     token: &str,
     before: usize,
     accepted: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let t = Instant::now();
     loop {
         let committed = batch_count(conn, port, token).await?.saturating_sub(before);
@@ -552,7 +622,7 @@ async fn check_imports(
                 },
                 t.elapsed().as_secs_f64()
             );
-            return Ok(());
+            return Ok(committed == accepted);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
