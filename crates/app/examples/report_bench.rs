@@ -4,7 +4,9 @@
 //! year rendered as PDF, XLSX and CSV, three times each.
 //!
 //! `cargo run --release -p rumbo-app --example report_bench -- [CALLS_PER_SLOT] [WORK_DIR]`
-//! (defaults: 1, target/bench-data). Prints the import time, then each render's time and size.
+//! (defaults: 1, target/bench-data). Prints the import time, then each render's time and size
+//! and the peak resident memory since the import (Linux). The first run reads the store; later
+//! runs find the daily figures in the result cache (the 15-minute detail is read every time).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,35 @@ fn generate(path: &Path, per_slot: u64) -> std::io::Result<()> {
         }
     }
     w.flush()
+}
+
+/// The process's peak resident memory (`VmHWM`), in KiB, where `/proc` tells it.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process's CPU time so far (user + system), in seconds, where `/proc` tells it (Linux;
+/// 0 elsewhere): on a shared machine it says what a run cost apart from waiting for a core.
+fn cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with the last ')'): utime and stime are the
+    // 12th and 13th, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|x| x.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -109,11 +140,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64(),
         r.imported
     );
+    // From here the peak resident memory is the reports' (Linux: "5" resets the peak).
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let from = jiff::civil::date(2026, 1, 1);
     let to = jiff::civil::date(2026, 12, 31);
     for format in Format::ALL {
         for run in 1..=3 {
             let t = Instant::now();
+            let cpu = cpu_s();
             let out = app
                 .report_as_operator(
                     "BENCH",
@@ -128,10 +162,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await
                 .map_err(|e| format!("{e:?}"))?;
             println!(
-                "kpi report {} run {run}: {:.3} s, {} bytes",
+                "kpi report {} run {run}: {:.3} s ({:.2} s of CPU), {} bytes{}",
                 format.as_str(),
                 t.elapsed().as_secs_f64(),
-                out.bytes.len()
+                cpu_s() - cpu,
+                out.bytes.len(),
+                match peak_kib() {
+                    Some(kib) if peak_reset => format!(", peak RSS since the import {kib} KiB"),
+                    _ => String::new(),
+                }
             );
             if run == 1 {
                 std::fs::write(work.join(&out.file_name), &out.bytes)?;
