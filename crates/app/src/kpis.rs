@@ -212,14 +212,15 @@ impl App {
     /// (the calls view of every (queue, interval) row, merged per interval), as the KPI API's
     /// 15-minute rows merged over queues. The 15-minute rows are read a week at a time, so
     /// memory holds one week's rows and the result (one row per interval), never the whole
-    /// period's (queue, interval) rows.
+    /// period's (queue, interval) rows. The result is cached under the programme's data
+    /// version ([`crate::cache`]).
     pub async fn programme_interval_totals(
         &self,
         programme_code: &str,
         definition: &KpiDefinition,
         from: jiff::civil::Date,
         to: jiff::civil::Date,
-    ) -> Result<BTreeMap<i64, Agg>> {
+    ) -> Result<Arc<BTreeMap<i64, Agg>>> {
         let prog = self
             .store
             .programme_for(programme_code, None)
@@ -227,6 +228,15 @@ impl App {
             .programme;
         let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
         let stored = self.stored_definition(prog.id, &tz, definition).await?;
+        let key = crate::cache::CacheKey {
+            programme_id: prog.id,
+            data_version: self.store.data_version(prog.id).await?,
+            kind: "programme_interval_totals",
+            params: format!("{definition:?}|{from}|{to}|{}", prog.time_zone),
+        };
+        if let Some(hit) = self.cache.get::<BTreeMap<i64, Agg>>(&key) {
+            return Ok(hit);
+        }
         let end = to
             .tomorrow()
             .map_err(|_| Error::invalid("to", "error.date.format"))?;
@@ -237,24 +247,24 @@ impl App {
                 .checked_add(jiff::Span::new().days(INTERVAL_WINDOW_DAYS))
                 .map_err(|_| Error::invalid("to", "error.date.format"))?
                 .min(end);
-            let rows = self
+            // Stored rows are 15-minute intervals already (every offset is a multiple of 15
+            // minutes), so a row's start is its interval's start.
+            for (start, calls) in self
                 .store
-                .kpi_aggregates(
+                .kpi_interval_totals(
                     prog.id,
                     &stored,
-                    Some(day_start(day, &tz)?),
-                    Some(day_start(next, &tz)?),
+                    day_start(day, &tz)?,
+                    day_start(next, &tz)?,
                 )
-                .await?;
-            for r in &rows {
-                // Stored rows are 15-minute intervals already (every offset is a multiple of
-                // 15 minutes), so the row's start is its interval's start.
-                out.entry(r.interval_start)
-                    .or_default()
-                    .merge(&r.agg.calls_view());
+                .await?
+            {
+                out.entry(start).or_default().merge(&calls);
             }
             day = next;
         }
+        let out = Arc::new(out);
+        self.cache.put(key, out.clone());
         Ok(out)
     }
 

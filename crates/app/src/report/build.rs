@@ -225,7 +225,7 @@ struct KpiData {
     queues: BTreeMap<String, Agg>,
     /// 15-minute rows over all queues, by interval start (empty in the client report, which
     /// has no interval detail).
-    intervals: BTreeMap<i64, Agg>,
+    intervals: Arc<BTreeMap<i64, Agg>>,
 }
 
 impl App {
@@ -421,7 +421,7 @@ impl App {
     /// The report's figures: the summary, charts, daily and per-queue tables from the KPI API's
     /// daily figures (read from the daily rollups when every batch has them, and cached), the
     /// 15-minute detail (`intervals`) from the 15-minute rows merged over queues a week at a
-    /// time. Exact sums make both equal to merging every (queue, 15-minute) row.
+    /// time (both cached). Exact sums make both equal to merging every (queue, 15-minute) row.
     async fn kpi_data(
         &self,
         p: &Programme,
@@ -444,7 +444,7 @@ impl App {
             total: Agg::default(),
             daily: BTreeMap::new(),
             queues: BTreeMap::new(),
-            intervals: BTreeMap::new(),
+            intervals: Arc::default(),
             def,
         };
         let mut d = from;
@@ -761,7 +761,7 @@ impl App {
                 })],
             });
             let mut interval_rows = Vec::with_capacity(data.intervals.len());
-            for (start, a) in &data.intervals {
+            for (start, a) in data.intervals.iter() {
                 let local = jiff::Timestamp::from_second(*start)
                     .map_err(Error::internal)?
                     .to_zoned(tz.clone())
