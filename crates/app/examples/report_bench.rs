@@ -4,7 +4,10 @@
 //! year rendered as PDF, XLSX and CSV, three times each.
 //!
 //! `cargo run --release -p rumbo-app --example report_bench -- [CALLS_PER_SLOT] [WORK_DIR]`
-//! (defaults: 1, target/bench-data). Prints the import time, then each render's time and size.
+//! (defaults: 1, target/bench-data). Prints the import time, then each render's time and size
+//! and the peak resident memory since the import (Linux). Runs 1–3 of each format start from an
+//! empty result cache, so each reads the store; a fourth run shows the same report with its
+//! figures cached.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +51,35 @@ fn generate(path: &Path, per_slot: u64) -> std::io::Result<()> {
         }
     }
     w.flush()
+}
+
+/// The process's peak resident memory (`VmHWM`), in KiB, where `/proc` tells it.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process's CPU time so far (user + system), in seconds, where `/proc` tells it (Linux;
+/// 0 elsewhere): on a shared machine it says what a run cost apart from waiting for a core.
+fn cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with the last ')'): utime and stime are the
+    // 12th and 13th, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|x| x.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -109,12 +141,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64(),
         r.imported
     );
+    // From here the peak resident memory is the reports' (Linux: "5" resets the peak).
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let from = jiff::civil::date(2026, 1, 1);
     let to = jiff::civil::date(2026, 12, 31);
     for format in Format::ALL {
-        for run in 1..=3 {
+        // Runs 1–3 start from an empty result cache (a new `App` on the same store), so they
+        // read the store as the first report after an import does; run 4 finds the figures
+        // of run 3 in the cache.
+        let mut cold = app.clone();
+        for run in 1..=4 {
+            if run <= 3 {
+                cold = App::new(store.clone(), app.settings().clone());
+            }
             let t = Instant::now();
-            let out = app
+            let cpu = cpu_s();
+            let out = cold
                 .report_as_operator(
                     "BENCH",
                     &Request {
@@ -128,10 +170,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await
                 .map_err(|e| format!("{e:?}"))?;
             println!(
-                "kpi report {} run {run}: {:.3} s, {} bytes",
+                "kpi report {} run {run}{}: {:.3} s ({:.2} s of CPU), {} bytes{}",
                 format.as_str(),
+                if run <= 3 { "" } else { " (cached figures)" },
                 t.elapsed().as_secs_f64(),
-                out.bytes.len()
+                cpu_s() - cpu,
+                out.bytes.len(),
+                match peak_kib() {
+                    Some(kib) if peak_reset => format!(", peak RSS since the import {kib} KiB"),
+                    _ => String::new(),
+                }
             );
             if run == 1 {
                 std::fs::write(work.join(&out.file_name), &out.bytes)?;

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use rumbo_ingest::std_calls::{parse_chunk, Layout};
 use rumbo_kpi::{
-    attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, CallFacts, Granularity,
-    KpiDefinition, Outcome,
+    attribution_ts, Agg, AggKey, Aggregator, Attribution, Bucketer, CallFacts, DefinitionId,
+    Granularity, KpiDefinition, Outcome,
 };
 use rumbo_store::imports::{AggRow, Batch, StoredAgg};
 use rumbo_store::programmes::Programme;
@@ -107,6 +107,9 @@ pub struct CallsBehind {
 /// At most this many calls are listed (the counts always cover all of them).
 pub const CALLS_LIMIT: usize = 2000;
 
+/// Days of 15-minute rows read per query by [`App::programme_interval_totals`].
+const INTERVAL_WINDOW_DAYS: i64 = 7;
+
 /// The raw records are indexed by the 15-minute interval of entry.
 const SEGMENT_S: i64 = 900;
 
@@ -135,15 +138,7 @@ impl App {
             .await?
             .programme;
         let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
-        // A definition that differs from the stored one only in how system exits count reads
-        // the stored aggregates; the figures apply its choices.
-        let base = KpiDefinition::standard();
-        let stored = if q.definition.same_aggregates(&base) {
-            base.id().clone()
-        } else {
-            self.ensure_definition(prog.id, &tz, q.definition).await?;
-            q.definition.id().clone()
-        };
+        let stored = self.stored_definition(prog.id, &tz, q.definition).await?;
         let from = q.from.map(|d| day_start(d, &tz)).transpose()?;
         let to = match q.to {
             Some(d) => Some(day_start(
@@ -193,6 +188,84 @@ impl App {
             self.cache.put(key, kpis.clone());
         }
         Ok(kpis)
+    }
+
+    /// The definition whose stored aggregates give `def`'s figures: a definition that differs
+    /// from the standard one only in how system exits count reads the standard aggregates (the
+    /// figures apply its choices); any other has its own, computed here when missing.
+    async fn stored_definition(
+        &self,
+        programme_id: i64,
+        tz: &TimeZone,
+        def: &KpiDefinition,
+    ) -> Result<DefinitionId> {
+        let base = KpiDefinition::standard();
+        if def.same_aggregates(&base) {
+            return Ok(base.id().clone());
+        }
+        self.ensure_definition(programme_id, tz, def).await?;
+        Ok(def.id().clone())
+    }
+
+    /// Figures per 15-minute interval over every queue of a programme under `definition`, for
+    /// the days `[from, to]` (programme time zone), by interval start: each call counted once
+    /// (the calls view of every (queue, interval) row, merged per interval), as the KPI API's
+    /// 15-minute rows merged over queues. The 15-minute rows are read a week at a time, so
+    /// memory holds one week's rows and the result (one row per interval), never the whole
+    /// period's (queue, interval) rows. The result is cached under the programme's data
+    /// version ([`crate::cache`]).
+    pub async fn programme_interval_totals(
+        &self,
+        programme_code: &str,
+        definition: &KpiDefinition,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Arc<BTreeMap<i64, Agg>>> {
+        let prog = self
+            .store
+            .programme_for(programme_code, None)
+            .await?
+            .programme;
+        let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
+        let stored = self.stored_definition(prog.id, &tz, definition).await?;
+        let key = crate::cache::CacheKey {
+            programme_id: prog.id,
+            data_version: self.store.data_version(prog.id).await?,
+            kind: "programme_interval_totals",
+            params: format!("{definition:?}|{from}|{to}|{}", prog.time_zone),
+        };
+        if let Some(hit) = self.cache.get::<BTreeMap<i64, Agg>>(&key) {
+            return Ok(hit);
+        }
+        let end = to
+            .tomorrow()
+            .map_err(|_| Error::invalid("to", "error.date.format"))?;
+        let mut out: BTreeMap<i64, Agg> = BTreeMap::new();
+        let mut day = from;
+        while day < end {
+            let next = day
+                .checked_add(jiff::Span::new().days(INTERVAL_WINDOW_DAYS))
+                .map_err(|_| Error::invalid("to", "error.date.format"))?
+                .min(end);
+            // Stored rows are 15-minute intervals already (every offset is a multiple of 15
+            // minutes), so a row's start is its interval's start.
+            for (start, calls) in self
+                .store
+                .kpi_interval_totals(
+                    prog.id,
+                    &stored,
+                    day_start(day, &tz)?,
+                    day_start(next, &tz)?,
+                )
+                .await?
+            {
+                out.entry(start).or_default().merge(&calls);
+            }
+            day = next;
+        }
+        let out = Arc::new(out);
+        self.cache.put(key, out.clone());
+        Ok(out)
     }
 
     /// Makes sure every batch of the programme has aggregates under `def`: call batches are

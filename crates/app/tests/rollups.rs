@@ -2,14 +2,18 @@
 //! exact merge of its batch's 15-minute rows, also across a daylight-saving change; figures
 //! read through rollups and the cache equal figures merged from the 15-minute rows, before
 //! and after a batch is deleted; the data version moves with every import and deletion, so
-//! a cached result never outlives the data it came from.
+//! a cached result never outlives the data it came from; the KPI report, which reads rollups
+//! and merged 15-minute rows, shows the KPI API's figures.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use jiff::civil::date;
 use rumbo_app::imports::{ImportRequest, Source};
 use rumbo_app::kpis::KpiQuery;
+use rumbo_app::report::build::{report_definition, Kind};
+use rumbo_app::report::{Block, Cell, Document, Lang};
 use rumbo_app::{App, Settings};
 use rumbo_domain::programme::{NewProgramme, ProgrammeInput};
 use rumbo_domain::rut::Rut;
@@ -227,4 +231,164 @@ async fn rollups_equal_their_15_minute_rows_and_figures_stay_identical_through_i
         .await
         .unwrap()
         .is_none());
+}
+
+/// The figure cells of a KPI report row as the report writes them.
+fn report_cells(a: &Agg, def: &KpiDefinition) -> Vec<Cell> {
+    let f = a.figures(def);
+    let pct = |x: Option<f64>| x.map_or(Cell::Empty, |v| Cell::percent(v, 1));
+    let num = |x: Option<f64>, d: u8| x.map_or(Cell::Empty, |v| Cell::num(v, d));
+    vec![
+        Cell::Int(a.offered as i64),
+        Cell::Int(a.answered as i64),
+        Cell::Int(a.caller_abandons() as i64),
+        pct(f.sl),
+        num(f.asa_s, 1),
+        num(f.aht_s, 0),
+        pct(f.abandon_rate),
+    ]
+}
+
+fn report_table<'a>(doc: &'a Document, title: &str) -> &'a [Vec<Cell>] {
+    doc.sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .find_map(|b| match b {
+            Block::Table(t) if t.title == title => Some(t.rows.as_slice()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no table {title}"))
+}
+
+/// The KPI report's figures are the KPI API's for the same period and granularity: its daily
+/// table is the API's daily figures merged over queues, its queue table the API's figures of
+/// each queue over the period, its 15-minute detail the API's 15-minute figures merged over
+/// queues, its summary their total; over two overlapping batches and the change to winter time
+/// (a 25-hour day). The report reads rollups and merged 15-minute rows, the reference here
+/// merges every (queue, 15-minute) row.
+#[tokio::test]
+async fn the_kpi_report_shows_the_kpi_apis_figures() {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let (_, code) = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    let app = app(&store, data.path());
+    let march = 1_772_323_200;
+    let (a, b) = (data.path().join("a.csv"), data.path().join("b.csv"));
+    calls(&a, "a", march, 40, 3);
+    calls(&b, "b", march + 30 * 86_400, 40, 4);
+    import(&app, &code, &a).await;
+    import(&app, &code, &b).await;
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    let tz = jiff::tz::TimeZone::get(ZONE).unwrap();
+    let def = report_definition();
+    let (from, to) = (date(2026, 3, 10), date(2026, 4, 20));
+    let doc = app
+        .report_document(&prog, Kind::Kpi, from, to, Lang::En)
+        .await
+        .unwrap();
+    let api = |granularity| {
+        app.programme_kpis_from_intervals(KpiQuery {
+            programme_code: &code,
+            definition: &def,
+            granularity,
+            from: Some(from),
+            to: Some(to),
+        })
+    };
+
+    let days = api(Granularity::Day).await.unwrap();
+    let mut daily: BTreeMap<jiff::civil::Date, Agg> = BTreeMap::new();
+    let mut queues: BTreeMap<String, Agg> = BTreeMap::new();
+    let mut total = Agg::default();
+    for ((queue, start), agg) in days.aggregation.sorted_rows() {
+        let day = jiff::Timestamp::from_second(*start)
+            .unwrap()
+            .to_zoned(tz.clone())
+            .date();
+        daily.entry(day).or_default().merge(&agg.calls_view());
+        queues.entry(queue.clone()).or_default().merge(agg);
+        total.merge(&agg.calls_view());
+    }
+    assert_eq!(daily.len(), 42);
+    let want: Vec<Vec<Cell>> = daily
+        .iter()
+        .map(|(d, a)| [vec![Cell::Date(*d)], report_cells(a, &def)].concat())
+        .collect();
+    assert_eq!(report_table(&doc, "report.table.daily"), want.as_slice());
+    let want: Vec<Vec<Cell>> = queues
+        .iter()
+        .map(|(q, a)| [vec![Cell::text(q.clone())], report_cells(a, &def)].concat())
+        .collect();
+    assert_eq!(want.len(), 3);
+    assert_eq!(report_table(&doc, "report.table.queues"), want.as_slice());
+
+    let fine = api(Granularity::Minutes(15)).await.unwrap();
+    let mut intervals: BTreeMap<i64, Agg> = BTreeMap::new();
+    for ((_, start), agg) in fine.aggregation.sorted_rows() {
+        intervals
+            .entry(*start)
+            .or_default()
+            .merge(&agg.calls_view());
+    }
+    assert_eq!(intervals.len(), 42 * 96 + 4, "the 25-hour day is there");
+    let want: Vec<Vec<Cell>> = intervals
+        .iter()
+        .map(|(s, a)| {
+            let local = jiff::Timestamp::from_second(*s)
+                .unwrap()
+                .to_zoned(tz.clone())
+                .datetime();
+            [vec![Cell::DateTime(local)], report_cells(a, &def)].concat()
+        })
+        .collect();
+    assert_eq!(
+        report_table(&doc, "report.table.intervals"),
+        want.as_slice()
+    );
+    for _cached in 0..2 {
+        assert_eq!(
+            *app.programme_interval_totals(&code, &def, from, to)
+                .await
+                .unwrap(),
+            intervals
+        );
+    }
+
+    let figures = doc
+        .sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .find_map(|b| match b {
+            Block::Figures(f) => Some(f),
+            _ => None,
+        })
+        .unwrap();
+    let figure = |label: &str| {
+        figures
+            .iter()
+            .find(|f| f.label == label)
+            .map(|f| f.value.clone())
+            .unwrap()
+    };
+    let tf = total.figures(&def);
+    assert_eq!(
+        figure("report.kpi.offered"),
+        Cell::Int(total.offered as i64)
+    );
+    assert_eq!(
+        figure("report.kpi.answered"),
+        Cell::Int(total.answered as i64)
+    );
+    assert_eq!(
+        figure("report.kpi.abandoned"),
+        Cell::Int(total.caller_abandons() as i64)
+    );
+    assert_eq!(
+        figure("report.kpi.sl"),
+        tf.sl.map_or(Cell::Empty, |v| Cell::percent(v, 1))
+    );
+    assert_eq!(
+        figure("report.kpi.aht"),
+        tf.aht_s.map_or(Cell::Empty, |v| Cell::num(v, 0))
+    );
 }

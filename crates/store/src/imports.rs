@@ -756,6 +756,56 @@ impl Store {
             .collect()
     }
 
+    /// The 15-minute aggregates of a programme under one definition version with interval
+    /// starts in `[from, to)`, merged over queues and batches with each call counted once (the
+    /// calls view of every row, [`Agg::calls_view`]): one row per interval, in interval order.
+    /// The database groups the rows of an interval into one result row (their encoded
+    /// aggregates joined), so a result row per interval crosses the driver, not one per
+    /// (batch, queue, interval).
+    pub async fn kpi_interval_totals(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, Agg)>> {
+        // `counts` and `sums` are comma-separated numbers: '/' and ';' never occur in them.
+        let joined = match self.backend() {
+            Backend::Sqlite => "group_concat(counts || '/' || sums, ';')",
+            Backend::Postgres => "string_agg(counts || '/' || sums, ';')",
+        };
+        let sql = format!(
+            "SELECT interval_start, {joined} AS parts FROM kpi_aggregates
+             WHERE programme_id = $1 AND definition = $2 AND definition_version = $3
+               AND interval_start >= $4 AND interval_start < $5
+             GROUP BY interval_start ORDER BY interval_start"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(programme_id)
+            .bind(def.name.clone())
+            .bind(i64::from(def.version))
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let start: i64 = col(r, "interval_start")?;
+            let parts: String = col(r, "parts")?;
+            let mut total = Agg::default();
+            for part in parts.split(';') {
+                let (counts, sums) = part
+                    .split_once('/')
+                    .ok_or_else(|| StoreError::Corrupt(format!("aggregate {part:?}")))?;
+                let agg =
+                    Agg::decode(counts, sums).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                total.merge(&agg.calls_view());
+            }
+            out.push((start, total));
+        }
+        Ok(out)
+    }
+
     /// The aggregates of one batch under one definition version.
     pub async fn batch_aggregates(
         &self,
