@@ -176,6 +176,18 @@ impl CallTally {
 }
 
 impl Agg {
+    /// The row of calls that each had one stint, counted in a tally (with [`CallTally::add`])
+    /// and with `sales` sales: exactly the row [`Agg::add_call`] builds from the same calls,
+    /// for readers that keep only the tally per row (a third of the memory, half the work).
+    pub fn of_whole_calls(t: CallTally, sales: u64) -> Agg {
+        Agg {
+            sales,
+            calls: t,
+            ..Agg::default()
+        }
+        .calls_view()
+    }
+
     /// Adds one call with a single stint under a definition: the stint in this queue and
     /// the whole call.
     #[inline]
@@ -741,6 +753,25 @@ mod tests {
             a.add_call(def, c);
         }
         a
+    }
+
+    #[test]
+    fn a_tally_of_whole_calls_gives_the_row_add_call_builds() {
+        let calls = [
+            call(20.0, Outcome::Answered),
+            call(21.5, Outcome::Answered),
+            call(3.0, Outcome::Abandoned),
+            call(60.0, Outcome::SystemExit),
+        ];
+        let def = KpiDefinition::standard();
+        let mut tally = CallTally::default();
+        for c in &calls {
+            tally.add(&def, c);
+        }
+        assert_eq!(Agg::of_whole_calls(tally, 0), agg(&calls, &def));
+        let mut sold = agg(&calls, &def);
+        sold.sales = 2;
+        assert_eq!(Agg::of_whole_calls(tally, 2), sold);
     }
 
     #[test]
