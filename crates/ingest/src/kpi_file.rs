@@ -203,7 +203,7 @@ pub fn aggregate_file(
             .collect();
         for (&(q, start), (tally, sales)) in p.keys.iter().zip(p.aggs) {
             let agg = Agg::of_whole_calls(tally, sales);
-            aggregation.merge_row((names[q as usize].clone(), start), &agg);
+            aggregation.row_at(&names[q as usize], start).merge(&agg);
         }
         issues.extend(p.issues.into_iter().map(|mut i| {
             i.line += lines_before;
