@@ -3,20 +3,23 @@
 //! This is the engine of `rumbo kpi file`: the file is cut into as many byte
 //! ranges as there are threads (each range starts after a newline), every thread
 //! reads its range in large chunks and parses lines in place with
-//! [`crate::std_calls`], aggregating into a map keyed by (queue id, interval)
-//! with a one-entry cache for time-ordered input. Aggregates are exact sums, so
-//! merging the threads' maps gives the same figures as a single pass. Memory is
-//! the chunk buffers plus one aggregate per (queue, interval).
+//! [`crate::std_calls`] (one scan per line finds its end and its fields). Queue
+//! names become dense ids through a small direct-mapped table, and each queue
+//! remembers the row of its current interval, so time-ordered input aggregates
+//! without hashing. Every record of this format is a whole call, so a row keeps
+//! only its call tally and sales while reading ([`Agg::of_whole_calls`] at the end). Aggregates are exact
+//! sums, so merging the threads' rows gives the same figures as a single pass.
+//! Memory is the chunk buffers plus one aggregate per (queue, interval).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rumbo_kpi::fxhash::FxHashMap;
-use rumbo_kpi::{attribution_ts, Agg, Aggregator, Bucketer, KpiDefinition};
+use rumbo_kpi::{attribution_ts, Agg, Aggregator, Bucketer, CallTally, KpiDefinition};
 
 use crate::issue::{Issue, IssueKind};
-use crate::std_calls::{count_lines, parse_chunk, Layout};
+use crate::std_calls::{parse_chunk_counted, Layout};
 use crate::IngestError;
 
 const CHUNK: usize = 4 << 20;
@@ -35,11 +38,85 @@ pub struct FileKpis {
 }
 
 struct Partial {
-    queues: Vec<Vec<u8>>,
-    rows: FxHashMap<(u32, i64), Agg>,
+    queues: Queues,
+    /// (queue id, interval start) of each row, beside its calls and sales in `aggs`.
+    keys: Vec<(u32, i64)>,
+    aggs: Vec<(CallTally, u64)>,
     issues: Vec<Issue>,
     lines: u64,
     calls: u64,
+}
+
+/// Slots of the direct-mapped queue table (a power of two).
+const QUEUE_SLOTS: usize = 256;
+
+/// Queue names to dense ids. A name of up to 7 bytes is packed into a `u64` (bytes and
+/// length) and found in a direct-mapped table with one multiply and one compare; a miss
+/// or a longer name goes through a map.
+struct Queues {
+    names: Vec<Vec<u8>>,
+    table: Vec<(u64, u32)>,
+    packed: FxHashMap<u64, u32>,
+    long: FxHashMap<Vec<u8>, u32>,
+}
+
+impl Queues {
+    fn new() -> Self {
+        Queues {
+            names: Vec::new(),
+            table: vec![(0, 0); QUEUE_SLOTS],
+            packed: FxHashMap::default(),
+            long: FxHashMap::default(),
+        }
+    }
+
+    /// The name's bytes and length in one word; `None` for an empty or long name. Never 0.
+    #[inline]
+    fn pack(q: &[u8]) -> Option<u64> {
+        if q.is_empty() || q.len() > 7 {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        for (d, s) in b.iter_mut().zip(q) {
+            *d = *s;
+        }
+        b[7] = q.len() as u8;
+        Some(u64::from_le_bytes(b))
+    }
+
+    #[inline]
+    fn id(&mut self, q: &[u8]) -> u32 {
+        let Some(p) = Self::pack(q) else {
+            return match self.long.get(q) {
+                Some(&id) => id,
+                None => {
+                    let id = self.push(q);
+                    self.long.insert(q.to_vec(), id);
+                    id
+                }
+            };
+        };
+        let slot = (p.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % QUEUE_SLOTS;
+        let (k, id) = self.table[slot];
+        if k == p {
+            return id;
+        }
+        let id = match self.packed.get(&p) {
+            Some(&id) => id,
+            None => {
+                let id = self.push(q);
+                self.packed.insert(p, id);
+                id
+            }
+        };
+        self.table[slot] = (p, id);
+        id
+    }
+
+    fn push(&mut self, q: &[u8]) -> u32 {
+        self.names.push(q.to_vec());
+        (self.names.len() - 1) as u32
+    }
 }
 
 /// Aggregates a standard call CSV file per (queue, interval) with `threads` threads.
@@ -106,14 +183,27 @@ pub fn aggregate_file(
     });
 
     let mut aggregation = Aggregator::new(def.clone(), bucketer.clone());
+    // Threads mostly see distinct intervals (time-ordered files): room for every row.
+    aggregation.reserve(
+        results
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |p| p.keys.len()))
+            .sum(),
+    );
     let mut issues = Vec::new();
     let mut lines_before = 1u64; // the header
     let mut calls = 0;
     for r in results {
         let p = r?;
-        for ((q, start), agg) in p.rows {
-            let name = String::from_utf8_lossy(&p.queues[q as usize]).into_owned();
-            aggregation.merge_row((name, start), &agg);
+        let names: Vec<String> = p
+            .queues
+            .names
+            .iter()
+            .map(|q| String::from_utf8_lossy(q).into_owned())
+            .collect();
+        for (&(q, start), (tally, sales)) in p.keys.iter().zip(p.aggs) {
+            let agg = Agg::of_whole_calls(tally, sales);
+            aggregation.row_at(&names[q as usize], start).merge(&agg);
         }
         issues.extend(p.issues.into_iter().map(|mut i| {
             i.line += lines_before;
@@ -161,15 +251,16 @@ fn aggregate_range(
     let mut buf = vec![0u8; CHUNK];
     let mut filled = 0usize;
     let mut p = Partial {
-        queues: Vec::new(),
-        rows: FxHashMap::default(),
+        queues: Queues::new(),
+        keys: Vec::new(),
+        aggs: Vec::new(),
         issues: Vec::new(),
         lines: 0,
         calls: 0,
     };
-    let mut last_q: Option<u32> = None;
-    let mut queue_ids: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
-    let mut last_key: Option<((u32, i64), (i64, i64))> = None;
+    // Per queue id: the interval start and row of the last call seen in that queue.
+    let mut current: Vec<(i64, u32)> = Vec::new();
+    let mut index: FxHashMap<(u32, i64), u32> = FxHashMap::default();
     loop {
         let want = ((buf.len() - filled) as u64).min(remaining) as usize;
         let n = if want > 0 {
@@ -197,49 +288,38 @@ fn aggregate_range(
         let first_line = p.lines + 1;
         let mut calls = 0u64;
         let mut bad = Vec::new();
-        let issues = parse_chunk(layout, chunk, first_line, |line_no, c| {
-            let qid = match last_q {
-                Some(id) if p.queues[id as usize].as_slice() == &*c.queue => id,
-                _ => {
-                    let id = match queue_ids.get(&*c.queue) {
-                        Some(&id) => id,
-                        None => {
-                            let id = p.queues.len() as u32;
-                            p.queues.push(c.queue.to_vec());
-                            queue_ids.insert(c.queue.to_vec(), id);
-                            id
-                        }
-                    };
-                    last_q = Some(id);
-                    id
+        let (issues, lines) = parse_chunk_counted(layout, chunk, first_line, |line_no, c, _| {
+            let qid = p.queues.id(&c.queue);
+            let start = match bucketer.interval_of(attribution_ts(def, &c.facts)) {
+                Ok((lo, _)) => lo,
+                Err(e) => {
+                    bad.push(Issue::rejected(
+                        line_no,
+                        IssueKind::InvalidValue,
+                        e.to_string(),
+                    ));
+                    return;
                 }
             };
-            let ts = attribution_ts(def, &c.facts);
-            let start = match last_key {
-                Some(((q, s), (lo, hi))) if q == qid && ts >= lo && ts < hi => s,
-                _ => match bucketer.interval_of(ts) {
-                    Ok((lo, hi)) => {
-                        last_key = Some(((qid, lo), (lo, hi)));
-                        lo
-                    }
-                    Err(e) => {
-                        bad.push(Issue::rejected(
-                            line_no,
-                            IssueKind::InvalidValue,
-                            e.to_string(),
-                        ));
-                        return;
-                    }
-                },
-            };
-            p.rows
-                .entry((qid, start))
-                .or_default()
-                .add_call(def, &c.facts);
+            if current.len() <= qid as usize {
+                current.resize(qid as usize + 1, (0, u32::MAX));
+            }
+            let slot = &mut current[qid as usize];
+            if slot.1 == u32::MAX || slot.0 != start {
+                let row = *index.entry((qid, start)).or_insert_with(|| {
+                    p.keys.push((qid, start));
+                    p.aggs.push((CallTally::default(), 0));
+                    (p.aggs.len() - 1) as u32
+                });
+                *slot = (start, row);
+            }
+            let (tally, sales) = &mut p.aggs[slot.1 as usize];
+            tally.add(def, &c.facts);
+            *sales += u64::from(c.facts.sale);
             calls += 1;
         });
         p.calls += calls;
-        p.lines += count_lines(chunk);
+        p.lines += lines;
         p.issues.extend(issues);
         if !bad.is_empty() {
             // Timestamps outside the tz database's range: reported, not fatal.
@@ -297,6 +377,59 @@ mod tests {
                 "threads = {threads}: output differs from the reference"
             );
         }
+    }
+
+    #[test]
+    fn rows_match_a_plain_aggregation_whatever_the_queue_names_and_the_order() {
+        // 300 queues (more than the direct-mapped table's slots, so some collide), names of
+        // 1 to 12 bytes, times out of order, a sale column on some lines: every row must be
+        // what adding each parsed line to an `Aggregator` gives.
+        let dir = std::env::temp_dir().join(format!("rumbo-kpi-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let def = KpiDefinition::standard();
+        let b = Bucketer::utc(Granularity::Minutes(15));
+        for header in [
+            crate::std_calls::STANDARD_HEADER,
+            "call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome,sale",
+        ] {
+            let path = dir.join("calls.csv");
+            let mut text = format!("{header}\n");
+            let mut want = Aggregator::new(def.clone(), b.clone());
+            let layout = Layout::from_header(header.as_bytes()).unwrap();
+            let mut x: u64 = 7;
+            for i in 0..20_000u64 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let q = (x >> 33) % 300;
+                let name = format!("{}{q}", "Q".repeat(1 + (q % 10) as usize));
+                let ts = 1_767_225_600 + ((x >> 20) % 86_400) as i64;
+                let outcome = ["answered", "abandoned", "system_exit"][((x >> 40) % 3) as usize];
+                let mut line = format!(
+                    "{i},{name},{ts},{}.5,{},3,{outcome}",
+                    (x >> 45) % 90,
+                    (x >> 50) % 600
+                );
+                if header.ends_with("sale") {
+                    line += if (x >> 60) & 1 == 0 { ",1" } else { ",0" };
+                }
+                let c = layout.parse_line(line.as_bytes()).unwrap();
+                want.add_call(std::str::from_utf8(&c.queue).unwrap(), &c.facts)
+                    .unwrap();
+                text += &line;
+                text += "\n";
+            }
+            std::fs::write(&path, &text).unwrap();
+            for threads in [1, 2, 3] {
+                let k = aggregate_file(&path, &def, &b, threads).unwrap();
+                assert!(k.issues.is_empty());
+                assert_eq!(k.calls, 20_000);
+                let got: Vec<_> = k.aggregation.sorted_rows();
+                let want: Vec<_> = want.sorted_rows();
+                assert!(got == want, "threads = {threads}, header = {header}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -277,33 +277,45 @@ pub fn split_quoted(line: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 /// then takes the general path, which gives the same result or the precise
 /// rejection reason) on anything unusual: quotes, signs, exponents, more than 15
 /// digits, unexpected characters.
-#[inline]
+#[cfg(test)]
 fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
-    let n = line.len();
+    match parse_standard_line(line)? {
+        (len, id, q, facts) if len == line.len() => Some((id, q, facts)),
+        _ => None,
+    }
+}
+
+/// [`parse_standard_fast`] on the first line of `buf` (up to its first `\n`, or the whole
+/// of `buf` without one), finding the end of the line while parsing it, so the bytes are
+/// scanned once. Returns the line's length (without the `\n`) with the parsed fields.
+#[inline]
+fn parse_standard_line(buf: &[u8]) -> Option<(usize, &[u8], &[u8], CallFacts)> {
+    let n = buf.len();
+    // A field ends at a comma; a quote or the end of the line (no comma) leaves the fast path.
     let field_end = |mut i: usize| -> Option<usize> {
         while i < n {
-            match line[i] {
+            match buf[i] {
                 b',' => return Some(i),
-                b'"' => return None,
+                b'"' | b'\n' => return None,
                 _ => i += 1,
             }
         }
         None
     };
     let id_end = field_end(0)?;
-    let call_id = &line[..id_end];
+    let call_id = &buf[..id_end];
     let mut i = id_end + 1;
     let q_end = field_end(i)?;
-    let queue = &line[i..q_end];
+    let queue = &buf[i..q_end];
     if queue.is_empty() {
         return None;
     }
     i = q_end + 1;
-    // enter_ts: digits only.
+    // enter_ts: digits only (a newline is not a digit, so the line cannot end here).
     let mut ts: i64 = 0;
     let start = i;
-    while i < n && line[i] != b',' {
-        let d = line[i].wrapping_sub(b'0');
+    while i < n && buf[i] != b',' {
+        let d = buf[i].wrapping_sub(b'0');
         if d > 9 || i - start >= 18 {
             return None;
         }
@@ -321,8 +333,8 @@ fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
         let mut mant: u64 = 0;
         let mut frac: usize = 0;
         let mut dot = false;
-        while i < n && line[i] != b',' {
-            let c = line[i];
+        while i < n && buf[i] != b',' {
+            let c = buf[i];
             if c == b'.' && !dot {
                 dot = true;
             } else {
@@ -349,13 +361,23 @@ fn parse_standard_fast(line: &[u8]) -> Option<(&[u8], &[u8], CallFacts)> {
         };
         i += 1;
     }
-    let outcome = match strip_cr(&line[i..]) {
-        b"answered" => Outcome::Answered,
-        b"abandoned" => Outcome::Abandoned,
-        b"system_exit" => Outcome::SystemExit,
+    let rest = &buf[i..];
+    let (outcome, word) = match rest.first() {
+        Some(b'a') if rest.starts_with(b"answered") => (Outcome::Answered, 8),
+        Some(b'a') if rest.starts_with(b"abandoned") => (Outcome::Abandoned, 9),
+        Some(b's') if rest.starts_with(b"system_exit") => (Outcome::SystemExit, 11),
+        _ => return None,
+    };
+    // The outcome ends the line: then the end of input, a newline, or one carriage return
+    // before either (as `strip_cr` takes it off a line).
+    let end = i + word;
+    let line_len = match &buf[end..] {
+        [] | [b'\n', ..] => end,
+        [b'\r'] | [b'\r', b'\n', ..] => end + 1,
         _ => return None,
     };
     Some((
+        line_len,
         call_id,
         queue,
         CallFacts {
@@ -394,8 +416,22 @@ pub fn parse_chunk_raw<'a, F>(
     layout: &Layout,
     chunk: &'a [u8],
     first_line: u64,
-    mut on_call: F,
+    on_call: F,
 ) -> Vec<Issue>
+where
+    F: FnMut(u64, StdCall<'a>, &'a [u8]),
+{
+    parse_chunk_counted(layout, chunk, first_line, on_call).0
+}
+
+/// Like [`parse_chunk_raw`], also returning the number of lines in the chunk (what
+/// [`count_lines`] gives), counted while parsing instead of in a second pass.
+pub fn parse_chunk_counted<'a, F>(
+    layout: &Layout,
+    chunk: &'a [u8],
+    first_line: u64,
+    mut on_call: F,
+) -> (Vec<Issue>, u64)
 where
     F: FnMut(u64, StdCall<'a>, &'a [u8]),
 {
@@ -404,13 +440,10 @@ where
     let mut rest = chunk;
     let standard = *layout == Layout::standard();
     while !rest.is_empty() {
-        let (line, next) = match rest.iter().position(|&c| c == b'\n') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        rest = next;
         if standard {
-            if let Some((id, q, facts)) = parse_standard_fast(line) {
+            if let Some((len, id, q, facts)) = parse_standard_line(rest) {
+                let line = &rest[..len];
+                rest = rest.get(len + 1..).unwrap_or_default();
                 on_call(
                     line_no,
                     StdCall {
@@ -426,6 +459,11 @@ where
                 continue;
             }
         }
+        let (line, next) = match rest.iter().position(|&c| c == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
         if !(line.is_empty() || line == b"\r") {
             match layout.parse_line(line) {
                 Ok(c) => on_call(line_no, c, line),
@@ -436,7 +474,7 @@ where
         }
         line_no += 1;
     }
-    issues
+    (issues, line_no - first_line)
 }
 
 /// Number of `\n`-terminated lines in a chunk (plus one for a final unterminated line).
@@ -535,6 +573,55 @@ mod tests {
                 proptest::prop_assert_eq!(&*slow.queue, q);
                 proptest::prop_assert_eq!(slow.facts, facts);
             }
+        }
+    }
+
+    #[test]
+    fn chunks_parse_line_by_line_whatever_the_line_ends_and_count_their_lines() {
+        let lines: [&[u8]; 8] = [
+            b"1,Q1,100,1.5,20,3,answered",
+            b"2,Q2,101,4,0,0,abandoned\r",
+            b"3,Q1,102,60,0,0,system_exit",
+            b"4,Q1,103,1,2,3,answeredx",
+            b"",
+            b"5,\"Q,3\",104,1,2,3,answered",
+            b"6,Q3,105,1,2,3,answered\r\r",
+            b"7,Q3,106,0.25,2,3,abandoned\r",
+        ];
+        for end in [&b""[..], b"\n"] {
+            let mut chunk = lines.join(&b'\n');
+            chunk.extend_from_slice(end);
+            let mut got = Vec::new();
+            let (issues, counted) =
+                parse_chunk_counted(&Layout::standard(), &chunk, 2, |n, c, raw| {
+                    got.push((
+                        n,
+                        c.call_id.into_owned(),
+                        c.queue.into_owned(),
+                        c.facts,
+                        raw,
+                    ))
+                });
+            assert_eq!(counted, count_lines(&chunk));
+            let mut want = Vec::new();
+            let mut bad = Vec::new();
+            for (i, line) in lines.iter().enumerate() {
+                let n = i as u64 + 2;
+                match Layout::standard().parse_line(line) {
+                    Ok(c) => want.push((
+                        n,
+                        c.call_id.into_owned(),
+                        c.queue.into_owned(),
+                        c.facts,
+                        *line,
+                    )),
+                    Err(_) if line.is_empty() => {}
+                    Err(_) => bad.push(n),
+                }
+            }
+            assert_eq!(got, want);
+            assert_eq!(issues.iter().map(|i| i.line).collect::<Vec<_>>(), bad);
+            assert_eq!(bad, vec![5], "only `answeredx` is refused");
         }
     }
 

@@ -176,6 +176,18 @@ impl CallTally {
 }
 
 impl Agg {
+    /// The row of calls that each had one stint, counted in a tally (with [`CallTally::add`])
+    /// and with `sales` sales: exactly the row [`Agg::add_call`] builds from the same calls,
+    /// for readers that keep only the tally per row (a third of the memory, half the work).
+    pub fn of_whole_calls(t: CallTally, sales: u64) -> Agg {
+        Agg {
+            sales,
+            calls: t,
+            ..Agg::default()
+        }
+        .calls_view()
+    }
+
     /// Adds one call with a single stint under a definition: the stint in this queue and
     /// the whole call.
     #[inline]
@@ -569,7 +581,10 @@ pub struct Aggregator {
     def: KpiDefinition,
     bucketer: Bucketer,
     queues: HashMap<String, u32, FxBuildHasher>,
-    rows: HashMap<(u32, i64), (AggKey, Agg), FxBuildHasher>,
+    /// Where each (queue id, interval start) row sits in `rows`: a small map over a dense
+    /// vector, so a year of rows touches no more memory than the rows themselves.
+    index: HashMap<(u32, i64), u32, FxBuildHasher>,
+    rows: Vec<(AggKey, Agg)>,
 }
 
 impl Aggregator {
@@ -579,7 +594,8 @@ impl Aggregator {
             def,
             bucketer,
             queues: HashMap::default(),
-            rows: HashMap::default(),
+            index: HashMap::default(),
+            rows: Vec::new(),
         }
     }
 
@@ -607,13 +623,8 @@ impl Aggregator {
     /// definition's attribution puts it in.
     pub fn add_call(&mut self, queue: &str, facts: &CallFacts) -> Result<i64, KpiError> {
         let start = self.bucketer.start_of(attribution_ts(&self.def, facts))?;
-        let def = &self.def;
-        let q = intern(&mut self.queues, queue);
-        self.rows
-            .entry((q, start))
-            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
-            .1
-            .add_call(def, facts);
+        let (def, row) = self.def_and_row(queue, start);
+        row.add_call(def, facts);
         Ok(start)
     }
 
@@ -642,13 +653,19 @@ impl Aggregator {
 
     /// The definition and the row of (queue, start), created empty if missing.
     fn def_and_row(&mut self, queue: &str, start: i64) -> (&KpiDefinition, &mut Agg) {
+        let i = self.slot(queue, start);
+        (&self.def, &mut self.rows[i].1)
+    }
+
+    /// The position of the row of (queue, start) in `rows`, created empty if missing.
+    #[inline]
+    fn slot(&mut self, queue: &str, start: i64) -> usize {
         let q = intern(&mut self.queues, queue);
-        let row = &mut self
-            .rows
-            .entry((q, start))
-            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
-            .1;
-        (&self.def, row)
+        let rows = &mut self.rows;
+        *self.index.entry((q, start)).or_insert_with(|| {
+            rows.push(((queue.to_string(), start), Agg::default()));
+            (rows.len() - 1) as u32
+        }) as usize
     }
 
     /// The aggregate row for a key, created empty if missing (for agent time, QA, surveys).
@@ -660,18 +677,14 @@ impl Aggregator {
     /// The aggregate row of an interval start (as returned by [`Aggregator::add_call`]),
     /// created empty if missing.
     pub fn row_at(&mut self, queue: &str, start: i64) -> &mut Agg {
-        let q = intern(&mut self.queues, queue);
-        &mut self
-            .rows
-            .entry((q, start))
-            .or_insert_with(|| ((queue.to_string(), start), Agg::default()))
-            .1
+        let i = self.slot(queue, start);
+        &mut self.rows[i].1
     }
 
     /// Merges another aggregation built with the same definition and granularity.
     pub fn merge(&mut self, other: &Aggregator) {
-        for (k, v) in other.rows.values() {
-            self.merge_row(k.clone(), v);
+        for ((queue, start), v) in &other.rows {
+            self.row_at(queue, *start).merge(v);
         }
     }
 
@@ -693,14 +706,22 @@ impl Aggregator {
 
     /// All rows sorted by queue name (bytewise) then interval start.
     pub fn sorted_rows(&self) -> Vec<(&AggKey, &Agg)> {
-        let mut v: Vec<_> = self.rows.values().map(|(k, a)| (k, a)).collect();
-        v.sort_by(|a, b| a.0.cmp(b.0));
+        let mut v: Vec<_> = self.rows.iter().map(|(k, a)| (k, a)).collect();
+        // Keys are unique, so an unstable sort gives the one order.
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
         v
+    }
+
+    /// Makes room for `additional` more rows (a caller that knows how many it will merge
+    /// saves the map's regrowth).
+    pub fn reserve(&mut self, additional: usize) {
+        self.index.reserve(additional);
+        self.rows.reserve_exact(additional);
     }
 
     /// Consumes the aggregation into its rows.
     pub fn into_rows(self) -> HashMap<AggKey, Agg> {
-        self.rows.into_values().collect()
+        self.rows.into_iter().collect()
     }
 }
 
@@ -741,6 +762,25 @@ mod tests {
             a.add_call(def, c);
         }
         a
+    }
+
+    #[test]
+    fn a_tally_of_whole_calls_gives_the_row_add_call_builds() {
+        let calls = [
+            call(20.0, Outcome::Answered),
+            call(21.5, Outcome::Answered),
+            call(3.0, Outcome::Abandoned),
+            call(60.0, Outcome::SystemExit),
+        ];
+        let def = KpiDefinition::standard();
+        let mut tally = CallTally::default();
+        for c in &calls {
+            tally.add(&def, c);
+        }
+        assert_eq!(Agg::of_whole_calls(tally, 0), agg(&calls, &def));
+        let mut sold = agg(&calls, &def);
+        sold.sales = 2;
+        assert_eq!(Agg::of_whole_calls(tally, 2), sold);
     }
 
     #[test]

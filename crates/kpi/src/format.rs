@@ -32,6 +32,20 @@ pub fn float(x: f64) -> String {
     }
 }
 
+/// Appends [`float`]`(x)` to `out` without an allocation in the common case (no exponent).
+pub fn push_float(out: &mut String, x: f64) {
+    use std::fmt::Write as _;
+    let at = out.len();
+    if x.is_finite() {
+        let _ = write!(out, "{x:?}");
+        if !out[at..].contains('e') {
+            return;
+        }
+        out.truncate(at);
+    }
+    out.push_str(&float(x));
+}
+
 /// Formats an optional figure; `None` becomes the empty string.
 pub fn opt(x: Option<f64>) -> String {
     x.map(float).unwrap_or_default()
@@ -58,9 +72,24 @@ pub fn interval_csv_header(def: &KpiDefinition) -> String {
 /// One interval CSV line (without newline). The queue name is written as is; callers
 /// must quote it if it can contain commas or quotes (see [`csv_field`]).
 pub fn interval_csv_row(queue: &str, start: i64, a: &Agg, def: &KpiDefinition) -> String {
+    let mut out = String::with_capacity(96);
+    push_interval_csv_row(&mut out, queue, start, a, def);
+    out
+}
+
+/// Appends [`interval_csv_row`] to `out` (a table of many rows reuses one buffer).
+pub fn push_interval_csv_row(
+    out: &mut String,
+    queue: &str,
+    start: i64,
+    a: &Agg,
+    def: &KpiDefinition,
+) {
+    use std::fmt::Write as _;
     let f = a.figures(def);
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{}",
+    let _ = write!(
+        out,
+        "{},{},{},{},{},{},{}",
         csv_field(queue),
         start,
         a.offered,
@@ -68,11 +97,13 @@ pub fn interval_csv_row(queue: &str, start: i64, a: &Agg, def: &KpiDefinition) -
         a.abandoned,
         a.answered_within_t,
         a.abandoned - a.short_abandons,
-        opt(f.sl),
-        opt(f.asa_s),
-        opt(f.aht_s),
-        opt(f.abandon_rate)
-    )
+    );
+    for x in [f.sl, f.asa_s, f.aht_s, f.abandon_rate] {
+        out.push(',');
+        if let Some(x) = x {
+            push_float(out, x);
+        }
+    }
 }
 
 /// Quotes a CSV field when it contains a comma, quote or line break (RFC 4180).
@@ -99,5 +130,19 @@ mod tests {
         assert_eq!(float(1e16), "1e+16");
         assert_eq!(float(123456789012345.6), "123456789012345.6");
         assert_eq!(opt(None), "");
+        for x in [
+            380.0,
+            2.0 / 3.0,
+            1e-5,
+            1.5e-7,
+            1e16,
+            f64::NAN,
+            f64::INFINITY,
+            -0.5,
+        ] {
+            let mut out = String::from("x");
+            push_float(&mut out, x);
+            assert_eq!(out, format!("x{}", float(x)));
+        }
     }
 }

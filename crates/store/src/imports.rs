@@ -18,6 +18,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, Actor, Change};
 use crate::jobs::{self, JobFence};
+use crate::keys::BatchKeys;
 use crate::raw::{insert_segments, RawBatch};
 use crate::{col, now, Backend, Result, Store, StoreError};
 
@@ -132,8 +133,9 @@ pub struct NewBatch {
     /// The job running this import, if any: it is marked done (result `{"batch_id": N}`) in
     /// the batch's own transaction, and the commit is refused if the job's claim was lost.
     pub job: Option<JobFence>,
-    /// The 128-bit natural keys of the imported records, sorted and unique.
-    pub keys: Vec<u128>,
+    /// The 128-bit natural keys of the imported records, sorted and unique (in memory, or
+    /// spilled to the spool folder by a [`crate::keys::KeySpool`]).
+    pub keys: BatchKeys,
     /// The newest batch of the programme whose keys the import skipped (0 for none): the
     /// commit refuses with `Conflict("import.keys")` when a batch committed after it holds any
     /// of `keys`, so the import can be redone against the new state.
@@ -429,8 +431,11 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut clash = false;
-                for blob in &blobs {
-                    unpack_keys(blob, |k| clash |= b.keys.binary_search(&k).is_ok())?;
+                for ours in b.keys.chunks(KEYS_PER_BLOB)? {
+                    let ours = ours?;
+                    for blob in &blobs {
+                        unpack_keys(blob, |k| clash |= ours.binary_search(&k).is_ok())?;
+                    }
                 }
                 if clash {
                     return Err(StoreError::Conflict("import.keys"));
@@ -518,12 +523,13 @@ impl Store {
             .await?;
         }
         insert_aggregates(&mut tx, id, b.programme_id, &b.aggregates).await?;
-        for (seq, keys) in b.keys.chunks(KEYS_PER_BLOB).enumerate() {
+        for (seq, keys) in b.keys.chunks(KEYS_PER_BLOB)?.enumerate() {
+            let keys = keys?;
             sqlx::query("INSERT INTO import_keys (batch_id, seq, n, keys) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(seq as i64)
                 .bind(keys.len() as i64)
-                .bind(pack_keys(keys))
+                .bind(pack_keys(&keys))
                 .execute(&mut *tx)
                 .await?;
         }

@@ -15,6 +15,7 @@ pub mod closeout;
 pub mod control;
 pub mod imports;
 pub mod jobs;
+pub mod keys;
 pub mod live;
 mod migrate;
 pub mod ops;

@@ -31,7 +31,7 @@ fn batch(programme_id: i64, keys: Vec<u128>, after_batch: i64) -> NewBatch {
         file_name: "f.csv".into(),
         file_hash: "h".into(),
         imported: keys.len() as i64,
-        keys,
+        keys: keys.into(),
         after_batch,
         ..Default::default()
     }

@@ -13,6 +13,7 @@ use rumbo_ingest::report::IssueLog;
 use rumbo_ingest::std_calls::StdCall;
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::{Aggregator, Bucketer, CallFacts, CallRecord, Granularity, KpiDefinition};
+use rumbo_store::keys::{BatchKeys, KeySpool};
 use rumbo_store::raw::{RawBatch, RawStore, RawWriter};
 
 use super::known::KnownKeys;
@@ -27,10 +28,13 @@ pub(crate) const CALL_HEADER: &str = "call_id,queue,enter_ts,wait_s,talk_s,hold_
 
 pub(super) struct BatchWriter<'a> {
     existing: &'a KnownKeys,
-    /// Keys of the accepted records, in file order. Duplicates inside the file are found by
-    /// sorting at the end (cheaper than a set over every key); the pass is then redone
+    /// Keys of the accepted records, in file order, spilled to the spool folder in sorted
+    /// runs so memory stays flat. Duplicates inside the file are found when the runs are
+    /// merged at the end (cheaper than a set over every key); the pass is then redone
     /// knowing them (`repeated`), so the second and later occurrences are skipped.
-    keys: Vec<u128>,
+    keys: KeySpool,
+    /// The first error writing a run of keys (reported by `finish`).
+    keys_error: Option<std::io::Error>,
     repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
     repeated_seen: HashSet<u128, FxBuildHasher>,
     aggregation: Aggregator,
@@ -58,7 +62,7 @@ pub(super) struct Finished {
     /// Keys that occur more than once in the file (the pass must be redone knowing them).
     pub repeated: HashSet<u128, FxBuildHasher>,
     pub aggregation: Aggregator,
-    pub keys: Vec<u128>,
+    pub keys: BatchKeys,
     pub raw: Option<RawBatch>,
     pub imported: u64,
     pub duplicates: u64,
@@ -94,7 +98,8 @@ impl<'a> BatchWriter<'a> {
     ) -> Self {
         BatchWriter {
             existing,
-            keys: Vec::with_capacity(expected),
+            keys: KeySpool::new(&raw_store.spool_dir(programme_id), name, expected),
+            keys_error: None,
             repeated,
             repeated_seen: HashSet::default(),
             sessions: Bucketer::new(Granularity::Minutes(15), tz.clone()),
@@ -141,7 +146,9 @@ impl<'a> BatchWriter<'a> {
             }
             return false;
         }
-        self.keys.push(k);
+        if let Err(e) = self.keys.push(k) {
+            self.keys_error.get_or_insert(e);
+        }
         self.imported += 1;
         true
     }
@@ -619,14 +626,20 @@ impl<'a> BatchWriter<'a> {
             Some(w) => w.finish().map_err(io_error)?,
             None => None,
         };
-        let mut keys = self.keys;
-        keys.sort_unstable();
-        let mut repeated = HashSet::default();
-        for w in keys.windows(2) {
-            if w[0] == w[1] {
-                repeated.insert(w[0]);
+        let keys = match self.keys_error {
+            Some(e) => Err(e),
+            None => self.keys.finish(),
+        };
+        let (keys, repeated) = match keys {
+            Ok(k) => k,
+            Err(e) => {
+                if let Some(r) = &raw {
+                    r.discard();
+                }
+                return Err(io_error(e));
             }
-        }
+        };
+        let repeated = repeated.into_iter().collect();
         Ok(Finished {
             repeated,
             aggregation: self.aggregation,

@@ -219,13 +219,17 @@ pub fn write_table(
     match fmt {
         OutputFormat::Csv => {
             writeln!(out, "{}", format::interval_csv_header(def))?;
+            let mut line = String::with_capacity(128);
             for ((q, s), a) in agg.sorted_rows() {
                 // Programme-level rows (agent time, queue-less surveys) have no calls:
                 // the call table leaves them out; the JSON form has their figures.
                 if q.is_empty() && a.offered == 0 {
                     continue;
                 }
-                writeln!(out, "{}", format::interval_csv_row(q, *s, a, def))?;
+                line.clear();
+                format::push_interval_csv_row(&mut line, q, *s, a, def);
+                line.push('\n');
+                out.write_all(line.as_bytes())?;
             }
         }
         OutputFormat::Json => {
