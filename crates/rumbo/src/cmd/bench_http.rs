@@ -169,6 +169,7 @@ fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
         )
         .await
         .map_err(super::app_error)?;
+        add_targets(&app).await?;
         let token = app
             .create_api_token(EMAIL, "bench", 3650)
             .await
@@ -179,6 +180,62 @@ fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
     std::fs::remove_file(&file)?;
     std::fs::write(&ready, &token)?;
     Ok((work, token))
+}
+
+/// KPI targets over the whole year (service level, ASA, AHT, abandonment, each per interval,
+/// day and month), so the cockpit and the Control page compute and show target rows as a
+/// real programme's do.
+async fn add_targets(app: &App) -> anyhow::Result<()> {
+    use rumbo_app::plan::docs::{ObjectiveDoc, TargetDoc};
+    let u = app
+        .store()
+        .users()
+        .await
+        .context("users")?
+        .into_iter()
+        .find(|u| u.email == EMAIL)
+        .context("bench account")?;
+    let who = rumbo_app::Principal {
+        user_id: u.id,
+        email: u.email,
+        role: u.role,
+        client_id: u.client_id,
+    };
+    let cx = app
+        .plan(&who, CODE, rumbo_domain::access::Action::Update)
+        .await
+        .map_err(super::app_error)?;
+    let objective = app
+        .create_plan_item::<ObjectiveDoc>(
+            &who,
+            &cx,
+            serde_json::from_value(serde_json::json!({ "title": "Servicio" }))?,
+        )
+        .await
+        .map_err(super::app_error)?;
+    let owner = app
+        .create_person(&who, "Jefa Bench", None, "jefa")
+        .await
+        .map_err(super::app_error)?;
+    let (from, to) = ("2025-11-30", "2026-11-30");
+    for (indicator, target, direction, tolerance) in [
+        ("service_level", "80", "higher", "5"),
+        ("asa", "20", "lower", "5"),
+        ("aht", "300", "lower", "30"),
+        ("abandon_rate", "5", "lower", "1"),
+    ] {
+        for granularity in ["interval", "day", "month"] {
+            let doc: TargetDoc = serde_json::from_value(serde_json::json!({
+                "objective_id": objective.id, "indicator": indicator, "target": target,
+                "direction": direction, "tolerance": tolerance, "granularity": granularity,
+                "period_start": from, "period_end": to, "owner_id": owner.id,
+            }))?;
+            app.create_plan_item::<TargetDoc>(&who, &cx, doc)
+                .await
+                .map_err(super::app_error)?;
+        }
+    }
+    Ok(())
 }
 
 fn db_url(work: &Path) -> String {
