@@ -1,36 +1,13 @@
 //! Close-out and lessons in headless Chromium: `rumbo serve` with the demo data, then
 //! `tests/browser/closeout.mjs` (same prerequisites as the main browser test).
 
-use std::process::Command;
-
-use crate::util::{browser_prerequisites, repo_root, Dir};
+use crate::util::{assert_browser_steps_passed, run_demo_browser_script, Dir};
 
 #[test]
 fn a_manager_closes_evaluates_records_lessons_and_finds_the_practice_suggested_in_chromium() {
-    let chromium = browser_prerequisites();
-    let root = repo_root();
     let dir = Dir::new();
     let server = dir.serve(&[]);
-    let out = Command::new("node")
-        .arg(root.join("tests/browser/closeout.mjs"))
-        .current_dir(root.join("tests/browser"))
-        .env("CHROMIUM", chromium)
-        .env("RUMBO_URL", &server.url)
-        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
-        .env(
-            "RUMBO_SCREENSHOTS",
-            std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),
-        )
-        .output()
-        .expect("node is needed for the browser test");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser steps failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("all steps passed"), "{stdout}");
+    assert_browser_steps_passed(&run_demo_browser_script("closeout.mjs", &server.url, &[]));
 }
 
 #[test]

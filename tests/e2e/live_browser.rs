@@ -2,14 +2,12 @@
 //! `rumbo watch queue-log` on a file this test and `tests/browser/live.mjs` append to (same
 //! prerequisites as the main browser test).
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use crate::util::{browser_prerequisites, repo_root, Dir};
+use crate::util::{assert_browser_steps_passed, run_demo_browser_script, Dir};
 
 #[test]
 fn the_wallboard_follows_a_queue_log_live_in_both_languages_on_desktop_and_tv_in_chromium() {
-    let chromium = browser_prerequisites();
-    let root = repo_root();
     let dir = Dir::new();
     let server = dir.serve(&[]);
     let log = dir.path().join("queue_log");
@@ -31,27 +29,8 @@ fn the_wallboard_follows_a_queue_log_live_in_both_languages_on_desktop_and_tv_in
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let out = Command::new("node")
-        .arg(root.join("tests/browser/live.mjs"))
-        .current_dir(root.join("tests/browser"))
-        .env("CHROMIUM", chromium)
-        .env("RUMBO_URL", &server.url)
-        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
-        .env("QUEUE_LOG", &log)
-        .env(
-            "RUMBO_SCREENSHOTS",
-            std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),
-        )
-        .output()
-        .expect("node is needed for the browser test");
+    let out = run_demo_browser_script("live.mjs", &server.url, &[("QUEUE_LOG", log.as_os_str())]);
     let _ = watcher.kill();
     let _ = watcher.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser steps failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("all steps passed"), "{stdout}");
+    assert_browser_steps_passed(&out);
 }

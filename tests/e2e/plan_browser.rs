@@ -1,34 +1,11 @@
 //! The plan flows in headless Chromium: `rumbo serve` with the demo data, then
 //! `tests/browser/plan.mjs` (same prerequisites as the main browser test).
 
-use std::process::Command;
-
-use crate::util::{browser_prerequisites, repo_root, Dir};
+use crate::util::{assert_browser_steps_passed, run_demo_browser_script, Dir};
 
 #[test]
 fn a_manager_reviews_the_plan_adds_a_risk_and_an_activity_and_approves_a_change_in_chromium() {
-    let chromium = browser_prerequisites();
-    let root = repo_root();
     let dir = Dir::new();
     let server = dir.serve(&[]);
-    let out = Command::new("node")
-        .arg(root.join("tests/browser/plan.mjs"))
-        .current_dir(root.join("tests/browser"))
-        .env("CHROMIUM", chromium)
-        .env("RUMBO_URL", &server.url)
-        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
-        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
-        .env(
-            "RUMBO_SCREENSHOTS",
-            std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),
-        )
-        .output()
-        .expect("node is needed for the browser test");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser steps failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("all steps passed"), "{stdout}");
+    assert_browser_steps_passed(&run_demo_browser_script("plan.mjs", &server.url, &[]));
 }

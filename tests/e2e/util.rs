@@ -240,6 +240,44 @@ pub fn browser_prerequisites() -> &'static Path {
     }
 }
 
+/// Runs the Playwright script `tests/browser/<script>` against `url` as the demo manager
+/// (Chromium from [`browser_prerequisites`], `RUMBO_SCREENSHOTS` passed on), with `extra`
+/// environment variables; check the result with [`assert_browser_steps_passed`].
+pub fn run_demo_browser_script(
+    script: &str,
+    url: &str,
+    extra: &[(&str, &std::ffi::OsStr)],
+) -> std::process::Output {
+    let chromium = browser_prerequisites();
+    let root = repo_root();
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(root.join("tests/browser").join(script))
+        .current_dir(root.join("tests/browser"))
+        .env("CHROMIUM", chromium)
+        .env("RUMBO_URL", url)
+        .env("RUMBO_EMAIL", "jefa@demo.rumbo.cl")
+        .env("RUMBO_PASSWORD", rumbo_app::demo::DEMO_PASSWORD)
+        .env(
+            "RUMBO_SCREENSHOTS",
+            std::env::var("RUMBO_SCREENSHOTS").unwrap_or_default(),
+        );
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("node is needed for the browser test")
+}
+
+/// The browser script ended well and said so.
+pub fn assert_browser_steps_passed(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser steps failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all steps passed"), "{stdout}");
+}
+
 fn install_browser_prerequisites() -> Result<PathBuf, String> {
     let root = repo_root();
     let modules = root.join("tests/browser/node_modules/playwright-core");
