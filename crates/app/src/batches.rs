@@ -19,6 +19,12 @@ impl App {
         Ok(self.store.import_batches(p.id).await?)
     }
 
+    /// The first and last record instants (UTC epoch seconds) of the programme's data; `None`
+    /// without data (`p` comes from an access check).
+    pub async fn data_span(&self, p: &Programme) -> Result<Option<(i64, i64)>> {
+        Ok(self.store.data_span(p.id).await?)
+    }
+
     /// One batch of the programme; a batch of another programme is not found.
     pub async fn import_batch(&self, p: &Programme, id: i64) -> Result<Batch> {
         let b = self.store.import_batch(id).await?;

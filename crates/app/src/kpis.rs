@@ -367,8 +367,8 @@ impl App {
             );
         }
         // Batches from before the segment index: read whole (there is no index to use).
-        for b in self.store.import_batches(programme.id).await? {
-            if b.raw_header.is_some() || !is_call_batch(&b) || b.data_path.is_none() {
+        for b in self.store.batches_without_segments(programme.id).await? {
+            if !is_call_batch(&b) {
                 continue;
             }
             match self.store.raw_batch(&self.settings.data_dir, b.id).await {

@@ -82,6 +82,8 @@ pub struct App {
     /// Programmes whose alarms this process is evaluating now, and whether another run was
     /// asked for meanwhile.
     evaluating: Arc<std::sync::Mutex<std::collections::HashMap<i64, bool>>>,
+    /// When this process last swept each programme's raw folder for orphans.
+    swept: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
 impl App {
@@ -102,6 +104,7 @@ impl App {
             cache: Arc::new(cache::ResultCache::default()),
             keys: Arc::new(imports::KeyCache::default()),
             evaluating: Arc::default(),
+            swept: Arc::default(),
         }
     }
 

@@ -180,6 +180,18 @@ impl Batch {
     }
 }
 
+/// What identifies a committed batch's keys (see [`Store::batch_stamps`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchStamp {
+    pub id: i64,
+    pub source: String,
+    pub created_at: i64,
+    pub file_hash: String,
+    pub imported: i64,
+    /// Whether the batch has a raw-segment header (batches from before it have no stored keys).
+    pub has_raw: bool,
+}
+
 /// A stored aggregate as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAgg {
@@ -610,6 +622,114 @@ impl Store {
                 .bind(programme_id)
                 .fetch_all(self.pool())
                 .await?;
+        rows.iter().map(batch_row).collect()
+    }
+
+    /// The first and last record instants (UTC epoch seconds) over a programme's batches;
+    /// `None` without data. One aggregate read, whatever the number of batches.
+    pub async fn data_span(&self, programme_id: i64) -> Result<Option<(i64, i64)>> {
+        let r = sqlx::query(
+            "SELECT MIN(min_ts) AS lo, MAX(max_ts) AS hi FROM import_batches WHERE programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_one(self.pool())
+        .await?;
+        let lo: Option<i64> = col(&r, "lo")?;
+        let hi: Option<i64> = col(&r, "hi")?;
+        Ok(lo.zip(hi))
+    }
+
+    /// The batches of a programme that rejected any line, newest first: (id, created_at,
+    /// imported, rejected).
+    pub async fn batches_with_rejections(
+        &self,
+        programme_id: i64,
+    ) -> Result<Vec<(i64, i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, created_at, imported, rejected FROM import_batches WHERE programme_id = $1 AND rejected > 0 ORDER BY id DESC",
+        )
+        .bind(programme_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "id")?,
+                    col(r, "created_at")?,
+                    col(r, "imported")?,
+                    col(r, "rejected")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// What identifies each batch of a programme with an id in `(after, upto]`, oldest first.
+    /// An import reads only this to find the keys it must skip.
+    pub async fn batch_stamps(
+        &self,
+        programme_id: i64,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<BatchStamp>> {
+        let rows = sqlx::query(
+            "SELECT id, source, created_at, file_hash, imported, raw_header FROM import_batches WHERE programme_id = $1 AND id > $2 AND id <= $3 ORDER BY id",
+        )
+        .bind(programme_id)
+        .bind(after)
+        .bind(upto)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(BatchStamp {
+                id: col(r, "id")?,
+                source: col(r, "source")?,
+                created_at: col(r, "created_at")?,
+                file_hash: col(r, "file_hash")?,
+                imported: col(r, "imported")?,
+                has_raw: col::<Option<String>>(r, "raw_header")?.is_some(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A fingerprint of a programme's batches with an id up to `upto`: how many there are, the
+    /// sum of their ids, and the id, creation time and file hash of the newest. It changes when
+    /// a batch up to `upto` is deleted (ids only grow; on SQLite a deleted newest batch's id
+    /// may be taken again, by a batch with another stamp).
+    pub async fn batch_fingerprint(
+        &self,
+        programme_id: i64,
+        upto: i64,
+    ) -> Result<(i64, i64, Option<(i64, i64, String)>)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS BIGINT) AS s FROM import_batches WHERE programme_id = $1 AND id <= $2",
+        )
+        .bind(programme_id)
+        .bind(upto)
+        .fetch_one(self.pool())
+        .await?;
+        let newest = sqlx::query(
+            "SELECT id, created_at, file_hash FROM import_batches WHERE programme_id = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(programme_id)
+        .bind(upto)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|r| -> Result<_> { Ok((col(&r, "id")?, col(&r, "created_at")?, col(&r, "file_hash")?)) })
+        .transpose()?;
+        Ok((col(&r, "n")?, col(&r, "s")?, newest))
+    }
+
+    /// Batches of a programme from before the raw-segment index that kept a data file
+    /// (the drill-down reads them whole).
+    pub async fn batches_without_segments(&self, programme_id: i64) -> Result<Vec<Batch>> {
+        let rows = sqlx::query(
+            "SELECT * FROM import_batches WHERE programme_id = $1 AND raw_header IS NULL AND data_path IS NOT NULL ORDER BY id DESC",
+        )
+        .bind(programme_id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(batch_row).collect()
     }
 

@@ -288,13 +288,7 @@ impl App {
 
     /// The end of the latest imported interval of programme `programme_id`, if any data.
     async fn latest_imported(&self, programme_id: i64) -> Result<Option<i64>> {
-        Ok(self
-            .store
-            .import_batches(programme_id)
-            .await?
-            .iter()
-            .filter_map(|b| b.max_ts)
-            .max())
+        Ok(self.store.data_span(programme_id).await?.map(|(_, hi)| hi))
     }
 
     /// The first comparable window after the action was done: the first day after `done_on`

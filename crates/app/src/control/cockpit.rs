@@ -169,13 +169,7 @@ impl App {
         let alarms = self.store.alarms(p.id, true).await?;
 
         // KPI targets over the last days of data.
-        let latest = self
-            .store
-            .import_batches(p.id)
-            .await?
-            .iter()
-            .filter_map(|b| b.max_ts)
-            .max();
+        let latest = self.store.data_span(p.id).await?.map(|(_, hi)| hi);
         let mut kpis = Vec::new();
         let mut period = None;
         if let Some(latest) = latest {

@@ -235,21 +235,23 @@ impl App {
         cx: &PlanCx,
         rules: &AlarmRules,
     ) -> Result<Vec<Finding>> {
-        let batches = self.store.import_batches(p.id).await?;
         let mut out = detect::rejected_imports(
-            &batches
-                .iter()
-                .map(|b| ImportCounts {
-                    batch_id: b.id,
-                    at: b.created_at,
-                    accepted: b.imported.max(0) as u64,
-                    rejected: b.rejected.max(0) as u64,
+            &self
+                .store
+                .batches_with_rejections(p.id)
+                .await?
+                .into_iter()
+                .map(|(batch_id, at, imported, rejected)| ImportCounts {
+                    batch_id,
+                    at,
+                    accepted: imported.max(0) as u64,
+                    rejected: rejected.max(0) as u64,
                 })
                 .collect::<Vec<_>>(),
             rules.max_rejected_share,
             20,
         );
-        let Some(latest) = batches.iter().filter_map(|b| b.max_ts).max() else {
+        let Some((_, latest)) = self.store.data_span(p.id).await? else {
             return Ok(out);
         };
         let (last_day, _) = local(latest, tz)?;

@@ -20,7 +20,7 @@ mod batch;
 mod known;
 
 pub use known::KeyCache;
-use known::{KnownKeys, Stamp};
+use known::{Check, FamilyKeys, KnownKeys, Stamp};
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -40,7 +40,7 @@ use rumbo_ingest::vicidial::VicidialReader;
 use rumbo_ingest::{IngestError, Severity};
 use rumbo_kpi::fxhash::FxBuildHasher;
 use rumbo_kpi::KpiDefinition;
-use rumbo_store::imports::{AggRow, Batch, IssueRow, IssueTotal, NewBatch};
+use rumbo_store::imports::{AggRow, IssueRow, IssueTotal, NewBatch};
 use rumbo_store::raw::RawStore;
 use rumbo_store::{Actor, StoreError};
 use sha2::{Digest, Sha256};
@@ -419,19 +419,17 @@ impl App {
         let tz = TimeZone::get(&prog.time_zone).unwrap_or(TimeZone::UTC);
         let secret = self.installation_secret().await?;
         let raw = self.raw_store();
-        remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
+        if self.orphan_sweep_due(prog.id) {
+            remove_orphans(&self.store, raw.data_dir(), &raw.spool_dir(prog.id)).await?;
+        }
         let family = plan.source.family();
         // Numbers on the suppression list (objection, blocking): their calls still count in
         // the figures, but the number is not kept with the raw record.
         let suppressed: HashSet<String> =
             self.store.suppressed_callers().await?.into_iter().collect();
-        let mut existing = KnownKeys::default();
-        let mut loaded_upto = 0;
         for attempt in 0..MAX_ATTEMPTS {
             let snapshot = self.store.newest_batch(prog.id).await?;
-            self.load_keys(prog.id, family, loaded_upto, snapshot, &mut existing)
-                .await?;
-            loaded_upto = snapshot;
+            let existing = self.known_keys(prog.id, family, snapshot).await?;
             let t = std::time::Instant::now();
             let mut pass = parse_file(
                 &req,
@@ -513,61 +511,92 @@ impl App {
         ))
     }
 
-    /// Adds to `out` the natural keys of the programme's batches of `family` with ids in
-    /// `(after, upto]` (from the key cache when it holds them).
-    async fn load_keys(
-        &self,
-        programme_id: i64,
-        family: &str,
-        after: i64,
-        upto: i64,
-        out: &mut KnownKeys,
-    ) -> Result<()> {
-        if upto <= after {
-            return Ok(());
-        }
-        for b in self.store.import_batches(programme_id).await? {
-            if b.id <= after || b.id > upto || Source::from_stored(&b.source).family() != family {
+    /// The natural keys of the programme's batches of `family` up to batch `upto`: the cached
+    /// runs of an earlier snapshot when they pass their check, plus the batches committed since
+    /// (see [`known`]).
+    async fn known_keys(&self, programme_id: i64, family: &str, upto: i64) -> Result<KnownKeys> {
+        let check_of = |(count, id_sum, newest): (i64, i64, Option<(i64, i64, String)>)| Check {
+            count,
+            id_sum,
+            newest: newest.map(|(id, created_at, file_hash)| {
+                (
+                    id,
+                    Stamp {
+                        created_at,
+                        file_hash,
+                    },
+                )
+            }),
+        };
+        // Read before the batches: a batch deleted in between makes the next check fail.
+        let check = check_of(self.store.batch_fingerprint(programme_id, upto).await?);
+        let (mut keys, after) = match self.keys.family(programme_id, family) {
+            Some(f) => {
+                let now = if f.upto == upto {
+                    check.clone()
+                } else {
+                    check_of(self.store.batch_fingerprint(programme_id, f.upto).await?)
+                };
+                if now != f.check {
+                    self.keys.forget_family(programme_id, family);
+                    (KnownKeys::default(), 0)
+                } else if f.upto >= upto {
+                    // A newer snapshot's keys (another import built them): the batches after
+                    // `upto` are committed, so skipping their records is what the commit's
+                    // check would ask for anyway.
+                    return Ok(f.keys);
+                } else {
+                    (f.keys, f.upto)
+                }
+            }
+            None => (KnownKeys::default(), 0),
+        };
+        for b in self.store.batch_stamps(programme_id, after, upto).await? {
+            if Source::from_stored(&b.source).family() != family {
                 continue;
             }
             let stamp = Stamp {
                 created_at: b.created_at,
                 file_hash: b.file_hash.clone(),
             };
-            if let Some(keys) = self.keys.get(b.id, &stamp) {
-                out.add_sorted(keys);
+            if let Some(k) = self.keys.get(b.id, &stamp) {
+                keys.add_sorted(k);
                 continue;
             }
-            let mut keys = Vec::new();
-            let n = self
-                .store
-                .for_each_batch_key(b.id, |k| keys.push(k))
-                .await?;
-            if n == 0 && b.raw_header.is_none() && b.imported > 0 {
-                self.legacy_keys(&b, family, &mut out.small).await?;
+            let mut k = Vec::new();
+            let n = self.store.for_each_batch_key(b.id, |x| k.push(x)).await?;
+            if n == 0 && !b.has_raw && b.imported > 0 {
+                keys.add_unsorted(self.legacy_keys(b.id, family).await?);
                 continue;
             }
-            if !keys.windows(2).all(|w| w[0] <= w[1]) {
-                keys.sort_unstable();
+            if !k.windows(2).all(|w| w[0] <= w[1]) {
+                k.sort_unstable();
             }
-            let keys = std::sync::Arc::new(keys);
-            self.keys.put(b.id, stamp, keys.clone());
-            out.add_sorted(keys);
+            let k = std::sync::Arc::new(k);
+            if k.len() >= known::LARGE_BATCH {
+                self.keys.put(b.id, stamp, k.clone());
+            }
+            keys.add_sorted(k);
         }
-        Ok(())
+        self.keys.put_family(
+            programme_id,
+            family,
+            FamilyKeys {
+                upto,
+                check,
+                keys: keys.clone(),
+            },
+        );
+        Ok(keys)
     }
 
     /// Keys of a batch from before `import_keys` (its 64-bit `.keys` file cannot give
     /// 128-bit keys): recomputed from its retained records. Agent sessions were not
     /// retained, so they are not among them.
-    async fn legacy_keys(
-        &self,
-        b: &Batch,
-        family: &str,
-        out: &mut HashSet<u128, FxBuildHasher>,
-    ) -> Result<()> {
-        let Some(records) = self.store.raw_batch(&self.settings.data_dir, b.id).await? else {
-            return Ok(());
+    async fn legacy_keys(&self, batch_id: i64, family: &str) -> Result<Vec<u128>> {
+        let mut out = Vec::new();
+        let Some(records) = self.store.raw_batch(&self.settings.data_dir, batch_id).await? else {
+            return Ok(out);
         };
         for line in records.bytes.split(|&c| c == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -576,11 +605,32 @@ impl App {
             }
             if let Ok(fields) = rumbo_ingest::std_calls::split_quoted(line) {
                 if let Some(id) = fields.first() {
-                    out.insert(natural_key(family, id));
+                    out.push(natural_key(family, id));
                 }
             }
         }
-        Ok(())
+        Ok(out)
+    }
+}
+
+/// How often a process sweeps a programme's raw folder for orphans. A sweep lists the folder
+/// (one file per batch) and every referenced path, so it is not done for every one of a
+/// stream of small imports; orphans wait an hour before they go anyway.
+const ORPHAN_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl App {
+    /// Whether programme `programme_id`'s raw folder is due for an orphan sweep in this
+    /// process (the first import always sweeps); marks it swept.
+    fn orphan_sweep_due(&self, programme_id: i64) -> bool {
+        let mut g = self.swept.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        match g.get(&programme_id) {
+            Some(t) if now.duration_since(*t) < ORPHAN_SWEEP_EVERY => false,
+            _ => {
+                g.insert(programme_id, now);
+                true
+            }
+        }
     }
 }
 

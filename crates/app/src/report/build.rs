@@ -280,13 +280,7 @@ impl App {
     /// report: the last full month before it).
     async fn report_period(&self, p: &Programme, req: &Request) -> Result<(Date, Date)> {
         let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
-        let latest = self
-            .store()
-            .import_batches(p.id)
-            .await?
-            .iter()
-            .filter_map(|b| b.max_ts)
-            .max();
+        let latest = self.store().data_span(p.id).await?.map(|(_, hi)| hi);
         let last_day = match latest {
             Some(ts) => jiff::Timestamp::from_second(ts)
                 .map_err(Error::internal)?

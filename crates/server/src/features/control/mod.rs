@@ -279,10 +279,10 @@ fn label(ts: i64, g: Granularity, tz: &TimeZone) -> String {
 
 /// Default period: the last 7 days with imported data (or none).
 fn default_period(
-    batches: &[Batch],
+    span: Option<(i64, i64)>,
     tz: &TimeZone,
 ) -> (Option<jiff::civil::Date>, Option<jiff::civil::Date>) {
-    let Some(max) = batches.iter().filter_map(|b| b.max_ts).max() else {
+    let Some((_, max)) = span else {
         return (None, None);
     };
     let Ok(t) = jiff::Timestamp::from_second(max) else {
@@ -339,8 +339,8 @@ async fn period_of(
     };
     let (mut from, mut to) = (day(&q.from, "from")?, day(&q.to, "to")?);
     if from.is_none() && to.is_none() {
-        let batches = state.app.import_batches(p).await?;
-        (from, to) = default_period(&batches, tz);
+        let span = state.app.data_span(p).await?;
+        (from, to) = default_period(span, tz);
     }
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
