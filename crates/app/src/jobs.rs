@@ -256,36 +256,33 @@ struct ImportInput {
 }
 
 /// The one call into the import pipeline. Parsing is CPU-bound and synchronous inside it, so it
-/// runs on a blocking thread and never holds an async worker.
+/// runs on a thread of its own at background priority ([`crate::background`]) and never holds
+/// an async worker.
 async fn import(
     app: App,
     input: ImportInput,
     progress: Arc<AtomicU64>,
     slow: Option<Duration>,
 ) -> Result<Result<ImportReport>> {
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        handle.block_on(async move {
-            let req = ImportRequest {
-                programme_code: &input.programme_code,
-                path: &input.path,
-                source: input.source,
-                mapping: input.mapping,
-                mapping_name: input.mapping_name,
-                actor: input.actor,
-                job: Some(input.job),
-            };
-            app.import_file(req, |done| {
-                progress.store(done, Ordering::Relaxed);
-                if let Some(pause) = slow {
-                    std::thread::sleep(pause);
-                }
-            })
-            .await
+    crate::background::run("rumbo-import", async move {
+        let req = ImportRequest {
+            programme_code: &input.programme_code,
+            path: &input.path,
+            source: input.source,
+            mapping: input.mapping,
+            mapping_name: input.mapping_name,
+            actor: input.actor,
+            job: Some(input.job),
+        };
+        app.import_file(req, |done| {
+            progress.store(done, Ordering::Relaxed);
+            if let Some(pause) = slow {
+                std::thread::sleep(pause);
+            }
         })
+        .await
     })
     .await
-    .map_err(Error::internal)
 }
 
 /// An upload being stored, chunk by chunk. An upload dropped unfinished (the client went

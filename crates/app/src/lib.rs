@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+mod background;
 pub mod batches;
 pub mod cache;
 pub mod calls_file;

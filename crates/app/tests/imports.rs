@@ -929,3 +929,81 @@ async fn later_imports_skip_the_keys_of_cached_batches_and_forget_a_deleted_batc
     let t = totals(&store, &code).await;
     assert_eq!(t.offered, 60_000 + 6);
 }
+
+#[tokio::test]
+async fn a_stream_of_small_imports_skips_every_earlier_key_and_a_deleted_or_replaced_batch_is_forgotten(
+) {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&store, &dir.path().join("data"));
+    let file = |name: &str, ids: std::ops::Range<i64>| {
+        let path = dir.path().join(name);
+        let rows: Vec<(String, &str, i64, f64, f64)> = ids
+            .map(|i| (format!("s{i}"), "Q01", 1_767_225_600 + i * 7, 3.0, 60.0))
+            .collect();
+        write_calls(&path, &rows);
+        path
+    };
+    // Forty small batches, each a new run merged into the cached ones.
+    let mut last = 0;
+    for b in 0..40 {
+        let r = app
+            .import_file(
+                request(&code, &file(&format!("b{b}.csv"), b * 5..b * 5 + 5), Source::Calls),
+                |_| {},
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.imported, r.duplicates), (5, 0));
+        last = r.batch_id;
+    }
+    // Every earlier call is known, through this app's cache and through a fresh app's.
+    let all = file("all.csv", 0..200);
+    for a in [&app, &crate::app(&store, &dir.path().join("data"))] {
+        let r = a
+            .import_file(request(&code, &all, Source::Calls), |_| {})
+            .await
+            .unwrap();
+        assert_eq!((r.imported, r.duplicates), (0, 200));
+        a.delete_import_batch_as_operator(&code, r.batch_id)
+            .await
+            .unwrap();
+    }
+    // A batch in the middle deleted: its calls are new again.
+    let middle = last - 20;
+    app.delete_import_batch_as_operator(&code, middle)
+        .await
+        .unwrap();
+    let r = app
+        .import_file(request(&code, &all, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (5, 195));
+    let refill = r.batch_id;
+    // The newest batch deleted and its id (on SQLite) taken by a batch of other calls: the
+    // deleted calls are new again and the new batch's are known.
+    app.delete_import_batch_as_operator(&code, refill)
+        .await
+        .unwrap();
+    let other = app
+        .import_file(request(&code, &file("other.csv", 500..503), Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(other.imported, 3);
+    let r = app
+        .import_file(
+            request(&code, &file("mixed.csv", 495..503), Source::Calls),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (5, 3));
+    let r = app
+        .import_file(request(&code, &all, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.duplicates), (5, 195), "the middle batch's calls again");
+    let t = totals(&store, &code).await;
+    assert_eq!(t.offered, 200 + 8);
+}

@@ -215,12 +215,15 @@ impl App {
         }
     }
 
+    /// One evaluation, at background priority ([`crate::background`]).
     async fn evaluate_programme_logged(&self, programme_id: i64) {
-        let result = async {
-            let p = self.store.programme_by_id(programme_id).await?;
-            self.evaluate_programme(&p, &Actor::system("alarms")).await
-        }
-        .await;
+        let app = self.clone();
+        let result = crate::background::run("rumbo-alarms", async move {
+            let p = app.store.programme_by_id(programme_id).await?;
+            app.evaluate_programme(&p, &Actor::system("alarms")).await
+        })
+        .await
+        .and_then(|r| r);
         if let Err(e) = result {
             tracing::warn!(programme = programme_id, error = %e, "alarm evaluation failed");
         }

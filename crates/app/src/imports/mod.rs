@@ -595,7 +595,11 @@ impl App {
     /// retained, so they are not among them.
     async fn legacy_keys(&self, batch_id: i64, family: &str) -> Result<Vec<u128>> {
         let mut out = Vec::new();
-        let Some(records) = self.store.raw_batch(&self.settings.data_dir, batch_id).await? else {
+        let Some(records) = self
+            .store
+            .raw_batch(&self.settings.data_dir, batch_id)
+            .await?
+        else {
             return Ok(out);
         };
         for line in records.bytes.split(|&c| c == b'\n') {
