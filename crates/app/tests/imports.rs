@@ -950,7 +950,11 @@ async fn a_stream_of_small_imports_skips_every_earlier_key_and_a_deleted_or_repl
     for b in 0..40 {
         let r = app
             .import_file(
-                request(&code, &file(&format!("b{b}.csv"), b * 5..b * 5 + 5), Source::Calls),
+                request(
+                    &code,
+                    &file(&format!("b{b}.csv"), b * 5..b * 5 + 5),
+                    Source::Calls,
+                ),
                 |_| {},
             )
             .await
@@ -987,7 +991,10 @@ async fn a_stream_of_small_imports_skips_every_earlier_key_and_a_deleted_or_repl
         .await
         .unwrap();
     let other = app
-        .import_file(request(&code, &file("other.csv", 500..503), Source::Calls), |_| {})
+        .import_file(
+            request(&code, &file("other.csv", 500..503), Source::Calls),
+            |_| {},
+        )
         .await
         .unwrap();
     assert_eq!(other.imported, 3);
@@ -1003,7 +1010,11 @@ async fn a_stream_of_small_imports_skips_every_earlier_key_and_a_deleted_or_repl
         .import_file(request(&code, &all, Source::Calls), |_| {})
         .await
         .unwrap();
-    assert_eq!((r.imported, r.duplicates), (5, 195), "the middle batch's calls again");
+    assert_eq!(
+        (r.imported, r.duplicates),
+        (5, 195),
+        "the middle batch's calls again"
+    );
     let t = totals(&store, &code).await;
     assert_eq!(t.offered, 200 + 8);
 }

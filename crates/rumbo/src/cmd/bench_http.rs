@@ -65,7 +65,26 @@ pub struct BenchHttpArgs {
     /// Extra `rumbo serve` flags (e.g. `--job-workers 2`), space-separated.
     #[arg(long, default_value = "")]
     serve_args: String,
+    /// Run on this PostgreSQL database instead of an SQLite file (an existing, empty database,
+    /// e.g. made with `createdb -h 127.0.0.1 -U postgres rumbo_bench`; filled once, like the
+    /// SQLite store).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Idle TCP connections opened before the load and held through it (they send nothing).
+    #[arg(long, default_value_t = 0)]
+    idle_connections: usize,
+    /// A shell command run once, this many seconds into the load (with `--restart-command`).
+    #[arg(long, requires = "restart_command")]
+    restart_after: Option<u64>,
+    /// The command `--restart-after` runs, e.g. restarting the database server:
+    /// `pg_ctlcluster --skip-systemctl-redirect 15 main restart`. Answers 503 are then allowed
+    /// if each came within 2 s; any other non-2xx answer still fails the run.
+    #[arg(long, requires = "restart_after")]
+    restart_command: Option<String>,
 }
+
+/// How long a 503 answer may take while the database is away (the server's promise).
+const OUTAGE_ANSWER: Duration = Duration::from_secs(2);
 
 /// SplitMix64, so the file does not depend on any crate's generator.
 struct Rng(u64);
@@ -110,10 +129,20 @@ fn call_line(rng: &mut Rng, id: &str, ts: u64) -> String {
 }
 
 /// The store, built once: the programme, the year of calls, an admin and its API token.
-fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
+fn prepare(dir: &Path, rows: u64, pg: Option<&str>) -> anyhow::Result<(PathBuf, String)> {
+    let name = match pg {
+        Some(url) => format!(
+            "http-{rows}-pg-{}",
+            url.rsplit('/')
+                .next()
+                .unwrap_or("db")
+                .replace(['?', '&', '='], "_")
+        ),
+        None => format!("http-{rows}"),
+    };
     let work = std::fs::canonicalize(dir)
         .unwrap_or_else(|_| dir.to_path_buf())
-        .join(format!("http-{rows}"));
+        .join(name);
     let ready = work.join("token");
     if let Ok(t) = std::fs::read_to_string(&ready) {
         return Ok((work, t.trim().to_string()));
@@ -129,7 +158,7 @@ fn prepare(dir: &Path, rows: u64) -> anyhow::Result<(PathBuf, String)> {
         .enable_all()
         .build()?;
     let token = rt.block_on(async {
-        let app = App::open(&db_url(&work), super::app_settings(&work.join("data")))
+        let app = App::open(&db_url(&work, pg), super::app_settings(&work.join("data")))
             .await
             .map_err(super::app_error)?;
         app.create_programme_as_operator(
@@ -238,8 +267,11 @@ async fn add_targets(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn db_url(work: &Path) -> String {
-    format!("sqlite://{}", work.join("rumbo.db").display())
+fn db_url(work: &Path, pg: Option<&str>) -> String {
+    match pg {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", work.join("rumbo.db").display()),
+    }
 }
 
 /// The server under test, stopped when dropped.
@@ -303,12 +335,12 @@ impl Auth {
 }
 
 /// Opens a session for the bench account (as the login form does) and returns its token.
-fn login(work: &Path) -> anyhow::Result<String> {
+fn login(work: &Path, pg: Option<&str>) -> anyhow::Result<String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let app = App::open(&db_url(work), super::app_settings(&work.join("data")))
+        let app = App::open(&db_url(work, pg), super::app_settings(&work.join("data")))
             .await
             .map_err(super::app_error)?;
         let step = app
@@ -397,7 +429,10 @@ async fn request(
     let res = conn.send_request(req).await?;
     let status = res.status().as_u16();
     let bytes = res.into_body().collect().await?.to_bytes();
-    if !(200..300).contains(&status) {
+    static SHOWN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    if !(200..300).contains(&status)
+        && SHOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 20
+    {
         let text = String::from_utf8_lossy(&bytes);
         eprintln!(
             "{method} {path}: {status} {}",
@@ -413,6 +448,39 @@ struct Tally {
     errors: BTreeMap<&'static str, u64>,
     bytes: BTreeMap<&'static str, usize>,
     jobs: Vec<i64>,
+    /// 503 answers while the database was away (with `--restart-after`): when they came
+    /// (since the start of the load) and how long each took.
+    unavailable: Vec<(Duration, Duration)>,
+    /// The last 2xx answer's arrival (since the start of the load).
+    last_ok: Duration,
+}
+
+/// Holds `n` idle connections (they send nothing) until `deadline`, opening a new one for
+/// each the server closes; (opened, closed by the server, open at the end).
+async fn hold_idle(port: u16, n: usize, deadline: Instant) -> (usize, usize, usize) {
+    let (mut opened, mut closed) = (0, 0);
+    let mut conns: Vec<TcpStream> = Vec::with_capacity(n);
+    while Instant::now() < deadline {
+        while conns.len() < n {
+            match TcpStream::connect(("127.0.0.1", port)).await {
+                Ok(c) => {
+                    opened += 1;
+                    conns.push(c);
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut buf = [0u8; 512];
+        conns.retain(|c| match c.try_read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => true,
+            _ => {
+                closed += 1;
+                false
+            }
+        });
+    }
+    (opened, closed, conns.len())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -452,10 +520,11 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
     }
     let eps = Arc::new(endpoints(&a.mix)?);
     std::fs::create_dir_all(&a.dir)?;
-    let (work, token) = prepare(&a.dir, a.rows)?;
+    let pg = a.postgres.as_deref();
+    let (work, token) = prepare(&a.dir, a.rows, pg)?;
     let auth = Auth {
         bearer: token.clone(),
-        cookie: login(&work)?,
+        cookie: login(&work, pg)?,
     };
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -464,7 +533,7 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
     let log = std::fs::File::create(work.join("serve.log"))?;
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.arg("--database-url")
-        .arg(db_url(&work))
+        .arg(db_url(&work, pg))
         .arg("--data-dir")
         .arg(work.join("data"))
         .arg("serve")
@@ -521,6 +590,24 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
         let cpu0 = cpu_seconds(pid);
         let deadline = Instant::now() + Duration::from_secs(a.seconds);
         let start = Instant::now();
+        let idle = (a.idle_connections > 0).then(|| {
+            let n = a.idle_connections;
+            tokio::spawn(async move { hold_idle(port, n, deadline).await })
+        });
+        let restart = match (a.restart_after, a.restart_command.clone()) {
+            (Some(after), Some(command)) => Some(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(after)).await;
+                let t0 = start.elapsed();
+                let status = tokio::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&command)
+                    .status()
+                    .await;
+                (t0, start.elapsed(), status.map(|s| s.success()).unwrap_or(false))
+            })),
+            _ => None,
+        };
+        let outage_allowed = restart.is_some();
         let mut tasks = Vec::new();
         for c in 0..a.clients {
             let eps = eps.clone();
@@ -565,9 +652,15 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
                         Ok((s, len)) if (200..300).contains(&s) => {
                             tally.lat.entry(name).or_default().push(t.elapsed());
                             *tally.bytes.entry(name).or_default() += len;
+                            tally.last_ok = tally.last_ok.max(start.elapsed());
                             if role == 2 {
                                 tally.jobs.push(n as i64);
                             }
+                        }
+                        Ok((503, _)) if outage_allowed => {
+                            tally.unavailable.push((start.elapsed(), t.elapsed()));
+                            // As a client told "Retry-After" would: not at full speed.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                         _ => *tally.errors.entry(name).or_default() += 1,
                     }
@@ -588,6 +681,8 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
                 *all.bytes.entry(k).or_default() += v;
             }
             all.jobs.extend(t.jobs);
+            all.unavailable.extend(t.unavailable);
+            all.last_ok = all.last_ok.max(t.last_ok);
         }
         let wall = start.elapsed().as_secs_f64();
         let cpu = cpu_seconds(pid) - cpu0;
@@ -623,16 +718,52 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
             total as f64 / wall,
             cpu * 1000.0 / total.max(1) as f64
         );
+        let mut outage_failed = false;
+        if let Some(r) = restart {
+            let (t0, t1, ok) = r.await?;
+            all.unavailable.sort();
+            let slowest = all.unavailable.iter().map(|u| u.1).max().unwrap_or_default();
+            let (first, last) = (
+                all.unavailable.first().map(|u| u.0),
+                all.unavailable.last().map(|u| u.0),
+            );
+            println!(
+                "restart: command ran {:.1}-{:.1} s into the load ({}); {} answers 503, first at {}, last at {}, slowest {} ms (limit {} ms); a 2xx answer came {:.1} s after the last 503",
+                t0.as_secs_f64(),
+                t1.as_secs_f64(),
+                if ok { "succeeded" } else { "FAILED" },
+                all.unavailable.len(),
+                first.map_or("-".into(), |f| format!("{:.2} s", f.as_secs_f64())),
+                last.map_or("-".into(), |l| format!("{:.2} s", l.as_secs_f64())),
+                ms(slowest),
+                OUTAGE_ANSWER.as_millis(),
+                all.last_ok.saturating_sub(last.unwrap_or_default()).as_secs_f64()
+            );
+            outage_failed = !ok || slowest > OUTAGE_ANSWER || last.is_some_and(|l| all.last_ok <= l);
+        }
+        if let Some(h) = idle {
+            let (opened, closed, open) = h.await?;
+            println!(
+                "idle connections: {} held; {opened} opened, {closed} closed by the server (header timeout), {open} open at the end",
+                a.idle_connections
+            );
+        }
         let lost = if a.import_clients > 0 {
             !check_imports(&mut conn, port, &token, batches_before, all.jobs.len()).await?
         } else {
             false
         };
         let failed: u64 = all.errors.values().sum();
-        if failed > 0 || lost {
+        if failed > 0 || lost || outage_failed {
             bail!(
-                "not a valid run: {failed} answers outside 2xx{}",
-                if lost { ", and accepted imports not committed" } else { "" }
+                "not a valid run: {failed} answers outside 2xx{}{}{}",
+                if outage_allowed { " and 503" } else { "" },
+                if outage_failed {
+                    "; the restart failed, a 503 took over 2 s or the server did not recover"
+                } else {
+                    ""
+                },
+                if lost { "; accepted imports not committed" } else { "" }
             );
         }
         anyhow::Ok(())
