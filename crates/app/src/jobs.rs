@@ -901,6 +901,7 @@ this line is garbage
                 caller_keys: None,
                 smtp: None,
                 report_words: Default::default(),
+                import_threads: 0,
             },
         );
         let client = app

@@ -57,6 +57,8 @@ pub struct Settings {
     pub smtp: Option<notify::SmtpSettings>,
     /// The words of reports (the server's catalogues); by default each key stands for itself.
     pub report_words: report::build::WordsHandle,
+    /// Threads that read a standard call CSV during an import (0: one per core).
+    pub import_threads: usize,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             caller_keys: None,
             smtp: None,
             report_words: report::build::WordsHandle::default(),
+            import_threads: 0,
         }
     }
 }

@@ -1018,3 +1018,178 @@ async fn a_stream_of_small_imports_skips_every_earlier_key_and_a_deleted_or_repl
     let t = totals(&store, &code).await;
     assert_eq!(t.offered, 200 + 8);
 }
+
+/// A standard call CSV of `rows` lines over twelve queues with, among them, unreadable
+/// lines, implausible times (more than the report keeps of one reason), queue names with
+/// control characters, CRLF line ends, calls an earlier batch holds and, when `repeats`,
+/// calls written twice; the last line has no newline.
+fn write_mixed_calls(path: &Path, rows: u64, repeats: bool) {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome").unwrap();
+    let mut x: u64 = 777;
+    for i in 0..rows {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let ts = 1_767_225_600 + i * 3;
+        let queue = format!("Q{:02}", (x >> 20) % 12);
+        let id = if repeats && i % 501 == 7 {
+            format!("c{}", i / 2)
+        } else {
+            format!("c{i}")
+        };
+        let end = if i % 7 == 3 { "\r\n" } else { "\n" };
+        let line = match i % 97 {
+            5 => "not,a,call".to_string(),
+            11 => format!("{id},{queue},{ts},x,1,2,answered"),
+            _ if i % 29 == 13 => format!("{id},{queue},4102444800,3,60,5,answered"),
+            _ if i % 1013 == 17 => format!("{id},Q\u{1}{queue},{ts},3.5,61,5,answered"),
+            _ => {
+                let ab = (x >> 33).is_multiple_of(6);
+                format!(
+                    "{id},{queue},{ts},{}.{},{},{},{}",
+                    (x >> 40) % 90,
+                    (x >> 12) % 10,
+                    if ab { 0 } else { 60 + (x >> 24) % 600 },
+                    if ab { 0 } else { (x >> 28) % 60 },
+                    if ab { "abandoned" } else { "answered" }
+                )
+            }
+        };
+        if i + 1 == rows {
+            write!(w, "{line}").unwrap();
+        } else {
+            write!(w, "{line}{end}").unwrap();
+        }
+    }
+}
+
+/// Everything an import stored: the report, the batch's issues, aggregates, keys and raw
+/// records.
+async fn import_with_threads(
+    threads: usize,
+    earlier: &Path,
+    file: &Path,
+) -> (
+    rumbo_app::imports::ImportReport,
+    Vec<rumbo_store::imports::IssueRow>,
+    Vec<(String, i64, Agg)>,
+    Vec<u128>,
+    Option<(String, Vec<u8>)>,
+) {
+    let store = Store::open(&fresh_url().await.unwrap()).await.unwrap();
+    let code = programme(&store).await;
+    let data = tempfile::tempdir().unwrap();
+    let app = App::new(
+        store.clone(),
+        Settings {
+            data_dir: data.path().to_path_buf(),
+            import_threads: threads,
+            ..Settings::default()
+        },
+    );
+    app.import_file(request(&code, earlier, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    let report = app
+        .import_file(request(&code, file, Source::Calls), |_| {})
+        .await
+        .unwrap();
+    let issues = store
+        .import_issues(report.batch_id, 0, 100_000)
+        .await
+        .unwrap();
+    let prog = store.programme_for(&code, None).await.unwrap().programme;
+    let aggregates = store
+        .kpi_aggregates(prog.id, KpiDefinition::standard().id(), None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.batch_id == report.batch_id)
+        .map(|r| (r.queue, r.interval_start, r.agg))
+        .collect();
+    let mut keys = Vec::new();
+    store
+        .for_each_batch_key(report.batch_id, |k| keys.push(k))
+        .await
+        .unwrap();
+    let raw = store
+        .raw_batch(data.path(), report.batch_id)
+        .await
+        .unwrap()
+        .map(|r| (r.header, r.bytes));
+    (report, issues, aggregates, keys, raw)
+}
+
+/// Issues with the end of the plausible range (now, when the import ran) taken out of
+/// their messages.
+fn without_now(issues: &[rumbo_store::imports::IssueRow]) -> Vec<rumbo_store::imports::IssueRow> {
+    issues
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            if let Some(at) = i.message.find("plausible range") {
+                i.message.truncate(at);
+            }
+            i
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standard_file_read_on_several_threads_stores_what_one_thread_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("earlier.csv");
+    write_calls(
+        &earlier,
+        &[
+            ("c101".into(), "Q01", 1_767_225_900, 3.0, 60.0),
+            ("c20001".into(), "Q02", 1_767_285_600, 4.0, 0.0),
+        ],
+    );
+    for repeats in [false, true] {
+        let file = dir.path().join(format!("mixed-{repeats}.csv"));
+        write_mixed_calls(&file, 40_000, repeats);
+        let one = import_with_threads(1, &earlier, &file).await;
+        for threads in [2, 3] {
+            let many = import_with_threads(threads, &earlier, &file).await;
+            assert_eq!(
+                one.0, many.0,
+                "report, {threads} threads, repeats {repeats}"
+            );
+            assert_eq!(
+                without_now(&one.1),
+                without_now(&many.1),
+                "issues, {threads} threads"
+            );
+            assert_eq!(one.2, many.2, "aggregates, {threads} threads");
+            assert_eq!(one.3, many.3, "keys, {threads} threads");
+            assert_eq!(one.4, many.4, "raw records, {threads} threads");
+        }
+        let (report, issues, aggregates, keys, raw) = one;
+        // The file's mix is all there: both earlier calls skipped, bad lines with their
+        // numbers, the report bounded per reason, every queue aggregated.
+        assert_eq!(report.lines_read, 40_000);
+        assert_eq!(report.duplicates > 2, repeats, "{}", report.duplicates);
+        assert!(report.duplicates >= 2);
+        assert!(report.rejected > 1_000 + 400, "{}", report.rejected);
+        assert_eq!(keys.len() as u64, report.imported);
+        assert!(issues
+            .iter()
+            .any(|i| i.line == 7 && i.kind == "unparseable"));
+        assert!(issues
+            .iter()
+            .any(|i| i.line == 15 && i.kind == "invalid_value"));
+        let implausible = issues
+            .iter()
+            .filter(|i| i.severity == "rejected" && i.kind == "invalid_value")
+            .count();
+        assert_eq!(implausible, 1_000);
+        let queues: std::collections::BTreeSet<&str> =
+            aggregates.iter().map(|a| a.0.as_str()).collect();
+        assert!(queues.len() > 12, "cleaned queue names are queues too");
+        let records = raw.unwrap().1.iter().filter(|&&c| c == b'\n').count() as u64;
+        assert_eq!(records, report.imported);
+    }
+}

@@ -102,6 +102,12 @@ impl IssueLog {
         &self.kept
     }
 
+    /// The issues kept in full, taken out of the log (a log that keeps every issue hands
+    /// them on to the bounded log of a whole file this way).
+    pub fn into_kept(self) -> Vec<Issue> {
+        self.kept
+    }
+
     /// Totals per reason, in the order the reasons first appeared.
     pub fn totals(&self) -> &[ReasonTotal] {
         &self.totals

@@ -22,16 +22,9 @@ use crate::keys::BatchKeys;
 use crate::raw::{insert_segments, RawBatch};
 use crate::{col, now, Backend, Result, Store, StoreError};
 
-/// Keys per `import_keys` blob (16 MB).
-const KEYS_PER_BLOB: usize = 1 << 20;
-
-fn pack_keys(keys: &[u128]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(keys.len() * 16);
-    for k in keys {
-        out.extend_from_slice(&k.to_be_bytes());
-    }
-    out
-}
+/// Keys per `import_keys` blob (4 MB): a commit holds one blob at a time, so this bounds
+/// its memory whatever the size of the file. Readers take blobs of any length.
+const KEYS_PER_BLOB: usize = 1 << 18;
 
 fn unpack_keys(blob: &[u8], mut f: impl FnMut(u128)) -> Result<()> {
     if !blob.len().is_multiple_of(16) {
@@ -234,18 +227,25 @@ fn batch_row(r: &AnyRow) -> Result<Batch> {
     })
 }
 
-/// Rows per multi-row INSERT. Small on purpose: sqlx's SQLite driver looks parameters up
-/// by name, which costs quadratic time in the number of parameters of one statement.
-const CHUNK: usize = 50;
+/// Rows per multi-row INSERT: fewer statements on SQLite, whose anonymous placeholders
+/// cost nothing to bind ([`crate::multi_row_insert`]); 50 on PostgreSQL.
+pub(crate) fn rows_per_insert(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 200,
+        Backend::Postgres => 50,
+    }
+}
 
 async fn insert_aggregates(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch_id: i64,
     programme_id: i64,
     rows: &[AggRow],
 ) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(rows_per_insert(backend)) {
         let sql = crate::multi_row_insert(
+            backend,
             "INSERT INTO kpi_aggregates (batch_id, programme_id, definition, definition_version, queue, interval_start, counts, sums) VALUES ",
             chunk.len(),
             8,
@@ -265,7 +265,7 @@ async fn insert_aggregates(
         }
         q.execute(&mut **tx).await?;
     }
-    insert_rollups(tx, batch_id, programme_id, rows).await?;
+    insert_rollups(tx, backend, batch_id, programme_id, rows).await?;
     bump_data_version(tx, programme_id).await?;
     Ok(())
 }
@@ -282,6 +282,7 @@ pub const ROLLUP_GRAINS: [(&str, Granularity); 3] = [
 /// rows it covers.
 async fn insert_rollups(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch_id: i64,
     programme_id: i64,
     rows: &[AggRow],
@@ -307,8 +308,9 @@ async fn insert_rollups(
         }
     }
     let out: Vec<_> = out.into_iter().collect();
-    for chunk in out.chunks(CHUNK) {
+    for chunk in out.chunks(rows_per_insert(backend)) {
         let sql = crate::multi_row_insert(
+            backend,
             "INSERT INTO kpi_rollups (batch_id, programme_id, definition, definition_version, time_zone, grain, queue, interval_start, counts, sums) VALUES ",
             chunk.len(),
             10,
@@ -493,24 +495,13 @@ impl Store {
             }
             _ => e.into(),
         })?;
-        for chunk in b.issues.chunks(CHUNK) {
-            let mut sql = String::from(
+        for chunk in b.issues.chunks(rows_per_insert(self.backend())) {
+            let sql = crate::multi_row_insert(
+                self.backend(),
                 "INSERT INTO import_issues (batch_id, line, severity, kind, message) VALUES ",
+                chunk.len(),
+                5,
             );
-            for i in 0..chunk.len() {
-                let k = i * 5;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${})",
-                    k + 1,
-                    k + 2,
-                    k + 3,
-                    k + 4,
-                    k + 5
-                ));
-            }
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 q = q
@@ -534,14 +525,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        insert_aggregates(&mut tx, id, b.programme_id, &b.aggregates).await?;
-        for (seq, keys) in b.keys.chunks(KEYS_PER_BLOB)?.enumerate() {
-            let keys = keys?;
+        insert_aggregates(&mut tx, self.backend(), id, b.programme_id, &b.aggregates).await?;
+        for (seq, blob) in b.keys.packed_chunks(KEYS_PER_BLOB)?.enumerate() {
+            let blob = blob?;
             sqlx::query("INSERT INTO import_keys (batch_id, seq, n, keys) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(seq as i64)
-                .bind(keys.len() as i64)
-                .bind(pack_keys(&keys))
+                .bind((blob.len() / 16) as i64)
+                .bind(blob)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -610,7 +601,7 @@ impl Store {
     /// Adds aggregates of a (new) definition version to an existing batch (recomputation).
     pub async fn add_aggregates(&self, batch: &Batch, rows: &[AggRow]) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        insert_aggregates(&mut tx, batch.id, batch.programme_id, rows).await?;
+        insert_aggregates(&mut tx, self.backend(), batch.id, batch.programme_id, rows).await?;
         tx.commit().await?;
         Ok(())
     }

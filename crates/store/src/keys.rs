@@ -220,6 +220,61 @@ impl BatchKeys {
     }
 }
 
+impl BatchKeys {
+    /// The keys in ascending order as blobs of at most `n` keys, each key as its 16
+    /// big-endian bytes (how `import_keys` stores them). A spool file already holds them so:
+    /// its blobs are read straight from it, with no copy in between.
+    pub fn packed_chunks(&self, n: usize) -> std::io::Result<PackedChunks<'_>> {
+        let n = n.max(1);
+        Ok(match &self.0 {
+            Inner::Memory(v) => PackedChunks::Memory(v.chunks(n)),
+            Inner::File { file, len } => PackedChunks::File {
+                reader: File::open(&file.0)?,
+                left: *len,
+                n,
+            },
+        })
+    }
+}
+
+/// The blobs of [`BatchKeys::packed_chunks`].
+#[derive(Debug)]
+pub enum PackedChunks<'a> {
+    /// Slices of the keys in memory, packed one at a time.
+    Memory(std::slice::Chunks<'a, u128>),
+    /// Blobs read from the spool file.
+    File { reader: File, left: u64, n: usize },
+}
+
+impl Iterator for PackedChunks<'_> {
+    type Item = std::io::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            PackedChunks::Memory(c) => c.next().map(|keys| {
+                let mut out = Vec::with_capacity(keys.len() * 16);
+                for k in keys {
+                    out.extend_from_slice(&k.to_be_bytes());
+                }
+                Ok(out)
+            }),
+            PackedChunks::File { reader, left, n } => {
+                if *left == 0 {
+                    return None;
+                }
+                let take = (*left).min(*n as u64) as usize;
+                let mut bytes = vec![0u8; take * 16];
+                if let Err(e) = reader.read_exact(&mut bytes) {
+                    *left = 0;
+                    return Some(Err(e));
+                }
+                *left -= take as u64;
+                Some(Ok(bytes))
+            }
+        }
+    }
+}
+
 /// The chunks of [`BatchKeys::chunks`].
 #[derive(Debug)]
 pub enum KeyChunks<'a> {
@@ -305,6 +360,13 @@ mod tests {
             assert_eq!(repeated, want_repeated, "run = {run}");
             for n in [1, 64, 100_000] {
                 assert_eq!(collect(&keys, n), want, "run = {run}, chunk = {n}");
+                let packed: Vec<u8> = keys
+                    .packed_chunks(n)
+                    .unwrap()
+                    .flat_map(|c| c.unwrap())
+                    .collect();
+                let expected: Vec<u8> = want.iter().flat_map(|k| k.to_be_bytes()).collect();
+                assert_eq!(packed, expected, "run = {run}, packed chunk = {n}");
             }
             // Only the merged file stays, and it goes with the keys.
             let files = || std::fs::read_dir(dir.path()).unwrap().count();

@@ -257,10 +257,25 @@ fn normalise_url(url: &str) -> Result<(Backend, String)> {
     }
 }
 
-/// `head` (an `INSERT … VALUES `) followed by `rows` groups of `cols` numbered placeholders:
-/// `($1,$2),($3,$4)…`, for multi-row inserts.
-pub(crate) fn multi_row_insert(head: &str, rows: usize, cols: usize) -> String {
+/// `head` (an `INSERT … VALUES `) followed by `rows` groups of `cols` placeholders, for
+/// multi-row inserts: numbered on PostgreSQL (`($1,$2),($3,$4)…`), anonymous on SQLite
+/// (`(?,?),(?,?)…`, bound in the same order). sqlx's SQLite driver asks SQLite for the name
+/// of every parameter it binds, and SQLite finds a name by walking the statement's list of
+/// named parameters: numbered ones cost time quadratic in the parameters of a statement
+/// (a sixth of a 1M-call import), anonymous ones nothing.
+pub(crate) fn multi_row_insert(backend: Backend, head: &str, rows: usize, cols: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * cols * 5);
+    if backend == Backend::Sqlite {
+        sql.push_str(head);
+        let group = format!("({})", vec!["?"; cols].join(","));
+        for r in 0..rows {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&group);
+        }
+        return sql;
+    }
     sql.push_str(head);
     for r in 0..rows {
         if r > 0 {
@@ -380,8 +395,12 @@ mod tests {
     #[test]
     fn multi_row_inserts_number_their_placeholders_in_order() {
         assert_eq!(
-            multi_row_insert("INSERT INTO t (a, b) VALUES ", 2, 2),
+            multi_row_insert(Backend::Postgres, "INSERT INTO t (a, b) VALUES ", 2, 2),
             "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+        assert_eq!(
+            multi_row_insert(Backend::Sqlite, "INSERT INTO t (a, b) VALUES ", 2, 2),
+            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
         );
     }
 

@@ -207,16 +207,7 @@ impl RawWriter {
         span: i64,
         record: &[u8],
     ) -> std::io::Result<()> {
-        let q = match self.queues.get(queue) {
-            Some(&q) => q,
-            None => {
-                let q = self.names.len() as u32;
-                self.queues.insert(queue.to_string(), q);
-                self.names.push(queue.to_string());
-                q
-            }
-        };
-        let seg = self.open.entry((q, interval_start)).or_default();
+        let seg = self.segment(queue, interval_start);
         seg.0 += 1;
         seg.1.extend_from_slice(record);
         seg.1.push(b'\n');
@@ -226,6 +217,43 @@ impl RawWriter {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// Adds `n` records already grouped for one (queue, interval) segment (`records`: CSV
+    /// lines, each ending in a newline, in file order); `max_span` is the longest span among
+    /// them. The same as pushing them one by one: importers that group records on several
+    /// threads hand each group over in file order.
+    pub fn push_records(
+        &mut self,
+        queue: &str,
+        interval_start: i64,
+        n: i64,
+        max_span: i64,
+        records: &[u8],
+    ) -> std::io::Result<()> {
+        let seg = self.segment(queue, interval_start);
+        seg.0 += n;
+        seg.1.extend_from_slice(records);
+        self.buffered += records.len();
+        self.max_span = self.max_span.max(max_span);
+        if self.buffered >= FLUSH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The open segment of (queue, interval), created empty if missing.
+    fn segment(&mut self, queue: &str, interval_start: i64) -> &mut (i64, Vec<u8>) {
+        let q = match self.queues.get(queue) {
+            Some(&q) => q,
+            None => {
+                let q = self.names.len() as u32;
+                self.queues.insert(queue.to_string(), q);
+                self.names.push(queue.to_string());
+                q
+            }
+        };
+        self.open.entry((q, interval_start)).or_default()
     }
 
     /// Hands the buffered segments to the compressing thread (waiting while it still holds
@@ -322,9 +350,6 @@ impl RawBatch {
     }
 }
 
-/// Rows per multi-row INSERT (see `imports::CHUNK`).
-const CHUNK: usize = 50;
-
 /// Indexes (and on PostgreSQL stores) a batch's raw records inside its commit transaction.
 pub(crate) async fn insert_segments(
     tx: &mut Transaction<'_, Any>,
@@ -342,8 +367,9 @@ pub(crate) async fn insert_segments(
     } else {
         None
     };
-    for chunk in raw.pieces.chunks(CHUNK) {
+    for chunk in raw.pieces.chunks(crate::imports::rows_per_insert(backend)) {
         let sql = crate::multi_row_insert(
+            backend,
             "INSERT INTO raw_segments (batch_id, programme_id, queue, interval_start, n, byte_offset, byte_len, data) VALUES ",
             chunk.len(),
             8,

@@ -32,7 +32,7 @@ pub(super) struct BatchWriter<'a> {
     /// runs so memory stays flat. Duplicates inside the file are found when the runs are
     /// merged at the end (cheaper than a set over every key); the pass is then redone
     /// knowing them (`repeated`), so the second and later occurrences are skipped.
-    keys: KeySpool,
+    keys: KeySink,
     /// The first error writing a run of keys (reported by `finish`).
     keys_error: Option<std::io::Error>,
     repeated: Option<&'a HashSet<u128, FxBuildHasher>>,
@@ -42,6 +42,9 @@ pub(super) struct BatchWriter<'a> {
     programme_id: i64,
     name: &'a str,
     raw: Option<RawWriter>,
+    /// On a worker reading one chunk of the file: the chunk's records, grouped by segment,
+    /// which the batch's writer takes over in file order (instead of `raw`).
+    chunk: Option<ChunkRecords>,
     imported: u64,
     duplicates: u64,
     min_ts: Option<i64>,
@@ -55,6 +58,64 @@ pub(super) struct BatchWriter<'a> {
     pub(super) suppressed: Option<&'a HashSet<String>>,
     line: String,
     sessions: Bucketer,
+}
+
+/// Where accepted keys go: the batch's spool, or (on a worker reading one chunk of the
+/// file) a list in file order that the batch's writer takes over.
+enum KeySink {
+    Spool(KeySpool),
+    List(Vec<u128>),
+}
+
+/// The retained records of one chunk of a file, grouped by (queue, interval) segment, each
+/// group in file order.
+#[derive(Default)]
+pub(super) struct ChunkRecords {
+    queues: HashMap<String, u32, FxBuildHasher>,
+    index: HashMap<(u32, i64), usize, FxBuildHasher>,
+    /// (queue id, interval start, records, newline-terminated lines) per segment.
+    segments: Vec<(u32, i64, i64, Vec<u8>)>,
+    names: Vec<String>,
+    max_span: i64,
+}
+
+impl ChunkRecords {
+    fn push(&mut self, queue: &str, start: i64, span: i64, record: &[u8]) {
+        let q = match self.queues.get(queue) {
+            Some(&q) => q,
+            None => {
+                let q = self.names.len() as u32;
+                self.queues.insert(queue.to_string(), q);
+                self.names.push(queue.to_string());
+                q
+            }
+        };
+        let segments = &mut self.segments;
+        let i = *self.index.entry((q, start)).or_insert_with(|| {
+            segments.push((q, start, 0, Vec::new()));
+            segments.len() - 1
+        });
+        let seg = &mut self.segments[i];
+        seg.2 += 1;
+        seg.3.extend_from_slice(record);
+        seg.3.push(b'\n');
+        self.max_span = self.max_span.max(span);
+    }
+}
+
+/// What a worker produced from one chunk of the file, for the batch's writer
+/// ([`BatchWriter::absorb`]): issues with line numbers counted from the chunk's first line
+/// (1), accepted keys in file order, the retained records and the counters.
+pub(super) struct ChunkOut {
+    pub issues: Vec<Issue>,
+    /// Lines in the chunk.
+    pub lines: u64,
+    keys: Vec<u128>,
+    records: ChunkRecords,
+    imported: u64,
+    duplicates: u64,
+    min_ts: Option<i64>,
+    max_ts: Option<i64>,
 }
 
 /// What a finished pass produced.
@@ -98,7 +159,11 @@ impl<'a> BatchWriter<'a> {
     ) -> Self {
         BatchWriter {
             existing,
-            keys: KeySpool::new(&raw_store.spool_dir(programme_id), name, expected),
+            keys: KeySink::Spool(KeySpool::new(
+                &raw_store.spool_dir(programme_id),
+                name,
+                expected,
+            )),
             keys_error: None,
             repeated,
             repeated_seen: HashSet::default(),
@@ -111,6 +176,7 @@ impl<'a> BatchWriter<'a> {
             programme_id,
             name,
             raw: None,
+            chunk: None,
             imported: 0,
             duplicates: 0,
             min_ts: None,
@@ -146,8 +212,13 @@ impl<'a> BatchWriter<'a> {
             }
             return false;
         }
-        if let Err(e) = self.keys.push(k) {
-            self.keys_error.get_or_insert(e);
+        match &mut self.keys {
+            KeySink::Spool(spool) => {
+                if let Err(e) = spool.push(k) {
+                    self.keys_error.get_or_insert(e);
+                }
+            }
+            KeySink::List(list) => list.push(k),
         }
         self.imported += 1;
         true
@@ -167,6 +238,10 @@ impl<'a> BatchWriter<'a> {
         span: i64,
         record: &[u8],
     ) -> Result<()> {
+        if let Some(chunk) = &mut self.chunk {
+            chunk.push(queue, start, span, record);
+            return Ok(());
+        }
         let w = self.raw.get_or_insert_with(|| {
             RawWriter::new(self.raw_store, self.programme_id, self.name, header)
         });
@@ -611,6 +686,105 @@ impl<'a> BatchWriter<'a> {
         }
     }
 
+    /// A writer for one worker of a pass that reads the file in chunks on several threads:
+    /// it checks, keys and aggregates the lines of the chunks it is given, and hands each
+    /// chunk's keys, records and issues to the batch's writer ([`BatchWriter::take_chunk`],
+    /// [`BatchWriter::absorb`]); its aggregation is merged at the end. Its issue log keeps
+    /// every issue, so the batch's log bounds them in file order.
+    pub(super) fn worker(&self) -> BatchWriter<'a> {
+        BatchWriter {
+            existing: self.existing,
+            keys: KeySink::List(Vec::new()),
+            keys_error: None,
+            repeated: self.repeated,
+            repeated_seen: HashSet::default(),
+            sessions: self.sessions.clone(),
+            aggregation: Aggregator::new(KpiDefinition::standard(), self.sessions.clone()),
+            raw_store: self.raw_store,
+            programme_id: self.programme_id,
+            name: self.name,
+            raw: None,
+            chunk: Some(ChunkRecords::default()),
+            imported: 0,
+            duplicates: 0,
+            min_ts: None,
+            max_ts: None,
+            issues: IssueLog::new(usize::MAX),
+            limits: self.limits.clone(),
+            last_by_caller: HashMap::default(),
+            suppressed: self.suppressed,
+            line: String::new(),
+        }
+    }
+
+    /// What this worker produced since the last call: `extra` (the parser's issues) joins
+    /// the issues found while checking, all in line order.
+    pub(super) fn take_chunk(&mut self, extra: Vec<Issue>, lines: u64) -> ChunkOut {
+        let mut issues = std::mem::replace(&mut self.issues, IssueLog::new(usize::MAX)).into_kept();
+        if !extra.is_empty() {
+            issues.extend(extra);
+            issues.sort_by_key(|i| i.line);
+        }
+        let keys = match &mut self.keys {
+            KeySink::List(list) => std::mem::take(list),
+            KeySink::Spool(_) => Vec::new(),
+        };
+        ChunkOut {
+            issues,
+            lines,
+            keys,
+            records: self
+                .chunk
+                .replace(ChunkRecords::default())
+                .unwrap_or_default(),
+            imported: std::mem::take(&mut self.imported),
+            duplicates: std::mem::take(&mut self.duplicates),
+            min_ts: self.min_ts.take(),
+            max_ts: self.max_ts.take(),
+        }
+    }
+
+    /// Takes over one chunk of a worker, in file order; `first_line` is the line number of
+    /// the chunk's first line in the file.
+    pub(super) fn absorb(&mut self, out: ChunkOut, header: &str, first_line: u64) -> Result<()> {
+        for mut i in out.issues {
+            i.line += first_line - 1;
+            self.issues.push(i);
+        }
+        for k in out.keys {
+            match &mut self.keys {
+                KeySink::Spool(spool) => {
+                    if let Err(e) = spool.push(k) {
+                        self.keys_error.get_or_insert(e);
+                    }
+                }
+                KeySink::List(list) => list.push(k),
+            }
+        }
+        self.imported += out.imported;
+        self.duplicates += out.duplicates;
+        if let Some(t) = out.min_ts {
+            self.ts(t);
+        }
+        if let Some(t) = out.max_ts {
+            self.ts(t);
+        }
+        let r = out.records;
+        for (q, start, n, bytes) in &r.segments {
+            let w = self.raw.get_or_insert_with(|| {
+                RawWriter::new(self.raw_store, self.programme_id, self.name, header)
+            });
+            w.push_records(&r.names[*q as usize], *start, *n, r.max_span, bytes)
+                .map_err(io_error)?;
+        }
+        Ok(())
+    }
+
+    /// Merges a worker's aggregation (exact: aggregates are sums).
+    pub(super) fn merge_aggregation(&mut self, worker: BatchWriter<'_>) {
+        self.aggregation.merge(&worker.aggregation);
+    }
+
     /// Stops a failed pass: removes what was written.
     pub(super) fn abandon(self) {
         if let Some(w) = self.raw {
@@ -626,9 +800,20 @@ impl<'a> BatchWriter<'a> {
             Some(w) => w.finish().map_err(io_error)?,
             None => None,
         };
-        let keys = match self.keys_error {
-            Some(e) => Err(e),
-            None => self.keys.finish(),
+        let keys = match (self.keys_error, self.keys) {
+            (Some(e), _) => Err(e),
+            (None, KeySink::Spool(spool)) => spool.finish(),
+            (None, KeySink::List(list)) => {
+                let mut repeated: Vec<u128> = Vec::new();
+                let mut keys = list;
+                keys.sort_unstable();
+                for w in keys.windows(2) {
+                    if w[0] == w[1] && repeated.last() != Some(&w[0]) {
+                        repeated.push(w[0]);
+                    }
+                }
+                Ok((BatchKeys::from(keys), repeated))
+            }
         };
         let (keys, repeated) = match keys {
             Ok(k) => k,

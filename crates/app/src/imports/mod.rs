@@ -24,7 +24,7 @@ use known::{Check, FamilyKeys, KnownKeys, Stamp};
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
@@ -442,6 +442,7 @@ impl App {
                 &suppressed,
                 &raw,
                 snapshot,
+                self.settings.import_threads,
                 &mut progress,
             )?;
             if let Pass::Repeated(repeated) = pass {
@@ -456,6 +457,7 @@ impl App {
                     &suppressed,
                     &raw,
                     snapshot,
+                    self.settings.import_threads,
                     &mut progress,
                 )?;
             }
@@ -679,8 +681,10 @@ fn parse_file(
     suppressed: &HashSet<String>,
     raw: &RawStore,
     snapshot: i64,
+    threads: usize,
     progress: &mut impl FnMut(u64),
 ) -> Result<Pass> {
+    let threads = import_threads(threads, repeated.is_some());
     let unique = format!(
         "{}-{}-{}-{:08x}",
         plan.source.as_str(),
@@ -777,7 +781,13 @@ fn parse_file(
                 lines_read = reader.rows_read();
             }
             (Some(Layout::StandardCalls), _) => {
-                lines_read = import_standard_calls(&mut tracked, &mut w, &hasher)?;
+                lines_read = import_standard_calls(
+                    &mut tracked,
+                    &mut w,
+                    &hasher,
+                    threads,
+                    std_chunk_bytes(len),
+                )?;
             }
             (None, Some(m)) => {
                 let rows: Box<dyn Iterator<Item = MappedRow>> = if is_xlsx {
@@ -966,20 +976,63 @@ fn looks_binary(head: &[u8], xlsx: bool) -> bool {
     (head.starts_with(b"PK\x03\x04") && !xlsx) || SIGNATURES.iter().any(|s| head.starts_with(s))
 }
 
+/// Bytes of the file handed to a worker at a time at most (cut after the last newline).
+const STD_CHUNK: usize = 4 << 20;
+
+/// Chunks a file of `len` bytes is read in: about sixteen (so a small file still keeps
+/// every worker busy), between 64 KB and [`STD_CHUNK`]. The same for any number of threads,
+/// so every thread count cuts the file alike.
+fn std_chunk_bytes(len: u64) -> usize {
+    ((len / 16) as usize).clamp(64 << 10, STD_CHUNK)
+}
+
+/// How many threads read a standard call CSV: `setting` (0: one per core), one when the
+/// pass must see the file in order (it skips repeats of keys met earlier in the file).
+fn import_threads(setting: usize, in_order: bool) -> usize {
+    if in_order {
+        return 1;
+    }
+    match setting {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Reads a standard call CSV in chunks of `chunk_bytes` cut at newlines. With one
+/// thread each chunk is checked, keyed and aggregated in place; with more, the chunks go
+/// round-robin to workers (each with its own partial aggregation, merged exactly at the end),
+/// at most two per worker in flight, and the batch's writer takes each chunk's keys, records
+/// and issues back in file order, so the keys, the raw records, the issues (and their line
+/// numbers) and the figures are those of a single pass. This thread reads the file (its
+/// hash and the progress callback follow the bytes read).
 fn import_standard_calls(
     input: &mut impl Read,
     w: &mut BatchWriter<'_>,
     hasher: &CallerHasher,
+    threads: usize,
+    chunk_bytes: usize,
 ) -> Result<u64> {
-    let mut reader = BufReader::with_capacity(1 << 20, input);
-    let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(io_error)?;
+    // The header: the first line, however long.
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_bytes + (64 << 10));
+    let mut at_end = false;
+    let header_end = loop {
+        if let Some(i) = buf.iter().position(|&c| c == b'\n') {
+            break i;
+        }
+        if at_end {
+            break buf.len();
+        }
+        let want = buf.len() + chunk_bytes;
+        at_end = fill(input, &mut buf, want)?;
+    };
+    let mut header = buf[..header_end].to_vec();
     while header.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
         header.pop();
     }
     if header.is_empty() {
         return Err(ingest_error(IngestError::Empty));
     }
+    buf.drain(..(header_end + 1).min(buf.len()));
     let layout = rumbo_ingest::std_calls::Layout::from_header(&header).map_err(ingest_error)?;
     let header_text = String::from_utf8_lossy(&header).into_owned();
     // A `caller` column is never retained as written: its number becomes hash and mask.
@@ -987,55 +1040,170 @@ fn import_standard_calls(
     let header_text = caller
         .as_ref()
         .map_or(header_text, |(_, protected)| protected.clone());
-    let mut protected_line: Vec<u8> = Vec::new();
-    let mut line_no: u64 = 1;
-    let mut carry: Vec<u8> = Vec::new();
-    let mut failure: Option<Error> = None;
-    loop {
-        let buf = reader.fill_buf().map_err(io_error)?;
-        let at_end = buf.is_empty();
-        let n = buf.len();
-        carry.extend_from_slice(buf);
-        reader.consume(n);
-        let cut = if at_end {
-            carry.len()
+    let caller = caller.map(|(index, _)| index);
+    let ctx = StdChunks {
+        layout: &layout,
+        caller,
+        hasher,
+        header: &header_text,
+    };
+    // The next chunk to hand out: whole lines of `buf`, the rest carried to the next one.
+    let mut next_chunk = |buf: &mut Vec<u8>, at_end: &mut bool| -> Result<Option<Vec<u8>>> {
+        while !*at_end && buf.len() < chunk_bytes {
+            *at_end = fill(input, buf, chunk_bytes)?;
+        }
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let cut = if *at_end {
+            buf.len()
         } else {
-            carry.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)
+            match buf.iter().rposition(|&c| c == b'\n') {
+                Some(i) => i + 1,
+                // A line longer than a chunk: read on until its end.
+                None => {
+                    while !*at_end && !buf.contains(&b'\n') {
+                        let want = buf.len() + chunk_bytes;
+                        *at_end = fill(input, buf, want)?;
+                    }
+                    buf.iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(buf.len(), |i| i + 1)
+                }
+            }
         };
-        if cut > 0 {
-            let chunk = &carry[..cut];
-            let issues = rumbo_ingest::std_calls::parse_chunk_raw(
-                &layout,
-                chunk,
-                line_no + 1,
-                |ln, c, raw| {
-                    if failure.is_some() {
-                        return;
-                    }
-                    let raw = match &caller {
-                        Some((index, _)) => {
-                            protect_caller_field(raw, *index, hasher, &mut protected_line);
-                            &protected_line[..]
-                        }
-                        None => raw,
-                    };
-                    if let Err(e) = w.add_std_line(ln, &c, raw, &header_text) {
-                        failure = Some(e);
-                    }
-                },
-            );
-            w.issues.extend(issues);
-            line_no += rumbo_ingest::std_calls::count_lines(chunk);
-            carry.drain(..cut);
+        let mut chunk = Vec::with_capacity(chunk_bytes + (64 << 10));
+        chunk.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        Ok(Some(std::mem::replace(buf, chunk)))
+    };
+    let mut line_no: u64 = 2;
+    if threads <= 1 {
+        let mut worker = w.worker();
+        while let Some(chunk) = next_chunk(&mut buf, &mut at_end)? {
+            let out = ctx.chunk(&mut worker, &chunk)?;
+            let lines = out.lines;
+            w.absorb(out, &header_text, line_no)?;
+            line_no += lines;
         }
-        if let Some(e) = failure.take() {
-            return Err(e);
+        w.merge_aggregation(worker);
+        return Ok(line_no - 2);
+    }
+    let depth = 2 * threads;
+    std::thread::scope(|scope| -> Result<u64> {
+        let mut to_workers = Vec::with_capacity(threads);
+        let mut from_workers = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let (otx, orx) = std::sync::mpsc::channel::<Result<batch::ChunkOut>>();
+            let mut worker = w.worker();
+            let ctx = &ctx;
+            handles.push(scope.spawn(move || {
+                for chunk in rx {
+                    if otx.send(ctx.chunk(&mut worker, &chunk)).is_err() {
+                        break;
+                    }
+                }
+                worker
+            }));
+            to_workers.push(tx);
+            from_workers.push(orx);
         }
-        if at_end {
-            break;
+        let (mut sent, mut taken) = (0usize, 0usize);
+        let mut take = |w: &mut BatchWriter<'_>, taken: &mut usize| -> Result<()> {
+            let out = from_workers[*taken % threads]
+                .recv()
+                .map_err(|_| Error::internal_msg("an import worker stopped"))??;
+            *taken += 1;
+            let lines = out.lines;
+            w.absorb(out, &header_text, line_no)?;
+            line_no += lines;
+            Ok(())
+        };
+        let mut outcome = Ok(());
+        loop {
+            let chunk = match next_chunk(&mut buf, &mut at_end) {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            if sent - taken == depth {
+                if let Err(e) = take(w, &mut taken) {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            if to_workers[sent % threads].send(chunk).is_err() {
+                outcome = Err(Error::internal_msg("an import worker stopped"));
+                break;
+            }
+            sent += 1;
+        }
+        while outcome.is_ok() && taken < sent {
+            outcome = take(w, &mut taken);
+        }
+        drop(to_workers);
+        for h in handles {
+            let worker = h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            w.merge_aggregation(worker);
+        }
+        outcome.map(|()| line_no - 2)
+    })
+}
+
+/// Reads from `input` into `buf` until it holds `want` bytes; true at the end of the input.
+fn fill(input: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
+    let need = want.saturating_sub(buf.len()).max(1);
+    let n = Read::by_ref(input)
+        .take(need as u64)
+        .read_to_end(buf)
+        .map_err(io_error)?;
+    Ok(n < need)
+}
+
+/// What every chunk of one standard call CSV is read with.
+struct StdChunks<'h> {
+    layout: &'h rumbo_ingest::std_calls::Layout,
+    /// The position of a `caller` column, whose number is retained as hash and mask.
+    caller: Option<usize>,
+    hasher: &'h CallerHasher,
+    /// The header the records are retained under.
+    header: &'h str,
+}
+
+impl StdChunks<'_> {
+    /// Parses, checks, keys and aggregates one chunk on `worker`; line numbers count from
+    /// the chunk's first line (1). The first error stops the chunk.
+    fn chunk(&self, worker: &mut BatchWriter<'_>, chunk: &[u8]) -> Result<batch::ChunkOut> {
+        let mut protected_line: Vec<u8> = Vec::new();
+        let mut failure: Option<Error> = None;
+        let (issues, lines) =
+            rumbo_ingest::std_calls::parse_chunk_counted(self.layout, chunk, 1, |ln, c, raw| {
+                if failure.is_some() {
+                    return;
+                }
+                let raw = match self.caller {
+                    Some(index) => {
+                        protect_caller_field(raw, index, self.hasher, &mut protected_line);
+                        &protected_line[..]
+                    }
+                    None => raw,
+                };
+                if let Err(e) = worker.add_std_line(ln, &c, raw, self.header) {
+                    failure = Some(e);
+                }
+            });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(worker.take_chunk(issues, lines)),
         }
     }
-    Ok(line_no - 1)
 }
 
 /// The byte ranges of a CSV line's fields (quotes respected; a field keeps its quotes).

@@ -138,6 +138,7 @@ impl TestApp {
                     caller_keys: None,
                     smtp: None,
                     report_words: rumbo_server::features::reports::report_words(),
+                    import_threads: 0,
                 },
             ),
             config,
