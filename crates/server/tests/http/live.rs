@@ -303,7 +303,10 @@ async fn a_followed_queue_log_reaches_the_wallboard_stream_within_two_seconds_an
     }
 
     // The KPIs of the imported calls agree with the live counters.
-    let day = jiff::Zoned::now().date().to_string();
+    // The programme's day (its time zone, America/Santiago by default), not the machine's:
+    // between 00:00 and 03:00 UTC they differ.
+    let santiago = jiff::tz::TimeZone::get("America/Santiago").unwrap();
+    let day = jiff::Timestamp::now().to_zoned(santiago).date().to_string();
     let k = app
         .api(
             Some(&m),
