@@ -258,21 +258,29 @@ impl Iterator for PackedChunks<'_> {
                 }
                 Ok(out)
             }),
-            PackedChunks::File { reader, left, n } => {
-                if *left == 0 {
-                    return None;
-                }
-                let take = (*left).min(*n as u64) as usize;
-                let mut bytes = vec![0u8; take * 16];
-                if let Err(e) = reader.read_exact(&mut bytes) {
-                    *left = 0;
-                    return Some(Err(e));
-                }
-                *left -= take as u64;
-                Some(Ok(bytes))
-            }
+            PackedChunks::File { reader, left, n } => read_packed(reader, left, *n),
         }
     }
+}
+
+/// The next at most `n` packed keys (16 big-endian bytes each) of a spool file with `left`
+/// keys still to read; `None` at the end. An error ends the chunks.
+fn read_packed(
+    reader: &mut impl Read,
+    left: &mut u64,
+    n: usize,
+) -> Option<std::io::Result<Vec<u8>>> {
+    if *left == 0 {
+        return None;
+    }
+    let take = (*left).min(n as u64) as usize;
+    let mut bytes = vec![0u8; take * 16];
+    if let Err(e) = reader.read_exact(&mut bytes) {
+        *left = 0;
+        return Some(Err(e));
+    }
+    *left -= take as u64;
+    Some(Ok(bytes))
 }
 
 /// The chunks of [`BatchKeys::chunks`].
@@ -295,16 +303,10 @@ impl<'a> Iterator for KeyChunks<'a> {
         match self {
             KeyChunks::Memory(c) => c.next().map(|s| Ok(Cow::Borrowed(s))),
             KeyChunks::File { reader, left, n } => {
-                if *left == 0 {
-                    return None;
-                }
-                let take = (*left).min(*n as u64) as usize;
-                let mut bytes = vec![0u8; take * 16];
-                if let Err(e) = reader.read_exact(&mut bytes) {
-                    *left = 0;
-                    return Some(Err(e));
-                }
-                *left -= take as u64;
+                let bytes = match read_packed(reader, left, *n)? {
+                    Ok(b) => b,
+                    Err(e) => return Some(Err(e)),
+                };
                 let keys = bytes
                     .chunks_exact(16)
                     .map(|c| {
