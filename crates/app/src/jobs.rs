@@ -49,6 +49,10 @@ pub struct JobSettings {
     /// Test only: a pause after each block of the file an import reads, to make crash tests
     /// deterministic. Never set in production.
     pub slow_import: Option<Duration>,
+    /// Least time between the starts of two alarm evaluations of one programme asked for by
+    /// imports: a stream of uploads gets its alarms evaluated this often (and once after the
+    /// last), not once per upload.
+    pub evaluation_spacing: Duration,
 }
 
 impl Default for JobSettings {
@@ -63,6 +67,7 @@ impl Default for JobSettings {
             upload_grace: Duration::from_secs(24 * 3600),
             shutdown_grace: Duration::from_secs(10),
             slow_import: None,
+            evaluation_spacing: Duration::from_secs(5),
         }
     }
 }
@@ -937,6 +942,7 @@ this line is garbage
     fn fast() -> JobSettings {
         JobSettings {
             poll: Duration::from_millis(20),
+            evaluation_spacing: Duration::from_millis(20),
             ..JobSettings::default()
         }
         .with_stale_after(Duration::from_secs(1))

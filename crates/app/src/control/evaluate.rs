@@ -191,9 +191,11 @@ impl App {
     /// Evaluates after an import job; failures are logged, never fail the import.
     ///
     /// One evaluation per programme at a time in this process: an import that commits while
-    /// one runs only asks for one more run (made by the running one as soon as it ends) and
-    /// returns, so a stream of small imports costs one evaluation after another instead of
-    /// one per import, and job workers go on importing meanwhile.
+    /// one runs (or while the next waits) only asks for one more run and returns. The caller
+    /// waits for the first run only; the runs asked for meanwhile are made on a task of their
+    /// own, each starting at least [`crate::jobs::JobSettings::evaluation_spacing`] after the
+    /// one before. So a stream of small imports costs one evaluation every few seconds and
+    /// one after the last, and job workers go on importing meanwhile.
     pub(crate) async fn evaluate_after_import(&self, programme_id: i64) {
         {
             let mut running = self.evaluating.lock().unwrap_or_else(|e| e.into_inner());
@@ -203,15 +205,36 @@ impl App {
             }
             running.insert(programme_id, false);
         }
-        loop {
-            self.evaluate_programme_logged(programme_id).await;
-            let mut running = self.evaluating.lock().unwrap_or_else(|e| e.into_inner());
-            if running.get(&programme_id) == Some(&true) {
-                running.insert(programme_id, false);
-            } else {
-                running.remove(&programme_id);
-                return;
+        let started = tokio::time::Instant::now();
+        self.evaluate_programme_logged(programme_id).await;
+        if !self.evaluation_asked_again(programme_id) {
+            return;
+        }
+        let app = self.clone();
+        let spacing = self.settings.jobs.evaluation_spacing;
+        tokio::spawn(async move {
+            let mut started = started;
+            loop {
+                tokio::time::sleep_until(started + spacing).await;
+                started = tokio::time::Instant::now();
+                app.evaluate_programme_logged(programme_id).await;
+                if !app.evaluation_asked_again(programme_id) {
+                    return;
+                }
             }
+        });
+    }
+
+    /// After an evaluation: whether another was asked for meanwhile (then it stays marked as
+    /// running, and the flag is cleared); otherwise the programme is no longer evaluating.
+    fn evaluation_asked_again(&self, programme_id: i64) -> bool {
+        let mut running = self.evaluating.lock().unwrap_or_else(|e| e.into_inner());
+        if running.get(&programme_id) == Some(&true) {
+            running.insert(programme_id, false);
+            true
+        } else {
+            running.remove(&programme_id);
+            false
         }
     }
 

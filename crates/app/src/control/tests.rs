@@ -61,6 +61,10 @@ async fn fixture() -> Fixture {
         store,
         Settings {
             data_dir: data.path().to_path_buf(),
+            jobs: crate::jobs::JobSettings {
+                evaluation_spacing: std::time::Duration::from_millis(200),
+                ..Default::default()
+            },
             ..Settings::default()
         },
     );
@@ -1080,15 +1084,27 @@ async fn evaluations_asked_for_while_one_runs_are_merged_into_one_more_run() {
         .await
         .unwrap()
         .programme;
-    // Three imports commit at once: every call returns, and no run is left behind.
+    // Three imports commit at once: every call returns once the first run is over (the
+    // other two only asked for one more run, made apart, a spacing later).
+    let t = std::time::Instant::now();
     tokio::join!(
         f.app.evaluate_after_import(p.id),
         f.app.evaluate_after_import(p.id),
         f.app.evaluate_after_import(p.id)
     );
     assert!(
-        f.app.evaluating.lock().unwrap().is_empty(),
-        "no evaluation left running or asked for"
+        f.app.evaluating.lock().unwrap().contains_key(&p.id),
+        "the run asked for is still to come"
+    );
+    let mut waited = 0;
+    while !f.app.evaluating.lock().unwrap().is_empty() {
+        assert!(waited < 500, "the run asked for never ended");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+    }
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(200),
+        "the second run started a spacing after the first"
     );
     let alarms = f.app.alarms(&f.manager, "CTL1", true).await.unwrap();
     assert!(

@@ -133,6 +133,7 @@ impl TestApp {
                     )),
                     jobs: rumbo_app::jobs::JobSettings {
                         poll: std::time::Duration::from_millis(20),
+                        evaluation_spacing: std::time::Duration::from_millis(20),
                         ..Default::default()
                     },
                     caller_keys: None,
