@@ -31,6 +31,9 @@ type Entry = (Arc<dyn Any + Send + Sync>, u64);
 #[derive(Debug, Default)]
 pub struct ResultCache {
     inner: Mutex<Inner>,
+    /// Keys being computed now, each with the gate its computers queue on
+    /// ([`ResultCache::get_or_compute`]).
+    flights: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -73,13 +76,16 @@ impl ResultCache {
         g.tick += 1;
         let tick = g.tick;
         if g.map.len() >= CAPACITY && !g.map.contains_key(&key) {
-            // Older versions of the same programme go first: they are never asked for again.
+            // Older versions of the same programme and kind go first: they are never asked
+            // for again.
             let oldest = g
                 .map
                 .iter()
                 .min_by_key(|(k, (_, used))| {
                     (
-                        !(k.programme_id == key.programme_id && k.data_version < key.data_version),
+                        !(k.programme_id == key.programme_id
+                            && k.kind == key.kind
+                            && k.data_version < key.data_version),
                         *used,
                     )
                 })
@@ -91,10 +97,63 @@ impl ResultCache {
         g.map.insert(key, (value, tick));
     }
 
+    /// The value under `key`, computed by `compute` when absent. Concurrent callers with the
+    /// same key wait for one computation instead of all making it (a new data version
+    /// arriving under load would otherwise be computed by every request in flight). A failed
+    /// computation is not kept: the next caller tries again.
+    pub async fn get_or_compute<T, E, Fut>(
+        &self,
+        key: CacheKey,
+        compute: impl FnOnce() -> Fut,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some(hit) = self.get::<T>(&key) {
+            return Ok(hit);
+        }
+        let gate = self
+            .flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let _turn = gate.lock().await;
+        // Whatever happens next (a value, an error, the caller going away), the gate leaves
+        // the map: callers queued on it find the value in the cache or compute it in turn.
+        let _leave = Leave {
+            flights: &self.flights,
+            key: &key,
+        };
+        if let Some(hit) = self.get::<T>(&key) {
+            return Ok(hit);
+        }
+        let value = Arc::new(compute().await?);
+        self.put(key.clone(), value.clone());
+        Ok(value)
+    }
+
     /// (entries, hits, misses) so far.
     pub fn stats(&self) -> (usize, u64, u64) {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         (g.map.len(), g.hits, g.misses)
+    }
+}
+
+/// Removes a key's gate from the map of computations in flight when dropped.
+struct Leave<'a> {
+    flights: &'a Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    key: &'a CacheKey,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.key);
     }
 }
 
@@ -175,6 +234,41 @@ mod tests {
         assert!(c.get::<i64>(&key(1, 1, "0")).is_some());
         assert!(c.get::<i64>(&key(1, 1, "1")).is_none());
         assert!(c.get::<i64>(&key(1, 1, "new")).is_some());
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_of_one_key_compute_it_once_and_a_failure_is_not_kept() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let c = Arc::new(ResultCache::default());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (c, runs) = (c.clone(), runs.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_compute(key(1, 1, "k"), || async {
+                    runs.fetch_add(1, SeqCst);
+                    // Long enough for every other caller to arrive while this one computes.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Ok::<_, ()>(7u32)
+                })
+                .await
+                .map(|v| *v)
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(7));
+        }
+        assert_eq!(runs.load(SeqCst), 1, "one computation for eight callers");
+
+        let failed = c
+            .get_or_compute(key(1, 1, "e"), || async { Err::<u32, _>("no") })
+            .await;
+        assert!(failed.is_err());
+        let again = c
+            .get_or_compute(key(1, 1, "e"), || async { Ok::<u32, &str>(3) })
+            .await;
+        assert_eq!(again.as_deref(), Ok(&3), "the failure was not kept");
+        assert!(c.flights.lock().unwrap().is_empty(), "no gate left behind");
     }
 
     #[test]

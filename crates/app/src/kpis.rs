@@ -113,7 +113,92 @@ const INTERVAL_WINDOW_DAYS: i64 = 7;
 /// The raw records are indexed by the 15-minute interval of entry.
 const SEGMENT_S: i64 = 900;
 
+/// Per (programme, definition name and version, time zone): the fingerprint of the batches
+/// last found to have every rollup, and the newest of them. A later check reads only the
+/// batches above it, once the fingerprint of those up to it is found unchanged (a deleted or
+/// replaced batch changes it, and then everything is checked again). Batches only gain
+/// rollups in the transaction that commits them, so a batch found complete stays complete.
+#[derive(Debug, Default)]
+pub(crate) struct RollupChecks {
+    done: std::sync::Mutex<HashMap<(i64, String, i64, String), ([i64; 3], i64)>>,
+}
+
 impl App {
+    /// Whether every batch of the programme with 15-minute aggregates under `def` has its
+    /// rollups in `time_zone` (then the rollups give the figures). One read of the batch
+    /// list, which looks up the rollups of only the batches committed since the last check.
+    pub(crate) async fn rollups_complete(
+        &self,
+        programme_id: i64,
+        def: &rumbo_kpi::DefinitionId,
+        time_zone: &str,
+    ) -> Result<bool> {
+        let key = (
+            programme_id,
+            def.name.clone(),
+            i64::from(def.version),
+            time_zone.to_string(),
+        );
+        let known = self
+            .rollup_checks
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .copied();
+        let mut c = match known {
+            Some((_, upto)) => {
+                self.store
+                    .rollup_coverage(programme_id, def, time_zone, upto)
+                    .await?
+            }
+            None => {
+                self.store
+                    .rollup_coverage(programme_id, def, time_zone, 0)
+                    .await?
+            }
+        };
+        if let Some((fingerprint, _)) = known {
+            if c.checked != fingerprint {
+                // A batch up to the last check was deleted or replaced: check them all.
+                c = self
+                    .store
+                    .rollup_coverage(programme_id, def, time_zone, 0)
+                    .await?;
+            }
+        }
+        if c.missing > 0 {
+            return Ok(false);
+        }
+        self.rollup_checks
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (c.all, c.max_id));
+        Ok(true)
+    }
+
+    /// [`rumbo_store::Store::kpi_rollups`], with the check that every batch has them made
+    /// through [`App::rollups_complete`].
+    pub(crate) async fn kpi_rollups(
+        &self,
+        programme_id: i64,
+        def: &rumbo_kpi::DefinitionId,
+        time_zone: &str,
+        grain: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Option<Vec<StoredAgg>>> {
+        if !self.rollups_complete(programme_id, def, time_zone).await? {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.store
+                .kpi_rollup_rows(programme_id, def, time_zone, grain, from, to)
+                .await?,
+        ))
+    }
+
     /// Reads the stored aggregates of a programme, recomputing missing definition versions
     /// first.
     pub async fn programme_kpis(&self, q: KpiQuery<'_>) -> Result<ProgrammeKpis> {
@@ -166,7 +251,6 @@ impl App {
         let mut rows = None;
         if let Some(grain) = grain {
             rows = self
-                .store
                 .kpi_rollups(prog.id, &stored, &prog.time_zone, grain, from, to)
                 .await?;
         }

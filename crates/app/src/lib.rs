@@ -88,6 +88,9 @@ pub struct App {
     evaluating: Arc<std::sync::Mutex<std::collections::HashMap<i64, bool>>>,
     /// When this process last swept each programme's raw folder for orphans.
     swept: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// Batches known to have their rollups, per (programme, definition, time zone)
+    /// ([`kpis::RollupChecks`]).
+    rollup_checks: Arc<kpis::RollupChecks>,
 }
 
 impl App {
@@ -109,6 +112,7 @@ impl App {
             keys: Arc::new(imports::KeyCache::default()),
             evaluating: Arc::default(),
             swept: Arc::default(),
+            rollup_checks: Arc::default(),
         }
     }
 

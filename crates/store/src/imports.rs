@@ -185,6 +185,17 @@ pub struct BatchStamp {
     pub has_raw: bool,
 }
 
+/// What [`Store::rollup_coverage`] found: fingerprints (count, sum of ids, sum of creation
+/// times) of the batches up to `after` and of them all, the newest batch's id, and how many
+/// batches above `after` have 15-minute aggregates but no rollups in the time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupCoverage {
+    pub checked: [i64; 3],
+    pub all: [i64; 3],
+    pub max_id: i64,
+    pub missing: i64,
+}
+
 /// A stored aggregate as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAgg {
@@ -372,6 +383,63 @@ impl Store {
         Ok(v.unwrap_or(0))
     }
 
+    /// The programme's data version and state version in one read. The state version is
+    /// bumped (by triggers, in the writing transaction) by every change to its plan items,
+    /// alarm rules, alarms and corrective actions: with the data version, the programme row
+    /// and the day, it names everything the cockpit shows.
+    pub async fn versions(&self, programme_id: i64) -> Result<(i64, i64)> {
+        let (data, state): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE((SELECT version FROM programme_data_versions WHERE programme_id = $1), 0) AS BIGINT),
+                    CAST(COALESCE((SELECT version FROM programme_state_versions WHERE programme_id = $1), 0) AS BIGINT)",
+        )
+        .bind(programme_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((data, state))
+    }
+
+    /// Whether the batches of a programme have their rollups under `def` in `time_zone`,
+    /// checking only batches with an id above `after` for missing rollups, in one read (one
+    /// snapshot). It also returns a fingerprint of the batches up to `after` and of them all,
+    /// so the caller can tell whether the part it checked before is unchanged
+    /// ([`RollupCoverage`]).
+    pub async fn rollup_coverage(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+        time_zone: &str,
+        after: i64,
+    ) -> Result<RollupCoverage> {
+        let r = sqlx::query(
+            "SELECT
+               CAST(COALESCE(SUM(CASE WHEN b.id <= $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n_old,
+               CAST(COALESCE(SUM(CASE WHEN b.id <= $5 THEN b.id ELSE 0 END), 0) AS BIGINT) AS s_old,
+               CAST(COALESCE(SUM(CASE WHEN b.id <= $5 THEN b.created_at ELSE 0 END), 0) AS BIGINT) AS c_old,
+               CAST(COUNT(*) AS BIGINT) AS n_all,
+               CAST(COALESCE(SUM(b.id), 0) AS BIGINT) AS s_all,
+               CAST(COALESCE(SUM(b.created_at), 0) AS BIGINT) AS c_all,
+               CAST(COALESCE(MAX(b.id), 0) AS BIGINT) AS max_id,
+               CAST(COALESCE(SUM(CASE WHEN b.id <= $5 THEN 0 ELSE
+                 CASE WHEN EXISTS (SELECT 1 FROM kpi_aggregates a WHERE a.batch_id = b.id AND a.definition = $2 AND a.definition_version = $3)
+                       AND NOT EXISTS (SELECT 1 FROM kpi_rollups r WHERE r.batch_id = b.id AND r.definition = $2 AND r.definition_version = $3 AND r.time_zone = $4)
+                 THEN 1 ELSE 0 END END), 0) AS BIGINT) AS missing
+             FROM import_batches b WHERE b.programme_id = $1",
+        )
+        .bind(programme_id)
+        .bind(def.name.clone())
+        .bind(i64::from(def.version))
+        .bind(time_zone)
+        .bind(after)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(RollupCoverage {
+            checked: [col(&r, "n_old")?, col(&r, "s_old")?, col(&r, "c_old")?],
+            all: [col(&r, "n_all")?, col(&r, "s_all")?, col(&r, "c_all")?],
+            max_id: col(&r, "max_id")?,
+            missing: col(&r, "missing")?,
+        })
+    }
+
     /// The rollups of a programme at `grain` (`hour`, `day` or `month`) in `time_zone`, with
     /// interval starts in `[from, to)`; `None` when some batch with 15-minute aggregates under
     /// `def` has no rollups in that time zone (it was stored before rollups existed, or under
@@ -385,20 +453,28 @@ impl Store {
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<Option<Vec<StoredAgg>>> {
-        let missing: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM import_batches b WHERE b.programme_id = $1
-               AND EXISTS (SELECT 1 FROM kpi_aggregates a WHERE a.batch_id = b.id AND a.definition = $2 AND a.definition_version = $3)
-               AND NOT EXISTS (SELECT 1 FROM kpi_rollups r WHERE r.batch_id = b.id AND r.definition = $2 AND r.definition_version = $3 AND r.time_zone = $4)",
-        )
-        .bind(programme_id)
-        .bind(def.name.clone())
-        .bind(i64::from(def.version))
-        .bind(time_zone)
-        .fetch_one(self.pool())
-        .await?;
-        if missing > 0 {
+        let c = self
+            .rollup_coverage(programme_id, def, time_zone, 0)
+            .await?;
+        if c.missing > 0 {
             return Ok(None);
         }
+        self.kpi_rollup_rows(programme_id, def, time_zone, grain, from, to)
+            .await
+            .map(Some)
+    }
+
+    /// The rollup rows of [`Store::kpi_rollups`] without the check that every batch has
+    /// them (the caller made it, e.g. with [`Store::rollup_coverage`]).
+    pub async fn kpi_rollup_rows(
+        &self,
+        programme_id: i64,
+        def: &DefinitionId,
+        time_zone: &str,
+        grain: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<StoredAgg>> {
         let rows = sqlx::query(
             "SELECT batch_id, queue, interval_start, counts, sums FROM kpi_rollups
              WHERE programme_id = $1 AND definition = $2 AND definition_version = $3
@@ -415,7 +491,7 @@ impl Store {
         .bind(to.unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(stored_agg).collect::<Result<_>>().map(Some)
+        rows.iter().map(stored_agg).collect()
     }
 
     /// Commits a batch with its issues and aggregates in one transaction; returns its id.

@@ -111,6 +111,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_roles.sql"),
         include_str!("../migrations/postgres/0018_roles.sql"),
     ),
+    (
+        19,
+        "state_versions",
+        include_str!("../migrations/sqlite/0019_state_versions.sql"),
+        include_str!("../migrations/postgres/0019_state_versions.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -234,6 +234,11 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // After the cascade, whose triggers bumped it one last time.
+        sqlx::query("DELETE FROM programme_state_versions WHERE programme_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         audit_programme(&mut tx, actor, "delete", Some(&before), None).await?;
         tx.commit().await?;
         Ok(())

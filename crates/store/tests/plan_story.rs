@@ -292,3 +292,93 @@ async fn library_items_belong_to_no_programme() {
         .unwrap();
     assert!(store.plan_items(None, "practice").await.unwrap().is_empty());
 }
+
+/// The state version names everything a cockpit shows besides the figures: triggers bump it
+/// on every write to plan items, alarm rules, alarms and corrective actions (whatever code
+/// path makes the write), and never for a library item or another programme's change.
+#[tokio::test]
+async fn every_write_a_cockpit_shows_bumps_its_programme_state_version_and_nothing_else_does() {
+    let store = fresh_store().await.unwrap();
+    let pid = programme(&store).await;
+    let actor = Actor::system("planner");
+    let state = |store: &Store| {
+        let store = store.clone();
+        async move { store.versions(pid).await.unwrap().1 }
+    };
+    let mut last = state(&store).await;
+    let mut bumped = |now: i64, what: &str| {
+        assert!(now > last, "{what}: {now} after {last}");
+        last = now;
+    };
+
+    let items = store
+        .create_plan_items(&actor, Some(pid), &[activity("A", 3)])
+        .await
+        .unwrap();
+    bumped(state(&store).await, "plan item created");
+    store
+        .update_plan_item(
+            &actor,
+            Some(pid),
+            "activity",
+            items[0].id,
+            Some("A"),
+            &json!({ "id": "A", "name": "Actividad A", "duration_days": 4 }),
+        )
+        .await
+        .unwrap();
+    bumped(state(&store).await, "plan item updated");
+    store
+        .delete_plan_item(&actor, Some(pid), "activity", items[0].id)
+        .await
+        .unwrap();
+    bumped(state(&store).await, "plan item deleted");
+
+    store
+        .save_alarm_rules(&actor, pid, &json!({ "window_days": 3 }))
+        .await
+        .unwrap();
+    bumped(state(&store).await, "alarm rules saved");
+    let alarm = rumbo_store::control::NewAlarm {
+        fingerprint: "f1".into(),
+        kind: "anomaly".into(),
+        metric: "sl".into(),
+        subject: "ventas".into(),
+        period_start: 0,
+        period_end: 900,
+        expected: 0.8,
+        observed: 0.5,
+        magnitude: 0.3,
+        score: 4.0,
+        rules_version: 1,
+    };
+    store
+        .record_alarms(&actor, pid, std::slice::from_ref(&alarm))
+        .await
+        .unwrap();
+    bumped(state(&store).await, "alarm raised");
+    store.record_alarms(&actor, pid, &[alarm]).await.unwrap();
+    bumped(state(&store).await, "alarm seen again");
+    store
+        .create_action(
+            &actor,
+            pid,
+            None,
+            &json!({ "action": "Adelantar ingresos" }),
+        )
+        .await
+        .unwrap();
+    bumped(state(&store).await, "corrective action");
+
+    // Neither a library item nor the data version moves it; the data version is its own.
+    let (data, before) = store.versions(pid).await.unwrap();
+    store
+        .create_plan_items(&actor, None, &[activity("LIB", 1)])
+        .await
+        .unwrap();
+    assert_eq!(store.versions(pid).await.unwrap(), (data, before));
+
+    // A deleted programme leaves no counter behind.
+    store.delete_programme(&actor, pid).await.unwrap();
+    assert_eq!(store.versions(pid).await.unwrap(), (0, 0));
+}

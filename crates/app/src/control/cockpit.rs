@@ -80,6 +80,16 @@ pub struct CockpitProgramme {
     pub actions: Vec<ActionRow>,
 }
 
+/// The part of a programme's cockpit that does not come from its figures.
+#[derive(Debug, Clone)]
+struct CockpitPlan {
+    alarms: Vec<Alarm>,
+    overdue: Vec<OverdueWork>,
+    budget: Option<BudgetStatus>,
+    milestones: Vec<NextMilestone>,
+    actions: Vec<ActionRow>,
+}
+
 /// The cockpit of one person.
 #[derive(Debug, Clone)]
 pub struct Cockpit {
@@ -136,7 +146,6 @@ impl App {
             local_start(last.tomorrow().map_err(crate::Error::internal)?, tz)?,
         );
         let rows = match self
-            .store
             .kpi_rollups(p.id, def.id(), &p.time_zone, "day", Some(from), Some(end))
             .await?
         {
@@ -162,62 +171,122 @@ impl App {
         Ok(daily)
     }
 
+    /// One programme's cockpit. Kept in the result cache in two parts: the figures under
+    /// the data version (with the state version, for the targets), and the rest (alarms,
+    /// work plan, budget, actions) under the state version and the day. Both versions come
+    /// from one read, so a cockpit served again costs that read and a copy, and is never
+    /// older than the database.
     pub(crate) async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
-        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
         let cx = PlanCx::system(p.clone())?;
         let today = compute::today(&cx);
-        let alarms = self.store.alarms(p.id, true).await?;
+        let (data_version, state_version) = self.store.versions(p.id).await?;
+        // The programme row itself (dates, time zone, status) is read on every request: its
+        // every field is part of the key.
+        let row = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            format!("{p:?}").hash(&mut h);
+            h.finish()
+        };
+        let figures = self
+            .cache
+            .get_or_compute(
+                crate::cache::CacheKey {
+                    programme_id: p.id,
+                    data_version,
+                    kind: "cockpit_figures",
+                    params: format!("{state_version}|{row:x}"),
+                },
+                || self.cockpit_figures(&p, &cx),
+            )
+            .await?;
+        let plan = self
+            .cache
+            .get_or_compute(
+                crate::cache::CacheKey {
+                    programme_id: p.id,
+                    data_version: 0,
+                    kind: "cockpit_plan",
+                    params: format!("{state_version}|{today}|{row:x}"),
+                },
+                || self.cockpit_plan(&p, &cx, today),
+            )
+            .await?;
+        let (period, kpis) = (*figures).clone();
+        let plan = (*plan).clone();
+        Ok(CockpitProgramme {
+            programme: p,
+            period,
+            kpis,
+            alarms: plan.alarms,
+            overdue: plan.overdue,
+            budget: plan.budget,
+            milestones: plan.milestones,
+            actions: plan.actions,
+        })
+    }
 
-        // KPI targets over the last days of data.
+    /// The KPI targets against the last days of data.
+    async fn cockpit_figures(
+        &self,
+        p: &Programme,
+        cx: &PlanCx,
+    ) -> Result<(Option<(Date, Date)>, Vec<KpiStatus>)> {
+        let tz = TimeZone::get(&p.time_zone).unwrap_or(TimeZone::UTC);
         let latest = self.store.data_span(p.id).await?.map(|(_, hi)| hi);
         let mut kpis = Vec::new();
-        let mut period = None;
-        if let Some(latest) = latest {
-            let last = jiff::Timestamp::from_second(latest)
-                .map_err(crate::Error::internal)?
-                .to_zoned(tz.clone())
-                .date();
-            let first = last
-                .checked_sub(jiff::Span::new().days(COCKPIT_DAYS - 1))
-                .map_err(crate::Error::internal)?;
-            period = Some((first, last));
-            let def = KpiDefinition::standard();
-            let daily = self.daily_totals(&p, &tz, first, last).await?;
-            let mut total = Agg::default();
-            for a in daily.values() {
-                total.merge(a);
-            }
-            for (_, t) in self.kpi_targets(&cx).await? {
-                if t.period_end < first || t.period_start > last {
-                    continue;
-                }
-                let actual = indicator_value(&t.indicator, &total, &def);
-                kpis.push(KpiStatus {
-                    rag: actual.map(|a| t.judge(a)),
-                    trend: daily
-                        .values()
-                        .map(|a| indicator_value(&t.indicator, a, &def))
-                        .collect(),
-                    higher_is_better: t.direction == Direction::HigherIsBetter,
-                    indicator: t.indicator,
-                    target: t.target,
-                    tolerance: t.tolerance,
-                    actual,
-                });
-            }
+        let Some(latest) = latest else {
+            return Ok((None, kpis));
+        };
+        let last = jiff::Timestamp::from_second(latest)
+            .map_err(crate::Error::internal)?
+            .to_zoned(tz.clone())
+            .date();
+        let first = last
+            .checked_sub(jiff::Span::new().days(COCKPIT_DAYS - 1))
+            .map_err(crate::Error::internal)?;
+        let def = KpiDefinition::standard();
+        let daily = self.daily_totals(p, &tz, first, last).await?;
+        let mut total = Agg::default();
+        for a in daily.values() {
+            total.merge(a);
         }
+        for (_, t) in self.kpi_targets(cx).await? {
+            if t.period_end < first || t.period_start > last {
+                continue;
+            }
+            let actual = indicator_value(&t.indicator, &total, &def);
+            kpis.push(KpiStatus {
+                rag: actual.map(|a| t.judge(a)),
+                trend: daily
+                    .values()
+                    .map(|a| indicator_value(&t.indicator, a, &def))
+                    .collect(),
+                higher_is_better: t.direction == Direction::HigherIsBetter,
+                indicator: t.indicator,
+                target: t.target,
+                tolerance: t.tolerance,
+                actual,
+            });
+        }
+        Ok((Some((first, last)), kpis))
+    }
 
+    /// Alarms, the work plan's overdue activities and next milestones, budget burn and
+    /// corrective actions, as of `today`.
+    async fn cockpit_plan(&self, p: &Programme, cx: &PlanCx, today: Date) -> Result<CockpitPlan> {
+        let alarms = self.store.alarms(p.id, true).await?;
         // Work plan: overdue activities and the next milestones.
         let mut overdue = Vec::new();
         let mut milestones = Vec::new();
         let acts: Vec<_> = self
-            .activities(&cx)
+            .activities(cx)
             .await?
             .into_iter()
             .map(|(_, a)| a)
             .collect();
         if !acts.is_empty() {
-            let calendar = self.work_calendar(&cx).await?;
+            let calendar = self.work_calendar(cx).await?;
             let plan = compute::work_plan(cx.dates(), acts)?.with_calendar(calendar);
             let schedule = plan.schedule();
             for a in plan.activities() {
@@ -251,9 +320,9 @@ impl App {
 
         // Budget burn against plan.
         let rules = self.rules_of(p.id).await?;
-        let budget = match self.budget_burn(&cx, today, &rules.rules).await? {
+        let budget = match self.budget_burn(cx, today, &rules.rules).await? {
             Some((b, c)) => {
-                let data = self.budget(&cx).await?;
+                let data = self.budget(cx).await?;
                 let this_month = rumbo_domain::plan::budget::YearMonth::of(today);
                 Some(BudgetStatus {
                     currency: c.code(),
@@ -278,15 +347,12 @@ impl App {
             .filter(|a| a.data["status"] != "cancelled")
             .collect();
         actions.truncate(5);
-        Ok(CockpitProgramme {
-            actions,
-            programme: p,
-            period,
-            kpis,
+        Ok(CockpitPlan {
             alarms,
             overdue,
             budget,
             milestones,
+            actions,
         })
     }
 }

@@ -81,6 +81,10 @@ pub struct BenchHttpArgs {
     /// if each came within 2 s; any other non-2xx answer still fails the run.
     #[arg(long, requires = "restart_after")]
     restart_command: Option<String>,
+    /// After the load, how long to wait for every accepted upload to be a committed batch
+    /// before the run fails.
+    #[arg(long, default_value_t = 120)]
+    drain_seconds: u64,
 }
 
 /// How long a 503 answer may take while the database is away (the server's promise).
@@ -749,7 +753,15 @@ pub fn run(a: BenchHttpArgs) -> anyhow::Result<()> {
             );
         }
         let lost = if a.import_clients > 0 {
-            !check_imports(&mut conn, port, &token, batches_before, all.jobs.len()).await?
+            !check_imports(
+                &mut conn,
+                port,
+                &token,
+                batches_before,
+                all.jobs.len(),
+                Duration::from_secs(a.drain_seconds),
+            )
+            .await?
         } else {
             false
         };
@@ -796,11 +808,12 @@ async fn check_imports(
     token: &str,
     before: usize,
     accepted: usize,
+    drain: Duration,
 ) -> anyhow::Result<bool> {
     let t = Instant::now();
     loop {
         let committed = batch_count(conn, port, token).await?.saturating_sub(before);
-        if committed >= accepted || t.elapsed() > Duration::from_secs(120) {
+        if committed >= accepted || t.elapsed() > drain {
             println!(
                 "imports: {accepted} accepted, {committed} committed as batches{} after {:.1} s",
                 if committed == accepted {

@@ -511,3 +511,133 @@ async fn a_corrective_action_compares_its_options_and_is_checked_once_done() {
     let home = app.get_page(Some(&m), "/").await;
     assert!(home.body.contains("Adelantar dos ingresos") && home.body.contains("no concluyente"));
 }
+
+/// The cockpit is kept in the result cache; every kind of change it shows must reach it at
+/// once: a new target (plan items), an alarm resolved, a corrective action, an activity now
+/// overdue, the programme renamed, and a new import (its figures).
+#[tokio::test]
+async fn a_cached_cockpit_shows_every_change_at_once() {
+    let (app, m) = setup().await;
+    let cockpit = || async {
+        let res = app.api(Some(&m), Method::GET, "/cockpit", None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == "CTRL1")
+            .cloned()
+            .expect("CTRL1")
+    };
+    let before = cockpit().await;
+    assert_eq!(cockpit().await, before, "served again, unchanged");
+    assert!(before["kpis"].as_array().unwrap().is_empty(), "{before}");
+    let open: Vec<i64> = before["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert!(!open.is_empty(), "{before}");
+
+    // A target: the figures part is judged against it.
+    asa_target(&app, &m).await;
+    let c = cockpit().await;
+    assert_eq!(c["kpis"][0]["indicator"], "asa", "{c}");
+    assert!((c["kpis"][0]["actual"].as_f64().unwrap() - 10.0).abs() < 1e-9);
+
+    // An alarm resolved leaves the open list.
+    for id in &open {
+        for status in ["acknowledged", "resolved"] {
+            let done = app
+                .api(
+                    Some(&m),
+                    Method::PATCH,
+                    &format!("/programs/CTRL1/alarms/{id}"),
+                    Some(json!({ "status": status })),
+                )
+                .await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        }
+    }
+    let c = cockpit().await;
+    assert!(c["alarms"].as_array().unwrap().is_empty(), "{c}");
+
+    // A corrective action appears.
+    let person = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/people",
+            Some(json!({ "name": "Beto Soto" })),
+        )
+        .await
+        .json();
+    let created = app
+        .api(
+            Some(&m),
+            Method::POST,
+            "/programs/CTRL1/actions",
+            Some(json!({
+                "cause": "Dotación corta", "action": "Adelantar un ingreso",
+                "owner_id": person["id"], "due_date": "2026-01-10", "priority": "high",
+                "day": "2026-01-01",
+                "options": [{ "label": "Uno", "extra_agents": 1, "from": "07:00", "to": "08:00" }]
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let c = cockpit().await;
+    assert_eq!(c["actions"][0]["action"], "Adelantar un ingreso", "{c}");
+
+    // An activity of the first days, not started: overdue today.
+    let acts = app
+        .api(
+            Some(&m),
+            Method::PUT,
+            "/programs/CTRL1/activities",
+            Some(
+                json!([{ "id": "A1", "name": "Capacitación inicial", "duration_days": 3,
+                          "milestone": false, "owner_id": person["id"], "dependencies": [] }]),
+            ),
+        )
+        .await;
+    assert!(acts.status.is_success(), "{}", acts.body);
+    let c = cockpit().await;
+    assert_eq!(c["overdue"][0]["name"], "Capacitación inicial", "{c}");
+
+    // The programme renamed.
+    let renamed = app
+        .api(
+            Some(&m),
+            Method::PATCH,
+            "/programs/CTRL1",
+            Some(json!({ "name": "Retención hogar" })),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(cockpit().await["name"], "Retención hogar");
+
+    // A new import a day later: the period moves to its day and the figures count it.
+    let mut s = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");
+    for i in 0..10 {
+        s.push_str(&format!(
+            "D{i},ventas,{},0,200,30,answered\n",
+            1_767_261_600 + 86_400 + i * 60
+        ));
+    }
+    let res = app
+        .send(
+            Request::post("/api/v1/programs/CTRL1/imports?source=calls&file_name=dia2.csv")
+                .header(header::AUTHORIZATION, format!("Bearer {}", m.bearer))
+                .body(Body::from(s))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let c = cockpit().await;
+    assert_ne!(c["period_to"], before["period_to"], "{c}");
+    // 20 calls waited 10 s and 10 waited none: the ASA over both days is 200 / 30.
+    let asa = c["kpis"][0]["actual"].as_f64().unwrap();
+    assert!((asa - 200.0 / 30.0).abs() < 1e-9, "{c}");
+}
