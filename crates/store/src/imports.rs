@@ -438,9 +438,9 @@ impl Store {
     /// import against the new state.
     ///
     /// On SQLite the commit's connection keeps up to [`IMPORT_CACHE_KIB`] KiB of pages in
-    /// memory for the transaction (instead of spilling them to the WAL and writing them again), and
-    /// does not checkpoint inside the commit: the WAL is checkpointed right after, passively
-    /// and off the caller's path ([`checkpoint_in_background`]).
+    /// memory for the transaction (instead of spilling them to the WAL and writing them
+    /// again), and does not checkpoint inside the commit: the WAL is checkpointed right after,
+    /// passively and off the caller's path (`checkpoint_in_background`).
     pub async fn commit_import(&self, actor: &Actor, b: &NewBatch) -> Result<i64> {
         let mut conn = self.pool().acquire().await?;
         if self.backend() == Backend::Postgres {
