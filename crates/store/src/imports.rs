@@ -548,8 +548,15 @@ impl Store {
     /// Copies the WAL into the database file on a task of its own (`PRAGMA
     /// wal_checkpoint(PASSIVE)`: it waits for no reader or writer), so the import that wrote
     /// the pages does not wait for them to be written a second time.
+    /// One at a time: while one runs, later commits' frames wait for the next import's
+    /// checkpoint (or the pool's own autocheckpoint).
     fn checkpoint_in_background(&self) {
+        use std::sync::atomic::Ordering;
+        if self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let pool = self.pool().clone();
+        let running = self.checkpointing.clone();
         tokio::spawn(async move {
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&pool)
@@ -557,6 +564,7 @@ impl Store {
             {
                 tracing::debug!(error = %e, "checkpoint after an import");
             }
+            running.store(false, Ordering::Release);
         });
     }
 

@@ -152,6 +152,9 @@ pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_milli
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Whether a checkpoint after an import is running (at most one at a time: a stream of
+    /// small imports asks for one after each commit).
+    checkpointing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Seconds since the Unix epoch, UTC.
@@ -193,7 +196,11 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            checkpointing: Default::default(),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
