@@ -99,6 +99,21 @@ impl App {
             .collect())
     }
 
+    /// [`App::visible_programmes`] with each programme's data and state versions, in one read.
+    pub(crate) async fn visible_programmes_with_versions(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<(ProgrammeFor, (i64, i64))>> {
+        let all = self
+            .store
+            .programmes_with_versions_for(Some(who.user_id))
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|(p, _)| can_see(who.role, who.relation(p)))
+            .collect())
+    }
+
     /// May `who` create programmes?
     pub fn may_create_programme(&self, who: &Principal) -> Result<()> {
         match decide(who.role, Action::Create, None) {

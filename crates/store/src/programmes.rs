@@ -120,6 +120,30 @@ impl Store {
         rows.iter().map(row).collect()
     }
 
+    /// [`Store::programmes_for`] with each programme's data and state versions
+    /// ([`Store::versions`]), in one read: what a cached cockpit needs to know it is current.
+    pub async fn programmes_with_versions_for(
+        &self,
+        user_id: Option<i64>,
+    ) -> Result<Vec<(ProgrammeFor, (i64, i64))>> {
+        let select = SELECT.replacen(
+            " AS member\n",
+            " AS member,
+    CAST(COALESCE((SELECT v.version FROM programme_data_versions v WHERE v.programme_id = p.id), 0) AS BIGINT) AS data_version,
+    CAST(COALESCE((SELECT s.version FROM programme_state_versions s WHERE s.programme_id = p.id), 0) AS BIGINT) AS state_version\n",
+            1,
+        );
+        let rows = sqlx::query(&format!(
+            "{select} WHERE p.archived_at IS NULL ORDER BY p.code"
+        ))
+        .bind(user_id.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((row(r)?, (col(r, "data_version")?, col(r, "state_version")?))))
+            .collect()
+    }
+
     pub async fn programme_for(&self, code: &str, user_id: Option<i64>) -> Result<ProgrammeFor> {
         let r = sqlx::query(&format!(
             "{SELECT} WHERE p.code = $2 AND p.archived_at IS NULL"

@@ -101,16 +101,16 @@ impl App {
     /// programme they may see when they are on no team, e.g. an admin).
     pub async fn cockpit(&self, who: &Principal) -> Result<Cockpit> {
         let visible: Vec<_> = self
-            .visible_programmes(who)
+            .visible_programmes_with_versions(who)
             .await?
             .into_iter()
-            .filter(|p| p.programme.status != ProgrammeStatus::Closed)
+            .filter(|(p, _)| p.programme.status != ProgrammeStatus::Closed)
             .collect();
-        let mine: Vec<_> = visible.iter().filter(|p| p.member).cloned().collect();
+        let mine: Vec<_> = visible.iter().filter(|(p, _)| p.member).cloned().collect();
         let chosen = if mine.is_empty() { visible } else { mine };
         let mut programmes = Vec::with_capacity(chosen.len());
-        for p in chosen {
-            programmes.push(self.cockpit_programme(p.programme).await?);
+        for (p, versions) in chosen {
+            programmes.push(self.cockpit_programme_at(p.programme, versions).await?);
         }
         Ok(Cockpit { programmes })
     }
@@ -177,9 +177,19 @@ impl App {
     /// from one read, so a cockpit served again costs that read and a copy, and is never
     /// older than the database.
     pub(crate) async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
+        let versions = self.store.versions(p.id).await?;
+        self.cockpit_programme_at(p, versions).await
+    }
+
+    /// [`App::cockpit_programme`] with the programme's (data, state) versions already read
+    /// (with the programme list, in the same query).
+    async fn cockpit_programme_at(
+        &self,
+        p: Programme,
+        (data_version, state_version): (i64, i64),
+    ) -> Result<CockpitProgramme> {
         let cx = PlanCx::system(p.clone())?;
         let today = compute::today(&cx);
-        let (data_version, state_version) = self.store.versions(p.id).await?;
         // The programme row itself (dates, time zone, status) is read on every request: its
         // every field is part of the key.
         let row = {
