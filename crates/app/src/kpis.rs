@@ -120,8 +120,11 @@ const SEGMENT_S: i64 = 900;
 /// rollups in the transaction that commits them, so a batch found complete stays complete.
 #[derive(Debug, Default)]
 pub(crate) struct RollupChecks {
-    done: std::sync::Mutex<HashMap<(i64, String, i64, String), ([i64; 3], i64)>>,
+    done: std::sync::Mutex<HashMap<RollupScope, ([i64; 3], i64)>>,
 }
+
+/// (programme, definition name, definition version, time zone).
+type RollupScope = (i64, String, i64, String);
 
 impl App {
     /// Whether every batch of the programme with 15-minute aggregates under `def` has its
