@@ -184,6 +184,19 @@ impl crate::App {
         })
     }
 
+    /// The key of view `kind` with `params` that name everything the view depends on,
+    /// versions included (read by the caller), kept apart from any programme's entries.
+    pub fn view_key_named(&self, kind: &'static str, params: String) -> ViewKey {
+        ViewKey {
+            key: CacheKey {
+                programme_id: -1,
+                data_version: 0,
+                kind,
+                params,
+            },
+        }
+    }
+
     /// The view kept under `key`, if any.
     pub fn cached_view(&self, key: &ViewKey) -> Option<Arc<String>> {
         self.cache.get::<String>(&key.key)

@@ -80,6 +80,14 @@ pub struct CockpitProgramme {
     pub actions: Vec<ActionRow>,
 }
 
+/// A hash of every field of a programme's row.
+fn row_hash(p: &Programme) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{p:?}").hash(&mut h);
+    h.finish()
+}
+
 /// The part of a programme's cockpit that does not come from its figures.
 #[derive(Debug, Clone)]
 struct CockpitPlan {
@@ -94,6 +102,10 @@ struct CockpitPlan {
 #[derive(Debug, Clone)]
 pub struct Cockpit {
     pub programmes: Vec<CockpitProgramme>,
+    /// Names this cockpit's content: the programmes shown, each with its row, data and state
+    /// versions, and the day. Equal versions mean equal cockpits, so a view rendered from one
+    /// may be kept under it (with its language).
+    pub version: String,
 }
 
 impl App {
@@ -109,10 +121,25 @@ impl App {
         let mine: Vec<_> = visible.iter().filter(|(p, _)| p.member).cloned().collect();
         let chosen = if mine.is_empty() { visible } else { mine };
         let mut programmes = Vec::with_capacity(chosen.len());
+        let mut version = String::new();
         for (p, versions) in chosen {
-            programmes.push(self.cockpit_programme_at(p.programme, versions).await?);
+            let today = compute::today(&PlanCx::system(p.programme.clone())?);
+            version.push_str(&format!(
+                "{}:{:x}:{}:{}:{today};",
+                p.programme.id,
+                row_hash(&p.programme),
+                versions.0,
+                versions.1,
+            ));
+            programmes.push(
+                self.cockpit_programme_at(p.programme, versions, today)
+                    .await?,
+            );
         }
-        Ok(Cockpit { programmes })
+        Ok(Cockpit {
+            programmes,
+            version,
+        })
     }
 
     /// Programme totals per day over `first..=last` (each call once, however many queues it
@@ -178,7 +205,8 @@ impl App {
     /// older than the database.
     pub(crate) async fn cockpit_programme(&self, p: Programme) -> Result<CockpitProgramme> {
         let versions = self.store.versions(p.id).await?;
-        self.cockpit_programme_at(p, versions).await
+        let today = compute::today(&PlanCx::system(p.clone())?);
+        self.cockpit_programme_at(p, versions, today).await
     }
 
     /// [`App::cockpit_programme`] with the programme's (data, state) versions already read
@@ -187,17 +215,12 @@ impl App {
         &self,
         p: Programme,
         (data_version, state_version): (i64, i64),
+        today: Date,
     ) -> Result<CockpitProgramme> {
         let cx = PlanCx::system(p.clone())?;
-        let today = compute::today(&cx);
         // The programme row itself (dates, time zone, status) is read on every request: its
         // every field is part of the key.
-        let row = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            format!("{p:?}").hash(&mut h);
-            h.finish()
-        };
+        let row = row_hash(&p);
         let figures = self
             .cache
             .get_or_compute(

@@ -531,6 +531,9 @@ async fn a_cached_cockpit_shows_every_change_at_once() {
     };
     let before = cockpit().await;
     assert_eq!(cockpit().await, before, "served again, unchanged");
+    let page = app.get_page(Some(&m), "/").await;
+    assert!(page.body.contains("Retención"), "{}", page.body);
+    assert_eq!(app.get_page(Some(&m), "/").await.body, page.body);
     assert!(before["kpis"].as_array().unwrap().is_empty(), "{before}");
     let open: Vec<i64> = before["alarms"]
         .as_array()
@@ -617,6 +620,9 @@ async fn a_cached_cockpit_shows_every_change_at_once() {
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
     assert_eq!(cockpit().await["name"], "Retención hogar");
+    let page = app.get_page(Some(&m), "/").await;
+    assert!(page.body.contains("Retención hogar"), "{}", page.body);
+    assert!(page.body.contains("Capacitación inicial"), "{}", page.body);
 
     // A new import a day later: the period moves to its day and the figures count it.
     let mut s = String::from("call_id,queue,enter_ts,wait_s,talk_s,wrap_s,outcome\n");

@@ -201,17 +201,40 @@ fn programme_out(ctx: &Ctx, c: CockpitProgramme) -> CockpitProgrammeOut {
     }
 }
 
+/// The JSON is kept in the result cache under the cockpit's version and the language, so a
+/// cockpit asked again is not serialised again.
 async fn cockpit(
     State(state): State<AppState>,
     ctx: Ctx,
-) -> Result<Json<Vec<CockpitProgrammeOut>>, AppError> {
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
     let c = state.app.cockpit(&ctx.principal()?).await?;
-    Ok(Json(
-        c.programmes
-            .into_iter()
-            .map(|p| programme_out(&ctx, p))
-            .collect(),
-    ))
+    let key = state
+        .app
+        .view_key_named("cockpit-api", format!("{:?}|{}", ctx.lang, c.version));
+    let json = match state.app.cached_view(&key) {
+        Some(j) => j,
+        None => {
+            let out: Vec<CockpitProgrammeOut> = c
+                .programmes
+                .into_iter()
+                .map(|p| programme_out(&ctx, p))
+                .collect();
+            let j = std::sync::Arc::new(
+                serde_json::to_string(&out).map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+            state.app.keep_view(key, j.clone());
+            j
+        }
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json.as_str().to_owned(),
+    )
+        .into_response())
 }
 
 /// `?open=true` lists only alarms not resolved.

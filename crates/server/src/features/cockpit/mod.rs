@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use jiff::tz::TimeZone;
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use rumbo_app::control::{Alarm, AlarmChange, AlarmRules, CockpitProgramme, KpiStatus};
 use rumbo_app::model::Programme;
 use rumbo_domain::plan::budget::Currency;
@@ -328,13 +328,30 @@ async fn cockpit_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         return Ok(redirect("/login"));
     }
     let cockpit = state.app.cockpit(&ctx.principal()?).await?;
-    let body = html! {
-        p { (ctx.t("cockpit.intro")) }
-        @if cockpit.programmes.is_empty() {
-            p { (ctx.t("cockpit.empty")) " " a href="/programs" { (ctx.t("nav.programmes")) } }
+    // The cards are kept in the result cache under the cockpit's version and the language;
+    // the layout around them (who is logged in, the CSRF token) is made for each request.
+    let key = state.app.view_key_named(
+        "cockpit-page",
+        format!("{:?}|{}", ctx.lang, cockpit.version),
+    );
+    let cards = match state.app.cached_view(&key) {
+        Some(cards) => cards,
+        None => {
+            let cards = std::sync::Arc::new(
+                html! {
+                    p { (ctx.t("cockpit.intro")) }
+                    @if cockpit.programmes.is_empty() {
+                        p { (ctx.t("cockpit.empty")) " " a href="/programs" { (ctx.t("nav.programmes")) } }
+                    }
+                    @for c in &cockpit.programmes { (programme_card(&ctx, c)) }
+                }
+                .into_string(),
+            );
+            state.app.keep_view(key, cards.clone());
+            cards
         }
-        @for c in &cockpit.programmes { (programme_card(&ctx, c)) }
     };
+    let body = html! { (PreEscaped(cards.as_str())) };
     Ok(layout(&ctx, Section::Control, ctx.t("cockpit.title"), body).into_response())
 }
 
