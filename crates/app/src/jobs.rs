@@ -86,6 +86,7 @@ impl JobSettings {
 #[derive(Debug, Clone)]
 pub struct PreparedImport {
     programme_id: i64,
+    programme_code: String,
     payload: ImportPayload,
 }
 
@@ -384,6 +385,7 @@ impl App {
         };
         Ok(PreparedImport {
             programme_id: p.id,
+            programme_code: p.code.clone(),
             payload: ImportPayload {
                 source: src.as_str().to_string(),
                 file_name: safe_file_name(file_name),
@@ -404,13 +406,16 @@ impl App {
         )))
     }
 
-    /// Queues the import of a stored upload; returns the job id.
+    /// Queues the import of a stored upload; returns the job as queued, without reading it
+    /// back: once the job is committed the caller may answer that it is accepted, even if
+    /// the database goes away right after (a client told otherwise would send it again).
     pub async fn enqueue_import(
         &self,
         who: &Principal,
         prep: &PreparedImport,
         file: JobFile,
-    ) -> Result<i64> {
+    ) -> Result<JobView> {
+        let size = file.size as i64;
         let payload = serde_json::to_string(&prep.payload).map_err(Error::internal)?;
         let id = self
             .store
@@ -424,8 +429,21 @@ impl App {
                 max_attempts: self.settings.jobs.max_attempts,
             })
             .await?;
-        tracing::info!(job = id, bytes = file.size, "import queued");
-        Ok(id)
+        tracing::info!(job = id, bytes = size, "import queued");
+        Ok(JobView {
+            id,
+            kind: KIND_IMPORT.to_string(),
+            status: JobStatus::Queued,
+            programme_code: Some(prep.programme_code.clone()),
+            progress_done: 0,
+            progress_total: size,
+            attempts: 0,
+            created_at: rumbo_store::now(),
+            started_at: None,
+            finished_at: None,
+            batch_id: None,
+            error: None,
+        })
     }
 
     /// Job `id`, if `who` created it or may read its programme (otherwise not found).
@@ -957,7 +975,11 @@ this line is garbage
         let mut w = f.app.upload_writer().await.unwrap();
         w.write(content.as_bytes()).await.unwrap();
         let file = w.finish().await.unwrap();
-        f.app.enqueue_import(&f.manager, &prep, file).await.unwrap()
+        f.app
+            .enqueue_import(&f.manager, &prep, file)
+            .await
+            .unwrap()
+            .id
     }
 
     #[tokio::test]

@@ -1524,7 +1524,7 @@ async fn upload(
         return Err(AppError::Csrf);
     }
     let (prep, file) = stored.ok_or_else(|| AppError::invalid("file", "error.import.file"))?;
-    let id = app.enqueue_import(&who, &prep, file).await?;
+    let id = app.enqueue_import(&who, &prep, file).await?.id;
     Ok(redirect(&format!("/imports/jobs/{id}")))
 }
 
@@ -1840,9 +1840,9 @@ async fn api_import(
         .prepare_import(&who, &code, &q.source, &q.mapping, &file_name)
         .await?;
     let file = store_body(&app, state.config.max_upload_bytes, body).await?;
-    let id = app.enqueue_import(&who, &prep, file).await?;
+    let job = app.enqueue_import(&who, &prep, file).await?;
+    let id = job.id;
     if !q.wait {
-        let job = app.job(&who, id).await?;
         let mut res = (StatusCode::ACCEPTED, Json(job)).into_response();
         if let Ok(v) = axum::http::HeaderValue::from_str(&format!("/api/v1/imports/jobs/{id}")) {
             res.headers_mut().insert(axum::http::header::LOCATION, v);
