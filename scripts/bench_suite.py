@@ -218,6 +218,10 @@ def main():
     log(f"peers: " + ", ".join(f"{m} {'yes' if ok else 'skipped'}" for m, ok in have.items()))
     load0 = os.getloadavg()
     log(f"load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; cores {os.cpu_count()}")
+    # Checked first, not after the other measurements have run for minutes.
+    if not os.path.exists(a.staffing_bench):
+        sys.exit(f"{a.staffing_bench} is missing: build it with "
+                 "`cargo build --release -p rumbo-wfm --example bench` (scripts/bench-suite.sh does)")
     results = {"load_start": load0, "kpi": {}, "import": {}, "staffing": {}, "http": {}}
 
     # Data: one seeded file per size (the same generator as `rumbo dev bench-kpi`).
