@@ -206,6 +206,20 @@ impl crate::App {
     pub fn keep_view(&self, key: ViewKey, view: Arc<String>) {
         self.cache.put(key.key, view);
     }
+
+    /// The view kept under `key`, rendered by `render` when absent (once for all the
+    /// requests asking for it meanwhile, [`ResultCache::get_or_compute`]); a failed render is
+    /// not kept.
+    pub async fn view_or_render<E, Fut>(
+        &self,
+        key: ViewKey,
+        render: impl FnOnce() -> Fut,
+    ) -> Result<Arc<String>, E>
+    where
+        Fut: std::future::Future<Output = Result<String, E>>,
+    {
+        self.cache.get_or_compute(key.key, render).await
+    }
 }
 
 #[cfg(test)]

@@ -149,18 +149,11 @@ impl App {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
             .copied();
-        let mut c = match known {
-            Some((_, upto)) => {
-                self.store
-                    .rollup_coverage(programme_id, def, time_zone, upto)
-                    .await?
-            }
-            None => {
-                self.store
-                    .rollup_coverage(programme_id, def, time_zone, 0)
-                    .await?
-            }
-        };
+        let after = known.map_or(0, |(_, upto)| upto);
+        let mut c = self
+            .store
+            .rollup_coverage(programme_id, def, time_zone, after)
+            .await?;
         if let Some((fingerprint, _)) = known {
             if c.checked != fingerprint {
                 // A batch up to the last check was deleted or replaced: check them all.

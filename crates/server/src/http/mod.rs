@@ -10,3 +10,16 @@ pub mod headers;
 pub mod listen;
 pub mod metrics;
 pub mod state;
+
+/// A JSON document already serialised (e.g. kept in the result cache), as a 200 answer.
+pub fn json_text(json: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json.to_owned(),
+    )
+        .into_response()
+}

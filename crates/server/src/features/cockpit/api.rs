@@ -207,34 +207,22 @@ async fn cockpit(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
     let c = state.app.cockpit(&ctx.principal()?).await?;
     let key = state
         .app
         .view_key_named("cockpit-api", format!("{:?}|{}", ctx.lang, c.version));
-    let json = match state.app.cached_view(&key) {
-        Some(j) => j,
-        None => {
+    let json = state
+        .app
+        .view_or_render(key, || async {
             let out: Vec<CockpitProgrammeOut> = c
                 .programmes
                 .into_iter()
                 .map(|p| programme_out(&ctx, p))
                 .collect();
-            let j = std::sync::Arc::new(
-                serde_json::to_string(&out).map_err(|e| AppError::Internal(e.to_string()))?,
-            );
-            state.app.keep_view(key, j.clone());
-            j
-        }
-    };
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        json.as_str().to_owned(),
-    )
-        .into_response())
+            serde_json::to_string(&out).map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await?;
+    Ok(crate::http::json_text(&json))
 }
 
 /// `?open=true` lists only alarms not resolved.

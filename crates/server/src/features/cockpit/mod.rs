@@ -334,10 +334,10 @@ async fn cockpit_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         "cockpit-page",
         format!("{:?}|{}", ctx.lang, cockpit.version),
     );
-    let cards = match state.app.cached_view(&key) {
-        Some(cards) => cards,
-        None => {
-            let cards = std::sync::Arc::new(
+    let cards = state
+        .app
+        .view_or_render(key, || async {
+            Ok::<_, AppError>(
                 html! {
                     p { (ctx.t("cockpit.intro")) }
                     @if cockpit.programmes.is_empty() {
@@ -346,11 +346,9 @@ async fn cockpit_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
                     @for c in &cockpit.programmes { (programme_card(&ctx, c)) }
                 }
                 .into_string(),
-            );
-            state.app.keep_view(key, cards.clone());
-            cards
-        }
-    };
+            )
+        })
+        .await?;
     let body = html! { (PreEscaped(cards.as_str())) };
     Ok(layout(&ctx, Section::Control, ctx.t("cockpit.title"), body).into_response())
 }

@@ -1602,25 +1602,14 @@ async fn api_kpis(
         .app
         .view_key(p.id, "kpi-api", uri.query().unwrap_or("").to_string())
         .await?;
-    let json = match state.app.cached_view(&key) {
-        Some(j) => j,
-        None => {
+    let json = state
+        .app
+        .view_or_render(key, || async {
             let rows = kpi_view(&state, &p, &q).await?.rows;
-            let j = std::sync::Arc::new(
-                serde_json::to_string(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
-            );
-            state.app.keep_view(key, j.clone());
-            j
-        }
-    };
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        json.as_str().to_owned(),
-    )
-        .into_response())
+            serde_json::to_string(&rows).map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await?;
+    Ok(crate::http::json_text(&json))
 }
 
 async fn api_kpi_total(
