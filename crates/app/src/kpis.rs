@@ -110,8 +110,9 @@ pub const CALLS_LIMIT: usize = 2000;
 /// Days of 15-minute rows read per query by [`App::programme_interval_totals`].
 const INTERVAL_WINDOW_DAYS: i64 = 7;
 
-/// The raw records are indexed by the 15-minute interval of entry.
-const SEGMENT_S: i64 = 900;
+/// The raw records are indexed by the start of the segment that holds their 15-minute
+/// interval of entry: a segment covers this many seconds from its start.
+const SEGMENT_S: i64 = rumbo_store::raw::SEGMENT_SECONDS;
 
 /// Per (programme, definition name and version, time zone): the fingerprint of the batches
 /// last found to have every rollup, and the newest of them. A later check reads only the

@@ -175,6 +175,9 @@ impl CallTally {
     }
 }
 
+/// The fraction bits of a 64.64 fixed-point sum.
+const FRACTION_BITS: i128 = (1 << 64) - 1;
+
 impl Agg {
     /// The row of calls that each had one stint, counted in a tally (with [`CallTally::add`])
     /// and with `sales` sales: exactly the row [`Agg::add_call`] builds from the same calls,
@@ -328,8 +331,10 @@ impl Agg {
     }
 
     /// Encodes the aggregate for storage as two comma-separated texts: the counts
-    /// and the raw 64.64 exact sums, in a fixed order (new fields are appended: the call
-    /// tally's counts after the system exits, its sums after the QA sum).
+    /// and the 64.64 exact sums, in a fixed order (new fields are appended: the call
+    /// tally's counts after the system exits, its sums after the QA sum). A sum of whole
+    /// units is written as the number of units followed by `u` (`774u`); any other sum as
+    /// its raw fixed-point integer (what every sum was written as before, and still read).
     pub fn encode(&self) -> (String, String) {
         let counts = [
             self.offered,
@@ -376,9 +381,33 @@ impl Agg {
             self.calls.hold,
             self.calls.wrap,
         ];
-        let c: Vec<String> = counts.iter().map(u64::to_string).collect();
-        let s: Vec<String> = sums.iter().map(|x| x.to_raw().to_string()).collect();
-        (c.join(","), s.join(","))
+        use std::fmt::Write as _;
+        // One buffer per text (an import encodes tens of thousands of rows); a sum that fits
+        // in 64 bits is written through the shorter integer, the same digits.
+        let mut c = String::with_capacity(4 * counts.len());
+        for (i, n) in counts.iter().enumerate() {
+            if i > 0 {
+                c.push(',');
+            }
+            let _ = write!(c, "{n}");
+        }
+        let mut s = String::with_capacity(8 * sums.len());
+        for (i, x) in sums.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let raw = x.to_raw();
+            let _ = if raw & FRACTION_BITS == 0 {
+                // Whole units: a few digits instead of twenty or more.
+                write!(s, "{}u", raw >> 64)
+            } else {
+                match i64::try_from(raw) {
+                    Ok(small) => write!(s, "{small}"),
+                    Err(_) => write!(s, "{raw}"),
+                }
+            };
+        }
+        (c, s)
     }
 
     /// Decodes [`Agg::encode`]'s output; missing trailing fields are zero, except a missing
@@ -396,7 +425,13 @@ impl Agg {
         let s: Vec<ExactSum> = sums
             .split(',')
             .filter(|x| !x.is_empty())
-            .map(|x| x.parse::<i128>().map(ExactSum::from_raw).map_err(|_| bad()))
+            .map(|x| match x.strip_suffix('u') {
+                Some(units) => units
+                    .parse::<i64>()
+                    .map(|n| ExactSum::from_raw(i128::from(n) << 64))
+                    .map_err(|_| bad()),
+                None => x.parse::<i128>().map(ExactSum::from_raw).map_err(|_| bad()),
+            })
             .collect::<Result<_, _>>()?;
         let cn = |i: usize| c.get(i).copied().unwrap_or(0);
         let sn = |i: usize| s.get(i).copied().unwrap_or_default();
@@ -723,6 +758,15 @@ impl Aggregator {
     pub fn into_rows(self) -> HashMap<AggKey, Agg> {
         self.rows.into_iter().collect()
     }
+
+    /// Consumes the aggregation into its rows sorted by queue name (bytewise) then interval
+    /// start, the order [`Aggregator::sorted_rows`] gives.
+    pub fn into_sorted_rows(self) -> Vec<(AggKey, Agg)> {
+        let mut rows = self.rows;
+        // Keys are unique, so an unstable sort gives the one order.
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
 }
 
 fn intern(queues: &mut HashMap<String, u32, FxBuildHasher>, queue: &str) -> u32 {
@@ -890,6 +934,40 @@ mod tests {
         let (c, s) = a.encode();
         assert_eq!(Agg::decode(&c, &s).unwrap(), a);
         assert!(Agg::decode("1,x", "").is_err());
+        assert!(Agg::decode("1", "12uu").is_err());
+    }
+
+    #[test]
+    fn whole_sums_are_stored_short_and_read_back_as_the_raw_text_of_before() {
+        let mut a = Agg {
+            offered: 2,
+            ..Agg::default()
+        };
+        a.wait_answered.add(774.0);
+        a.wait_abandoned.add(12.5);
+        a.talk.add(-3.0);
+        a.hold = ExactSum::from_raw(i128::MIN);
+        a.wrap = ExactSum::from_raw(i128::MAX);
+        let (c, s) = a.encode();
+        let fields: Vec<&str> = s.split(',').collect();
+        assert_eq!(fields[0], "774u");
+        assert_eq!(fields[1], (25i128 << 63).to_string());
+        assert_eq!(fields[2], "-3u");
+        assert_eq!(fields[3], format!("{}u", i64::MIN));
+        assert_eq!(fields[4], i128::MAX.to_string());
+        assert_eq!(fields[5], "0u");
+        assert_eq!(Agg::decode(&c, &s).unwrap(), a);
+        // Rows written before hold every sum as its raw integer: the same aggregate.
+        let before: Vec<String> = [a.wait_answered, a.wait_abandoned, a.talk, a.hold, a.wrap]
+            .iter()
+            .map(|x| x.to_raw().to_string())
+            .collect();
+        let rest = fields[5..].iter().map(|f| match f.strip_suffix('u') {
+            Some(n) => (i128::from(n.parse::<i64>().unwrap()) << 64).to_string(),
+            None => (*f).to_string(),
+        });
+        let before: Vec<String> = before.into_iter().chain(rest).collect();
+        assert_eq!(Agg::decode(&c, &before.join(",")).unwrap(), a);
     }
 
     #[test]

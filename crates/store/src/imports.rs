@@ -10,8 +10,6 @@
 //! and month) in the programme's time zone ([`Store::kpi_rollups`]), and bumps the
 //! programme's data version ([`Store::data_version`]), which result caches key on.
 
-use std::collections::BTreeMap;
-
 use rumbo_kpi::{Agg, Bucketer, DefinitionId, Granularity};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -316,19 +314,31 @@ async fn insert_rollups(
         .fetch_one(&mut **tx)
         .await?;
     let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let mut out: BTreeMap<(&str, &DefinitionId, &str, i64), Agg> = BTreeMap::new();
+    // Rows in key order (as imports give them) merge into the rollup row before them; any
+    // other order leaves a rollup key more than once, and the sort brings those together.
+    type Key<'r> = (&'static str, &'r DefinitionId, &'r str, i64);
+    let mut out: Vec<(Key<'_>, Agg)> = Vec::new();
     for (grain, g) in ROLLUP_GRAINS {
         let mut bucketer = Bucketer::new(g, tz.clone());
         for r in rows {
             let start = bucketer
                 .start_of(r.interval_start)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.entry((grain, &r.definition, r.queue.as_str(), start))
-                .or_default()
-                .merge(&r.agg);
+            let key = (grain, &r.definition, r.queue.as_str(), start);
+            match out.last_mut() {
+                Some((k, agg)) if *k == key => agg.merge(&r.agg),
+                _ => out.push((key, r.agg)),
+            }
         }
     }
-    let out: Vec<_> = out.into_iter().collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1.merge(&later.1);
+        }
+        same
+    });
     for chunk in out.chunks(rows_per_insert(backend)) {
         let sql = crate::multi_row_insert(
             backend,
@@ -676,7 +686,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let started = std::time::Instant::now();
         insert_aggregates(&mut tx, self.backend(), id, b.programme_id, &b.aggregates).await?;
+        let aggregates_s = started.elapsed().as_secs_f64();
         for (seq, blob) in b.keys.packed_chunks(KEYS_PER_BLOB)?.enumerate() {
             let blob = blob?;
             sqlx::query("INSERT INTO import_keys (batch_id, seq, n, keys) VALUES ($1, $2, $3, $4)")
@@ -687,9 +699,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let keys_s = started.elapsed().as_secs_f64() - aggregates_s;
         if let Some(raw) = &b.raw {
             insert_segments(&mut tx, self.backend(), id, b.programme_id, raw).await?;
         }
+        let segments_s = started.elapsed().as_secs_f64() - aggregates_s - keys_s;
         audit::record(
             &mut tx,
             actor,
@@ -711,7 +725,18 @@ impl Store {
             let result = serde_json::json!({ "batch_id": id }).to_string();
             jobs::complete_in_tx(&mut tx, fence, &result).await?;
         }
+        let before_commit = started.elapsed().as_secs_f64();
         tx.commit().await?;
+        tracing::debug!(
+            batch = id,
+            rows = b.aggregates.len(),
+            segments = b.raw.as_ref().map_or(0, |r| r.pieces.len()),
+            aggregates_s,
+            keys_s,
+            segments_s,
+            commit_s = started.elapsed().as_secs_f64() - before_commit,
+            "import commit steps"
+        );
         Ok(id)
     }
 

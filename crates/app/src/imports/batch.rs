@@ -67,13 +67,13 @@ enum KeySink {
     List(Vec<u128>),
 }
 
-/// The retained records of one chunk of a file, grouped by (queue, interval) segment, each
-/// group in file order.
+/// The retained records of one chunk of a file, grouped by (queue, segment) as the raw
+/// writer groups them ([`rumbo_store::raw::segment_start`]), each group in file order.
 #[derive(Default)]
 pub(super) struct ChunkRecords {
     queues: HashMap<String, u32, FxBuildHasher>,
     index: HashMap<(u32, i64), usize, FxBuildHasher>,
-    /// (queue id, interval start, records, newline-terminated lines) per segment.
+    /// (queue id, segment start, records, newline-terminated lines) per segment.
     segments: Vec<(u32, i64, i64, Vec<u8>)>,
     names: Vec<String>,
     max_span: i64,
@@ -81,6 +81,7 @@ pub(super) struct ChunkRecords {
 
 impl ChunkRecords {
     fn push(&mut self, queue: &str, start: i64, span: i64, record: &[u8]) {
+        let start = rumbo_store::raw::segment_start(start);
         let q = match self.queues.get(queue) {
             Some(&q) => q,
             None => {
@@ -229,7 +230,7 @@ impl<'a> BatchWriter<'a> {
         self.max_ts = Some(self.max_ts.map_or(ts, |m| m.max(ts)));
     }
 
-    /// Retains one record in its (queue, 15-minute interval) segment.
+    /// Retains one record of a (queue, 15-minute interval) in its segment.
     fn retain(
         &mut self,
         header: &str,
@@ -717,6 +718,13 @@ impl<'a> BatchWriter<'a> {
         }
     }
 
+    /// Makes room for about `n` more keys (a worker knows the size of its next chunk).
+    pub(super) fn reserve_keys(&mut self, n: usize) {
+        if let KeySink::List(list) = &mut self.keys {
+            list.reserve(n);
+        }
+    }
+
     /// What this worker produced since the last call: `extra` (the parser's issues) joins
     /// the issues found while checking, all in line order.
     pub(super) fn take_chunk(&mut self, extra: Vec<Issue>, lines: u64) -> ChunkOut {
@@ -782,7 +790,12 @@ impl<'a> BatchWriter<'a> {
 
     /// Merges a worker's aggregation (exact: aggregates are sums).
     pub(super) fn merge_aggregation(&mut self, worker: BatchWriter<'_>) {
-        self.aggregation.merge(&worker.aggregation);
+        if self.aggregation.is_empty() {
+            // The first worker's rows become the batch's: nothing to copy.
+            self.aggregation = worker.aggregation;
+        } else {
+            self.aggregation.merge(&worker.aggregation);
+        }
     }
 
     /// Stops a failed pass: removes what was written.
@@ -796,11 +809,7 @@ impl<'a> BatchWriter<'a> {
 
     /// Makes the raw records durable and returns everything the commit needs.
     pub(super) fn finish(self) -> Result<Finished> {
-        let raw = match self.raw {
-            Some(w) => w.finish().map_err(io_error)?,
-            None => None,
-        };
-        let keys = match (self.keys_error, self.keys) {
+        let finish_keys = move || match (self.keys_error, self.keys) {
             (Some(e), _) => Err(e),
             (None, KeySink::Spool(spool)) => spool.finish(),
             (None, KeySink::List(list)) => {
@@ -814,6 +823,22 @@ impl<'a> BatchWriter<'a> {
                 }
                 Ok((BatchKeys::from(keys), repeated))
             }
+        };
+        // The keys' last sort and merge run beside the raw records' last compression.
+        let (raw, keys) = std::thread::scope(|scope| {
+            let keys = scope.spawn(finish_keys);
+            let raw = match self.raw {
+                Some(w) => w.finish(),
+                None => Ok(None),
+            };
+            let keys = keys
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (raw, keys)
+        });
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => return Err(io_error(e)),
         };
         let (keys, repeated) = match keys {
             Ok(k) => k,
