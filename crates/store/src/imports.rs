@@ -1327,4 +1327,102 @@ mod tests {
             );
         }
     }
+
+    #[tokio::test]
+    async fn rollups_are_the_exact_merge_of_their_rows_whatever_order_the_rows_come_in() {
+        let store = fresh_store().await.unwrap();
+        let sys = Actor::system("test");
+        let client = store
+            .create_client(&sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
+            .await
+            .unwrap();
+        let p = NewProgramme::try_from(ProgrammeInput {
+            code: "ROLL-1".into(),
+            name: "Rollups".into(),
+            client_id: Some(client.id),
+            channels: vec!["voice_inbound".into()],
+            start_date: "2026-01-01".into(),
+            time_zone: Some("UTC".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let programme_id = store.create_programme(&sys, &p).await.unwrap().id;
+        let def = rumbo_kpi::KpiDefinition::standard().id().clone();
+        let row = |queue: &str, interval_start: i64, offered: u64, talk: f64| {
+            let mut agg = Agg {
+                offered,
+                ..Agg::default()
+            };
+            agg.talk.add(talk);
+            AggRow {
+                definition: def.clone(),
+                queue: queue.into(),
+                interval_start,
+                agg,
+            }
+        };
+        // 2026-01-01 00:00 UTC; the rows of each hour and queue are far apart in the list.
+        let t = 1_767_225_600;
+        let rows = vec![
+            row("Q1", t + 900, 1, 10.5),
+            row("Q2", t, 2, 20.0),
+            row("Q1", t + 3600, 4, 40.0),
+            row("Q1", t, 8, 80.25),
+            row("Q2", t + 2700, 16, 160.0),
+            row("Q1", t + 2700, 32, 320.0),
+        ];
+        store
+            .commit_import(
+                &sys,
+                &NewBatch {
+                    programme_id,
+                    source: "calls".into(),
+                    file_name: "f.csv".into(),
+                    file_hash: "h".into(),
+                    imported: 63,
+                    aggregates: rows,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let got = |grain: &'static str| {
+            let store = &store;
+            let def = &def;
+            async move {
+                let mut rows: Vec<(String, i64, u64, f64)> = store
+                    .kpi_rollup_rows(programme_id, def, "UTC", grain, None, None)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            r.queue,
+                            r.interval_start,
+                            r.agg.offered,
+                            r.agg.talk.to_f64(),
+                        )
+                    })
+                    .collect();
+                rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+                rows
+            }
+        };
+        assert_eq!(
+            got("hour").await,
+            vec![
+                ("Q1".to_string(), t, 8 + 1 + 32, 80.25 + 10.5 + 320.0),
+                ("Q1".to_string(), t + 3600, 4, 40.0),
+                ("Q2".to_string(), t, 2 + 16, 180.0),
+            ]
+        );
+        assert_eq!(
+            got("day").await,
+            vec![
+                ("Q1".to_string(), t, 45, 450.75),
+                ("Q2".to_string(), t, 18, 180.0),
+            ]
+        );
+        assert_eq!(got("month").await, got("day").await);
+    }
 }
