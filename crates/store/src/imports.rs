@@ -1269,6 +1269,25 @@ mod tests {
     use super::*;
     use crate::testing::fresh_store;
 
+    /// A programme of a new client, in `time_zone` (the default zone when `None`).
+    async fn programme(store: &Store, sys: &Actor, code: &str, time_zone: Option<&str>) -> i64 {
+        let client = store
+            .create_client(sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
+            .await
+            .unwrap();
+        let p = NewProgramme::try_from(ProgrammeInput {
+            code: code.into(),
+            name: code.into(),
+            client_id: Some(client.id),
+            channels: vec!["voice_inbound".into()],
+            start_date: "2026-01-01".into(),
+            time_zone: time_zone.map(str::to_string),
+            ..Default::default()
+        })
+        .unwrap();
+        store.create_programme(sys, &p).await.unwrap().id
+    }
+
     #[tokio::test]
     async fn an_import_commit_leaves_every_sqlite_connection_with_the_default_cache_and_checkpoints(
     ) {
@@ -1277,20 +1296,7 @@ mod tests {
             return;
         }
         let sys = Actor::system("test");
-        let client = store
-            .create_client(&sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
-            .await
-            .unwrap();
-        let p = NewProgramme::try_from(ProgrammeInput {
-            code: "CACHE-1".into(),
-            name: "Caché".into(),
-            client_id: Some(client.id),
-            channels: vec!["voice_inbound".into()],
-            start_date: "2026-01-01".into(),
-            ..Default::default()
-        })
-        .unwrap();
-        let programme_id = store.create_programme(&sys, &p).await.unwrap().id;
+        let programme_id = programme(&store, &sys, "CACHE-1", None).await;
         let id = store
             .commit_import(
                 &sys,
@@ -1332,21 +1338,7 @@ mod tests {
     async fn rollups_are_the_exact_merge_of_their_rows_whatever_order_the_rows_come_in() {
         let store = fresh_store().await.unwrap();
         let sys = Actor::system("test");
-        let client = store
-            .create_client(&sys, "Banco Austral", Rut::parse("76.086.428-5").unwrap())
-            .await
-            .unwrap();
-        let p = NewProgramme::try_from(ProgrammeInput {
-            code: "ROLL-1".into(),
-            name: "Rollups".into(),
-            client_id: Some(client.id),
-            channels: vec!["voice_inbound".into()],
-            start_date: "2026-01-01".into(),
-            time_zone: Some("UTC".into()),
-            ..Default::default()
-        })
-        .unwrap();
-        let programme_id = store.create_programme(&sys, &p).await.unwrap().id;
+        let programme_id = programme(&store, &sys, "ROLL-1", Some("UTC")).await;
         let def = rumbo_kpi::KpiDefinition::standard().id().clone();
         let row = |queue: &str, interval_start: i64, offered: u64, talk: f64| {
             let mut agg = Agg {
